@@ -1,0 +1,15 @@
+//! driftless-core: the pure half of driftless — the portable schema model, the schema.json snapshot format, and
+//! (in later modules) the differ, classifier, renderer and migration-file writer.
+//!
+//! Why a separate crate: everything here is pure computation over values, with no database driver, so
+//! `migrate-generate`, the derive's compile-fail tests and the differ's benchmarks build without sqlx.
+//!
+//! Architecture Invariant: nothing in this crate talks to a database, and nothing panics on user input; bad input
+//! is an error value naming the file, table, column or attribute.
+#![deny(missing_docs)]
+
+pub mod schema;
+pub mod snapshot;
+pub mod step;
+
+pub use schema::{Column, ColumnType, DefaultExpr, DefaultValue, Literal, Schema, Table};

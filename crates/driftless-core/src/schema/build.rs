@@ -1,0 +1,159 @@
+//! From an explicit, ordered list of model definitions to a validated [`Schema`] plus the rename hints the models
+//! carry. There is no global registry: the list the user writes is the whole schema.
+
+use serde::{Deserialize, Serialize};
+
+use super::{EnumType, Schema, SchemaError, SchemaErrors, Table};
+
+/// What `#[derive(Model)]` produces for one struct: the frozen table definition plus what the differ needs to know
+/// about renames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelDef {
+    /// The Rust type the definition came from (for error messages), e.g. `"User"`.
+    pub rust_name: &'static str,
+    /// The table.
+    pub table: Table,
+    /// Enum types that the table's columns use.
+    pub enums: Vec<EnumType>,
+    /// `#[model(renamed_from = "...")]` on the struct: the table's previous name.
+    pub renamed_from: Option<String>,
+    /// `#[model(renamed_from = "...")]` on fields: `(previous column name, current column name)`.
+    pub column_renames: Vec<(String, String)>,
+}
+
+/// An explicit, ordered list of models: the project's schema. Built by `driftless::schema![A, B, ...]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchemaBuilder {
+    models: Vec<ModelDef>,
+}
+
+impl SchemaBuilder {
+    /// An empty list.
+    pub fn new() -> Self {
+        SchemaBuilder::default()
+    }
+
+    /// Appends a model.
+    pub fn model(&mut self, def: ModelDef) -> &mut Self {
+        self.models.push(def);
+        self
+    }
+
+    /// The models in the order they were listed.
+    pub fn models(&self) -> &[ModelDef] {
+        &self.models
+    }
+
+    /// Builds and validates the schema. Every problem is reported at once, each naming the model it came from.
+    pub fn build(&self) -> Result<Schema, SchemaErrors> {
+        let mut errors = Vec::new();
+        let mut schema = Schema::default();
+        for def in &self.models {
+            if let Some(other) = schema.tables.iter().find(|t| t.name == def.table.name) {
+                errors.push(SchemaError::table(
+                    &def.table.name,
+                    format!(
+                        "two models map to table `{}` (`{}` and another listed earlier); give one of them \
+                         #[model(table = \"...\")]",
+                        other.name, def.rust_name
+                    ),
+                ));
+                continue;
+            }
+            schema.tables.push(def.table.clone());
+            for e in &def.enums {
+                match schema.enums.iter().find(|x| x.name == e.name) {
+                    None => schema.enums.push(e.clone()),
+                    Some(x) if x.values == e.values => {}
+                    Some(x) => errors.push(SchemaError::schema(format!(
+                        "enum `{}` is defined twice with different values ({:?} and {:?}, used by `{}`)",
+                        e.name, x.values, e.values, def.rust_name
+                    ))),
+                }
+            }
+        }
+        schema.normalize();
+        if let Err(e) = schema.validate() {
+            errors.extend(e.0);
+        }
+        if errors.is_empty() { Ok(schema) } else { Err(SchemaErrors(errors)) }
+    }
+
+    /// The rename hints the models carry (`renamed_from` on structs and fields).
+    pub fn rename_hints(&self) -> RenameHints {
+        let mut hints = RenameHints::default();
+        for def in &self.models {
+            if let Some(from) = &def.renamed_from {
+                hints.tables.push(TableRename { from: from.clone(), to: def.table.name.clone() });
+            }
+            for (from, to) in &def.column_renames {
+                hints.columns.push(ColumnRename { table: def.table.name.clone(), from: from.clone(), to: to.clone() });
+            }
+        }
+        hints.normalize();
+        hints
+    }
+}
+
+/// Rename hints for the differ: from `renamed_from` attributes, or from a non-interactive answers file (the same
+/// shape as JSON) for `migrate-diff` and `migrate-generate --renames FILE`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameHints {
+    /// Table renames.
+    #[serde(default)]
+    pub tables: Vec<TableRename>,
+    /// Column renames.
+    #[serde(default)]
+    pub columns: Vec<ColumnRename>,
+}
+
+/// A table was called `from` and is now called `to`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableRename {
+    /// The old name.
+    pub from: String,
+    /// The new name.
+    pub to: String,
+}
+
+/// A column of `table` (its *new* name) was called `from` and is now called `to`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnRename {
+    /// The table's current (new) name.
+    pub table: String,
+    /// The old column name.
+    pub from: String,
+    /// The new column name.
+    pub to: String,
+}
+
+impl RenameHints {
+    /// Sorts the hints so that two equal sets compare equal.
+    pub fn normalize(&mut self) {
+        self.tables.sort();
+        self.columns.sort();
+    }
+
+    /// Adds every hint of `other` that is not already present.
+    pub fn merge(&mut self, other: &RenameHints) {
+        for t in &other.tables {
+            if !self.tables.contains(t) {
+                self.tables.push(t.clone());
+            }
+        }
+        for c in &other.columns {
+            if !self.columns.contains(c) {
+                self.columns.push(c.clone());
+            }
+        }
+        self.normalize();
+    }
+
+    /// Whether there are no hints.
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.columns.is_empty()
+    }
+}

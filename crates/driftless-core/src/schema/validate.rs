@@ -1,0 +1,577 @@
+//! `Schema::validate`: every structural problem in a schema, reported at once, each naming its table and column.
+//!
+//! Each rule is one `check_*` function with the rule and its reason above it, so a reader can audit the list.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::{ColumnType, DefaultValue, Literal, MAX_IDENTIFIER_LEN, ReferentialAction, Schema, Table};
+
+/// One problem in a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    /// The table it concerns, if any.
+    pub table: Option<String>,
+    /// The column it concerns, if any.
+    pub column: Option<String>,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+impl SchemaError {
+    pub(crate) fn schema(message: String) -> Self {
+        SchemaError { table: None, column: None, message }
+    }
+
+    pub(crate) fn table(table: &str, message: String) -> Self {
+        SchemaError { table: Some(table.to_owned()), column: None, message }
+    }
+
+    pub(crate) fn column(table: &str, column: &str, message: String) -> Self {
+        SchemaError { table: Some(table.to_owned()), column: Some(column.to_owned()), message }
+    }
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.table, &self.column) {
+            (Some(t), Some(c)) => write!(f, "table `{t}`, column `{c}`: {}", self.message),
+            (Some(t), None) => write!(f, "table `{t}`: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Every problem found in a schema (never empty when returned as an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaErrors(pub Vec<SchemaError>);
+
+impl fmt::Display for SchemaErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "the schema has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        for e in &self.0 {
+            write!(f, "\n  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SchemaErrors {}
+
+impl Schema {
+    /// Checks the schema's structure and reports every problem at once: duplicate names, references to unknown
+    /// tables or columns, foreign-key type mismatches, nullable primary-key columns, identifiers longer than
+    /// PostgreSQL's 63 bytes, empty tables, enums with duplicate values, defaults that do not fit their column.
+    pub fn validate(&self) -> Result<(), SchemaErrors> {
+        let mut errs = Vec::new();
+        check_unique_table_names(self, &mut errs);
+        check_enums(self, &mut errs);
+        check_global_relation_names(self, &mut errs);
+        for t in &self.tables {
+            check_identifiers(t, &mut errs);
+            check_columns(self, t, &mut errs);
+            check_primary_key(t, &mut errs);
+            check_auto_increment(t, &mut errs);
+            check_key_columns_exist(t, &mut errs);
+            check_table_constraint_names(t, &mut errs);
+            check_foreign_keys(self, t, &mut errs);
+        }
+        if errs.is_empty() { Ok(()) } else { Err(SchemaErrors(errs)) }
+    }
+}
+
+// Two tables with one name cannot both exist in a database.
+fn check_unique_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
+    let mut seen = BTreeSet::new();
+    for t in &s.tables {
+        if !seen.insert(t.name.as_str()) {
+            errs.push(SchemaError::table(&t.name, "the table is defined more than once".into()));
+        }
+    }
+}
+
+// An enum needs at least one value, unique values (a database rejects duplicates), and a name that fits.
+fn check_enums(s: &Schema, errs: &mut Vec<SchemaError>) {
+    let mut names = BTreeSet::new();
+    for e in &s.enums {
+        if !names.insert(e.name.as_str()) {
+            errs.push(SchemaError::schema(format!("enum `{}` is defined more than once", e.name)));
+        }
+        if e.name.is_empty() || e.name.len() > MAX_IDENTIFIER_LEN {
+            errs.push(SchemaError::schema(format!(
+                "enum name `{}` must be 1 to {MAX_IDENTIFIER_LEN} bytes long",
+                e.name
+            )));
+        }
+        if e.values.is_empty() {
+            errs.push(SchemaError::schema(format!("enum `{}` has no values", e.name)));
+        }
+        let mut vals = BTreeSet::new();
+        for v in &e.values {
+            if !vals.insert(v.as_str()) {
+                errs.push(SchemaError::schema(format!("enum `{}` has the value `{v}` more than once", e.name)));
+            }
+        }
+    }
+}
+
+// PostgreSQL keeps indexes, primary keys and unique constraints (each backed by an index) in one namespace per
+// schema, so their names must be unique across all tables, not just within one.
+fn check_global_relation_names(s: &Schema, errs: &mut Vec<SchemaError>) {
+    let mut owner: BTreeMap<&str, &str> = s.tables.iter().map(|t| (t.name.as_str(), t.name.as_str())).collect();
+    for t in &s.tables {
+        let names = t
+            .primary_key
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(t.indexes.iter().map(|i| i.name.as_str()))
+            .chain(t.uniques.iter().map(|u| u.name.as_str()));
+        for n in names {
+            if let Some(prev) = owner.insert(n, t.name.as_str()) {
+                errs.push(SchemaError::table(
+                    &t.name,
+                    format!(
+                        "the name `{n}` is already used by {} (index, key and table names share one namespace); \
+                         give it another `name`",
+                        if prev == n { format!("table `{prev}`") } else { format!("a key or index of `{prev}`") }
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+// Every dialect must accept every name: PostgreSQL cuts identifiers longer than 63 bytes silently, which would
+// make two long names collide, so longer names are refused here. Empty names cannot be quoted.
+fn check_identifiers(t: &Table, errs: &mut Vec<SchemaError>) {
+    let too_long = |n: &str| n.is_empty() || n.len() > MAX_IDENTIFIER_LEN;
+    if too_long(&t.name) {
+        errs.push(SchemaError::table(
+            &t.name,
+            format!("the table name must be 1 to {MAX_IDENTIFIER_LEN} bytes long (it is {})", t.name.len()),
+        ));
+    }
+    for c in &t.columns {
+        if too_long(&c.name) {
+            errs.push(SchemaError::column(
+                &t.name,
+                &c.name,
+                format!("the column name must be 1 to {MAX_IDENTIFIER_LEN} bytes long (it is {})", c.name.len()),
+            ));
+        }
+    }
+    let constraint_names = t
+        .primary_key
+        .iter()
+        .map(|p| &p.name)
+        .chain(t.indexes.iter().map(|i| &i.name))
+        .chain(t.uniques.iter().map(|u| &u.name))
+        .chain(t.foreign_keys.iter().map(|f| &f.name))
+        .chain(t.checks.iter().map(|c| &c.name));
+    for n in constraint_names {
+        if too_long(n) {
+            errs.push(SchemaError::table(
+                &t.name,
+                format!("the constraint or index name `{n}` must be 1 to {MAX_IDENTIFIER_LEN} bytes long"),
+            ));
+        }
+    }
+}
+
+// A table needs at least one column; column names are unique; enum columns name a known enum; a default must be
+// of the column's type (a string default on an integer column fails at CREATE time on some dialects and silently
+// converts on others); varchar/char lengths and decimal precision must be positive and consistent.
+fn check_columns(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) {
+    if t.columns.is_empty() {
+        errs.push(SchemaError::table(&t.name, "the table has no columns".into()));
+    }
+    let mut seen = BTreeSet::new();
+    for c in &t.columns {
+        if !seen.insert(c.name.as_str()) {
+            errs.push(SchemaError::column(&t.name, &c.name, "the column is defined more than once".into()));
+        }
+        match &c.ty {
+            ColumnType::Enum(name) if s.enum_type(name).is_none() => errs.push(SchemaError::column(
+                &t.name,
+                &c.name,
+                format!("the column's enum type `{name}` is not defined in the schema"),
+            )),
+            ColumnType::Varchar(0) | ColumnType::Char(0) => {
+                errs.push(SchemaError::column(&t.name, &c.name, "a text length must be at least 1".into()))
+            }
+            ColumnType::Decimal { precision, scale } if *precision == 0 || scale > precision => {
+                errs.push(SchemaError::column(
+                    &t.name,
+                    &c.name,
+                    format!("decimal({precision},{scale}) needs 1 <= precision and scale <= precision"),
+                ))
+            }
+            _ => {}
+        }
+        if let Some(DefaultValue::Value(lit)) = &c.default {
+            if let Some(problem) = literal_mismatch(s, &c.ty, lit) {
+                errs.push(SchemaError::column(&t.name, &c.name, problem));
+            }
+        }
+        if let Some(DefaultValue::Sql(sql)) = &c.default {
+            if sql.trim().is_empty() {
+                errs.push(SchemaError::column(&t.name, &c.name, "`default_sql` is empty".into()));
+            }
+        }
+    }
+}
+
+fn literal_mismatch(s: &Schema, ty: &ColumnType, lit: &Literal) -> Option<String> {
+    let ok = match (lit, ty) {
+        (Literal::Float(f), _) if !f.is_finite() => return Some("a default must be a finite number".into()),
+        (Literal::Bool(_), ColumnType::Boolean) => true,
+        (Literal::Int(_), t) if t.is_integer() => true,
+        (Literal::Int(_) | Literal::Float(_), ColumnType::Real | ColumnType::Double | ColumnType::Decimal { .. }) => {
+            true
+        }
+        (Literal::String(v), ColumnType::Enum(name)) => {
+            return match s.enum_type(name) {
+                Some(e) if !e.values.iter().any(|x| x == v) => {
+                    Some(format!("the default `{v}` is not a value of enum `{name}` ({:?})", e.values))
+                }
+                _ => None,
+            };
+        }
+        (Literal::String(v), ColumnType::Varchar(n) | ColumnType::Char(n)) => {
+            if v.chars().count() > *n as usize {
+                return Some(format!("the default {v:?} is longer than the column's {n} characters"));
+            }
+            true
+        }
+        (
+            Literal::String(_),
+            ColumnType::Text
+            | ColumnType::Uuid
+            | ColumnType::Json
+            | ColumnType::Date
+            | ColumnType::Time
+            | ColumnType::DateTime
+            | ColumnType::TimestampTz
+            | ColumnType::Decimal { .. },
+        ) => true,
+        (_, ColumnType::Custom(_)) => true,
+        _ => false,
+    };
+    (!ok).then(|| format!("the default {} does not fit the column type `{ty}`", literal_text(lit)))
+}
+
+fn literal_text(lit: &Literal) -> String {
+    match lit {
+        Literal::Bool(b) => b.to_string(),
+        Literal::Int(i) => i.to_string(),
+        Literal::Float(f) => f.to_string(),
+        Literal::String(s) => format!("{s:?}"),
+    }
+}
+
+// A primary key needs at least one column, each existing once and NOT NULL: every dialect forbids NULL in a key
+// (SQLite accepts it for legacy reasons, which would then fail on the other dialects).
+fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
+    let Some(pk) = &t.primary_key else { return };
+    if pk.columns.is_empty() {
+        errs.push(SchemaError::table(&t.name, "the primary key has no columns".into()));
+    }
+    let mut seen = BTreeSet::new();
+    for name in &pk.columns {
+        if !seen.insert(name.as_str()) {
+            errs.push(SchemaError::column(&t.name, name, "the column is listed twice in the primary key".into()));
+        }
+        if let Some(c) = t.column(name) {
+            if c.nullable {
+                errs.push(SchemaError::column(
+                    &t.name,
+                    name,
+                    "a primary-key column cannot be nullable (use a non-Option type)".into(),
+                ));
+            }
+        }
+    }
+}
+
+// Auto increment is for one integer column that is the whole primary key: SQLite's AUTOINCREMENT only works on an
+// INTEGER PRIMARY KEY, and MySQL requires the column to be a key.
+fn check_auto_increment(t: &Table, errs: &mut Vec<SchemaError>) {
+    let auto: Vec<_> = t.columns.iter().filter(|c| c.auto_increment).collect();
+    if auto.len() > 1 {
+        errs.push(SchemaError::table(
+            &t.name,
+            format!(
+                "only one column can be auto_increment (found {})",
+                auto.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    for c in auto {
+        if !c.ty.is_integer() {
+            errs.push(SchemaError::column(
+                &t.name,
+                &c.name,
+                format!("auto_increment needs an integer column, not `{}`", c.ty),
+            ));
+        }
+        let is_sole_pk = t.primary_key.as_ref().is_some_and(|pk| pk.columns == [c.name.clone()]);
+        if !is_sole_pk {
+            errs.push(SchemaError::column(
+                &t.name,
+                &c.name,
+                "auto_increment needs the column to be the table's only primary-key column".into(),
+            ));
+        }
+        if c.default.is_some() {
+            errs.push(SchemaError::column(&t.name, &c.name, "an auto_increment column cannot have a default".into()));
+        }
+    }
+}
+
+// Keys, indexes and uniques can only name columns of their own table, and must name at least one.
+fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
+    let mut lists: Vec<(&str, &str, &[String])> = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        lists.push(("primary key", &pk.name, &pk.columns));
+    }
+    for i in &t.indexes {
+        lists.push(("index", &i.name, &i.columns));
+    }
+    for u in &t.uniques {
+        lists.push(("unique constraint", &u.name, &u.columns));
+    }
+    for f in &t.foreign_keys {
+        lists.push(("foreign key", &f.name, &f.columns));
+    }
+    for (what, name, cols) in lists {
+        if cols.is_empty() {
+            errs.push(SchemaError::table(&t.name, format!("{what} `{name}` has no columns")));
+        }
+        for c in cols {
+            if t.column(c).is_none() {
+                errs.push(SchemaError::table(&t.name, format!("{what} `{name}` names unknown column `{c}`")));
+            }
+        }
+    }
+    for c in &t.checks {
+        if c.expr.trim().is_empty() {
+            errs.push(SchemaError::table(&t.name, format!("check `{}` has an empty expression", c.name)));
+        }
+    }
+}
+
+// Foreign keys and checks live in a per-table namespace on every dialect, but two with one name in one table
+// cannot both exist.
+fn check_table_constraint_names(t: &Table, errs: &mut Vec<SchemaError>) {
+    let mut seen = BTreeSet::new();
+    for n in t.foreign_keys.iter().map(|f| &f.name).chain(t.checks.iter().map(|c| &c.name)) {
+        if !seen.insert(n.as_str()) {
+            errs.push(SchemaError::table(&t.name, format!("the constraint name `{n}` is used more than once")));
+        }
+    }
+}
+
+// A foreign key must point at an existing table and columns, pair its columns one to one, use the same types on
+// both sides (PostgreSQL refuses mismatches; MySQL refuses or silently converts), point at a primary key or unique
+// set (every dialect requires one), and SET NULL needs nullable columns.
+fn check_foreign_keys(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) {
+    for fk in &t.foreign_keys {
+        let Some(target) = s.table(&fk.ref_table) else {
+            errs.push(SchemaError::table(
+                &t.name,
+                format!("foreign key `{}` references unknown table `{}`", fk.name, fk.ref_table),
+            ));
+            continue;
+        };
+        if fk.columns.len() != fk.ref_columns.len() {
+            errs.push(SchemaError::table(
+                &t.name,
+                format!(
+                    "foreign key `{}` pairs {} column(s) with {} referenced column(s)",
+                    fk.name,
+                    fk.columns.len(),
+                    fk.ref_columns.len()
+                ),
+            ));
+            continue;
+        }
+        for (col, rc) in fk.columns.iter().zip(&fk.ref_columns) {
+            let Some(rcol) = target.column(rc) else {
+                errs.push(SchemaError::table(
+                    &t.name,
+                    format!("foreign key `{}` references unknown column `{}.{rc}`", fk.name, fk.ref_table),
+                ));
+                continue;
+            };
+            if let Some(c) = t.column(col) {
+                if !fk_types_match(&c.ty, &rcol.ty) {
+                    errs.push(SchemaError::column(
+                        &t.name,
+                        col,
+                        format!(
+                            "foreign key `{}`: the column is `{}` but `{}.{rc}` is `{}`",
+                            fk.name, c.ty, fk.ref_table, rcol.ty
+                        ),
+                    ));
+                }
+                if fk.on_delete == ReferentialAction::SetNull || fk.on_update == ReferentialAction::SetNull {
+                    if !c.nullable {
+                        errs.push(SchemaError::column(
+                            &t.name,
+                            col,
+                            format!("foreign key `{}` uses SET NULL but the column is not nullable", fk.name),
+                        ));
+                    }
+                }
+            }
+        }
+        let key_targets = target
+            .primary_key
+            .iter()
+            .map(|p| &p.columns)
+            .chain(target.uniques.iter().map(|u| &u.columns))
+            .chain(target.indexes.iter().filter(|i| i.unique && i.predicate.is_none()).map(|i| &i.columns));
+        let mut sorted_ref = fk.ref_columns.clone();
+        sorted_ref.sort();
+        let is_key = key_targets.into_iter().any(|cols| {
+            let mut k = cols.clone();
+            k.sort();
+            k == sorted_ref
+        });
+        if !is_key && fk.ref_columns.iter().all(|rc| target.column(rc).is_some()) {
+            errs.push(SchemaError::table(
+                &t.name,
+                format!(
+                    "foreign key `{}` references `{}`({}), which is neither its primary key nor unique",
+                    fk.name,
+                    fk.ref_table,
+                    fk.ref_columns.join(", ")
+                ),
+            ));
+        }
+    }
+}
+
+fn fk_types_match(a: &ColumnType, b: &ColumnType) -> bool {
+    a == b || (a.is_textual() && b.is_textual())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    fn table(name: &str, cols: &[(&str, ColumnType)]) -> Table {
+        let mut t = Table::new(name);
+        t.columns = cols.iter().map(|(n, ty)| Column::new(*n, ty.clone())).collect();
+        t
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let mut users = table("users", &[("id", ColumnType::BigInt), ("role_id", ColumnType::Integer)]);
+        users.columns[0].nullable = true;
+        users.primary_key = Some(PrimaryKey { name: "users_pkey".into(), columns: vec!["id".into()] });
+        users.foreign_keys.push(ForeignKey {
+            name: "users_role_id_fkey".into(),
+            columns: vec!["role_id".into()],
+            ref_table: "roles".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: ReferentialAction::Cascade,
+            on_update: ReferentialAction::NoAction,
+        });
+        let mut roles = table("roles", &[("id", ColumnType::BigInt)]);
+        roles.primary_key = Some(PrimaryKey { name: "roles_pkey".into(), columns: vec!["id".into()] });
+        let empty = table("empty", &[]);
+        let long = table(&"x".repeat(64), &[("a", ColumnType::Text)]);
+        let schema = Schema {
+            tables: vec![users, roles, empty, long],
+            enums: vec![EnumType { name: "mood".into(), values: vec!["ok".into(), "ok".into()] }],
+        };
+        let errs = schema.validate().unwrap_err();
+        let text = errs.to_string();
+        assert_eq!(
+            text,
+            format!(
+                "the schema has 5 problems:\n  \
+                 - enum `mood` has the value `ok` more than once\n  \
+                 - table `users`, column `id`: a primary-key column cannot be nullable (use a non-Option type)\n  \
+                 - table `users`, column `role_id`: foreign key `users_role_id_fkey`: the column is `i32` but \
+                 `roles.id` is `i64`\n  \
+                 - table `empty`: the table has no columns\n  \
+                 - table `{x}`: the table name must be 1 to 63 bytes long (it is 64)",
+                x = "x".repeat(64)
+            )
+        );
+    }
+
+    #[test]
+    fn foreign_keys_must_target_known_keys() {
+        let mut a = table("a", &[("id", ColumnType::Integer), ("b_code", ColumnType::Text)]);
+        a.foreign_keys.push(ForeignKey {
+            name: "a_b_code_fkey".into(),
+            columns: vec!["b_code".into()],
+            ref_table: "b".into(),
+            ref_columns: vec!["code".into()],
+            on_delete: ReferentialAction::SetNull,
+            on_update: ReferentialAction::NoAction,
+        });
+        a.foreign_keys.push(ForeignKey {
+            name: "a_id_fkey".into(),
+            columns: vec!["id".into()],
+            ref_table: "nowhere".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: ReferentialAction::NoAction,
+            on_update: ReferentialAction::NoAction,
+        });
+        let b = table("b", &[("code", ColumnType::Varchar(8))]);
+        let errs = Schema { tables: vec![a, b], enums: vec![] }.validate().unwrap_err();
+        let msgs: Vec<String> = errs.0.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "table `a`, column `b_code`: foreign key `a_b_code_fkey` uses SET NULL but the column is not nullable",
+                "table `a`: foreign key `a_b_code_fkey` references `b`(code), which is neither its primary key nor \
+                 unique",
+                "table `a`: foreign key `a_id_fkey` references unknown table `nowhere`",
+            ]
+        );
+    }
+
+    #[test]
+    fn defaults_must_fit_their_column() {
+        let mut t =
+            table("t", &[("n", ColumnType::Integer), ("s", ColumnType::Varchar(2)), ("b", ColumnType::Boolean)]);
+        t.columns[0].default = Some(DefaultValue::Value(Literal::String("zero".into())));
+        t.columns[1].default = Some(DefaultValue::Value(Literal::String("abc".into())));
+        t.columns[2].default = Some(DefaultValue::Value(Literal::Int(1)));
+        let errs = Schema { tables: vec![t], enums: vec![] }.validate().unwrap_err();
+        let msgs: Vec<String> = errs.0.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "table `t`, column `n`: the default \"zero\" does not fit the column type `i32`",
+                "table `t`, column `s`: the default \"abc\" is longer than the column's 2 characters",
+                "table `t`, column `b`: the default 1 does not fit the column type `bool`",
+            ]
+        );
+    }
+
+    #[test]
+    fn auto_increment_rules() {
+        let mut t = table("t", &[("id", ColumnType::Text), ("n", ColumnType::Integer)]);
+        t.columns[0].auto_increment = true;
+        t.columns[1].auto_increment = true;
+        t.primary_key = Some(PrimaryKey { name: "t_pkey".into(), columns: vec!["id".into()] });
+        let errs = Schema { tables: vec![t], enums: vec![] }.validate().unwrap_err();
+        let msgs: Vec<String> = errs.0.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "table `t`: only one column can be auto_increment (found `id`, `n`)",
+                "table `t`, column `id`: auto_increment needs an integer column, not `text`",
+                "table `t`, column `n`: auto_increment needs the column to be the table's only primary-key column",
+            ]
+        );
+    }
+}

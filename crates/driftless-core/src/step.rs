@@ -1,0 +1,281 @@
+//! Migration steps: the one vocabulary the differ emits, the classifier judges, the renderer turns into SQL and
+//! migration files spell with the builder API.
+//!
+//! Every step carries frozen, literal definitions (a dropped column carries the whole column), so that a step can
+//! be inverted for `down` and rendered years later without the live model. A step never refers to a Rust type.
+//!
+//! Architecture Invariant: steps are plain data; they know neither dialects nor databases.
+
+use serde::{Deserialize, Serialize};
+
+use crate::schema::{Check, Column, EnumType, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint};
+
+/// One schema change, executable on every dialect (the renderer decides how: ALTER, or an SQLite table rebuild).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Step {
+    /// Create an enum type (PostgreSQL `CREATE TYPE`; a no-op elsewhere, where enums live in the column).
+    CreateEnum {
+        /// The enum.
+        r#enum: EnumType,
+    },
+    /// Drop an enum type.
+    DropEnum {
+        /// The enum as it was.
+        r#enum: EnumType,
+    },
+    /// Change an enum's values: add, remove, rename or reorder.
+    AlterEnum {
+        /// The enum before.
+        from: EnumType,
+        /// The enum after.
+        to: EnumType,
+        /// Values renamed `(old, new)`; every other difference is an addition or removal.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        renamed_values: Vec<(String, String)>,
+    },
+    /// Create a table with its columns, primary key, uniques, checks, indexes and the foreign keys it carries.
+    CreateTable {
+        /// The table.
+        table: Table,
+    },
+    /// Drop a table (with everything on it).
+    DropTable {
+        /// The table as it was, so that `down` can recreate it.
+        table: Table,
+    },
+    /// Rename a table.
+    RenameTable {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// Add a column.
+    AddColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: Column,
+    },
+    /// Drop a column.
+    DropColumn {
+        /// The table.
+        table: String,
+        /// The column as it was.
+        column: Column,
+    },
+    /// Rename a column.
+    RenameColumn {
+        /// The table.
+        table: String,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// Change a column's type, nullability, default, auto increment or comment (the name stays).
+    AlterColumn {
+        /// The table.
+        table: String,
+        /// The column before.
+        from: Column,
+        /// The column after.
+        to: Column,
+        /// For nullable → NOT NULL: an SQL expression that fills existing NULLs first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backfill: Option<String>,
+    },
+    /// Replace (or add, or drop) the primary key.
+    SetPrimaryKey {
+        /// The table.
+        table: String,
+        /// The key before.
+        from: Option<PrimaryKey>,
+        /// The key after.
+        to: Option<PrimaryKey>,
+    },
+    /// Create an index.
+    CreateIndex {
+        /// The table.
+        table: String,
+        /// The index.
+        index: Index,
+    },
+    /// Drop an index.
+    DropIndex {
+        /// The table.
+        table: String,
+        /// The index as it was.
+        index: Index,
+    },
+    /// Rename an index.
+    RenameIndex {
+        /// The table.
+        table: String,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// Add a unique constraint.
+    AddUnique {
+        /// The table.
+        table: String,
+        /// The constraint.
+        unique: UniqueConstraint,
+    },
+    /// Drop a unique constraint.
+    DropUnique {
+        /// The table.
+        table: String,
+        /// The constraint as it was.
+        unique: UniqueConstraint,
+    },
+    /// Add a foreign key.
+    AddForeignKey {
+        /// The table.
+        table: String,
+        /// The foreign key.
+        foreign_key: ForeignKey,
+    },
+    /// Drop a foreign key.
+    DropForeignKey {
+        /// The table.
+        table: String,
+        /// The foreign key as it was.
+        foreign_key: ForeignKey,
+    },
+    /// Change a foreign key's actions or target (rendered as drop + add).
+    AlterForeignKey {
+        /// The table.
+        table: String,
+        /// The foreign key before.
+        from: ForeignKey,
+        /// The foreign key after.
+        to: ForeignKey,
+    },
+    /// Add a check constraint.
+    AddCheck {
+        /// The table.
+        table: String,
+        /// The check.
+        check: Check,
+    },
+    /// Drop a check constraint.
+    DropCheck {
+        /// The table.
+        table: String,
+        /// The check as it was.
+        check: Check,
+    },
+    /// Change a table's comment.
+    SetTableComment {
+        /// The table.
+        table: String,
+        /// The comment before.
+        from: Option<String>,
+        /// The comment after.
+        to: Option<String>,
+    },
+    /// Hand-written SQL, with its own text per dialect.
+    RawSql {
+        /// The SQL per dialect.
+        sql: DialectSql,
+    },
+    /// A step that cannot be undone; appears in `down` in place of a fake inverse.
+    Irreversible {
+        /// Why it cannot be undone.
+        reason: String,
+    },
+}
+
+/// SQL text per dialect; a dialect without its own text uses `default`, and a step with neither for a dialect is
+/// an error when rendered for it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialectSql {
+    /// The SQL for any dialect without its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// SQLite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqlite: Option<String>,
+    /// PostgreSQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<String>,
+    /// MySQL/MariaDB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql: Option<String>,
+}
+
+impl Step {
+    /// The table the step works on, if it works on one table (after the step, for renames).
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            Step::CreateTable { table } | Step::DropTable { table } => Some(&table.name),
+            Step::RenameTable { to, .. } => Some(to),
+            Step::AddColumn { table, .. }
+            | Step::DropColumn { table, .. }
+            | Step::RenameColumn { table, .. }
+            | Step::AlterColumn { table, .. }
+            | Step::SetPrimaryKey { table, .. }
+            | Step::CreateIndex { table, .. }
+            | Step::DropIndex { table, .. }
+            | Step::RenameIndex { table, .. }
+            | Step::AddUnique { table, .. }
+            | Step::DropUnique { table, .. }
+            | Step::AddForeignKey { table, .. }
+            | Step::DropForeignKey { table, .. }
+            | Step::AlterForeignKey { table, .. }
+            | Step::AddCheck { table, .. }
+            | Step::DropCheck { table, .. }
+            | Step::SetTableComment { table, .. } => Some(table),
+            Step::CreateEnum { .. }
+            | Step::DropEnum { .. }
+            | Step::AlterEnum { .. }
+            | Step::RawSql { .. }
+            | Step::Irreversible { .. } => None,
+        }
+    }
+
+    /// The step that undoes this one, or `Irreversible` with the reason when there is none. Inverses are exact:
+    /// every step carries the definitions it needs (a dropped column carries the whole column).
+    pub fn inverse(&self) -> Step {
+        match self.clone() {
+            Step::CreateEnum { r#enum } => Step::DropEnum { r#enum },
+            Step::DropEnum { r#enum } => Step::CreateEnum { r#enum },
+            Step::AlterEnum { from, to, renamed_values } => Step::AlterEnum {
+                from: to,
+                to: from,
+                renamed_values: renamed_values.into_iter().map(|(a, b)| (b, a)).collect(),
+            },
+            Step::CreateTable { table } => Step::DropTable { table },
+            Step::DropTable { table } => Step::CreateTable { table },
+            Step::RenameTable { from, to } => Step::RenameTable { from: to, to: from },
+            Step::AddColumn { table, column } => Step::DropColumn { table, column },
+            Step::DropColumn { table, column } => Step::AddColumn { table, column },
+            Step::RenameColumn { table, from, to } => Step::RenameColumn { table, from: to, to: from },
+            Step::AlterColumn { table, from, to, .. } => {
+                Step::AlterColumn { table, from: to, to: from, backfill: None }
+            }
+            Step::SetPrimaryKey { table, from, to } => Step::SetPrimaryKey { table, from: to, to: from },
+            Step::CreateIndex { table, index } => Step::DropIndex { table, index },
+            Step::DropIndex { table, index } => Step::CreateIndex { table, index },
+            Step::RenameIndex { table, from, to } => Step::RenameIndex { table, from: to, to: from },
+            Step::AddUnique { table, unique } => Step::DropUnique { table, unique },
+            Step::DropUnique { table, unique } => Step::AddUnique { table, unique },
+            Step::AddForeignKey { table, foreign_key } => Step::DropForeignKey { table, foreign_key },
+            Step::DropForeignKey { table, foreign_key } => Step::AddForeignKey { table, foreign_key },
+            Step::AlterForeignKey { table, from, to } => Step::AlterForeignKey { table, from: to, to: from },
+            Step::AddCheck { table, check } => Step::DropCheck { table, check },
+            Step::DropCheck { table, check } => Step::AddCheck { table, check },
+            Step::SetTableComment { table, from, to } => Step::SetTableComment { table, from: to, to: from },
+            Step::RawSql { .. } => Step::Irreversible {
+                reason: "hand-written SQL has no automatic inverse; write the down step by hand".into(),
+            },
+            Step::Irreversible { reason } => Step::Irreversible { reason },
+        }
+    }
+}
