@@ -8,8 +8,10 @@
 //! is an error value naming the file, table, column or attribute.
 #![deny(missing_docs)]
 
+pub mod dialect;
 pub mod schema;
 pub mod snapshot;
 pub mod step;
 
+pub use dialect::Dialect;
 pub use schema::{Column, ColumnType, DefaultExpr, DefaultValue, Literal, Schema, Table};
