@@ -1,1 +1,292 @@
-//! placeholder
+//! Reading and writing `schema.json`, the committed snapshot of the schema as of the last generated migration.
+//!
+//! Writing is deterministic — canonical order, two-space pretty JSON, a trailing newline — so that one model change
+//! gives a minimal diff in a pull request. Reading is strict: an unknown `format`, an unknown key, malformed JSON or
+//! a structurally invalid schema is an error naming the file, the line and column, and what is wrong.
+//! The format is documented in `crates/driftless-core/docs/schema-json.md`.
+//!
+//! Architecture Invariant: this module knows nothing about diffing; it turns bytes into a validated `Schema` and
+//! back.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::schema::{EnumType, Schema, SchemaErrors, Table};
+
+/// The format this version of driftless reads and writes.
+pub const FORMAT: &str = "driftless-schema/1";
+
+/// Why a snapshot could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The text is not valid JSON, ends early, or does not have the snapshot's shape.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Malformed {
+        /// The file (or the name given for the text).
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file has no `format` key.
+    #[error("{}: no \"format\" key; a driftless snapshot starts with {{\"format\": \"{FORMAT}\", ...}}", path.display())]
+    MissingFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is of a format this version does not read.
+    #[error(
+        "{}: format `{found}` is not supported; this driftless reads `{FORMAT}` (a newer driftless wrote this file? \
+         upgrade driftless)",
+        path.display()
+    )]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+        /// The format it declares.
+        found: String,
+    },
+    /// The JSON is well formed but describes an invalid schema.
+    #[error("{}: {errors}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        errors: SchemaErrors,
+    },
+}
+
+#[derive(Serialize)]
+struct SnapshotOut<'a> {
+    format: &'static str,
+    tables: &'a [Table],
+    #[serde(skip_serializing_if = "<[EnumType]>::is_empty")]
+    enums: &'a [EnumType],
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotIn {
+    #[allow(dead_code, reason = "checked by `Probe` before the full parse")]
+    format: String,
+    #[serde(default)]
+    tables: Vec<Table>,
+    #[serde(default)]
+    enums: Vec<EnumType>,
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    format: Option<serde_json::Value>,
+}
+
+/// The canonical text of `schema`: normalised order, pretty, with a trailing newline.
+pub fn to_string(schema: &Schema) -> String {
+    let schema = schema.clone().normalized();
+    let out = SnapshotOut { format: FORMAT, tables: &schema.tables, enums: &schema.enums };
+    let mut text = serde_json::to_string_pretty(&out).expect("a schema always serialises: keys are strings");
+    text.push('\n');
+    text
+}
+
+/// A stable hash of the schema's canonical text (`sha256:` + 16 hex digits), used in migration headers to record
+/// the parent and resulting snapshot.
+pub fn hash(schema: &Schema) -> String {
+    let digest = Sha256::digest(to_string(schema).as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Parses snapshot text; `origin` names the file in errors.
+pub fn from_str(text: &str, origin: &Path) -> Result<Schema, SnapshotError> {
+    let probe: Probe = serde_json::from_str(text).map_err(|e| malformed(origin, &e))?;
+    match probe.format {
+        None => return Err(SnapshotError::MissingFormat { path: origin.to_owned() }),
+        Some(serde_json::Value::String(f)) if f == FORMAT => {}
+        Some(serde_json::Value::String(f)) => {
+            return Err(SnapshotError::UnknownFormat { path: origin.to_owned(), found: f });
+        }
+        Some(other) => return Err(SnapshotError::UnknownFormat { path: origin.to_owned(), found: other.to_string() }),
+    }
+    let parsed: SnapshotIn = serde_json::from_str(text).map_err(|e| malformed(origin, &e))?;
+    let schema = Schema { tables: parsed.tables, enums: parsed.enums }.normalized();
+    schema.validate().map_err(|errors| SnapshotError::Invalid { path: origin.to_owned(), errors })?;
+    Ok(schema)
+}
+
+/// Reads and validates a snapshot file.
+pub fn read(path: &Path) -> Result<Schema, SnapshotError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Io { path: path.to_owned(), source })?;
+    from_str(&text, path)
+}
+
+/// Writes the canonical text of `schema` to `path` atomically (a temporary file beside it, then a rename), so a
+/// failure never leaves a half-written snapshot.
+pub fn write(path: &Path, schema: &Schema) -> Result<(), SnapshotError> {
+    write_atomic(path, to_string(schema).as_bytes())
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
+    let io_err = |source| SnapshotError::Io { path: path.to_owned(), source };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io_err)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(io_err)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_err(e)
+    })
+}
+
+fn malformed(origin: &Path, e: &serde_json::Error) -> SnapshotError {
+    let message = match e.classify() {
+        serde_json::error::Category::Eof => format!("the file ends early; is it truncated? ({})", Inner(e)),
+        serde_json::error::Category::Syntax => format!("not valid JSON: {}", Inner(e)),
+        serde_json::error::Category::Data => format!("not a driftless snapshot: {}", Inner(e)),
+        serde_json::error::Category::Io => Inner(e).to_string(),
+    };
+    SnapshotError::Malformed { path: origin.to_owned(), line: e.line(), column: e.column(), message }
+}
+
+/// serde_json's message without its own " at line L column C" suffix (the error already leads with the location).
+struct Inner<'a>(&'a serde_json::Error);
+
+impl fmt::Display for Inner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let full = self.0.to_string();
+        let cut = full.rfind(" at line ").unwrap_or(full.len());
+        f.write_str(&full[..cut])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ColumnType, DefaultExpr, DefaultValue, Literal, PrimaryKey};
+
+    fn sample() -> Schema {
+        let mut users = Table::new("users");
+        users.columns = vec![
+            Column { auto_increment: true, ..Column::new("id", ColumnType::BigInt) },
+            Column::new("name", ColumnType::Varchar(64)),
+            Column { nullable: true, ..Column::new("email", ColumnType::Text) },
+            Column {
+                default: Some(DefaultValue::Value(Literal::Bool(true))),
+                ..Column::new("active", ColumnType::Boolean)
+            },
+            Column {
+                default: Some(DefaultValue::Expr(DefaultExpr::CurrentTimestamp)),
+                ..Column::new("created_at", ColumnType::TimestampTz)
+            },
+        ];
+        users.primary_key = Some(PrimaryKey { name: "users_pkey".into(), columns: vec!["id".into()] });
+        let mut roles = Table::new("roles");
+        roles.columns = vec![Column::new("id", ColumnType::Integer)];
+        Schema { tables: vec![users, roles], enums: vec![] }
+    }
+
+    #[test]
+    fn writes_canonical_pretty_json_with_a_trailing_newline() {
+        let text = to_string(&sample());
+        assert!(text.ends_with("}\n"));
+        assert!(text.starts_with(
+            "{\n  \"format\": \"driftless-schema/1\",\n  \"tables\": [\n    {\n      \"name\": \"roles\""
+        ));
+        assert!(text.contains("\"type\": \"varchar(64)\""));
+        assert!(text.contains("\"default\": {\n            \"expr\": \"current_timestamp\"\n          }"));
+        assert_eq!(to_string(&from_str(&text, Path::new("x.json")).unwrap()), text);
+    }
+
+    #[test]
+    fn listing_order_does_not_change_the_text_or_hash() {
+        let a = sample();
+        let mut b = sample();
+        b.tables.reverse();
+        assert_eq!(to_string(&a), to_string(&b));
+        assert_eq!(hash(&a), hash(&b));
+        assert!(hash(&a).starts_with("sha256:") && hash(&a).len() == 23);
+    }
+
+    #[test]
+    fn truncated_file_names_file_line_and_cause() {
+        let text = to_string(&sample());
+        let cut = &text[..text.len() / 2];
+        let err = from_str(cut, Path::new("snapshots/schema.json")).unwrap_err().to_string();
+        assert!(
+            err.starts_with("snapshots/schema.json:") && err.contains(": the file ends early; is it truncated?"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn corrupt_file_names_the_line() {
+        let text = "{\n  \"format\": \"driftless-schema/1\",\n  \"tables\": [\n    {\"name\": \"t\" \"columns\": []}\n  ]\n}\n";
+        let err = from_str(text, Path::new("schema.json")).unwrap_err().to_string();
+        assert_eq!(err, "schema.json:4:18: not valid JSON: expected `,` or `}`");
+    }
+
+    #[test]
+    fn future_version_is_refused() {
+        let text = "{\"format\": \"driftless-schema/2\", \"tables\": []}";
+        let err = from_str(text, Path::new("schema.json")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "schema.json: format `driftless-schema/2` is not supported; this driftless reads `driftless-schema/1` \
+             (a newer driftless wrote this file? upgrade driftless)"
+        );
+    }
+
+    #[test]
+    fn missing_format_and_unknown_keys_are_refused() {
+        let err = from_str("{\"tables\": []}", Path::new("s.json")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.json: no \"format\" key; a driftless snapshot starts with {\"format\": \"driftless-schema/1\", ...}"
+        );
+        let text = "{\"format\": \"driftless-schema/1\", \"tables\": [{\"name\": \"t\", \"colums\": []}]}";
+        let err = from_str(text, Path::new("s.json")).unwrap_err().to_string();
+        assert!(err.starts_with("s.json:1:") && err.contains("unknown field `colums`"), "{err}");
+        let text = "{\"format\": \"driftless-schema/1\", \"tables\": [{\"name\": \"t\", \"columns\": [{\"name\": \"a\", \"type\": \"integer\"}]}]}";
+        let err = from_str(text, Path::new("s.json")).unwrap_err().to_string();
+        assert!(err.contains("unknown column type `integer`"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_schema_is_refused_with_every_problem() {
+        let text = "{\"format\": \"driftless-schema/1\", \"tables\": [{\"name\": \"t\", \"columns\": []}]}";
+        let err = from_str(text, Path::new("s.json")).unwrap_err().to_string();
+        assert_eq!(err, "s.json: the schema has 1 problem:\n  - table `t`: the table has no columns");
+    }
+
+    #[test]
+    fn write_is_atomic_and_round_trips() {
+        let dir = std::env::temp_dir().join(format!("driftless_snapshot_{}", std::process::id()));
+        let path = dir.join("nested/schema.json");
+        write(&path, &sample()).unwrap();
+        assert_eq!(read(&path).unwrap(), sample().normalized());
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
