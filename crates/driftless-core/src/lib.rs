@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod dialect;
+pub mod migration;
 pub mod schema;
 pub mod snapshot;
 pub mod step;

@@ -1,0 +1,211 @@
+//! A migration as data: a name, frozen `up` and `down` steps, the snapshot hashes it was generated between, its
+//! class, and — for a dangerous one — the reviewer's acknowledgement.
+//!
+//! Generated migration files build a [`Migration`] with the builder methods here and the definition builders in
+//! [`crate::define`]; the runtime migrator renders its steps per dialect and records its [`Migration::checksum`].
+//!
+//! Architecture Invariant: a migration never refers to a live model; every definition in it is a literal.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::step::Step;
+
+/// How risky a change (or a migration: its worst change) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Cannot lose data and cannot fail on existing rows.
+    Safe,
+    /// Loses no data but can fail on existing data, lock or rewrite a table, or break running code.
+    ReviewRequired,
+    /// Loses data or cannot be undone.
+    Dangerous,
+}
+
+impl Class {
+    /// `safe`, `review_required` or `dangerous`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Safe => "safe",
+            Class::ReviewRequired => "review_required",
+            Class::Dangerous => "dangerous",
+        }
+    }
+
+    /// Parses `safe`, `review_required` or `dangerous`.
+    pub fn parse(s: &str) -> Option<Class> {
+        Some(match s {
+            "safe" => Class::Safe,
+            "review_required" => Class::ReviewRequired,
+            "dangerous" => Class::Dangerous,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Class {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A reviewer's sign-off on a dangerous migration: who reviewed it and why the data loss is fine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    /// Who reviewed it.
+    pub reviewed_by: String,
+    /// Why it is fine.
+    pub reason: String,
+}
+
+/// One migration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Migration {
+    /// The unique name, `m<UTC timestamp>_<name>` (for example `m20261122T030000_add_user_timezone`); migrations
+    /// sort by it.
+    pub name: String,
+    /// The hash of the snapshot this migration was generated from (`None` for a hand-written migration).
+    pub parent: Option<String>,
+    /// The hash of the snapshot after this migration.
+    pub snapshot: Option<String>,
+    /// The class recorded at generation time (the worst change).
+    pub class: Class,
+    /// The reviewer's acknowledgement; a dangerous migration is refused until it has one.
+    pub acknowledgement: Option<Acknowledgement>,
+    /// Whether the migration runs in one transaction where the dialect allows (default `true`).
+    pub transactional: bool,
+    /// Steps applied by `up`, in order.
+    pub up: Vec<Step>,
+    /// Steps applied by `down`, in order.
+    pub down: Vec<Step>,
+}
+
+impl Migration {
+    /// An empty, safe, transactional migration with the given name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Migration {
+            name: name.into(),
+            parent: None,
+            snapshot: None,
+            class: Class::Safe,
+            acknowledgement: None,
+            transactional: true,
+            up: Vec::new(),
+            down: Vec::new(),
+        }
+    }
+
+    /// Sets the parent snapshot hash.
+    pub fn parent(mut self, hash: impl Into<String>) -> Self {
+        self.parent = Some(hash.into());
+        self
+    }
+
+    /// Sets the resulting snapshot hash.
+    pub fn snapshot(mut self, hash: impl Into<String>) -> Self {
+        self.snapshot = Some(hash.into());
+        self
+    }
+
+    /// Sets the recorded class.
+    pub fn class(mut self, class: Class) -> Self {
+        self.class = class;
+        self
+    }
+
+    /// Records the reviewer's acknowledgement of a dangerous migration. Empty strings do not count.
+    pub fn acknowledged(mut self, reviewed_by: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.acknowledgement = Some(Acknowledgement { reviewed_by: reviewed_by.into(), reason: reason.into() });
+        self
+    }
+
+    /// Runs the migration outside a transaction (for steps such as `CREATE INDEX CONCURRENTLY`).
+    pub fn non_transactional(mut self) -> Self {
+        self.transactional = false;
+        self
+    }
+
+    /// Sets the `up` steps.
+    pub fn up(mut self, steps: impl IntoIterator<Item = Step>) -> Self {
+        self.up = steps.into_iter().collect();
+        self
+    }
+
+    /// Sets the `down` steps.
+    pub fn down(mut self, steps: impl IntoIterator<Item = Step>) -> Self {
+        self.down = steps.into_iter().collect();
+        self
+    }
+
+    /// Whether the acknowledgement is present and filled in (both fields non-blank).
+    pub fn is_acknowledged(&self) -> bool {
+        self.acknowledgement.as_ref().is_some_and(|a| !a.reviewed_by.trim().is_empty() && !a.reason.trim().is_empty())
+    }
+
+    /// Whether `down` can run: no step of it is `Irreversible`.
+    pub fn is_reversible(&self) -> bool {
+        !self.down.iter().any(|s| matches!(s, Step::Irreversible { .. }))
+    }
+
+    /// The checksum of the migration's normalised steps (`up` and `down`, as canonical JSON), hex SHA-256. Editing
+    /// an applied migration's steps changes it; editing comments, the acknowledgement or formatting does not.
+    pub fn checksum(&self) -> String {
+        #[derive(Serialize)]
+        struct Canon<'a> {
+            up: &'a [Step],
+            down: &'a [Step],
+        }
+        let json = serde_json::to_vec(&Canon { up: &self.up, down: &self.down }).expect("steps always serialise");
+        Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ColumnType};
+
+    fn add_tz() -> Migration {
+        let col = Column { nullable: true, ..Column::new("timezone", ColumnType::Text) };
+        Migration::new("m20261122T030000_add_user_timezone")
+            .parent("sha256:0000000000000000")
+            .up([Step::AddColumn { table: "users".into(), column: col.clone() }])
+            .down([Step::DropColumn { table: "users".into(), column: col }])
+    }
+
+    #[test]
+    fn checksum_covers_steps_only() {
+        let a = add_tz();
+        assert_eq!(a.checksum().len(), 64);
+        let b = add_tz().acknowledged("ana", "column was unused");
+        assert_eq!(a.checksum(), b.checksum());
+        let mut c = add_tz();
+        if let Step::AddColumn { column, .. } = &mut c.up[0] {
+            column.ty = ColumnType::Varchar(64);
+        }
+        assert_ne!(a.checksum(), c.checksum());
+    }
+
+    #[test]
+    fn acknowledgement_must_be_filled_in() {
+        assert!(!add_tz().is_acknowledged());
+        assert!(!add_tz().acknowledged("", "because").is_acknowledged());
+        assert!(!add_tz().acknowledged("ana", "  ").is_acknowledged());
+        assert!(add_tz().acknowledged("ana", "the column was never read").is_acknowledged());
+    }
+
+    #[test]
+    fn irreversible_down_is_detected() {
+        assert!(add_tz().is_reversible());
+        let m = add_tz().down([Step::Irreversible { reason: "data is gone".into() }]);
+        assert!(!m.is_reversible());
+    }
+
+    #[test]
+    fn class_orders_by_risk() {
+        assert!(Class::Safe < Class::ReviewRequired && Class::ReviewRequired < Class::Dangerous);
+        assert_eq!(Class::parse("review_required"), Some(Class::ReviewRequired));
+        assert_eq!(Class::Dangerous.to_string(), "dangerous");
+    }
+}
