@@ -8,11 +8,13 @@
 //! is an error value naming the file, table, column or attribute.
 #![deny(missing_docs)]
 
+pub mod define;
 pub mod dialect;
 pub mod migration;
 pub mod schema;
 pub mod snapshot;
 pub mod step;
+pub mod write;
 
 pub use dialect::Dialect;
 pub use schema::{Column, ColumnType, DefaultExpr, DefaultValue, Literal, Schema, Table};
