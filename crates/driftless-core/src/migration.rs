@@ -209,3 +209,11 @@ mod tests {
         assert_eq!(Class::Dangerous.to_string(), "dangerous");
     }
 }
+
+/// Everything a generated migration file uses: `use driftless::migration::prelude::*;`.
+pub mod prelude {
+    pub use super::{Class, Migration};
+    pub use crate::define::*;
+    pub use crate::schema::{ColumnType, CustomType, DefaultExpr, Literal, ReferentialAction};
+    pub use crate::step::{DialectSql, Step};
+}
