@@ -11,6 +11,7 @@
 pub mod define;
 pub mod dialect;
 pub mod migration;
+pub mod model;
 pub mod schema;
 pub mod snapshot;
 pub mod step;

@@ -1,0 +1,156 @@
+//! Expansion snapshots: each test expands one input with `expand_model` / `expand_db_enum`, formats the output
+//! with prettyplease, and compares it with `src/snapshots/`. The input is recorded in the snapshot's description.
+
+use proc_macro2::TokenStream;
+
+use crate::db_enum::expand_db_enum;
+use crate::model::expand_model;
+
+fn pretty(tokens: TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).expect("the expansion is a list of items");
+    prettyplease::unparse(&file)
+}
+
+fn expand_with(name: &str, expand: fn(TokenStream) -> TokenStream, input: &str) -> String {
+    let tokens: TokenStream = input.parse().expect("the test input tokenizes");
+    let out = pretty(expand(tokens));
+    insta::with_settings!({ description => input.trim(), omit_expression => true }, {
+        insta::assert_snapshot!(name, out);
+    });
+    out
+}
+
+#[test]
+fn minimal_struct() {
+    let out = expand_with(
+        "minimal_struct",
+        expand_model,
+        r#"
+struct User {
+    #[model(primary_key, auto_increment)]
+    id: i64,
+    name: String,
+}
+"#,
+    );
+    assert!(out.contains(r#"ModelBuilder::new("User", "user")"#));
+    assert!(out.contains("enum UserIden"));
+}
+
+#[test]
+fn every_field_attribute() {
+    expand_with(
+        "every_field_attribute",
+        expand_model,
+        r#"
+#[model(table = "accounts", renamed_from = "users", comment = "People who sign in")]
+pub struct Account {
+    #[model(primary_key, auto_increment)]
+    pub id: i64,
+    #[model(max_length = 64, unique, renamed_from = "login")]
+    pub name: String,
+    #[model(column = "mail", index, comment = "Where we write to")]
+    pub email: Option<String>,
+    #[model(default = true)]
+    pub active: bool,
+    #[model(default = -1)]
+    pub score: i32,
+    #[model(default = 2.5)]
+    pub ratio: f64,
+    #[model(default = "UTC")]
+    pub timezone: String,
+    #[model(default_sql = "lower('X')")]
+    pub code: String,
+    #[model(default_expr = "now")]
+    pub created_at: String,
+    #[model(references = "roles.id", on_delete = "cascade", on_update = "set null")]
+    pub role_id: i64,
+    #[model(sql_type = "CITEXT")]
+    pub nick: Option<String>,
+    #[model(precision = 10, scale = 2)]
+    pub balance: Decimal,
+    #[model(skip)]
+    pub cache: Vec<String>,
+}
+"#,
+    );
+}
+
+#[test]
+fn container_keys_and_checks() {
+    expand_with(
+        "container_keys_and_checks",
+        expand_model,
+        r#"
+#[model(
+    index(columns = ["chat_id", "created_at"]),
+    index(columns = ["email"], unique, name = "live_emails", predicate = "deleted_at IS NULL"),
+    unique(columns = ["chat_id", "seq"]),
+    check(expr = "seq >= 0")
+)]
+struct Message {
+    #[model(primary_key)]
+    id: i64,
+    chat_id: i64,
+    seq: i32,
+    email: String,
+    created_at: i64,
+    deleted_at: Option<i64>,
+}
+"#,
+    );
+}
+
+#[test]
+fn composite_primary_key_and_crate_override() {
+    expand_with(
+        "composite_primary_key_and_crate_override",
+        expand_model,
+        r#"
+#[model(crate = "my_app::db::driftless")]
+pub(crate) struct PostTag {
+    #[model(primary_key, references = "posts.id")]
+    post_id: i64,
+    #[model(primary_key, references = "tags.id")]
+    tag_id: i64,
+    r#type: i16,
+}
+"#,
+    );
+}
+
+#[test]
+fn db_enum() {
+    let out = expand_with(
+        "db_enum",
+        expand_db_enum,
+        r#"
+#[model(name = "post_status")]
+enum PostStatus {
+    Draft,
+    #[model(rename = "live")]
+    Published,
+    InReview,
+}
+"#,
+    );
+    assert!(out.contains(r#"&["draft", "live", "in_review"]"#));
+}
+
+#[test]
+fn errors_are_all_reported() {
+    let out = expand_with(
+        "errors_are_all_reported",
+        expand_model,
+        r#"
+#[model(tabel = "x")]
+struct Bad {
+    #[model(primary_key, primary_key)]
+    id: i64,
+    #[model(max_length = "ten", on_delete = "cascade")]
+    name: String,
+}
+"#,
+    );
+    assert_eq!(out.matches("compile_error!").count(), 4, "{out}");
+}
