@@ -12,6 +12,7 @@ pub mod define;
 pub mod dialect;
 pub mod migration;
 pub mod model;
+pub mod render;
 pub mod schema;
 pub mod snapshot;
 pub mod step;

@@ -1,0 +1,332 @@
+//! From migration steps to the SQL each dialect runs: `Step` → [`Statement`]s for SQLite, PostgreSQL and
+//! MySQL/MariaDB, including the SQLite table rebuild where SQLite cannot `ALTER`.
+//!
+//! The entry point is [`render_steps`]: it takes the steps, the dialect as a value, and the schema state *before*
+//! the steps (a rebuild recreates a whole table, and MySQL spells an enum inline in every column, so the renderer
+//! needs to know the tables a step touches). It walks the steps in order, keeping that state current, and returns a
+//! [`RenderedMigration`]: the statements plus what the migrator must do around them (run some outside the
+//! transaction; switch SQLite's foreign keys off for a rebuild).
+//!
+//! # How a step is spelled
+//!
+//! The dialect is decided *before* anything is built. What sea-query renders well goes through sea-query —
+//! `CREATE TABLE`, `DROP TABLE`, `CREATE INDEX`/`DROP INDEX`, `ADD COLUMN`, `DROP COLUMN`, `RENAME COLUMN`, table
+//! renames, foreign keys on PostgreSQL/MySQL and MySQL's `MODIFY COLUMN` — with column types and defaults spelled
+//! here (`spell`) and handed to it as custom text. The rest is written by hand, because sea-query either panics on
+//! it (every multi-part or constraint `ALTER` on SQLite), drops it silently (comments on PostgreSQL), or gets it
+//! subtly wrong (PostgreSQL's `USING` placed after every other clause): PostgreSQL `ALTER COLUMN`, enum types,
+//! comments, unique and check constraints, primary keys, index renames, and the SQLite rebuild.
+//!
+//! # SQLite table rebuilds
+//!
+//! SQLite cannot alter a column, a key or a constraint. Such a step is rendered as the rebuild SQLite documents:
+//! `CREATE TABLE "__new_t"` with the new definition, `INSERT INTO "__new_t" (...) SELECT ... FROM "t"` with the
+//! kept columns (converted with a `CAST` when the type changes, back-filled with `COALESCE` when asked), `DROP
+//! TABLE "t"`, `ALTER TABLE "__new_t" RENAME TO "t"`, then the table's indexes again. Dropping the old table must
+//! not fire `ON DELETE CASCADE` in child tables, and SQLite ignores `PRAGMA foreign_keys` inside a transaction; so
+//! the migration is marked [`RenderedMigration::sqlite_foreign_keys_off`] and the migrator runs
+//! `PRAGMA foreign_keys=OFF` before `BEGIN`, `PRAGMA foreign_key_check` before `COMMIT` (any row is a failure) and
+//! `PRAGMA foreign_keys=ON` after. Triggers and views on a rebuilt table are not recreated (driftless does not model
+//! them); an `AUTOINCREMENT` counter restarts from the largest kept id.
+//!
+//! Architecture Invariant: render never talks to a database and never panics on user input; a step a dialect
+//! cannot express is a [`RenderError`] naming the step, table and dialect.
+
+mod mysql;
+mod postgres;
+mod rebuild;
+mod sea;
+mod spell;
+mod sqlite;
+mod state;
+
+use std::fmt;
+
+use crate::dialect::Dialect;
+use crate::schema::{Schema, Table};
+use crate::step::{DialectSql, Step};
+
+pub use state::apply_steps;
+
+/// One SQL statement of a rendered migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The SQL text, without a trailing semicolon.
+    pub sql: String,
+    /// Whether the statement may run inside the migration's transaction. `false` for PostgreSQL's
+    /// `ALTER TYPE ... ADD VALUE` (a new enum value cannot be used before the transaction that added it commits,
+    /// so the migrator commits first and runs it on its own). MySQL commits each DDL statement implicitly whatever
+    /// this says.
+    pub transactional: bool,
+    /// The index of the step the statement comes from.
+    pub step: usize,
+}
+
+/// The SQL for a list of steps on one dialect, with what the migrator must do around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMigration {
+    /// The dialect the SQL is for.
+    pub dialect: Dialect,
+    /// The statements, in order.
+    pub statements: Vec<Statement>,
+    /// SQLite only: the migration rebuilds or drops a table that other tables reference. The migrator must run
+    /// [`SQLITE_FOREIGN_KEYS_OFF`] before `BEGIN`, [`SQLITE_FOREIGN_KEY_CHECK`] before `COMMIT` (failing if it
+    /// returns any row), and [`SQLITE_FOREIGN_KEYS_ON`] after the transaction, whether it committed or not.
+    pub sqlite_foreign_keys_off: bool,
+}
+
+/// Switches SQLite's foreign-key enforcement off; only takes effect outside a transaction.
+pub const SQLITE_FOREIGN_KEYS_OFF: &str = "PRAGMA foreign_keys = OFF";
+/// Lists rows that violate a foreign key; must return nothing before a rebuild commits.
+pub const SQLITE_FOREIGN_KEY_CHECK: &str = "PRAGMA foreign_key_check";
+/// Switches SQLite's foreign-key enforcement back on.
+pub const SQLITE_FOREIGN_KEYS_ON: &str = "PRAGMA foreign_keys = ON";
+
+impl RenderedMigration {
+    /// Whether every statement can run in one transaction.
+    pub fn is_transactional(&self) -> bool {
+        self.statements.iter().all(|s| s.transactional)
+    }
+
+    /// The SQL as one script for people to read (`migrate-sql`): statements end with `;`, statements that must
+    /// run outside a transaction are marked with a comment, and the SQLite pragmas the migrator adds are shown.
+    pub fn script(&self) -> String {
+        let mut out = String::new();
+        if self.sqlite_foreign_keys_off {
+            out.push_str(&format!("-- run outside the transaction:\n{SQLITE_FOREIGN_KEYS_OFF};\n"));
+        }
+        for s in &self.statements {
+            if !s.transactional {
+                out.push_str("-- run outside a transaction:\n");
+            }
+            out.push_str(&s.sql);
+            out.push_str(";\n");
+        }
+        if self.sqlite_foreign_keys_off {
+            out.push_str(&format!(
+                "-- before commit; must return no rows:\n{SQLITE_FOREIGN_KEY_CHECK};\n\
+                 -- after the transaction:\n{SQLITE_FOREIGN_KEYS_ON};\n"
+            ));
+        }
+        out
+    }
+}
+
+/// Why steps could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// The steps contain an `Irreversible` step (typically the `down` of a data-losing change).
+    #[error("the migration cannot run in this direction: {reason}")]
+    Irreversible {
+        /// Why the step cannot be undone.
+        reason: String,
+    },
+    /// A raw SQL step has no text for the dialect and no default text.
+    #[error("a raw sql step has no text for {dialect} and no default text; add `{dialect}` text to the step")]
+    MissingRawSql {
+        /// The dialect being rendered.
+        dialect: Dialect,
+    },
+    /// The dialect cannot express the step.
+    #[error("{step} on table `{table}` cannot be rendered for {dialect}: {reason}")]
+    Unsupported {
+        /// The step kind (`create_index`, `alter_enum`, ...).
+        step: &'static str,
+        /// The table (or enum) it concerns.
+        table: String,
+        /// The dialect being rendered.
+        dialect: Dialect,
+        /// What the dialect lacks and what to do instead.
+        reason: String,
+    },
+    /// A step names a table that does not exist in the schema state it applies to.
+    #[error("{step}: table `{table}` does not exist in the schema before this step; check the step order")]
+    UnknownTable {
+        /// The step kind.
+        step: &'static str,
+        /// The missing table.
+        table: String,
+    },
+    /// A step names a column that does not exist in the schema state it applies to.
+    #[error("{step}: column `{column}` of table `{table}` does not exist in the schema before this step")]
+    UnknownColumn {
+        /// The step kind.
+        step: &'static str,
+        /// The table.
+        table: String,
+        /// The missing column.
+        column: String,
+    },
+    /// A step names an index that does not exist in the schema state it applies to.
+    #[error("{step}: index `{index}` of table `{table}` does not exist in the schema before this step")]
+    UnknownIndex {
+        /// The step kind.
+        step: &'static str,
+        /// The table.
+        table: String,
+        /// The missing index.
+        index: String,
+    },
+    /// A column uses an enum type that does not exist in the schema state.
+    #[error("table `{table}` uses enum `{name}`, which does not exist at this point; create the enum first")]
+    UnknownEnum {
+        /// The enum's name.
+        name: String,
+        /// The table using it.
+        table: String,
+    },
+    /// A name contains the dialect's identifier quote character.
+    #[error("the name `{name}` contains a quote character, which {dialect} identifiers cannot hold safely; rename it")]
+    InvalidIdentifier {
+        /// The name.
+        name: String,
+        /// The dialect being rendered.
+        dialect: Dialect,
+    },
+}
+
+/// Renders `steps` for `dialect`. `ctx` is the schema as it is before the first step (for a migration's `up`, the
+/// parent snapshot; for its `down`, the schema after `up` — see [`apply_steps`]).
+pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<RenderedMigration, RenderError> {
+    let mut state = ctx.clone();
+    state.normalize();
+    let mut out = Out { dialect, statements: Vec::new(), step: 0, fk_off: false };
+    for (i, step) in steps.iter().enumerate() {
+        out.step = i;
+        match step {
+            Step::Irreversible { reason } => return Err(RenderError::Irreversible { reason: reason.clone() }),
+            Step::RawSql { sql } => out.push(raw_sql(sql, dialect)?),
+            Step::AlterEnum { from, to, .. } if from.name != to.name => {
+                return Err(RenderError::Unsupported {
+                    step: "alter_enum",
+                    table: from.name.clone(),
+                    dialect,
+                    reason: format!(
+                        "an alter_enum step changes values, not the name (`{}` to `{}`); rename the type with raw sql",
+                        from.name, to.name
+                    ),
+                });
+            }
+            _ => match dialect {
+                Dialect::Sqlite => sqlite::render(step, &state, &mut out)?,
+                Dialect::Postgres => postgres::render(step, &state, &mut out)?,
+                Dialect::Mysql => mysql::render(step, &state, &mut out)?,
+            },
+        }
+        state::apply(&mut state, step)?;
+    }
+    Ok(RenderedMigration { dialect, statements: out.statements, sqlite_foreign_keys_off: out.fk_off })
+}
+
+/// Renders a whole schema from empty: enum types, then tables in an order where every referenced table comes
+/// first (foreign keys in a reference cycle are added afterwards with `ALTER TABLE` on PostgreSQL and MySQL;
+/// SQLite does not check references at creation time and keeps them inline), then indexes.
+pub fn create_schema(schema: &Schema, dialect: Dialect) -> Result<RenderedMigration, RenderError> {
+    render_steps(&create_steps(schema, dialect), dialect, &Schema::empty())
+}
+
+/// The steps that build `schema` from an empty database on `dialect` (see [`create_schema`] for the order).
+pub fn create_steps(schema: &Schema, dialect: Dialect) -> Vec<Step> {
+    let mut steps: Vec<Step> = schema.enums.iter().map(|e| Step::CreateEnum { r#enum: e.clone() }).collect();
+    if dialect == Dialect::Sqlite {
+        steps.extend(schema.tables.iter().map(|t| Step::CreateTable { table: t.clone() }));
+        return steps;
+    }
+    let mut created: Vec<&str> = Vec::new();
+    let mut pending: Vec<&Table> = schema.tables.iter().collect();
+    let mut deferred = Vec::new();
+    while !pending.is_empty() {
+        let ready = |t: &Table, created: &[&str]| {
+            t.foreign_keys.iter().all(|fk| fk.ref_table == t.name || created.contains(&fk.ref_table.as_str()))
+        };
+        let pos = pending.iter().position(|t| ready(t, &created)).unwrap_or(0);
+        let t = pending.remove(pos);
+        let mut table = t.clone();
+        if !ready(t, &created) {
+            // A reference cycle: create this table without the foreign keys that point at tables not created yet.
+            let (keep, later): (Vec<_>, Vec<_>) = table
+                .foreign_keys
+                .into_iter()
+                .partition(|fk| fk.ref_table == t.name || created.contains(&fk.ref_table.as_str()));
+            table.foreign_keys = keep;
+            deferred.extend(later.into_iter().map(|fk| Step::AddForeignKey { table: t.name.clone(), foreign_key: fk }));
+        }
+        created.push(&t.name);
+        steps.push(Step::CreateTable { table });
+    }
+    steps.extend(deferred);
+    steps
+}
+
+fn raw_sql(sql: &DialectSql, dialect: Dialect) -> Result<String, RenderError> {
+    let own = match dialect {
+        Dialect::Sqlite => &sql.sqlite,
+        Dialect::Postgres => &sql.postgres,
+        Dialect::Mysql => &sql.mysql,
+    };
+    own.as_ref().or(sql.default.as_ref()).cloned().ok_or(RenderError::MissingRawSql { dialect })
+}
+
+/// The statements being collected for one migration.
+struct Out {
+    dialect: Dialect,
+    statements: Vec<Statement>,
+    step: usize,
+    fk_off: bool,
+}
+
+impl Out {
+    fn push(&mut self, sql: impl Into<String>) {
+        self.statements.push(Statement { sql: sql.into(), transactional: true, step: self.step });
+    }
+
+    fn push_outside_transaction(&mut self, sql: impl Into<String>) {
+        self.statements.push(Statement { sql: sql.into(), transactional: false, step: self.step });
+    }
+
+    fn ident(&self, name: &str) -> String {
+        spell::ident(self.dialect, name)
+    }
+}
+
+impl fmt::Display for RenderedMigration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.script())
+    }
+}
+
+/// The snake_case kind of a step, for error messages.
+pub(crate) fn step_kind(step: &Step) -> &'static str {
+    match step {
+        Step::CreateEnum { .. } => "create_enum",
+        Step::DropEnum { .. } => "drop_enum",
+        Step::AlterEnum { .. } => "alter_enum",
+        Step::CreateTable { .. } => "create_table",
+        Step::DropTable { .. } => "drop_table",
+        Step::RenameTable { .. } => "rename_table",
+        Step::AddColumn { .. } => "add_column",
+        Step::DropColumn { .. } => "drop_column",
+        Step::RenameColumn { .. } => "rename_column",
+        Step::AlterColumn { .. } => "alter_column",
+        Step::SetPrimaryKey { .. } => "set_primary_key",
+        Step::CreateIndex { .. } => "create_index",
+        Step::DropIndex { .. } => "drop_index",
+        Step::RenameIndex { .. } => "rename_index",
+        Step::AddUnique { .. } => "add_unique",
+        Step::DropUnique { .. } => "drop_unique",
+        Step::AddForeignKey { .. } => "add_foreign_key",
+        Step::DropForeignKey { .. } => "drop_foreign_key",
+        Step::AlterForeignKey { .. } => "alter_foreign_key",
+        Step::AddCheck { .. } => "add_check",
+        Step::DropCheck { .. } => "drop_check",
+        Step::SetTableComment { .. } => "set_table_comment",
+        Step::RawSql { .. } => "raw_sql",
+        Step::Irreversible { .. } => "irreversible",
+    }
+}
+
+/// Looks a table up in the state, or fails naming the step.
+fn table<'a>(state: &'a Schema, name: &str, step: &Step) -> Result<&'a Table, RenderError> {
+    state.table(name).ok_or_else(|| RenderError::UnknownTable { step: step_kind(step), table: name.to_owned() })
+}

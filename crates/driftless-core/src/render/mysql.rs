@@ -1,0 +1,139 @@
+//! MySQL and MariaDB: columns change with `MODIFY COLUMN` and their full new definition (MySQL converts the
+//! values), enums are spelled inline in every column (`ENUM('a', 'b')`), comments are part of the definition.
+//!
+//! Every DDL statement commits implicitly on MySQL, so a failing migration can leave earlier statements applied;
+//! that is the migrator's to report, not something rendering can avoid.
+
+use crate::dialect::Dialect;
+use crate::schema::{ColumnType, EnumType, Schema};
+use crate::step::Step;
+
+use super::{Out, RenderError, sea, spell, state, table};
+
+const D: Dialect = Dialect::Mysql;
+
+pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), RenderError> {
+    match step {
+        // Enums live in the columns; there is no type to create or drop.
+        Step::CreateEnum { .. } | Step::DropEnum { .. } => {}
+        Step::AlterEnum { from, to, renamed_values } => alter_enum(step, from, to, renamed_values, st, out)?,
+        Step::CreateTable { table } => {
+            out.push(sea::create_table(D, table, st, None)?);
+            for index in &table.indexes {
+                out.push(sea::create_index(D, &table.name, index)?);
+            }
+        }
+        Step::DropTable { table } => out.push(sea::drop_table(D, &table.name)),
+        Step::RenameTable { from, to } => out.push(sea::rename_table(D, from, to)),
+        Step::AddColumn { table, column } => out.push(sea::add_column(D, table, column, st)?),
+        Step::DropColumn { table, column } => out.push(sea::drop_column(D, table, &column.name)),
+        Step::RenameColumn { table, from, to } => out.push(sea::rename_column(D, table, from, to)),
+        Step::AlterColumn { table, to, backfill, .. } => {
+            if let (Some(fill), false) = (backfill, to.nullable) {
+                let c = out.ident(&to.name);
+                out.push(format!("UPDATE {} SET {c} = {fill} WHERE {c} IS NULL", out.ident(table)));
+            }
+            out.push(sea::mysql_modify_column(table, to, st)?);
+        }
+        Step::SetPrimaryKey { table, from, to } => {
+            let mut actions = Vec::new();
+            if from.is_some() {
+                actions.push("DROP PRIMARY KEY".to_owned());
+            }
+            if let Some(pk) = to {
+                actions.push(format!("ADD PRIMARY KEY ({})", spell::idents(D, &pk.columns)));
+            }
+            if !actions.is_empty() {
+                out.push(format!("ALTER TABLE {} {}", out.ident(table), actions.join(", ")));
+            }
+        }
+        Step::CreateIndex { table, index } => out.push(sea::create_index(D, table, index)?),
+        Step::DropIndex { table, index } => out.push(sea::drop_index(D, table, &index.name)?),
+        Step::RenameIndex { table, from, to } => {
+            out.push(format!("ALTER TABLE {} RENAME INDEX {} TO {}", out.ident(table), out.ident(from), out.ident(to)))
+        }
+        Step::AddUnique { table, unique } => out.push(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+            out.ident(table),
+            out.ident(&unique.name),
+            spell::idents(D, &unique.columns)
+        )),
+        Step::DropUnique { table, unique } => {
+            out.push(format!("ALTER TABLE {} DROP INDEX {}", out.ident(table), out.ident(&unique.name)))
+        }
+        Step::AddForeignKey { table, foreign_key } => out.push(sea::add_foreign_key(D, table, foreign_key)?),
+        Step::DropForeignKey { table, foreign_key } => out.push(sea::drop_foreign_key(D, table, &foreign_key.name)?),
+        Step::AlterForeignKey { table, from, to } => {
+            // Two statements: MySQL refuses to drop and re-add a foreign key of the same name in one ALTER.
+            out.push(sea::drop_foreign_key(D, table, &from.name)?);
+            out.push(sea::add_foreign_key(D, table, to)?);
+        }
+        Step::AddCheck { table, check } => out.push(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})",
+            out.ident(table),
+            out.ident(&check.name),
+            check.expr
+        )),
+        Step::DropCheck { table, check } => {
+            out.push(format!("ALTER TABLE {} DROP CONSTRAINT {}", out.ident(table), out.ident(&check.name)))
+        }
+        Step::SetTableComment { table, to, .. } => out.push(format!(
+            "ALTER TABLE {} COMMENT = {}",
+            out.ident(table),
+            spell::string(D, to.as_deref().unwrap_or(""))
+        )),
+        Step::RawSql { .. } | Step::Irreversible { .. } => {}
+    }
+    Ok(())
+}
+
+/// Every column of the enum gets `MODIFY COLUMN` with the new list. Renamed values would not survive a plain
+/// MODIFY (a value missing from the new list is an error in strict mode, '' otherwise), so they go through a list
+/// holding old and new values, an `UPDATE`, then the final list.
+fn alter_enum(
+    step: &Step,
+    from: &EnumType,
+    to: &EnumType,
+    renamed: &[(String, String)],
+    st: &Schema,
+    out: &mut Out,
+) -> Result<(), RenderError> {
+    let mut after = st.clone();
+    state::apply(&mut after, step)?;
+    let is_enum = |ty: &ColumnType| matches!(ty, ColumnType::Enum(e) if *e == from.name);
+    let using: Vec<(String, String)> = st
+        .tables
+        .iter()
+        .flat_map(|t| t.columns.iter().filter(|c| is_enum(&c.ty)).map(|c| (t.name.clone(), c.name.clone())))
+        .collect();
+    if !renamed.is_empty() {
+        let mut union = from.clone();
+        union.values.extend(to.values.iter().filter(|v| !from.values.contains(v)).cloned());
+        let mut wide = st.clone();
+        state::apply(&mut wide, &Step::AlterEnum { from: from.clone(), to: union, renamed_values: Vec::new() })?;
+        for (t, c) in &using {
+            let col = table(&wide, t, step)?.column(c).cloned();
+            if let Some(col) = col {
+                out.push(sea::mysql_modify_column(t, &col, &wide)?);
+            }
+            let whens: Vec<String> = renamed
+                .iter()
+                .map(|(old, new)| format!("WHEN {} THEN {}", spell::string(D, old), spell::string(D, new)))
+                .collect();
+            let olds: Vec<String> = renamed.iter().map(|(old, _)| spell::string(D, old)).collect();
+            let ci = out.ident(c);
+            out.push(format!(
+                "UPDATE {} SET {ci} = CASE {ci} {} ELSE {ci} END WHERE {ci} IN ({})",
+                out.ident(t),
+                whens.join(" "),
+                olds.join(", ")
+            ));
+        }
+    }
+    for (t, c) in &using {
+        if let Some(col) = table(&after, t, step)?.column(c) {
+            out.push(sea::mysql_modify_column(t, col, &after)?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! SQLite: direct statements where `ALTER TABLE` can express the step (add, drop and rename columns, rename
+//! tables), a table rebuild everywhere else (column changes, keys, uniques, foreign keys, checks, enum values).
+//!
+//! Enums have no type on SQLite: an enum column is `TEXT` with a `CHECK (col IN (...))`, so creating or dropping
+//! an enum is a no-op and changing one rebuilds every table with a column of that enum. Comments are not stored.
+
+use std::collections::BTreeMap;
+
+use crate::dialect::Dialect;
+use crate::schema::{Column, ColumnType, Schema, Table};
+use crate::step::Step;
+
+use super::{Out, RenderError, rebuild, sea, spell, state, table};
+
+const D: Dialect = Dialect::Sqlite;
+
+/// Whether SQLite needs a table rebuild for `step`, given the schema state before it.
+///
+/// SQLite's `ALTER TABLE` can add a column (without a non-constant default), drop a column that no key, index,
+/// constraint or CHECK uses, and rename tables and columns. Every other change to an existing table is a rebuild.
+pub(crate) fn needs_rebuild(step: &Step, state: &Schema) -> bool {
+    match step {
+        Step::AddColumn { column, .. } => !add_column_is_direct(column),
+        Step::DropColumn { table, column } => state.table(table).is_some_and(|t| column_is_constrained(t, column)),
+        Step::AlterColumn { from, to, .. } => !only_comment_differs(from, to),
+        Step::AlterEnum { .. }
+        | Step::SetPrimaryKey { .. }
+        | Step::AddUnique { .. }
+        | Step::DropUnique { .. }
+        | Step::AddForeignKey { .. }
+        | Step::DropForeignKey { .. }
+        | Step::AlterForeignKey { .. }
+        | Step::AddCheck { .. }
+        | Step::DropCheck { .. } => true,
+        _ => false,
+    }
+}
+
+// SQLite refuses ADD COLUMN with CURRENT_* or an expression default once the table holds a row, and cannot add an
+// auto-increment (primary key) column. A NOT NULL column without default fails on a populated table either way,
+// exactly as on the other dialects, so it stays a plain ADD COLUMN.
+fn add_column_is_direct(column: &Column) -> bool {
+    !column.auto_increment && column.default.as_ref().is_none_or(spell::sqlite_default_is_constant)
+}
+
+// SQLite's DROP COLUMN fails when the column is in the primary key, a unique constraint, an index, a foreign key,
+// or a CHECK (an enum column carries one). Expressions are matched by name, which can only err towards a rebuild.
+fn column_is_constrained(t: &Table, column: &Column) -> bool {
+    let name = column.name.as_str();
+    let has = |cols: &[String]| cols.iter().any(|c| c == name);
+    matches!(column.ty, ColumnType::Enum(_))
+        || t.primary_key.as_ref().is_some_and(|pk| has(&pk.columns))
+        || t.indexes.iter().any(|i| has(&i.columns) || i.predicate.as_ref().is_some_and(|p| p.contains(name)))
+        || t.uniques.iter().any(|u| has(&u.columns))
+        || t.foreign_keys.iter().any(|f| has(&f.columns))
+        || t.checks.iter().any(|c| c.expr.contains(name))
+}
+
+fn only_comment_differs(from: &Column, to: &Column) -> bool {
+    Column { comment: to.comment.clone(), ..from.clone() } == *to
+}
+
+pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), RenderError> {
+    if needs_rebuild(step, st) {
+        return render_rebuild(step, st, out);
+    }
+    match step {
+        Step::CreateEnum { .. } | Step::DropEnum { .. } | Step::SetTableComment { .. } => {}
+        Step::CreateTable { table } => {
+            out.push(sea::create_table(D, table, st, None)?);
+            for index in &table.indexes {
+                out.push(sea::create_index(D, &table.name, index)?);
+            }
+        }
+        Step::DropTable { table } => {
+            let referenced = st
+                .tables
+                .iter()
+                .any(|t| t.name != table.name && t.foreign_keys.iter().any(|f| f.ref_table == table.name));
+            if referenced {
+                // DROP TABLE deletes the rows first, which would fire ON DELETE actions in the children.
+                out.fk_off = true;
+            }
+            out.push(sea::drop_table(D, &table.name));
+        }
+        Step::RenameTable { from, to } => out.push(sea::rename_table(D, from, to)),
+        Step::AddColumn { table: t, column } => out.push(sea::add_column(D, t, column, st)?),
+        Step::DropColumn { table: t, column } => out.push(sea::drop_column(D, t, &column.name)),
+        Step::RenameColumn { table: t, from, to } => out.push(sea::rename_column(D, t, from, to)),
+        // Only the comment changed, which SQLite does not store.
+        Step::AlterColumn { .. } => {}
+        Step::CreateIndex { table: t, index } => out.push(sea::create_index(D, t, index)?),
+        Step::DropIndex { table: t, index } => out.push(sea::drop_index(D, t, &index.name)?),
+        Step::RenameIndex { table: t, from, to } => {
+            // SQLite has no ALTER INDEX: drop it and create it again under the new name.
+            let index = table(st, t, step)?.indexes.iter().find(|i| i.name == *from).ok_or_else(|| {
+                RenderError::UnknownIndex { step: "rename_index", table: t.clone(), index: from.clone() }
+            })?;
+            out.push(sea::drop_index(D, t, from)?);
+            let mut renamed = index.clone();
+            renamed.name = to.clone();
+            out.push(sea::create_index(D, t, &renamed)?);
+        }
+        _ => return render_rebuild(step, st, out),
+    }
+    Ok(())
+}
+
+fn render_rebuild(step: &Step, st: &Schema, out: &mut Out) -> Result<(), RenderError> {
+    let mut after = st.clone();
+    state::apply(&mut after, step)?;
+    if let Step::AlterEnum { from, to, renamed_values } = step {
+        // Every table with a column of this enum carries its values in a CHECK.
+        for old in st.tables.iter().filter(|t| uses_enum(t, &from.name)) {
+            let new = table(&after, &old.name, step)?;
+            let mut exprs = BTreeMap::new();
+            if !renamed_values.is_empty() {
+                for col in old.columns.iter().filter(|c| c.ty == ColumnType::Enum(to.name.clone())) {
+                    exprs.insert(col.name.clone(), rename_case(&col.name, renamed_values));
+                }
+            }
+            rebuild::rebuild(old, new, &after, &exprs, out)?;
+        }
+        return Ok(());
+    }
+    let name = step.table().unwrap_or_default();
+    let old = table(st, name, step)?;
+    let new = table(&after, name, step)?;
+    let mut exprs = BTreeMap::new();
+    if let Step::AlterColumn { from, to, backfill, .. } = step {
+        let mut e = spell::sqlite_convert(&spell::ident(D, &from.name), &from.ty, &to.ty);
+        if let Some(fill) = backfill {
+            e = format!("COALESCE({e}, {fill})");
+        }
+        exprs.insert(to.name.clone(), e);
+    }
+    rebuild::rebuild(old, new, &after, &exprs, out)
+}
+
+fn uses_enum(t: &Table, name: &str) -> bool {
+    t.columns.iter().any(|c| matches!(&c.ty, ColumnType::Enum(e) if e == name))
+}
+
+/// `CASE "col" WHEN 'old' THEN 'new' ... ELSE "col" END`: maps renamed enum values while copying rows.
+pub(crate) fn rename_case(column: &str, renamed: &[(String, String)]) -> String {
+    let c = spell::ident(D, column);
+    let whens: Vec<String> = renamed
+        .iter()
+        .map(|(old, new)| format!("WHEN {} THEN {}", spell::string(D, old), spell::string(D, new)))
+        .collect();
+    format!("CASE {c} {} ELSE {c} END", whens.join(" "))
+}
