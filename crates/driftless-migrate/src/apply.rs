@@ -1,0 +1,186 @@
+//! Running one migration in one direction and recording it, the two ways a database allows:
+//!
+//! - **atomic** (PostgreSQL and SQLite, unless a statement must run outside a transaction): one transaction holds
+//!   the statements and the tracking-table change, so a failure leaves the database and the tracking table exactly
+//!   as they were. On SQLite, a migration that rebuilds tables runs with `PRAGMA foreign_keys=OFF` set *before*
+//!   `BEGIN` (SQLite ignores it inside a transaction, and dropping a parent table would otherwise cascade deletes
+//!   into its children) and `PRAGMA foreign_key_check` before `COMMIT`; the previous setting is restored after.
+//! - **step by step** (MySQL/MariaDB, which commit DDL implicitly, and non-transactional migrations): the row is
+//!   written dirty first, progress is recorded after each statement, and a failure leaves the row dirty with the
+//!   failed statement, so the next run refuses until someone resolves it.
+
+use std::time::{Duration, Instant};
+
+use driftless_core::Dialect;
+use driftless_core::migration::Migration;
+
+use crate::backend::Backend;
+use crate::error::Error;
+use crate::plan::Plan;
+use crate::report::Direction;
+use crate::tracking::{NewRow, TrackingTable};
+
+/// One migration about to run.
+#[derive(Debug)]
+pub(crate) struct Unit<'a> {
+    pub migration: &'a Migration,
+    pub checksum: &'a str,
+    pub direction: Direction,
+    /// The batch to record it in (when applying).
+    pub batch: i64,
+    pub plan: Plan,
+}
+
+/// Runs `unit` on `conn` and records it in `table`; returns how long its statements took.
+pub(crate) async fn run<C: Backend>(conn: &mut C, table: &TrackingTable, unit: &Unit<'_>) -> Result<Duration, Error> {
+    let fk_off = unit.plan.sqlite_foreign_keys_off && C::DIALECT == Dialect::Sqlite;
+    let restore = if fk_off {
+        let was = conn.foreign_keys().await.map_err(Error::db("reading PRAGMA foreign_keys"))?;
+        conn.set_foreign_keys(false).await.map_err(Error::db("switching foreign keys off (PRAGMA foreign_keys)"))?;
+        Some(was)
+    } else {
+        None
+    };
+    let result = if unit.plan.atomic(C::DIALECT, unit.migration) {
+        atomic(conn, table, unit, fk_off).await
+    } else {
+        step_by_step(conn, table, unit, fk_off).await
+    };
+    if let Some(was) = restore {
+        let restored = conn.set_foreign_keys(was).await;
+        if result.is_ok() {
+            restored.map_err(Error::db("switching foreign keys back on (PRAGMA foreign_keys)"))?;
+        }
+    }
+    result
+}
+
+fn name(unit: &Unit<'_>) -> String {
+    unit.migration.name.clone()
+}
+
+async fn atomic<C: Backend>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+    fk_check: bool,
+) -> Result<Duration, Error> {
+    let what = format!("{} migration {}", unit.direction.verb(), unit.migration.name);
+    conn.begin().await.map_err(Error::db(format!("starting the transaction for {what}")))?;
+    let start = Instant::now();
+    let body = async {
+        let total = unit.plan.statements.len();
+        for (index, statement) in unit.plan.statements.iter().enumerate() {
+            conn.execute(&statement.sql).await.map_err(|source| Error::Statement {
+                name: name(unit),
+                direction: unit.direction,
+                index,
+                total,
+                statement: statement.sql.clone(),
+                partial: false,
+                source,
+            })?;
+        }
+        if fk_check {
+            let tables = conn.foreign_key_check().await.map_err(Error::db(format!("checking foreign keys {what}")))?;
+            if !tables.is_empty() {
+                return Err(Error::ForeignKeyViolation { name: name(unit), direction: unit.direction, tables });
+            }
+        }
+        let took = start.elapsed();
+        match unit.direction {
+            Direction::Up => conn.insert_row(table, &row(unit, took, None)).await,
+            Direction::Down => conn.delete_row(table, &unit.migration.name).await,
+        }
+        .map_err(Error::db(format!("recording {what} in the tracking table")))?;
+        Ok(took)
+    }
+    .await;
+    match body {
+        Ok(took) => {
+            conn.commit().await.map_err(Error::db(format!("committing {what}")))?;
+            Ok(took)
+        }
+        Err(e) => match conn.rollback().await {
+            Ok(()) => Err(e),
+            Err(source) => Err(Error::Database { context: format!("rolling back {what} after: {e}"), source }),
+        },
+    }
+}
+
+async fn step_by_step<C: Backend>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+    fk_check: bool,
+) -> Result<Duration, Error> {
+    let what = format!("{} migration {}", unit.direction.verb(), unit.migration.name);
+    let migration = &unit.migration.name;
+    let direction = unit.direction;
+    let total = unit.plan.statements.len();
+    let total_i = total as i64;
+    let mark = Error::db(format!("recording progress of {what} in the tracking table"));
+    match direction {
+        Direction::Up => conn.insert_row(table, &row(unit, Duration::ZERO, Some(Direction::Up))).await,
+        Direction::Down => conn.set_progress(table, migration, direction, 0, total_i, None).await,
+    }
+    .map_err(mark)?;
+    let start = Instant::now();
+    for (index, statement) in unit.plan.statements.iter().enumerate() {
+        if let Err(source) = conn.execute(&statement.sql).await {
+            // Best effort: the row is dirty already; this adds which statement failed.
+            let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&statement.sql)).await;
+            return Err(Error::Statement {
+                name: name(unit),
+                direction,
+                index,
+                total,
+                statement: statement.sql.clone(),
+                partial: true,
+                source,
+            });
+        }
+        conn.set_progress(table, migration, direction, index as i64 + 1, total_i, None)
+            .await
+            .map_err(Error::db(format!("recording progress of {what} in the tracking table")))?;
+    }
+    if fk_check {
+        let tables = conn.foreign_key_check().await.map_err(Error::db(format!("checking foreign keys {what}")))?;
+        if !tables.is_empty() {
+            let check = "PRAGMA foreign_key_check";
+            let _ = conn.set_progress(table, migration, direction, total_i, total_i, Some(check)).await;
+            return Err(Error::Statement {
+                name: name(unit),
+                direction,
+                index: total,
+                total: total + 1,
+                statement: check.to_owned(),
+                partial: true,
+                source: sqlx::Error::Protocol(format!("rows in {} reference missing rows", tables.join(", "))),
+            });
+        }
+    }
+    let took = start.elapsed();
+    match direction {
+        Direction::Up => conn.finish_row(table, migration, millis(took), unit.checksum).await,
+        Direction::Down => conn.delete_row(table, migration).await,
+    }
+    .map_err(Error::db(format!("recording {what} in the tracking table")))?;
+    Ok(took)
+}
+
+fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
+    NewRow {
+        name: &unit.migration.name,
+        batch: unit.batch,
+        checksum: unit.checksum,
+        class: unit.migration.class.as_str(),
+        duration_ms: millis(took),
+        dirty,
+        statements_total: unit.plan.statements.len() as i64,
+    }
+}
+
+pub(crate) fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

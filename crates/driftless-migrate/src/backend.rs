@@ -1,0 +1,104 @@
+//! The per-dialect seam (sqlx's `Migrate` trait, reshaped): the lock, the tracking table's DDL and queries, raw
+//! statement execution and manual transactions, implemented once per connection type in `sqlite.rs`,
+//! `postgres.rs` and `mysql.rs`. Everything above it (`migrator.rs`, `apply.rs`) is written once, generically.
+//!
+//! Every method returns a `Send` future so that a migrator run can be spawned on a multi-threaded runtime.
+
+use std::future::Future;
+use std::time::Duration;
+
+use driftless_core::Dialect;
+
+use crate::error::Error;
+use crate::report::{AppliedMigration, Direction};
+use crate::tracking::{NewRow, TrackingTable};
+
+/// One database connection the migrator drives for a whole run.
+pub(crate) trait Backend: Send {
+    /// The dialect.
+    const DIALECT: Dialect;
+
+    /// What holding the lock takes (a key to release, or a guard that releases on drop).
+    type Lock: Send;
+
+    /// Takes the migration lock, waiting at most `timeout`.
+    fn lock(
+        &mut self,
+        table: &TrackingTable,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Self::Lock, Error>> + Send;
+
+    /// Releases the lock.
+    fn unlock(&mut self, lock: Self::Lock) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Creates the tracking table if it does not exist.
+    fn ensure_table(&mut self, table: &TrackingTable) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Whether the tracking table exists (read-only operations do not create it).
+    fn table_exists(&mut self, table: &TrackingTable) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+    /// Every row of the tracking table, in the order they were recorded.
+    fn applied(
+        &mut self,
+        table: &TrackingTable,
+    ) -> impl Future<Output = Result<Vec<AppliedMigration>, sqlx::Error>> + Send;
+
+    /// Runs one statement (or a script of several, for hand-written SQL).
+    fn execute(&mut self, sql: &str) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Starts a transaction that holds the write lock from the start (SQLite: `BEGIN IMMEDIATE`).
+    fn begin(&mut self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Commits.
+    fn commit(&mut self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Rolls back.
+    fn rollback(&mut self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Inserts a row (applied now, UTC).
+    fn insert_row(
+        &mut self,
+        table: &TrackingTable,
+        row: &NewRow<'_>,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Deletes a migration's row.
+    fn delete_row(&mut self, table: &TrackingTable, name: &str)
+    -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Records step-by-step progress: the row is dirty in `direction` with `done` of `total` statements completed,
+    /// and `failed` is the statement that failed, if one did.
+    fn set_progress(
+        &mut self,
+        table: &TrackingTable,
+        name: &str,
+        direction: Direction,
+        done: i64,
+        total: i64,
+        failed: Option<&str>,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Marks a row clean (completely applied), with its duration and current checksum.
+    fn finish_row(
+        &mut self,
+        table: &TrackingTable,
+        name: &str,
+        duration_ms: i64,
+        checksum: &str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// SQLite: whether foreign keys are enforced on this connection (`true` elsewhere).
+    fn foreign_keys(&mut self) -> impl Future<Output = Result<bool, sqlx::Error>> + Send {
+        async { Ok(true) }
+    }
+
+    /// SQLite: switches foreign-key enforcement (a no-op elsewhere). Has no effect inside a transaction.
+    fn set_foreign_keys(&mut self, _on: bool) -> impl Future<Output = Result<(), sqlx::Error>> + Send {
+        async { Ok(()) }
+    }
+
+    /// SQLite: the tables holding rows that violate a foreign key (`PRAGMA foreign_key_check`); empty elsewhere.
+    fn foreign_key_check(&mut self) -> impl Future<Output = Result<Vec<String>, sqlx::Error>> + Send {
+        async { Ok(Vec::new()) }
+    }
+}

@@ -1,0 +1,81 @@
+//! A fixture for driftless-migrate's concurrency test (not a tool): migrates the database at the URL given as the
+//! first argument with a fixed history, as many copies of it do at once, and exits non-zero with the error's
+//! message on stderr when the migrator refuses or fails.
+//!
+//! `--edited` changes an applied migration first (to see a refusal's exit code); `--down` reverts the last batch
+//! (to see the production guard, with `DRIFTLESS_ENV=production`).
+
+use std::process::ExitCode;
+
+use driftless_core::migration::Migration;
+use driftless_core::step::{DialectSql, Step};
+use driftless_migrate::{Migrator, ProgressMode};
+
+fn sql(sqlite: &str, postgres: &str, mysql: &str) -> Step {
+    Step::RawSql {
+        sql: DialectSql {
+            default: None,
+            sqlite: Some(sqlite.to_owned()),
+            postgres: Some(postgres.to_owned()),
+            mysql: Some(mysql.to_owned()),
+        },
+    }
+}
+
+fn same(text: &str) -> Step {
+    sql(text, text, text)
+}
+
+/// Six migrations; each after the first logs its own name in `race_log`, which has no unique key, so a migration
+/// applied twice shows up as two rows. The sleeps widen the window in which a second migrator could interfere.
+fn history(edited: bool) -> Vec<Migration> {
+    let mut out = vec![
+        Migration::new("m20260101T000000_race_log")
+            .up([same("CREATE TABLE race_log (migration VARCHAR(100) NOT NULL)")])
+            .down([same("DROP TABLE race_log")]),
+    ];
+    for i in 2..=6 {
+        let name = format!("m2026010{i}T000000_step_{i}");
+        let log = format!("INSERT INTO race_log (migration) VALUES ('{name}')");
+        let table = if edited && i == 3 { format!("race_t{i}_edited") } else { format!("race_t{i}") };
+        out.push(
+            Migration::new(name.clone())
+                .up([
+                    same(&format!("CREATE TABLE {table} (id INTEGER)")),
+                    sql(&log, &format!("{log}; SELECT pg_sleep(0.02)"), &format!("{log}; DO SLEEP(0.02)")),
+                ])
+                .down([
+                    same(&format!("DELETE FROM race_log WHERE migration = '{name}'")),
+                    same(&format!("DROP TABLE {table}")),
+                ]),
+        );
+    }
+    out
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(url) = args.iter().find(|a| !a.starts_with("--")) else {
+        eprintln!("usage: driftless-migrate-race DATABASE_URL [--edited] [--down]");
+        return ExitCode::from(2);
+    };
+    let edited = args.iter().any(|a| a == "--edited");
+    let down = args.iter().any(|a| a == "--down");
+    let run = async {
+        let migrator = Migrator::connect(url, history(edited)).await?.progress(ProgressMode::Plain);
+        let report = if down { migrator.down().await? } else { migrator.migrate().await? };
+        migrator.database().close().await;
+        Ok::<_, driftless_migrate::Error>(report)
+    };
+    match run.await {
+        Ok(report) => {
+            println!("{}", report.applied().len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Every way a migrator operation can fail or refuse, as one `#[non_exhaustive]` enum whose messages say what
+//! happened, to which migration, and what to do next.
+
+use std::time::Duration;
+
+use driftless_core::Dialect;
+
+use crate::report::{Direction, short};
+
+/// Why an operation failed or refused. A refusal (every variant except [`Error::Connect`], [`Error::Database`],
+/// [`Error::Statement`] and [`Error::ForeignKeyViolation`]) is decided before anything runs and changes nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database URL's scheme is not one driftless supports.
+    #[error(
+        "unsupported database url `{url}`: expected one starting with sqlite:, postgres:, postgresql:, mysql: or \
+         mariadb:; check DATABASE_URL"
+    )]
+    UnsupportedUrl {
+        /// The URL, with any password hidden.
+        url: String,
+    },
+
+    /// Connecting failed.
+    #[error("could not connect to {url}: {source}; check DATABASE_URL and that the database is running")]
+    Connect {
+        /// The URL, with any password hidden.
+        url: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A query of the migrator's own (the tracking table, the lock, a transaction) failed.
+    #[error("database error while {context}: {source}")]
+    Database {
+        /// What the migrator was doing.
+        context: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// The configured tracking table name cannot be used.
+    #[error(
+        "invalid tracking table name `{name}`: use letters, digits and underscores, optionally qualified as \
+         `schema.table`, at most 64 characters each"
+    )]
+    InvalidTableName {
+        /// The configured name.
+        name: String,
+    },
+
+    /// Another migrator held the lock for longer than the lock timeout.
+    #[error(
+        "timed out after {} ms waiting for the migration lock ({lock}): another migrator is running against this \
+         database; wait for it to finish and run again, or raise the lock timeout",
+        waited.as_millis()
+    )]
+    LockTimeout {
+        /// Which lock: the advisory lock key, the `GET_LOCK` name, or the lock file.
+        lock: String,
+        /// How long the migrator waited.
+        waited: Duration,
+    },
+
+    /// The registry lists a migration twice.
+    #[error("the migration registry lists {name} twice; remove the duplicate entry from the registry")]
+    DuplicateMigration {
+        /// The migration.
+        name: String,
+    },
+
+    /// A migration did not finish on an earlier run and the database may be partly migrated.
+    #[error(
+        "{}; fix the database by hand, then run `cargo xtask migrate-resolve --applied {name}` if the migration is \
+         now completely {}, or `cargo xtask migrate-resolve --rolled-back {name}` if it is completely {}",
+        dirty_what(name, *direction, *statements_done, *statements_total, failed_statement.as_deref()),
+        if *direction == Direction::Up { "applied" } else { "still applied" },
+        if *direction == Direction::Up { "undone" } else { "reverted" }
+    )]
+    Dirty {
+        /// The migration.
+        name: String,
+        /// The direction it was running in.
+        direction: Direction,
+        /// Statements that completed.
+        statements_done: i64,
+        /// Statements it has in that direction.
+        statements_total: i64,
+        /// The statement that failed, if the migrator saw it fail (rather than stop).
+        failed_statement: Option<String>,
+    },
+
+    /// An applied migration is not in the registry.
+    #[error(
+        "migration {name} is applied in the database but missing from the registry; restore it from version \
+         control (was it deleted or renamed?), or run `cargo xtask migrate-status` to see every difference"
+    )]
+    MissingMigration {
+        /// The migration.
+        name: String,
+    },
+
+    /// An applied migration was edited afterwards.
+    #[error(
+        "migration {name} was edited after it was applied (checksum {} recorded, {} now); revert the edit and put \
+         the change in a new migration (`cargo xtask migrate-generate`), or, if the edit changes nothing in the \
+         database, set dangerous_ignore_checksums",
+        short(recorded),
+        short(current)
+    )]
+    ChecksumMismatch {
+        /// The migration.
+        name: String,
+        /// The checksum in the tracking table.
+        recorded: String,
+        /// The checksum of the migration as it is now.
+        current: String,
+    },
+
+    /// A pending migration sorts before the last applied one.
+    #[error(
+        "pending migration {name} is older than the last applied migration {last_applied} (merged from another \
+         branch?); regenerate it on top of {last_applied}, or allow out-of-order migrations (allow_out_of_order)"
+    )]
+    OutOfOrder {
+        /// The pending migration.
+        name: String,
+        /// The last applied migration.
+        last_applied: String,
+    },
+
+    /// A dangerous migration is about to run without its acknowledgement.
+    #[error(
+        "migration {name} is dangerous (it can lose data) and has no acknowledgement; review it, then add \
+         `.acknowledged(\"<reviewer>\", \"<why the data loss is fine>\")` to the migration"
+    )]
+    Unacknowledged {
+        /// The migration.
+        name: String,
+    },
+
+    /// A data-losing operation was asked for in production without `force_production`.
+    #[error(
+        "refusing to run {command} in production ({env_var}=production): it would revert {}; pass \
+         --force-production if you really mean to",
+        list(migrations)
+    )]
+    Production {
+        /// The command (`migrate-down`, `migrate-to`, `migrate-reset`).
+        command: &'static str,
+        /// The environment variable that said `production`.
+        env_var: String,
+        /// The migrations it would revert, newest first.
+        migrations: Vec<String>,
+    },
+
+    /// `reset` without `force`.
+    #[error(
+        "migrate-reset reverts every applied migration ({count}) and loses the data they hold; pass --force to \
+         confirm"
+    )]
+    ResetNotForced {
+        /// How many migrations are applied.
+        count: usize,
+    },
+
+    /// A named migration is not in the registry.
+    #[error("unknown migration {name}: it is not in the registry; run `cargo xtask migrate-status` to list them")]
+    UnknownMigration {
+        /// The name given.
+        name: String,
+    },
+
+    /// `resolve_applied` on a migration that is cleanly applied already.
+    #[error("migration {name} is already applied; there is nothing to resolve")]
+    AlreadyApplied {
+        /// The migration.
+        name: String,
+    },
+
+    /// `resolve_rolled_back` on a migration that is not dirty.
+    #[error(
+        "migration {name} is not marked dirty, so there is nothing to resolve; use `cargo xtask migrate-down` to \
+         revert an applied migration"
+    )]
+    NotDirty {
+        /// The migration.
+        name: String,
+    },
+
+    /// A migration has no `down` (an irreversible step).
+    #[error("cannot revert migration {name}: {reason}; restore from a backup, or write a new migration instead")]
+    Irreversible {
+        /// The migration.
+        name: String,
+        /// Why it cannot be undone.
+        reason: String,
+    },
+
+    /// A migration's steps could not be turned into SQL for this database.
+    #[error("while {} migration {name}: cannot render it for {dialect}: {reason}", direction.verb())]
+    Render {
+        /// The migration.
+        name: String,
+        /// The direction.
+        direction: Direction,
+        /// The dialect.
+        dialect: Dialect,
+        /// Why.
+        reason: String,
+    },
+
+    /// A statement of a migration failed.
+    #[error(
+        "while {} migration {name}: statement {} of {total} failed: {source}\n    {}\n{}",
+        direction.verb(),
+        index + 1,
+        one_line(statement),
+        aftermath(name, *direction, *index, *partial)
+    )]
+    Statement {
+        /// The migration.
+        name: String,
+        /// The direction.
+        direction: Direction,
+        /// The failed statement's index (0-based).
+        index: usize,
+        /// How many statements the migration has.
+        total: usize,
+        /// The failed statement.
+        statement: String,
+        /// Whether earlier statements stayed applied (MySQL/MariaDB, or a non-transactional migration): the
+        /// migration is then marked dirty.
+        partial: bool,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// SQLite: a migration that ran with foreign keys off left rows pointing at missing parents.
+    #[error(
+        "while {} migration {name}: PRAGMA foreign_key_check found rows in {} that reference missing rows; the \
+         migration was rolled back and the database is unchanged; fix the data (or the migration) and run again",
+        direction.verb(),
+        list(tables)
+    )]
+    ForeignKeyViolation {
+        /// The migration.
+        name: String,
+        /// The direction.
+        direction: Direction,
+        /// The tables holding violating rows.
+        tables: Vec<String>,
+    },
+}
+
+impl Error {
+    pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Database { context, source }
+    }
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() { "nothing".to_owned() } else { names.join(", ") }
+}
+
+/// A statement on one line, cut to a readable length.
+pub(crate) fn one_line(sql: &str) -> String {
+    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 200 { format!("{}...", flat.chars().take(200).collect::<String>()) } else { flat }
+}
+
+fn dirty_what(name: &str, direction: Direction, done: i64, total: i64, failed: Option<&str>) -> String {
+    match failed {
+        Some(stmt) => format!(
+            "migration {name} did not finish {} on an earlier run: statement {} of {total} failed ({}) and the \
+             statements before it stayed applied, so the database is partly migrated",
+            direction.verb(),
+            done + 1,
+            one_line(stmt)
+        ),
+        None => format!(
+            "migration {name} did not finish {} on an earlier run: the migrator stopped after statement {done} of \
+             {total} (crashed or killed), so the database may be partly migrated",
+            direction.verb()
+        ),
+    }
+}
+
+fn aftermath(name: &str, direction: Direction, index: usize, partial: bool) -> String {
+    if partial {
+        let kept = match index {
+            0 => "no statement before it had run".to_owned(),
+            1 => "statement 1 stayed applied".to_owned(),
+            n => format!("statements 1 to {n} stayed applied"),
+        };
+        let (done, undone) =
+            if direction == Direction::Up { ("applied", "undone") } else { ("still applied", "reverted") };
+        format!(
+            "the migration could not run in one transaction ({kept}), so {name} is marked dirty and the migrator \
+             refuses to run until it is resolved: fix the database by hand, then run `cargo xtask migrate-resolve \
+             --applied {name}` if the migration is now completely {done}, or `cargo xtask migrate-resolve \
+             --rolled-back {name}` if it is completely {undone}"
+        )
+    } else {
+        format!("the migration was rolled back and the database is unchanged; fix {name} and run again")
+    }
+}

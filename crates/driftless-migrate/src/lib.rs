@@ -1,0 +1,62 @@
+//! driftless-migrate: the runtime migrator. It applies and rolls back driftless migrations on SQLite, PostgreSQL and
+//! MySQL/MariaDB through sqlx, and records what it did in a tracking table.
+//!
+//! ```no_run
+//! # async fn demo(migrations: Vec<driftless_core::migration::Migration>) -> Result<(), driftless_migrate::Error> {
+//! // `DATABASE_URL`, or the SQLite file `driftless.db` when it is unset.
+//! let migrator = driftless_migrate::Migrator::from_env(migrations).await?;
+//! let report = migrator.migrate().await?;
+//! println!("{}", report.summary());
+//! # Ok(()) }
+//! ```
+//!
+//! # Why it is shaped like this
+//!
+//! The shape is sqlx's own migrator (`sqlx-core/src/migrate/`), because its order of operations is the one that has
+//! survived production: **lock → ensure the tracking table → refuse if a migration is dirty → validate the applied
+//! migrations against the registry (missing, edited, out of order) → refuse unacknowledged dangerous migrations →
+//! apply → unlock.** What differs, and why:
+//!
+//! - Migrations come from the registry (the journal), in its order, never from scanning a folder, and they are
+//!   data ([`driftless_core::migration::Migration`]): the SQL is rendered per dialect when it runs, and the checksum
+//!   covers the normalised steps, not the text.
+//! - Batches: `migrate` applies everything pending as one batch and `down` reverts the last batch, so a deploy that
+//!   applied three migrations is rolled back as one unit.
+//! - SQLite gets a real lock. sqlx's SQLite lock is a no-op, so two replicas starting at once both apply the same
+//!   migration. Here a migrator holds an exclusive OS file lock beside the database file for the whole run (released
+//!   by the kernel if the process dies), and each migration runs in its own `BEGIN IMMEDIATE` transaction.
+//! - MySQL/MariaDB commit every DDL statement implicitly, so a migration cannot be atomic there. The migrator records
+//!   progress statement by statement, leaves the row *dirty* when a statement fails, names that statement, and
+//!   refuses to run until someone resolves it (`migrate-resolve`).
+//!
+//! The pieces, one concept per file: [`Migrator`] (`migrator.rs`) holds the configuration and the operations;
+//! `backend.rs` is the per-dialect seam that `sqlite.rs`, `postgres.rs` and `mysql.rs` implement; `lock.rs`,
+//! `validate.rs`, `plan.rs` (steps → statements), `apply.rs` (transactions and progress), `progress.rs` (what the
+//! user sees), [`report`] (what an operation returns) and [`Error`] (`error.rs`).
+//!
+//! Architecture Invariant: the migrator never panics on user input, and a refusal changes nothing in the database.
+#![deny(missing_docs)]
+
+mod apply;
+mod backend;
+mod database;
+mod error;
+mod guard;
+mod lock;
+mod migrator;
+mod mysql;
+mod plan;
+mod postgres;
+mod progress;
+pub mod report;
+mod sqlite;
+pub mod testing;
+mod tracking;
+mod validate;
+
+pub use database::{DEFAULT_DATABASE_URL, Database};
+pub use error::Error;
+pub use guard::{ENV_VARS, is_production};
+pub use migrator::{DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE, Migrator, migrate_on_startup};
+pub use progress::ProgressMode;
+pub use report::{AppliedMigration, Direction, Operation, Problem, Report, Status};

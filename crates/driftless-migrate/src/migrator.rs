@@ -1,0 +1,594 @@
+//! [`Migrator`]: the configuration (registry, tracking table, lock timeout, escape hatches) and the operations
+//! behind the `migrate*` commands, each run on one connection in the order lock → ensure the tracking table →
+//! refuse if dirty → validate applied against known → refuse unacknowledged dangerous → apply or revert → unlock.
+
+use std::time::{Duration, Instant};
+
+use driftless_core::migration::Migration;
+use sqlx::pool::PoolConnection;
+
+use crate::apply::{self, Unit};
+use crate::backend::Backend;
+use crate::database::Database;
+use crate::error::Error;
+use crate::guard;
+use crate::plan::plan;
+use crate::progress::{Progress, ProgressMode};
+use crate::report::{AppliedMigration, Direction, Operation, Problem, Report, Status, Step};
+use crate::tracking::{NewRow, TrackingTable};
+use crate::validate::{Validation, check_registry, validate};
+
+/// The tracking table's default name.
+pub const DEFAULT_TABLE: &str = "driftless_migrations";
+
+/// How long a migrator waits for another one to finish by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Applies and reverts the migrations of a registry on one database.
+///
+/// Every operation takes one connection from the pool for its whole run and holds the migration lock on it, so
+/// migrators in any number of processes can run at once: one works, the others wait and then find nothing to do.
+#[derive(Debug, Clone)]
+pub struct Migrator {
+    db: Database,
+    migrations: Vec<Migration>,
+    table: String,
+    lock_timeout: Duration,
+    allow_out_of_order: bool,
+    ignore_checksums: bool,
+    force_production: bool,
+    environment: Option<String>,
+    progress: ProgressMode,
+}
+
+/// What an operation asks for.
+#[derive(Debug, Clone)]
+enum Request {
+    Migrate,
+    Up,
+    Down,
+    To(String),
+    Reset { force: bool },
+    ResolveApplied(String),
+    ResolveRolledBack(String),
+    Status,
+    History,
+}
+
+impl Request {
+    fn operation(&self) -> Operation {
+        match self {
+            Request::Migrate | Request::Status | Request::History => Operation::Migrate,
+            Request::Up => Operation::Up,
+            Request::Down => Operation::Down,
+            Request::To(_) => Operation::To,
+            Request::Reset { .. } => Operation::Reset,
+            Request::ResolveApplied(_) => Operation::ResolveApplied,
+            Request::ResolveRolledBack(_) => Operation::ResolveRolledBack,
+        }
+    }
+}
+
+/// What an operation returns.
+enum Outcome {
+    Report(Report),
+    Status(Status),
+    History(Vec<AppliedMigration>),
+}
+
+impl Migrator {
+    /// A migrator for `migrations` (the registry, in its order) on a pool the application already has.
+    pub fn new(db: impl Into<Database>, migrations: impl IntoIterator<Item = Migration>) -> Migrator {
+        Migrator {
+            db: db.into(),
+            migrations: migrations.into_iter().collect(),
+            table: DEFAULT_TABLE.to_owned(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            allow_out_of_order: false,
+            ignore_checksums: false,
+            force_production: false,
+            environment: None,
+            progress: ProgressMode::Auto,
+        }
+    }
+
+    /// A migrator on a new pool opened from `url` (see [`Database::connect`]).
+    pub async fn connect(url: &str, migrations: impl IntoIterator<Item = Migration>) -> Result<Migrator, Error> {
+        Ok(Migrator::new(Database::connect(url).await?, migrations))
+    }
+
+    /// A migrator on `DATABASE_URL`, or on the SQLite file [`crate::DEFAULT_DATABASE_URL`] when it is unset.
+    pub async fn from_env(migrations: impl IntoIterator<Item = Migration>) -> Result<Migrator, Error> {
+        Ok(Migrator::new(Database::from_env().await?, migrations))
+    }
+
+    /// Names the tracking table (default [`DEFAULT_TABLE`]); `schema.table` is accepted on PostgreSQL and MySQL.
+    ///
+    /// # Warning
+    ///
+    /// Changing the name on a database that has been migrated makes every migration look pending: the migrator
+    /// would run them again. Copy the old table (with its rows) to the new name first.
+    pub fn dangerous_table_name(mut self, name: impl Into<String>) -> Migrator {
+        self.table = name.into();
+        self
+    }
+
+    /// How long to wait for another migrator's lock before failing (default [`DEFAULT_LOCK_TIMEOUT`]).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Migrator {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Applies pending migrations that sort before the last applied one (from a merged branch) instead of
+    /// refusing. They run in registry order, after everything already applied.
+    pub fn allow_out_of_order(mut self, allow: bool) -> Migrator {
+        self.allow_out_of_order = allow;
+        self
+    }
+
+    /// Accepts applied migrations whose steps were edited afterwards, logging a warning for each.
+    ///
+    /// # Warning
+    ///
+    /// The database keeps the schema the *original* migration produced. If the edit changed what the migration
+    /// does, the database no longer matches the registry, and reverting the migration runs the edited `down`
+    /// against the original schema, which can fail or lose data. Use it only for edits that change nothing in the
+    /// database (a reformatted raw SQL step, say), then switch it off again.
+    pub fn dangerous_ignore_checksums(mut self, ignore: bool) -> Migrator {
+        self.ignore_checksums = ignore;
+        self
+    }
+
+    /// Allows `down`, `to` (downward) and `reset` in production (`DRIFTLESS_ENV`/`APP_ENV` = `production`).
+    pub fn force_production(mut self, force: bool) -> Migrator {
+        self.force_production = force;
+        self
+    }
+
+    /// Names the environment instead of reading `DRIFTLESS_ENV` and `APP_ENV` (`production` turns the production
+    /// guard on).
+    pub fn environment(mut self, environment: impl Into<String>) -> Migrator {
+        self.environment = Some(environment.into());
+        self
+    }
+
+    /// How to show progress (default: a bar on a terminal, plain lines otherwise).
+    pub fn progress(mut self, mode: ProgressMode) -> Migrator {
+        self.progress = mode;
+        self
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The registry.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// `migrate`: applies every pending migration, in registry order, as one batch. Idempotent: with nothing
+    /// pending it does nothing, so it is safe to call at every start-up, from every replica at once.
+    pub async fn migrate(&self) -> Result<Report, Error> {
+        self.report(Request::Migrate).await
+    }
+
+    /// `migrate-up`: applies the next pending migration, as a batch of its own.
+    pub async fn up(&self) -> Result<Report, Error> {
+        self.report(Request::Up).await
+    }
+
+    /// `migrate-down`: reverts the last batch, newest migration first. Refused in production unless forced.
+    pub async fn down(&self) -> Result<Report, Error> {
+        self.report(Request::Down).await
+    }
+
+    /// `migrate-to NAME`: applies pending migrations up to and including `name` (one batch), or, when `name` is
+    /// applied, reverts every applied migration after it (refused in production unless forced).
+    pub async fn to(&self, name: &str) -> Result<Report, Error> {
+        self.report(Request::To(name.to_owned())).await
+    }
+
+    /// `migrate-reset --force`: reverts every applied migration, newest first. Refused without `force`, and in
+    /// production unless forced.
+    pub async fn reset(&self, force: bool) -> Result<Report, Error> {
+        self.report(Request::Reset { force }).await
+    }
+
+    /// `migrate-resolve --applied NAME`: records `name` as applied without running it (baselining a database that
+    /// already has its schema), or marks a dirty migration as completed by hand.
+    pub async fn resolve_applied(&self, name: &str) -> Result<Report, Error> {
+        self.report(Request::ResolveApplied(name.to_owned())).await
+    }
+
+    /// `migrate-resolve --rolled-back NAME`: forgets a dirty migration that was undone by hand, so that the next
+    /// run applies it again.
+    pub async fn resolve_rolled_back(&self, name: &str) -> Result<Report, Error> {
+        self.report(Request::ResolveRolledBack(name.to_owned())).await
+    }
+
+    /// `migrate-status`: applied migrations (with batch, time, class), pending ones, and every problem. Reads
+    /// only: it neither takes the lock nor creates the tracking table.
+    pub async fn status(&self) -> Result<Status, Error> {
+        match self.dispatch(Request::Status).await? {
+            Outcome::Status(s) => Ok(s),
+            _ => unreachable!("status returns a status"),
+        }
+    }
+
+    /// `migrate-history`: every row of the tracking table, in the order they were recorded.
+    pub async fn history(&self) -> Result<Vec<AppliedMigration>, Error> {
+        match self.dispatch(Request::History).await? {
+            Outcome::History(h) => Ok(h),
+            _ => unreachable!("history returns rows"),
+        }
+    }
+
+    async fn report(&self, request: Request) -> Result<Report, Error> {
+        match self.dispatch(request).await? {
+            Outcome::Report(r) => Ok(r),
+            _ => unreachable!("operations return reports"),
+        }
+    }
+
+    async fn dispatch(&self, request: Request) -> Result<Outcome, Error> {
+        check_registry(&self.migrations)?;
+        match &self.db {
+            Database::Sqlite(pool) => self.on(pool.acquire().await, &request).await,
+            Database::Postgres(pool) => self.on(pool.acquire().await, &request).await,
+            Database::Mysql(pool) => self.on(pool.acquire().await, &request).await,
+        }
+    }
+
+    async fn on<DB>(&self, conn: Result<PoolConnection<DB>, sqlx::Error>, request: &Request) -> Result<Outcome, Error>
+    where
+        DB: sqlx::Database,
+        DB::Connection: Backend,
+    {
+        let conn = conn.map_err(Error::db("taking a connection from the pool"))?;
+        let mut session = Session(Some(conn));
+        let Some(conn) = session.0.as_mut() else { unreachable!("the session holds its connection until dropped") };
+        let (result, poisoned) = match request {
+            Request::Status => (self.status_on(&mut **conn).await.map(Outcome::Status), false),
+            Request::History => (self.history_on(&mut **conn).await.map(Outcome::History), false),
+            _ => self.locked(&mut **conn, request).await,
+        };
+        // A connection that may still hold the lock or an open transaction is closed rather than pooled.
+        let poisoned = poisoned || matches!(result, Err(Error::Database { .. }));
+        if !poisoned {
+            session.release();
+        }
+        result
+    }
+
+    async fn status_on<C: Backend>(&self, conn: &mut C) -> Result<Status, Error> {
+        let applied = self.rows_if_any(conn).await?;
+        let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
+        let v = validate(&self.migrations, &checksums, &applied);
+        let pending = v.pending.iter().map(|&i| self.migrations[i].name.clone()).collect();
+        Ok(Status { applied, pending, problems: v.problems })
+    }
+
+    async fn history_on<C: Backend>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
+        self.rows_if_any(conn).await
+    }
+
+    async fn rows_if_any<C: Backend>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
+        let table = TrackingTable::new(&self.table, C::DIALECT)?;
+        if !conn.table_exists(&table).await.map_err(Error::db("looking for the tracking table"))? {
+            return Ok(Vec::new());
+        }
+        conn.applied(&table).await.map_err(Error::db("reading the tracking table"))
+    }
+
+    /// Runs `request` under the lock. Returns whether the connection must be closed (the lock may still be held).
+    async fn locked<C: Backend>(&self, conn: &mut C, request: &Request) -> (Result<Outcome, Error>, bool) {
+        let table = match TrackingTable::new(&self.table, C::DIALECT) {
+            Ok(t) => t,
+            Err(e) => return (Err(e), false),
+        };
+        let start = Instant::now();
+        let lock = match conn.lock(&table, self.lock_timeout).await {
+            Ok(lock) => lock,
+            Err(e) => return (Err(e), false),
+        };
+        let result = self.under_lock(conn, &table, request, start).await;
+        match conn.unlock(lock).await {
+            Ok(()) => (result.map(Outcome::Report), false),
+            Err(e) => (result.and(Err(e)).map(Outcome::Report), true),
+        }
+    }
+
+    async fn under_lock<C: Backend>(
+        &self,
+        conn: &mut C,
+        table: &TrackingTable,
+        request: &Request,
+        start: Instant,
+    ) -> Result<Report, Error> {
+        conn.ensure_table(table).await.map_err(Error::db(format!("creating the tracking table {}", table.name)))?;
+        let applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
+        let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
+        let v = validate(&self.migrations, &checksums, &applied);
+        let operation = request.operation();
+        let mut report = Report {
+            operation,
+            steps: Vec::new(),
+            batch: None,
+            resolved: Vec::new(),
+            warnings: Vec::new(),
+            applied_after: applied.len(),
+            pending_after: v.pending.len(),
+            elapsed: Duration::ZERO,
+        };
+        let position = |name: &str| self.migrations.iter().position(|m| m.name == name);
+
+        // What the request means: migrations to apply (registry indexes) or rows to revert (newest first).
+        let (to_apply, to_revert): (Vec<usize>, Vec<&AppliedMigration>) = match request {
+            Request::Migrate => (v.pending.clone(), Vec::new()),
+            Request::Up => (v.pending.iter().take(1).copied().collect(), Vec::new()),
+            Request::Down => {
+                let last = applied.iter().map(|a| a.batch).max();
+                (Vec::new(), applied.iter().rev().filter(|a| Some(a.batch) == last).collect())
+            }
+            Request::Reset { force } => {
+                if !force {
+                    return Err(Error::ResetNotForced { count: applied.len() });
+                }
+                (Vec::new(), applied.iter().rev().collect())
+            }
+            Request::To(name) => {
+                let target = position(name).ok_or_else(|| Error::UnknownMigration { name: name.clone() })?;
+                if applied.iter().any(|a| a.name == *name) {
+                    let after = |a: &&AppliedMigration| position(&a.name).is_none_or(|p| p > target);
+                    (Vec::new(), applied.iter().rev().filter(after).collect())
+                } else {
+                    (v.pending.iter().copied().filter(|&i| i <= target).collect(), Vec::new())
+                }
+            }
+            Request::ResolveApplied(name) | Request::ResolveRolledBack(name) => {
+                return self.resolve(conn, table, request, name, &applied, v, report, start).await;
+            }
+            Request::Status | Request::History => unreachable!("handled without the lock"),
+        };
+
+        self.refuse(&v, &applied, &to_apply, !to_revert.is_empty(), &mut report)?;
+        if !to_revert.is_empty() {
+            self.production_guard(operation, &to_revert)?;
+        }
+
+        // Render everything before running anything: a migration that cannot run is found before the batch starts.
+        let dialect = C::DIALECT;
+        let batch = applied.iter().map(|a| a.batch).max().unwrap_or(0) + 1;
+        let mut units = Vec::new();
+        for &i in &to_apply {
+            let m = &self.migrations[i];
+            let plan = plan(m, Direction::Up, dialect)?;
+            units.push(Unit { migration: m, checksum: &checksums[i], direction: Direction::Up, batch, plan });
+        }
+        for row in &to_revert {
+            let i = position(&row.name).ok_or_else(|| Error::MissingMigration { name: row.name.clone() })?;
+            let m = &self.migrations[i];
+            let plan = plan(m, Direction::Down, dialect)?;
+            units.push(Unit { migration: m, checksum: &checksums[i], direction: Direction::Down, batch, plan });
+        }
+
+        let progress = Progress::start(self.progress, units.len());
+        for w in &report.warnings {
+            progress.warn(w);
+        }
+        let mut failure = None;
+        for unit in &units {
+            progress.begin(&unit.migration.name, unit.direction);
+            match apply::run(conn, table, unit).await {
+                Ok(took) => {
+                    progress.done(&unit.migration.name, unit.direction, unit.migration.class.as_str(), took);
+                    report.steps.push(Step {
+                        name: unit.migration.name.clone(),
+                        direction: unit.direction,
+                        class: unit.migration.class,
+                        duration: took,
+                    });
+                    if unit.direction == Direction::Up {
+                        report.batch = Some(batch);
+                        report.applied_after += 1;
+                        report.pending_after -= 1;
+                    } else {
+                        report.applied_after -= 1;
+                        report.pending_after += 1;
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        report.elapsed = start.elapsed();
+        match failure {
+            None => {
+                progress.finish(&report.summary());
+                Ok(report)
+            }
+            Some(e) => {
+                progress.finish(&format!(
+                    "{}: failed after {} ({} ms)",
+                    operation,
+                    done(&report),
+                    report.elapsed.as_millis()
+                ));
+                Err(e)
+            }
+        }
+    }
+
+    /// Turns problems into a refusal, in the order: dirty, missing, edited, out of order (when applying),
+    /// unacknowledged (for migrations about to run). An ignored checksum mismatch becomes a warning.
+    fn refuse(
+        &self,
+        v: &Validation,
+        applied: &[AppliedMigration],
+        to_apply: &[usize],
+        reverting: bool,
+        report: &mut Report,
+    ) -> Result<(), Error> {
+        let applying = !to_apply.is_empty() || !reverting;
+        for problem in &v.problems {
+            match problem {
+                Problem::Dirty { name, direction } => {
+                    let row = applied.iter().find(|a| a.name == *name);
+                    return Err(Error::Dirty {
+                        name: name.clone(),
+                        direction: *direction,
+                        statements_done: row.map_or(0, |r| r.statements_done),
+                        statements_total: row.map_or(0, |r| r.statements_total),
+                        failed_statement: row.and_then(|r| r.failed_statement.clone()),
+                    });
+                }
+                Problem::Missing { name } => return Err(Error::MissingMigration { name: name.clone() }),
+                Problem::ChecksumMismatch { name, recorded, current } => {
+                    if !self.ignore_checksums {
+                        return Err(Error::ChecksumMismatch {
+                            name: name.clone(),
+                            recorded: recorded.clone(),
+                            current: current.clone(),
+                        });
+                    }
+                    report.warnings.push(format!(
+                        "migration {name} was edited after it was applied (checksum {} recorded, {} now); \
+                         continuing because dangerous_ignore_checksums is set",
+                        crate::report::short(recorded),
+                        crate::report::short(current)
+                    ));
+                }
+                Problem::OutOfOrder { name, last_applied } => {
+                    if applying && !self.allow_out_of_order {
+                        return Err(Error::OutOfOrder { name: name.clone(), last_applied: last_applied.clone() });
+                    }
+                }
+                Problem::Unacknowledged { name } => {
+                    if to_apply.iter().any(|&i| self.migrations[i].name == *name) {
+                        return Err(Error::Unacknowledged { name: name.clone() });
+                    }
+                }
+                Problem::Conflict { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn production_guard(&self, operation: Operation, to_revert: &[&AppliedMigration]) -> Result<(), Error> {
+        if self.force_production {
+            return Ok(());
+        }
+        let env_var = match &self.environment {
+            Some(env) => guard::names_production(env).then(|| "environment".to_owned()),
+            None => guard::is_production().map(str::to_owned),
+        };
+        match env_var {
+            Some(env_var) => Err(Error::Production {
+                command: operation.command(),
+                env_var,
+                migrations: to_revert.iter().map(|a| a.name.clone()).collect(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one private step of `under_lock`, sharing its state")]
+    async fn resolve<C: Backend>(
+        &self,
+        conn: &mut C,
+        table: &TrackingTable,
+        request: &Request,
+        name: &str,
+        applied: &[AppliedMigration],
+        v: Validation,
+        mut report: Report,
+        start: Instant,
+    ) -> Result<Report, Error> {
+        let row = applied.iter().find(|a| a.name == name);
+        let index = self.migrations.iter().position(|m| m.name == name);
+        let context = Error::db(format!("recording {name} in the tracking table"));
+        match request {
+            Request::ResolveApplied(_) => {
+                let i = index.ok_or_else(|| Error::UnknownMigration { name: name.to_owned() })?;
+                let m = &self.migrations[i];
+                let checksum = m.checksum();
+                match row {
+                    Some(r) if r.dirty.is_none() => return Err(Error::AlreadyApplied { name: name.to_owned() }),
+                    Some(r) => conn.finish_row(table, name, r.duration_ms, &checksum).await.map_err(context)?,
+                    None => {
+                        let batch = applied.iter().map(|a| a.batch).max().unwrap_or(0) + 1;
+                        let new = NewRow {
+                            name,
+                            batch,
+                            checksum: &checksum,
+                            class: m.class.as_str(),
+                            duration_ms: 0,
+                            dirty: None,
+                            statements_total: 0,
+                        };
+                        conn.insert_row(table, &new).await.map_err(context)?;
+                        report.batch = Some(batch);
+                        report.applied_after += 1;
+                        report.pending_after = v.pending.len().saturating_sub(1);
+                    }
+                }
+                report.resolved.push(name.to_owned());
+            }
+            _ => match row {
+                Some(r) if r.dirty.is_some() => {
+                    conn.delete_row(table, name).await.map_err(context)?;
+                    report.applied_after -= 1;
+                    report.pending_after += usize::from(index.is_some());
+                }
+                Some(_) => return Err(Error::NotDirty { name: name.to_owned() }),
+                None if index.is_some() => return Err(Error::NotDirty { name: name.to_owned() }),
+                None => return Err(Error::UnknownMigration { name: name.to_owned() }),
+            },
+        }
+        report.elapsed = start.elapsed();
+        if self.progress != ProgressMode::Quiet {
+            eprintln!("{}", report.summary());
+        }
+        Ok(report)
+    }
+}
+
+fn done(report: &Report) -> String {
+    match report.steps.len() {
+        0 => "no migration completed".to_owned(),
+        1 => "1 migration completed".to_owned(),
+        n => format!("{n} migrations completed"),
+    }
+}
+
+/// Applies every pending migration on `db`: the call for an application's start-up. Idempotent and safe to run
+/// from every replica at once (the lock makes the others wait, then find nothing pending).
+pub async fn migrate_on_startup(
+    db: impl Into<Database>,
+    migrations: impl IntoIterator<Item = Migration>,
+) -> Result<Report, Error> {
+    Migrator::new(db, migrations).migrate().await
+}
+
+/// A pooled connection that goes back to the pool only when [`Session::release`] says it is clean; dropped any
+/// other way (an error that may leave the lock or a transaction open, or a cancelled future), it is closed, which
+/// ends the session and with it any lock and transaction.
+struct Session<DB: sqlx::Database>(Option<PoolConnection<DB>>);
+
+impl<DB: sqlx::Database> Session<DB> {
+    fn release(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl<DB: sqlx::Database> Drop for Session<DB> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.as_mut() {
+            conn.close_on_drop();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Compares the registry with the tracking table: which migrations are pending, and what is wrong (dirty rows,
+//! applied migrations missing from the registry, edited migrations, out-of-order pending migrations, unacknowledged
+//! dangerous ones, merged branches). Pure: no database, no configuration; the migrator decides what to refuse.
+
+use std::collections::{HashMap, HashSet};
+
+use driftless_core::migration::{Class, Migration};
+
+use crate::error::Error;
+use crate::report::{AppliedMigration, Problem};
+
+/// The registry measured against the tracking table.
+#[derive(Debug)]
+pub(crate) struct Validation {
+    /// Registry indexes of the pending migrations, in registry order.
+    pub pending: Vec<usize>,
+    /// Everything wrong, in the order the migrator refuses: dirty, missing, checksum, out of order,
+    /// unacknowledged, conflicts.
+    pub problems: Vec<Problem>,
+}
+
+/// Checks the registry itself: every name once.
+pub(crate) fn check_registry(registry: &[Migration]) -> Result<(), Error> {
+    let mut seen = HashSet::new();
+    for m in registry {
+        if !seen.insert(m.name.as_str()) {
+            return Err(Error::DuplicateMigration { name: m.name.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// Compares `registry` (in its order) with `applied` (tracking rows in the order they were recorded); `checksums`
+/// are the registry's current checksums, index for index.
+pub(crate) fn validate(registry: &[Migration], checksums: &[String], applied: &[AppliedMigration]) -> Validation {
+    let position: HashMap<&str, usize> = registry.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
+    let applied_names: HashSet<&str> = applied.iter().map(|a| a.name.as_str()).collect();
+    let mut problems = Vec::new();
+
+    for row in applied {
+        if let Some(direction) = row.dirty {
+            problems.push(Problem::Dirty { name: row.name.clone(), direction });
+        }
+    }
+    for row in applied {
+        if !position.contains_key(row.name.as_str()) {
+            problems.push(Problem::Missing { name: row.name.clone() });
+        }
+    }
+    for row in applied {
+        if let Some(&i) = position.get(row.name.as_str())
+            && row.dirty.is_none()
+            && checksums[i] != row.checksum
+        {
+            problems.push(Problem::ChecksumMismatch {
+                name: row.name.clone(),
+                recorded: row.checksum.clone(),
+                current: checksums[i].clone(),
+            });
+        }
+    }
+
+    let pending: Vec<usize> =
+        (0..registry.len()).filter(|&i| !applied_names.contains(registry[i].name.as_str())).collect();
+    let last_applied = applied.iter().filter_map(|a| position.get(a.name.as_str()).copied()).max();
+    if let Some(last) = last_applied {
+        for &i in pending.iter().filter(|&&i| i < last) {
+            problems.push(Problem::OutOfOrder {
+                name: registry[i].name.clone(),
+                last_applied: registry[last].name.clone(),
+            });
+        }
+    }
+    for &i in &pending {
+        if registry[i].class == Class::Dangerous && !registry[i].is_acknowledged() {
+            problems.push(Problem::Unacknowledged { name: registry[i].name.clone() });
+        }
+    }
+    let mut by_parent: HashMap<&str, &str> = HashMap::new();
+    for m in registry {
+        if let Some(parent) = m.parent.as_deref()
+            && let Some(first) = by_parent.insert(parent, &m.name)
+        {
+            problems.push(Problem::Conflict { first: first.to_owned(), second: m.name.clone() });
+        }
+    }
+    Validation { pending, problems }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Direction;
+
+    fn row(id: i64, name: &str, checksum: &str) -> AppliedMigration {
+        AppliedMigration {
+            id,
+            name: name.into(),
+            batch: 1,
+            checksum: checksum.into(),
+            class: "safe".into(),
+            applied_at: String::new(),
+            duration_ms: 0,
+            dirty: None,
+            statements_done: 0,
+            statements_total: 0,
+            failed_statement: None,
+        }
+    }
+
+    fn registry(names: &[&str]) -> (Vec<Migration>, Vec<String>) {
+        let ms: Vec<Migration> = names.iter().map(|n| Migration::new(*n)).collect();
+        let sums = ms.iter().map(|m| m.checksum()).collect();
+        (ms, sums)
+    }
+
+    #[test]
+    fn pending_and_problems() {
+        let (mut reg, sums) = registry(&["m1", "m2", "m3", "m4"]);
+        reg[3] = Migration::new("m4").class(Class::Dangerous);
+        let mut applied = vec![row(1, "m1", &sums[0]), row(2, "m3", "edited"), row(3, "gone", "x")];
+        applied[0].dirty = Some(Direction::Up);
+        let v = validate(&reg, &sums, &applied);
+        assert_eq!(v.pending, vec![1, 3]);
+        assert_eq!(
+            v.problems,
+            vec![
+                Problem::Dirty { name: "m1".into(), direction: Direction::Up },
+                Problem::Missing { name: "gone".into() },
+                Problem::ChecksumMismatch { name: "m3".into(), recorded: "edited".into(), current: sums[2].clone() },
+                Problem::OutOfOrder { name: "m2".into(), last_applied: "m3".into() },
+                Problem::Unacknowledged { name: "m4".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_and_conflicts() {
+        let reg = vec![Migration::new("a").parent("p"), Migration::new("b").parent("p"), Migration::new("a")];
+        assert_eq!(
+            check_registry(&reg).unwrap_err().to_string(),
+            "the migration registry lists a twice; remove the duplicate entry from the registry"
+        );
+        let sums: Vec<String> = reg.iter().map(|m| m.checksum()).collect();
+        let v = validate(&reg[..2], &sums[..2], &[]);
+        assert_eq!(v.problems, vec![Problem::Conflict { first: "a".into(), second: "b".into() }]);
+    }
+}
