@@ -5,7 +5,7 @@
 //! that is the migrator's to report, not something rendering can avoid.
 
 use crate::dialect::Dialect;
-use crate::schema::{ColumnType, EnumType, Schema};
+use crate::schema::{ColumnType, EnumType, ForeignKey, Schema, Table};
 use crate::step::Step;
 
 use super::{Out, RenderError, sea, spell, state, table};
@@ -36,6 +36,7 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             out.push(sea::mysql_modify_column(table, to, st)?);
         }
         Step::SetPrimaryKey { table, from, to } => {
+            keep_foreign_key_indexes(step, st, out)?;
             let mut actions = Vec::new();
             if from.is_some() {
                 actions.push("DROP PRIMARY KEY".to_owned());
@@ -48,7 +49,10 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             }
         }
         Step::CreateIndex { table, index } => out.push(sea::create_index(D, table, index)?),
-        Step::DropIndex { table, index } => out.push(sea::drop_index(D, table, &index.name)?),
+        Step::DropIndex { table, index } => {
+            keep_foreign_key_indexes(step, st, out)?;
+            out.push(sea::drop_index(D, table, &index.name)?)
+        }
         Step::RenameIndex { table, from, to } => {
             out.push(format!("ALTER TABLE {} RENAME INDEX {} TO {}", out.ident(table), out.ident(from), out.ident(to)))
         }
@@ -59,10 +63,17 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             spell::idents(D, &unique.columns)
         )),
         Step::DropUnique { table, unique } => {
+            keep_foreign_key_indexes(step, st, out)?;
             out.push(format!("ALTER TABLE {} DROP INDEX {}", out.ident(table), out.ident(&unique.name)))
         }
         Step::AddForeignKey { table, foreign_key } => out.push(sea::add_foreign_key(D, table, foreign_key)?),
-        Step::DropForeignKey { table, foreign_key } => out.push(sea::drop_foreign_key(D, table, &foreign_key.name)?),
+        Step::DropForeignKey { table: t, foreign_key } => {
+            out.push(sea::drop_foreign_key(D, t, &foreign_key.name)?);
+            // MySQL keeps the index it created for the foreign key; it is not part of the model, so it goes too.
+            if !fk_is_covered(table(st, t, step)?, foreign_key) {
+                out.push(sea::drop_index(D, t, &foreign_key.name)?);
+            }
+        }
         Step::AlterForeignKey { table, from, to } => {
             // Two statements: MySQL refuses to drop and re-add a foreign key of the same name in one ALTER.
             out.push(sea::drop_foreign_key(D, table, &from.name)?);
@@ -83,6 +94,39 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             spell::string(D, to.as_deref().unwrap_or(""))
         )),
         Step::RawSql { .. } | Step::Irreversible { .. } => {}
+    }
+    Ok(())
+}
+
+/// Whether one of the table's own keys or indexes starts with the foreign key's columns, so that MySQL needs no
+/// index of its own for it.
+fn fk_is_covered(t: &Table, fk: &ForeignKey) -> bool {
+    let starts = |cols: &[String]| cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..];
+    t.indexes.iter().any(|i| i.predicate.is_none() && starts(&i.columns))
+        || t.uniques.iter().any(|u| starts(&u.columns))
+        || t.primary_key.as_ref().is_some_and(|p| starts(&p.columns))
+}
+
+/// MySQL requires an index on every foreign key's columns. When it creates one itself (named like the foreign key)
+/// it drops it silently as soon as another index covers the columns, and then refuses to drop that other index
+/// ("needed in a foreign key constraint"). So before a step removes the last index covering a foreign key, the
+/// foreign key gets its index back, under the name MySQL would have given it.
+fn keep_foreign_key_indexes(step: &Step, st: &Schema, out: &mut Out) -> Result<(), RenderError> {
+    let name = step.table().unwrap_or_default();
+    let before = table(st, name, step)?;
+    let mut after = st.clone();
+    state::apply(&mut after, step)?;
+    let after = table(&after, name, step)?;
+    for fk in &before.foreign_keys {
+        if fk_is_covered(before, fk) && !fk_is_covered(after, fk) {
+            let index = crate::schema::Index {
+                name: fk.name.clone(),
+                columns: fk.columns.clone(),
+                unique: false,
+                predicate: None,
+            };
+            out.push(sea::create_index(D, name, &index)?);
+        }
     }
     Ok(())
 }

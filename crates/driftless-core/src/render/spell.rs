@@ -82,7 +82,7 @@ pub(crate) fn sqlite_enum_check(column: &str, values: &[String]) -> String {
 ///
 /// | portable | SQLite | PostgreSQL | MySQL/MariaDB |
 /// |---|---|---|---|
-/// | i16 / i32 / i64 | SMALLINT / INTEGER / BIGINT | SMALLINT / INTEGER / BIGINT | SMALLINT / INT / BIGINT |
+/// | i16 / i32 / i64 | SMALLINT / INT / BIGINT | SMALLINT / INTEGER / BIGINT | SMALLINT / INT / BIGINT |
 /// | f32 / f64 | REAL / DOUBLE | REAL / DOUBLE PRECISION | FLOAT / DOUBLE |
 /// | bool | BOOLEAN | BOOLEAN | TINYINT(1) |
 /// | text | TEXT | TEXT | LONGTEXT |
@@ -97,8 +97,10 @@ pub(crate) fn column_type(d: Dialect, ty: &ColumnType, schema: &Schema, table: &
     use ColumnType as T;
     Ok(match (d, ty) {
         (_, T::SmallInt) => "SMALLINT".into(),
-        (Dialect::Mysql, T::Integer) => "INT".into(),
-        (_, T::Integer) => "INTEGER".into(),
+        // Not `INTEGER` on SQLite: a column declared exactly `INTEGER PRIMARY KEY` becomes the rowid and fills
+        // itself in, which only an auto-increment column should do.
+        (Dialect::Postgres, T::Integer) => "INTEGER".into(),
+        (_, T::Integer) => "INT".into(),
         (_, T::BigInt) => "BIGINT".into(),
         (Dialect::Mysql, T::Real) => "FLOAT".into(),
         (_, T::Real) => "REAL".into(),

@@ -1,0 +1,76 @@
+//! The SQLite table rebuild on a parent table whose children reference it with `ON DELETE CASCADE`, executed
+//! exactly as the migrator does: `PRAGMA foreign_keys = OFF` outside the transaction, `BEGIN`, the statements,
+//! `PRAGMA foreign_key_check` (no rows), `COMMIT`, `PRAGMA foreign_keys = ON`.
+
+use driftless_core::render::{self, RenderedMigration};
+use driftless_core::step::Step;
+use driftless_core::{Column, ColumnType, Dialect};
+use driftless_render_tests::Harness;
+use driftless_render_tests::fixtures::{SEED, USERS, base, seeded_users, table};
+
+fn widen_role_name() -> Vec<Step> {
+    let from = table("roles").column("name").unwrap().clone();
+    let to = Column { ty: ColumnType::Varchar(100), ..from.clone() };
+    vec![Step::AlterColumn { table: "roles".into(), from, to, backfill: None }]
+}
+
+async fn seeded_sqlite() -> Harness {
+    let mut h = Harness::open(Dialect::Sqlite).await.expect("sqlite always runs");
+    h.create(&base()).await;
+    h.exec(SEED).await;
+    h
+}
+
+#[tokio::test]
+async fn rebuilding_a_parent_keeps_its_childrens_rows() {
+    let mut h = seeded_sqlite().await;
+    let steps = widen_role_name();
+    let m = render::render_steps(&steps, Dialect::Sqlite, &base()).unwrap();
+    assert!(m.sqlite_foreign_keys_off, "a rebuild must ask for foreign keys off");
+    assert!(m.statements.iter().any(|s| s.sql.starts_with("DROP TABLE \"roles\"")), "{}", m.script());
+    h.apply(&m).await.unwrap();
+    assert_eq!(h.rows(USERS).await, seeded_users());
+    assert_eq!(h.value("PRAGMA foreign_keys").await, "1", "foreign keys are switched back on");
+    // The new parent is wired to the children: a long name fits, and deleting a role still cascades.
+    h.exec(&format!("UPDATE roles SET name = '{}' WHERE id = 2", "n".repeat(80))).await;
+    h.exec("DELETE FROM roles WHERE id = 2").await;
+    assert_eq!(h.rows("SELECT id FROM users ORDER BY id").await, [["1"]]);
+    // And back down, again without losing a child.
+    h.exec("UPDATE roles SET name = 'admin' WHERE id = 1").await;
+    let after = render::apply_steps(&base(), &steps).unwrap();
+    h.down(&after, &steps).await;
+    assert_eq!(h.rows("SELECT id, role_id, email FROM users").await, [["1", "1", "ann@example.com"]]);
+    h.close().await;
+}
+
+#[tokio::test]
+async fn without_foreign_keys_off_the_same_rebuild_deletes_the_children() {
+    // The control experiment: the statements alone, inside a transaction with foreign keys on, cascade the DROP
+    // TABLE into `users`. This is the bug the pragma dance exists to prevent, and proves the test above can fail.
+    let mut h = seeded_sqlite().await;
+    let m = render::render_steps(&widen_role_name(), Dialect::Sqlite, &base()).unwrap();
+    let careless = RenderedMigration { sqlite_foreign_keys_off: false, ..m };
+    h.apply(&careless).await.unwrap();
+    assert_eq!(h.value("SELECT COUNT(*) FROM users").await, "0");
+    h.close().await;
+}
+
+#[tokio::test]
+async fn a_rebuild_that_leaves_broken_references_is_rolled_back() {
+    let mut h = seeded_sqlite().await;
+    // An orphan slipped in while foreign keys were off.
+    h.exec("PRAGMA foreign_keys = OFF").await;
+    h.exec("INSERT INTO users (role_id, email) VALUES (99, 'orphan@example.com')").await;
+    h.exec("PRAGMA foreign_keys = ON").await;
+    let from = table("users").column("bio").unwrap().clone();
+    let to = Column { ty: ColumnType::Varchar(200), ..from.clone() };
+    let steps = [Step::AlterColumn { table: "users".into(), from, to, backfill: None }];
+    let m = render::render_steps(&steps, Dialect::Sqlite, &base()).unwrap();
+    let e = h.apply(&m).await.unwrap_err();
+    assert!(e.contains("foreign_key_check"), "{e}");
+    // Rolled back: the old definition and every row are still there.
+    let ty = h.value("SELECT type FROM pragma_table_info('users') WHERE name = 'bio'").await;
+    assert_eq!(ty, "TEXT");
+    assert_eq!(h.value("SELECT COUNT(*) FROM users").await, "4");
+    h.close().await;
+}
