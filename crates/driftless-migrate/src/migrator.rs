@@ -12,7 +12,7 @@ use crate::backend::Backend;
 use crate::database::Database;
 use crate::error::Error;
 use crate::guard;
-use crate::plan::plan;
+use crate::plan::plans;
 use crate::progress::{Progress, ProgressMode};
 use crate::report::{AppliedMigration, Direction, Operation, Problem, Report, Status, Step};
 use crate::tracking::{NewRow, TrackingTable};
@@ -361,18 +361,22 @@ impl Migrator {
         // Render everything before running anything: a migration that cannot run is found before the batch starts.
         let dialect = C::DIALECT;
         let batch = applied.iter().map(|a| a.batch).max().unwrap_or(0) + 1;
-        let mut units = Vec::new();
-        for &i in &to_apply {
-            let m = &self.migrations[i];
-            let plan = plan(m, Direction::Up, dialect)?;
-            units.push(Unit { migration: m, checksum: &checksums[i], direction: Direction::Up, batch, plan });
-        }
+        let mut wanted: Vec<(usize, Direction)> = to_apply.iter().map(|&i| (i, Direction::Up)).collect();
         for row in &to_revert {
             let i = position(&row.name).ok_or_else(|| Error::MissingMigration { name: row.name.clone() })?;
-            let m = &self.migrations[i];
-            let plan = plan(m, Direction::Down, dialect)?;
-            units.push(Unit { migration: m, checksum: &checksums[i], direction: Direction::Down, batch, plan });
+            wanted.push((i, Direction::Down));
         }
+        let units: Vec<Unit<'_>> = plans(&self.migrations, &wanted, dialect)?
+            .into_iter()
+            .zip(&wanted)
+            .map(|(plan, &(i, direction))| Unit {
+                migration: &self.migrations[i],
+                checksum: &checksums[i],
+                direction,
+                batch,
+                plan,
+            })
+            .collect();
 
         let progress = Progress::start(self.progress, units.len());
         for w in &report.warnings {

@@ -1,13 +1,18 @@
-//! From a migration to the statements the migrator runs: the one place that knows how steps become SQL, and which
-//! statements must run outside a transaction.
+//! From migrations to the statements the migrator runs, through the renderer (`driftless_core::render`): the one
+//! place that knows how steps become SQL, which statements must run outside a transaction, and when SQLite needs
+//! its foreign keys off.
 //!
-//! Hand-written SQL steps carry their own per-dialect text. Builder steps need the renderer (`driftless_core::render`)
-//! and the schema as it is before the migration, which is computed by replaying the registry's earlier migrations
-//! in memory.
+//! The renderer needs the schema as it is *before* the steps (an SQLite rebuild recreates the whole table, MySQL
+//! spells an enum inline in every column). The migrator computes it by replaying the registry's `up` steps in
+//! memory from the empty schema (`driftless_core::render::apply_steps`), in registry order: the `up` of migration
+//! *i* renders against the schema after migrations *0..i*, its `down` against the schema after *0..=i*. The
+//! replay is skipped when every migration to run is hand-written SQL, which needs no schema.
 
 use driftless_core::Dialect;
 use driftless_core::migration::Migration;
-use driftless_core::step::{DialectSql, Step};
+use driftless_core::render::{RenderError, RenderedMigration, apply_steps, render_steps};
+use driftless_core::schema::Schema;
+use driftless_core::step::Step;
 
 use crate::error::Error;
 use crate::report::Direction;
@@ -38,49 +43,123 @@ impl Plan {
     }
 }
 
-/// The statements `migration` runs in `direction` on `dialect`.
-pub(crate) fn plan(migration: &Migration, direction: Direction, dialect: Dialect) -> Result<Plan, Error> {
-    let steps = match direction {
-        Direction::Up => &migration.up,
-        Direction::Down => &migration.down,
-    };
-    let mut plan = Plan::default();
-    for step in steps {
-        match step {
-            Step::RawSql { sql } => {
-                plan.statements.push(Planned { sql: raw_sql(sql, dialect, migration, direction)?, transactional: true })
-            }
-            Step::Irreversible { reason } => {
-                return Err(Error::Irreversible { name: migration.name.clone(), reason: reason.clone() });
-            }
-            other => {
-                return Err(Error::Render {
-                    name: migration.name.clone(),
-                    direction,
-                    dialect,
-                    reason: format!(
-                        "the {} step needs the schema renderer, which this build of the migrator does not use yet",
-                        other.table().map(|t| format!("`{t}`")).unwrap_or_else(|| "builder".to_owned())
-                    ),
-                });
+impl From<RenderedMigration> for Plan {
+    fn from(r: RenderedMigration) -> Plan {
+        Plan {
+            statements: r
+                .statements
+                .into_iter()
+                .map(|s| Planned { sql: s.sql, transactional: s.transactional })
+                .collect(),
+            sqlite_foreign_keys_off: r.sqlite_foreign_keys_off,
+        }
+    }
+}
+
+fn steps(m: &Migration, direction: Direction) -> &[Step] {
+    match direction {
+        Direction::Up => &m.up,
+        Direction::Down => &m.down,
+    }
+}
+
+/// Whether rendering the steps needs the schema before them (anything but hand-written SQL).
+fn needs_schema(steps: &[Step]) -> bool {
+    steps.iter().any(|s| !matches!(s, Step::RawSql { .. } | Step::Irreversible { .. }))
+}
+
+fn render(m: &Migration, direction: Direction, dialect: Dialect, ctx: &Schema) -> Result<Plan, Error> {
+    render_steps(steps(m, direction), dialect, ctx).map(Plan::from).map_err(|e| match e {
+        RenderError::Irreversible { reason } => Error::Irreversible { name: m.name.clone(), reason },
+        other => Error::Render { name: m.name.clone(), direction, dialect, reason: other.to_string() },
+    })
+}
+
+/// The plans for `wanted` (registry index and direction), in the same order. Fails on the first migration that
+/// cannot be rendered, before anything runs.
+pub(crate) fn plans(
+    registry: &[Migration],
+    wanted: &[(usize, Direction)],
+    dialect: Dialect,
+) -> Result<Vec<Plan>, Error> {
+    let mut out: Vec<Option<Plan>> = vec![None; wanted.len()];
+    let empty = Schema::empty();
+    let mut last_needing_schema = None;
+    for (k, &(i, direction)) in wanted.iter().enumerate() {
+        if needs_schema(steps(&registry[i], direction)) {
+            last_needing_schema = last_needing_schema.max(Some(i));
+        } else {
+            out[k] = Some(render(&registry[i], direction, dialect, &empty)?);
+        }
+    }
+    if let Some(last) = last_needing_schema {
+        // The replay: `state` is the schema before migration `i`, or why it cannot be known.
+        let mut state: Result<Schema, String> = Ok(Schema::empty());
+        for (i, m) in registry.iter().enumerate().take(last + 1) {
+            for direction in [Direction::Up, Direction::Down] {
+                if direction == Direction::Down {
+                    state = state.and_then(|s| {
+                        apply_steps(&s, &m.up).map_err(|e| format!("replaying migration {}: {e}", m.name))
+                    });
+                }
+                for k in 0..wanted.len() {
+                    if wanted[k] != (i, direction) || out[k].is_some() {
+                        continue;
+                    }
+                    let ctx = state.as_ref().map_err(|why| Error::Render {
+                        name: m.name.clone(),
+                        direction,
+                        dialect,
+                        reason: format!("the schema before it cannot be computed: {why}"),
+                    })?;
+                    out[k] = Some(render(m, direction, dialect, ctx)?);
+                }
             }
         }
     }
-    Ok(plan)
+    Ok(out.into_iter().map(Option::unwrap_or_default).collect())
 }
 
-fn raw_sql(sql: &DialectSql, dialect: Dialect, migration: &Migration, direction: Direction) -> Result<String, Error> {
-    let own = match dialect {
-        Dialect::Sqlite => &sql.sqlite,
-        Dialect::Postgres => &sql.postgres,
-        _ => &sql.mysql,
-    };
-    own.as_ref().or(sql.default.as_ref()).cloned().ok_or_else(|| Error::Render {
-        name: migration.name.clone(),
-        direction,
-        dialect,
-        reason: format!(
-            "a raw sql step has no text for {dialect} and no default text; add `{dialect}` text to the step"
-        ),
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use driftless_core::schema::{Column, ColumnType, Table};
+    use driftless_core::step::DialectSql;
+
+    fn users() -> Table {
+        let mut t = Table::new("users");
+        t.columns.push(Column::new("id", ColumnType::BigInt));
+        t
+    }
+
+    #[test]
+    fn builder_steps_render_against_the_replayed_schema() {
+        let email = Column { nullable: true, ..Column::new("email", ColumnType::Text) };
+        let registry = vec![
+            Migration::new("m1").up([Step::CreateTable { table: users() }]).down([Step::DropTable { table: users() }]),
+            Migration::new("m2")
+                .up([Step::AddColumn { table: "users".into(), column: email.clone() }])
+                .down([Step::DropColumn { table: "users".into(), column: email }]),
+        ];
+        let wanted = [(1, Direction::Down), (0, Direction::Up), (1, Direction::Up)];
+        let plans = plans(&registry, &wanted, Dialect::Postgres).unwrap();
+        assert!(plans[0].statements[0].sql.contains("DROP COLUMN"), "{:?}", plans[0]);
+        assert!(plans[1].statements[0].sql.starts_with("CREATE TABLE"), "{:?}", plans[1]);
+        assert!(plans[2].statements[0].sql.contains("ADD COLUMN"), "{:?}", plans[2]);
+    }
+
+    #[test]
+    fn raw_sql_needs_no_schema_and_irreversible_is_refused() {
+        let raw = Step::RawSql { sql: DialectSql { default: Some("SELECT 1".into()), ..Default::default() } };
+        let registry = vec![
+            Migration::new("m1").up([raw.clone()]).down([Step::Irreversible { reason: "the data is gone".into() }]),
+        ];
+        let p = plans(&registry, &[(0, Direction::Up)], Dialect::Sqlite).unwrap();
+        assert_eq!(p[0].statements, vec![Planned { sql: "SELECT 1".into(), transactional: true }]);
+        let err = plans(&registry, &[(0, Direction::Down)], Dialect::Sqlite).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot revert migration m1: the data is gone; restore from a backup, or write a new migration instead"
+        );
+    }
 }
