@@ -188,6 +188,24 @@ pub enum RenderError {
 
 /// Renders `steps` for `dialect`. `ctx` is the schema as it is before the first step (for a migration's `up`, the
 /// parent snapshot; for its `down`, the schema after `up` — see [`apply_steps`]).
+///
+/// ```
+/// use driftless_core::render::render_steps;
+/// use driftless_core::step::Step;
+/// use driftless_core::{Column, ColumnType, DefaultValue, Dialect, Literal, Schema, Table};
+///
+/// let mut users = Table::new("users");
+/// users.columns.push(Column::new("id", ColumnType::BigInt));
+/// let ctx = Schema { tables: vec![users], enums: vec![] };
+/// let mut tz = Column::new("tz", ColumnType::Varchar(64));
+/// tz.default = Some(DefaultValue::Value(Literal::String(r"it's \UTC".into())));
+/// let steps = [Step::AddColumn { table: "users".into(), column: tz }];
+///
+/// let sql = |d| render_steps(&steps, d, &ctx).unwrap().statements[0].sql.clone();
+/// assert_eq!(sql(Dialect::Sqlite), r#"ALTER TABLE "users" ADD COLUMN "tz" VARCHAR(64) NOT NULL DEFAULT 'it''s \UTC'"#);
+/// assert_eq!(sql(Dialect::Postgres), r#"ALTER TABLE "users" ADD COLUMN "tz" VARCHAR(64) NOT NULL DEFAULT 'it''s \UTC'"#);
+/// assert_eq!(sql(Dialect::Mysql), r#"ALTER TABLE `users` ADD COLUMN `tz` VARCHAR(64) NOT NULL DEFAULT 'it''s \\UTC'"#);
+/// ```
 pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<RenderedMigration, RenderError> {
     let mut state = ctx.clone();
     state.normalize();
