@@ -52,7 +52,7 @@ extern crate self as driftless;
 
 pub use driftless_core::model::{DbEnum, Model, SqlColumn};
 pub use driftless_core::{Column, ColumnType, DefaultExpr, DefaultValue, Literal, Schema, Table};
-pub use driftless_core::{model, schema, snapshot};
+pub use driftless_core::{migration, model, schema, snapshot};
 /// Derives [`DbEnum`] for a unit-only enum stored in an enum column.
 pub use driftless_macros::DbEnum;
 /// Derives [`Model`] and a `<Struct>Iden` enum of sea-query identifiers. See the macro's own documentation.
