@@ -240,6 +240,77 @@ impl Step {
         }
     }
 
+    /// A one-line description for headers and reports, e.g. ``add column `users.timezone` ``.
+    pub fn summary(&self) -> String {
+        fn cols(c: &[String]) -> String {
+            c.join(", ")
+        }
+        match self {
+            Step::CreateEnum { r#enum } => format!("create enum `{}` ({})", r#enum.name, cols(&r#enum.values)),
+            Step::DropEnum { r#enum } => format!("drop enum `{}`", r#enum.name),
+            Step::AlterEnum { from, to, .. } => {
+                format!("alter enum `{}`: ({}) → ({})", to.name, cols(&from.values), cols(&to.values))
+            }
+            Step::CreateTable { table } => format!("create table `{}`", table.name),
+            Step::DropTable { table } => format!("drop table `{}`", table.name),
+            Step::RenameTable { from, to } => format!("rename table `{from}` → `{to}`"),
+            Step::AddColumn { table, column } => format!("add column `{table}.{}` ({})", column.name, column.ty),
+            Step::DropColumn { table, column } => format!("drop column `{table}.{}`", column.name),
+            Step::RenameColumn { table, from, to } => format!("rename column `{table}.{from}` → `{to}`"),
+            Step::AlterColumn { table, from, to, .. } => {
+                let mut what = Vec::new();
+                if from.ty != to.ty {
+                    what.push(format!("type {} → {}", from.ty, to.ty));
+                }
+                if from.nullable != to.nullable {
+                    what.push(if to.nullable { "drop NOT NULL".to_owned() } else { "set NOT NULL".to_owned() });
+                }
+                if from.default != to.default {
+                    what.push("default".to_owned());
+                }
+                if from.auto_increment != to.auto_increment {
+                    what.push("auto increment".to_owned());
+                }
+                if from.comment != to.comment {
+                    what.push("comment".to_owned());
+                }
+                format!("alter column `{table}.{}`: {}", to.name, what.join(", "))
+            }
+            Step::SetPrimaryKey { table, to, .. } => match to {
+                Some(pk) => format!("set primary key of `{table}` to ({})", cols(&pk.columns)),
+                None => format!("drop primary key of `{table}`"),
+            },
+            Step::CreateIndex { table, index } => format!(
+                "create {}index `{}` on `{table}` ({})",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                cols(&index.columns)
+            ),
+            Step::DropIndex { table, index } => format!("drop index `{}` on `{table}`", index.name),
+            Step::RenameIndex { table, from, to } => format!("rename index `{from}` → `{to}` on `{table}`"),
+            Step::AddUnique { table, unique } => {
+                format!("add unique `{}` on `{table}` ({})", unique.name, cols(&unique.columns))
+            }
+            Step::DropUnique { table, unique } => format!("drop unique `{}` on `{table}`", unique.name),
+            Step::AddForeignKey { table, foreign_key: f } => format!(
+                "add foreign key `{}` on `{table}` ({}) → `{}` ({})",
+                f.name,
+                cols(&f.columns),
+                f.ref_table,
+                cols(&f.ref_columns)
+            ),
+            Step::DropForeignKey { table, foreign_key } => {
+                format!("drop foreign key `{}` on `{table}`", foreign_key.name)
+            }
+            Step::AlterForeignKey { table, to, .. } => format!("alter foreign key `{}` on `{table}`", to.name),
+            Step::AddCheck { table, check } => format!("add check `{}` on `{table}`", check.name),
+            Step::DropCheck { table, check } => format!("drop check `{}` on `{table}`", check.name),
+            Step::SetTableComment { table, .. } => format!("set comment of `{table}`"),
+            Step::RawSql { .. } => "run hand-written SQL".to_owned(),
+            Step::Irreversible { reason } => format!("irreversible: {reason}"),
+        }
+    }
+
     /// The step that undoes this one, or `Irreversible` with the reason when there is none. Inverses are exact:
     /// every step carries the definitions it needs (a dropped column carries the whole column).
     pub fn inverse(&self) -> Step {
