@@ -391,10 +391,10 @@ pub mod __private {
         pub fn column(&mut self, spec: ColumnSpec) -> &mut Self {
             let name = spec.column.name.clone();
             let table = self.table.name.clone();
-            if let Some(e) = spec.enum_type {
-                if !self.enums.iter().any(|x| x.name == e.name) {
-                    self.enums.push(e);
-                }
+            if let Some(e) = spec.enum_type
+                && !self.enums.iter().any(|x| x.name == e.name)
+            {
+                self.enums.push(e);
             }
             if spec.primary_key {
                 self.primary_key.push(name.clone());

@@ -91,6 +91,7 @@ pub enum DefaultLit {
 
 /// `ON DELETE` / `ON UPDATE` actions, spelled as in `driftless_core::schema::ReferentialAction`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // The names mirror `ReferentialAction`'s variants, which the generated code spells.
 pub enum Action {
     NoAction,
     Restrict,
@@ -321,6 +322,7 @@ pub struct Field {
     skip: Option<Span>,
     sql_type: Option<WithSpan<String>>,
     comment: Option<WithSpan<String>>,
+    given: Vec<(Symbol, Span)>,
 }
 
 impl Field {
@@ -343,9 +345,16 @@ impl Field {
         let mut skip = BoolAttr::none(cx, SKIP);
         let mut sql_type = Attr::none(cx, SQL_TYPE);
         let mut comment = Attr::none(cx, COMMENT);
+        let mut given = Vec::new();
 
         for_each_model_meta(cx, &field.attrs, |meta| {
             let span = meta.path.span();
+            let known = FIELD_ONLY.iter().chain(&[UNIQUE, INDEX, RENAMED_FROM, COMMENT]).find(|k| meta.path == **k);
+            if let Some(&key) = known
+                && key != SKIP
+            {
+                given.push((key, span));
+            }
             if meta.path == PRIMARY_KEY {
                 primary_key.parse(&meta)?;
             } else if meta.path == AUTO_INCREMENT {
@@ -414,6 +423,7 @@ impl Field {
             skip: skip.get(),
             sql_type: sql_type.get(),
             comment: comment.get(),
+            given,
         }
     }
 
@@ -489,32 +499,10 @@ impl Field {
         self.comment.as_ref()
     }
 
-    /// Every attribute that was given, with its name and span, for checks such as "nothing goes with `skip`".
-    pub fn given(&self) -> Vec<(Symbol, Span)> {
-        let mut out = Vec::new();
-        let mut push = |name: Symbol, span: Option<Span>| {
-            if let Some(span) = span {
-                out.push((name, span));
-            }
-        };
-        push(COLUMN, self.column.as_ref().map(|v| v.span));
-        push(PRIMARY_KEY, self.primary_key);
-        push(AUTO_INCREMENT, self.auto_increment);
-        push(UNIQUE, self.unique);
-        push(INDEX, self.index);
-        push(DEFAULT, self.default.as_ref().map(|v| v.span));
-        push(DEFAULT_SQL, self.default_sql.as_ref().map(|v| v.span));
-        push(DEFAULT_EXPR, self.default_expr.as_ref().map(|v| v.span));
-        push(MAX_LENGTH, self.max_length.as_ref().map(|v| v.span));
-        push(PRECISION, self.precision.as_ref().map(|v| v.span));
-        push(SCALE, self.scale.as_ref().map(|v| v.span));
-        push(REFERENCES, self.references.as_ref().map(|v| v.span));
-        push(ON_DELETE, self.on_delete.as_ref().map(|v| v.span));
-        push(ON_UPDATE, self.on_update.as_ref().map(|v| v.span));
-        push(RENAMED_FROM, self.renamed_from.as_ref().map(|v| v.span));
-        push(SQL_TYPE, self.sql_type.as_ref().map(|v| v.span));
-        push(COMMENT, self.comment.as_ref().map(|v| v.span));
-        out
+    /// Every key written on the field except `skip`, in source order, for checks such as "nothing goes with
+    /// `skip`".
+    pub fn given(&self) -> &[(Symbol, Span)] {
+        &self.given
     }
 }
 
@@ -654,10 +642,10 @@ impl Variant {
 /// one attribute (it is recorded); the other attributes are still read.
 fn for_each_model_meta(cx: &Ctxt, attrs: &[syn::Attribute], mut f: impl FnMut(ParseNestedMeta) -> syn::Result<()>) {
     for attr in attrs.iter().filter(|a| a.path() == MODEL) {
-        if let syn::Meta::List(list) = &attr.meta {
-            if list.tokens.is_empty() {
-                continue;
-            }
+        if let syn::Meta::List(list) = &attr.meta
+            && list.tokens.is_empty()
+        {
+            continue;
         }
         if let Err(err) = attr.parse_nested_meta(&mut f) {
             cx.syn_error(err);
@@ -730,8 +718,12 @@ fn number(cx: &Ctxt, name: Symbol, meta: &ParseNestedMeta, min: u32, example: &s
     };
     match int.base10_parse::<u32>() {
         Ok(n) if n >= min => Ok(Some(n)),
-        _ => {
-            cx.error_spanned_by(int, format!("model attribute `{name}` must be between {min} and {}", u32::MAX));
+        Ok(_) => {
+            cx.error_spanned_by(int, format!("model attribute `{name}` must be at least {min}"));
+            Ok(None)
+        }
+        Err(_) => {
+            cx.error_spanned_by(int, format!("model attribute `{name}` must fit in 32 bits (at most {})", u32::MAX));
             Ok(None)
         }
     }
@@ -868,9 +860,12 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
     let mut unique = BoolAttr::none(cx, UNIQUE);
     let mut name = Attr::none(cx, NAME);
     let mut predicate = Attr::none(cx, PREDICATE);
+    // Set when `columns` was written, even with a bad value, so a bad list is not also reported as missing.
+    let mut columns_written = false;
     meta.parse_nested_meta(|inner| {
         let span = inner.path.span();
         if inner.path == COLUMNS {
+            columns_written = true;
             columns.set_opt(span, parse_columns(cx, &inner)?);
         } else if inner.path == NAME {
             name.set_opt(span, name_string(cx, NAME, &inner, "name = \"users_by_email\"")?);
@@ -889,7 +884,9 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
         Ok(())
     })?;
     let Some(columns) = columns.get() else {
-        cx.error_spanned_by(&meta.path, format!("`{kind}(...)` needs `columns = [\"...\"]`"));
+        if !columns_written {
+            cx.error_spanned_by(&meta.path, format!("`{kind}(...)` needs `columns = [\"...\"]`"));
+        }
         return Ok(None);
     };
     Ok(Some(KeyAttr {
@@ -912,11 +909,13 @@ fn parse_check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<CheckAtt
     }
     let mut name = Attr::none(cx, NAME);
     let mut expr = Attr::none(cx, EXPR);
+    let mut expr_written = false;
     meta.parse_nested_meta(|inner| {
         let span = inner.path.span();
         if inner.path == NAME {
             name.set_opt(span, name_string(cx, NAME, &inner, "name = \"price_positive\"")?);
         } else if inner.path == EXPR {
+            expr_written = true;
             expr.set_opt(span, name_string(cx, EXPR, &inner, "expr = \"price > 0\"")?);
         } else {
             cx.error_spanned_by(
@@ -928,7 +927,9 @@ fn parse_check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<CheckAtt
         Ok(())
     })?;
     let Some(expr) = expr.get() else {
-        cx.error_spanned_by(&meta.path, "`check(...)` needs `expr = \"...\"`");
+        if !expr_written {
+            cx.error_spanned_by(&meta.path, "`check(...)` needs `expr = \"...\"`");
+        }
         return Ok(None);
     };
     Ok(Some(CheckAttr { span: meta.path.span(), name: name.get().map(|n| n.value), expr: expr.value }))

@@ -57,7 +57,7 @@ fn check_skip_alone(cx: &Ctxt, cont: &Container) {
         if f.attrs.skip().is_none() {
             continue;
         }
-        for (name, span) in f.attrs.given() {
+        for &(name, span) in f.attrs.given() {
             cx.error_at(span, format!("`{name}` cannot be used with `skip`: a skipped field is not a column"));
         }
     }
@@ -103,8 +103,9 @@ fn check_single_auto_increment(cx: &Ctxt, cont: &Container) {
 // `INTEGER PRIMARY KEY`, and MySQL requires an AUTO_INCREMENT column to be a key.
 fn check_auto_increment_is_the_key(cx: &Ctxt, cont: &Container) {
     let keys: Vec<_> = cont.columns().filter(|f| f.attrs.primary_key().is_some()).collect();
-    for f in cont.columns() {
-        let Some(span) = f.attrs.auto_increment() else { continue };
+    // Only the first `auto_increment` field: any other is already reported by `check_single_auto_increment`.
+    if let Some(f) = cont.columns().find(|f| f.attrs.auto_increment().is_some()) {
+        let Some(span) = f.attrs.auto_increment() else { return };
         if f.attrs.primary_key().is_none() {
             cx.error_at(span, "`auto_increment` needs `primary_key` on the same field");
         } else if keys.len() > 1 {
@@ -192,13 +193,10 @@ fn check_type_overrides(cx: &Ctxt, cont: &Container) {
 // is caught later by `Schema::validate`.)
 fn check_primary_key_not_option(cx: &Ctxt, cont: &Container) {
     for f in cont.columns() {
-        if let Some(span) = f.attrs.primary_key() {
-            if f.is_option_syntax() {
-                cx.error_at(
-                    span,
-                    "a primary-key column cannot be nullable; use the inner type instead of `Option<...>`",
-                );
-            }
+        if let Some(span) = f.attrs.primary_key()
+            && f.is_option_syntax()
+        {
+            cx.error_at(span, "a primary-key column cannot be nullable; use the inner type instead of `Option<...>`");
         }
     }
 }

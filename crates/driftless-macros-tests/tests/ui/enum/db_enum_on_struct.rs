@@ -1,0 +1,8 @@
+use driftless::DbEnum;
+
+#[derive(DbEnum)]
+struct Status {
+    value: String,
+}
+
+fn main() {}

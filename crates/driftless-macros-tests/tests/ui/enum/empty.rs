@@ -1,0 +1,6 @@
+use driftless::DbEnum;
+
+#[derive(DbEnum)]
+enum Never {}
+
+fn main() {}

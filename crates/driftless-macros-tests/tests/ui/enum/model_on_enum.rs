@@ -1,0 +1,8 @@
+use driftless::Model;
+
+#[derive(Model)]
+enum Status {
+    Draft,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use driftless::Model;
+
+#[derive(Model)]
+struct Post {
+    #[model(primary_key)]
+    id: i64,
+    #[model(references = "users.id", on_delete = "explode")]
+    author_id: i64,
+}
+
+fn main() {}

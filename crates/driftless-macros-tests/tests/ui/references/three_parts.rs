@@ -1,0 +1,11 @@
+use driftless::Model;
+
+#[derive(Model)]
+struct Post {
+    #[model(primary_key)]
+    id: i64,
+    #[model(references = "public.users.id")]
+    author_id: i64,
+}
+
+fn main() {}

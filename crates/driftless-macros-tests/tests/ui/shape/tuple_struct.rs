@@ -1,0 +1,6 @@
+use driftless::Model;
+
+#[derive(Model)]
+struct UserId(i64);
+
+fn main() {}

@@ -1,0 +1,9 @@
+use driftless::Model;
+
+#[derive(Model)]
+struct User {
+    #[model(primary)]
+    id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use driftless::Model;
+
+#[derive(Model)]
+#[model(index(columns = ["name"], uniq))]
+struct User {
+    #[model(primary_key)]
+    id: i64,
+    name: String,
+}
+
+fn main() {}
