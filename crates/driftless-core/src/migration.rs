@@ -62,7 +62,7 @@ pub struct Acknowledgement {
 /// One migration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Migration {
-    /// The unique name, `m<UTC timestamp>_<name>` (for example `m20261122T030000_add_user_timezone`); migrations
+    /// The unique name, `m<UTC timestamp>_<name>` (for example `m20261122_030000_add_user_timezone`); migrations
     /// sort by it.
     pub name: String,
     /// The hash of the snapshot this migration was generated from (`None` for a hand-written migration).
@@ -168,7 +168,7 @@ mod tests {
 
     fn add_tz() -> Migration {
         let col = Column { nullable: true, ..Column::new("timezone", ColumnType::Text) };
-        Migration::new("m20261122T030000_add_user_timezone")
+        Migration::new("m20261122_030000_add_user_timezone")
             .parent("sha256:0000000000000000")
             .up([Step::AddColumn { table: "users".into(), column: col.clone() }])
             .down([Step::DropColumn { table: "users".into(), column: col }])

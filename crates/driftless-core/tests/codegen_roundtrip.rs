@@ -13,7 +13,7 @@ use driftless_core::write::{self, HeaderChange, MigrationFile};
 #[path = "fixtures/codegen/every_step.rs"]
 mod every_step_file;
 
-const NAME: &str = "m20261122T030000_every_step";
+const NAME: &str = "m20261122_030000_every_step";
 
 fn users() -> driftless_core::Table {
     table("users")

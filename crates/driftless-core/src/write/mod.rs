@@ -80,7 +80,7 @@ pub fn rustfmt(source: &str, dir: &std::path::Path) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|e| format!("rustfmt printed invalid UTF-8: {e}"))
 }
 
-/// The name of a migration generated at `timestamp` (`YYYYMMDDTHHMMSS`, UTC) with the user's `name`.
+/// The name of a migration generated at `timestamp` (`YYYYMMDD_HHMMSS`, UTC) with the user's `name`.
 pub fn migration_name(timestamp: &str, name: &str) -> String {
     format!("m{timestamp}_{name}")
 }
@@ -94,12 +94,13 @@ pub fn is_valid_name(name: &str) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
-/// Formats seconds since the Unix epoch as `YYYYMMDDTHHMMSS` (UTC).
+/// Formats seconds since the Unix epoch as `YYYYMMDD_HHMMSS` (UTC): digits and an underscore, so the migration
+/// name is a snake-case Rust module name.
 pub fn timestamp(unix_seconds: u64) -> String {
     let days = (unix_seconds / 86_400) as i64;
     let secs = unix_seconds % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!("{y:04}{m:02}{d:02}_{:02}{:02}{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
@@ -241,10 +242,10 @@ mod tests {
 
     #[test]
     fn timestamps_are_utc_calendar_dates() {
-        assert_eq!(timestamp(0), "19700101T000000");
-        assert_eq!(timestamp(951_782_400), "20000229T000000");
-        assert_eq!(timestamp(1_795_316_522), "20261122T030202");
-        assert_eq!(timestamp(1_795_402_922 + 3599), "20261123T040201");
+        assert_eq!(timestamp(0), "19700101_000000");
+        assert_eq!(timestamp(951_782_400), "20000229_000000");
+        assert_eq!(timestamp(1_795_316_522), "20261122_030202");
+        assert_eq!(timestamp(1_795_402_922 + 3599), "20261123_040201");
     }
 
     #[test]
@@ -258,7 +259,7 @@ mod tests {
 
     #[test]
     fn registry_round_trips() {
-        let names = vec!["m20261122T000000_init".to_owned(), "m20261123T000000_add_tz".to_owned()];
+        let names = vec!["m20261122_000000_init".to_owned(), "m20261123_000000_add_tz".to_owned()];
         let text = registry_file(&names, "driftless");
         assert_eq!(parse_registry(&text), names);
         assert!(text.contains("pub fn migrations() -> Vec<driftless::migration::Migration> {"));
