@@ -8,14 +8,19 @@
 //! is an error value naming the file, table, column or attribute.
 #![deny(missing_docs)]
 
+pub mod classify;
 pub mod define;
 pub mod dialect;
+pub mod diff;
 pub mod migration;
 pub mod model;
 pub mod render;
+pub mod replay;
 pub mod schema;
 pub mod snapshot;
 pub mod step;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod write;
 
 pub use dialect::Dialect;

@@ -106,6 +106,21 @@ pub struct RenameHints {
     /// Column renames.
     #[serde(default)]
     pub columns: Vec<ColumnRename>,
+    /// Enum value renames (an `AlterEnum` that renames a value in place instead of removing one and adding another).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enum_values: Vec<EnumValueRename>,
+}
+
+/// A value of enum type `enum` was called `from` and is now called `to`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValueRename {
+    /// The enum type's name.
+    pub r#enum: String,
+    /// The old value.
+    pub from: String,
+    /// The new value.
+    pub to: String,
 }
 
 /// A table was called `from` and is now called `to`.
@@ -135,6 +150,7 @@ impl RenameHints {
     pub fn normalize(&mut self) {
         self.tables.sort();
         self.columns.sort();
+        self.enum_values.sort();
     }
 
     /// Adds every hint of `other` that is not already present.
@@ -149,11 +165,16 @@ impl RenameHints {
                 self.columns.push(c.clone());
             }
         }
+        for v in &other.enum_values {
+            if !self.enum_values.contains(v) {
+                self.enum_values.push(v.clone());
+            }
+        }
         self.normalize();
     }
 
     /// Whether there are no hints.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty() && self.columns.is_empty()
+        self.tables.is_empty() && self.columns.is_empty() && self.enum_values.is_empty()
     }
 }

@@ -1,0 +1,126 @@
+//! Benchmark (not a timed test): diff + classify of the synthetic schema peers were timed on
+//! (`/work/shared/bench/README.md`): N tables × 10 columns, a foreign key to the previous table, an index on `code`.
+//!
+//! Scenarios: `incr` (the same schema plus one nullable column `extra_note` on the middle table) and `fresh` (from an
+//! empty schema). Prints the median of several runs and the process's peak resident memory (VmHWM).
+//!
+//! Run with `cargo bench -p driftless-core --bench diff` (optionally `-- 1000 5000 10000` for other sizes).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use driftless_core::classify::plan;
+use driftless_core::schema::{
+    Column, ColumnType, DefaultExpr, DefaultValue, ForeignKey, Index, Literal, PrimaryKey, ReferentialAction,
+    RenameHints, Schema, Table,
+};
+
+fn table(i: usize) -> Table {
+    let name = format!("tbl_{i:05}");
+    let mut t = Table::new(&name);
+    let col = |n: &str, ty: ColumnType, nullable: bool, default: Option<DefaultValue>| {
+        let mut c = Column::new(n, ty);
+        c.nullable = nullable;
+        c.default = default;
+        c
+    };
+    let mut id = col("id", ColumnType::Integer, false, None);
+    id.auto_increment = true;
+    t.columns = vec![
+        id,
+        col("name", ColumnType::Text, false, None),
+        col("code", ColumnType::Varchar(32), false, None),
+        col("description", ColumnType::Text, true, None),
+        col("is_active", ColumnType::Boolean, false, Some(DefaultValue::Value(Literal::Bool(true)))),
+        col("score", ColumnType::Integer, false, Some(DefaultValue::Value(Literal::Int(0)))),
+        col("price", ColumnType::Double, true, None),
+        col("created_at", ColumnType::DateTime, false, Some(DefaultValue::Expr(DefaultExpr::CurrentTimestamp))),
+        col("updated_at", ColumnType::DateTime, true, None),
+        col("prev_id", ColumnType::Integer, true, None),
+    ];
+    t.primary_key = Some(PrimaryKey { name: format!("{name}_pkey"), columns: vec!["id".into()] });
+    t.indexes =
+        vec![Index { name: format!("{name}_code_idx"), columns: vec!["code".into()], unique: false, predicate: None }];
+    if i > 0 {
+        t.foreign_keys = vec![ForeignKey {
+            name: format!("{name}_prev_id_fkey"),
+            columns: vec!["prev_id".into()],
+            ref_table: format!("tbl_{:05}", i - 1),
+            ref_columns: vec!["id".into()],
+            on_delete: ReferentialAction::SetNull,
+            on_update: ReferentialAction::NoAction,
+        }];
+    }
+    t
+}
+
+fn schema(n: usize) -> Schema {
+    Schema { tables: (0..n).map(table).collect(), enums: vec![] }.normalized()
+}
+
+fn peak_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![1_000, 5_000, 10_000] } else { sizes };
+    let runs = 7;
+    println!("driftless diff + classify benchmark ({runs} runs each, median)");
+    let mut schemas = Vec::new();
+    for &n in &sizes {
+        let old = schema(n);
+        let mut new = old.clone();
+        let mut extra = Column::new("extra_note", ColumnType::Text);
+        extra.nullable = true;
+        if let Some(t) = new.table_mut(&format!("tbl_{:05}", n / 2)) {
+            t.columns.push(extra);
+        }
+        let hints = RenameHints::default();
+        let incr = median(
+            (0..runs)
+                .map(|_| {
+                    let start = Instant::now();
+                    let p = plan(black_box(&old), black_box(&new), &hints).expect("the synthetic schemas diff");
+                    assert_eq!(p.changes.len(), 1);
+                    black_box(p);
+                    start.elapsed()
+                })
+                .collect(),
+        );
+        println!(
+            "incr  {n:>6} tables: median {:>8.2} ms   peak RSS so far {:.0} MB",
+            incr.as_secs_f64() * 1e3,
+            peak_mb().unwrap_or(f64::NAN)
+        );
+        schemas.push((n, old));
+    }
+    for (n, old) in schemas {
+        let empty = Schema::empty();
+        let fresh = median(
+            (0..3)
+                .map(|_| {
+                    let start = Instant::now();
+                    let p = plan(black_box(&empty), black_box(&old), &RenameHints::default())
+                        .expect("the synthetic schema diffs");
+                    assert_eq!(p.changes.len(), n);
+                    black_box(p);
+                    start.elapsed()
+                })
+                .collect(),
+        );
+        println!(
+            "fresh {n:>6} tables: median {:>8.2} ms   peak RSS so far {:.0} MB",
+            fresh.as_secs_f64() * 1e3,
+            peak_mb().unwrap_or(f64::NAN)
+        );
+    }
+}

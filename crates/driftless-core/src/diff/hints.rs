@@ -1,0 +1,198 @@
+//! Rename hints resolved against the two schemas: which hints apply, which are stale (already applied by an earlier
+//! migration) and which match nothing (an error naming the hint).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::schema::{RenameHints, Schema, Table};
+
+use super::DiffError;
+
+/// The hints that apply to this pair of schemas.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved<'a> {
+    /// Old table name → new table name.
+    pub tables: BTreeMap<&'a str, &'a str>,
+    /// New table name → (old column name → new column name).
+    pub columns: BTreeMap<&'a str, BTreeMap<&'a str, &'a str>>,
+    /// Enum name → (old value → new value).
+    pub enum_values: BTreeMap<&'a str, BTreeMap<&'a str, &'a str>>,
+    /// Hints that were already applied (the old schema has the new name and not the old one), as text.
+    pub stale: Vec<String>,
+}
+
+fn table_hint(from: &str, to: &str) -> String {
+    format!("table `{from}` -> `{to}`")
+}
+
+fn column_hint(table: &str, from: &str, to: &str) -> String {
+    format!("column `{table}.{from}` -> `{to}`")
+}
+
+fn enum_hint(e: &str, from: &str, to: &str) -> String {
+    format!("enum value `{e}.{from}` -> `{to}`")
+}
+
+pub(crate) fn resolve<'a>(
+    old: &'a HashMap<&'a str, &'a Table>,
+    new: &'a HashMap<&'a str, &'a Table>,
+    old_schema: &'a Schema,
+    new_schema: &'a Schema,
+    hints: &'a RenameHints,
+) -> Result<Resolved<'a>, DiffError> {
+    let mut out = Resolved::default();
+
+    // Tables.
+    let mut seen_from = BTreeSet::new();
+    let mut seen_to = BTreeSet::new();
+    for h in &hints.tables {
+        let (from, to) = (h.from.as_str(), h.to.as_str());
+        if !seen_from.insert(from) || !seen_to.insert(to) {
+            return Err(DiffError::ConflictingHints {
+                detail: format!("two table hints rename from `{from}` or to `{to}`"),
+            });
+        }
+        if from == to {
+            return Err(DiffError::UnmatchedHint {
+                hint: table_hint(from, to),
+                detail: "the old and new names are the same".into(),
+            });
+        }
+        match (old.contains_key(from), new.contains_key(to), old.contains_key(to)) {
+            (true, true, _) => {
+                out.tables.insert(from, to);
+            }
+            (false, true, true) => out.stale.push(table_hint(from, to)),
+            (false, _, _) => {
+                return Err(DiffError::UnmatchedHint {
+                    hint: table_hint(from, to),
+                    detail: format!("the old schema has no table `{from}`"),
+                });
+            }
+            (true, false, _) => {
+                return Err(DiffError::UnmatchedHint {
+                    hint: table_hint(from, to),
+                    detail: format!("the new schema has no table `{to}`"),
+                });
+            }
+        }
+    }
+
+    // The old table each new table comes from, needed to resolve column hints (which name the new table).
+    let renamed_away: BTreeSet<&str> = out.tables.keys().copied().collect();
+    let pred_of = |new_name: &str| -> Option<&'a str> {
+        if let Some((from, _)) = out.tables.iter().find(|(_, to)| **to == new_name) {
+            return Some(*from);
+        }
+        old.get_key_value(new_name).map(|(k, _)| *k).filter(|k| !renamed_away.contains(k))
+    };
+
+    // Columns.
+    let mut seen = BTreeSet::new();
+    for h in &hints.columns {
+        let (table, from, to) = (h.table.as_str(), h.from.as_str(), h.to.as_str());
+        let hint = column_hint(table, from, to);
+        if !seen.insert((table, "from", from)) || !seen.insert((table, "to", to)) {
+            return Err(DiffError::ConflictingHints {
+                detail: format!("two column hints in table `{table}` rename from `{from}` or to `{to}`"),
+            });
+        }
+        if from == to {
+            return Err(DiffError::UnmatchedHint { hint, detail: "the old and new names are the same".into() });
+        }
+        let Some(new_t) = new.get(table) else {
+            return Err(DiffError::UnmatchedHint {
+                hint,
+                detail: format!("the new schema has no table `{table}` (a column hint names the table's new name)"),
+            });
+        };
+        let Some(old_t) = pred_of(table).and_then(|p| old.get(p)) else {
+            return Err(DiffError::UnmatchedHint {
+                hint,
+                detail: format!("table `{table}` is new, so none of its columns can be renamed"),
+            });
+        };
+        let (in_old_from, in_new_to, in_old_to) =
+            (old_t.column(from).is_some(), new_t.column(to).is_some(), old_t.column(to).is_some());
+        match (in_old_from, in_new_to, in_old_to) {
+            (true, true, _) => {
+                out.columns.entry(table).or_default().insert(from, to);
+            }
+            (false, true, true) => out.stale.push(hint),
+            (false, _, _) => {
+                return Err(DiffError::UnmatchedHint {
+                    hint,
+                    detail: format!("table `{}` in the old schema has no column `{from}`", old_t.name),
+                });
+            }
+            (true, false, _) => {
+                return Err(DiffError::UnmatchedHint {
+                    hint,
+                    detail: format!("table `{table}` in the new schema has no column `{to}`"),
+                });
+            }
+        }
+    }
+    // A rename onto the name of an old column that is not itself renamed away would need that column dropped
+    // first, in the middle of the renames; driftless keeps that to two migrations.
+    for (table, renames) in &out.columns {
+        let Some(old_t) = pred_of(table).and_then(|p| old.get(p)) else { continue };
+        for (from, to) in renames {
+            if old_t.column(to).is_some() && !renames.contains_key(to) {
+                return Err(DiffError::Unsupported {
+                    table: (*table).to_owned(),
+                    column: Some((*to).to_owned()),
+                    detail: format!(
+                        "column `{from}` is renamed to `{to}`, but the table still has a column `{to}` that would \
+                         have to be dropped first; drop or rename `{to}` in one migration and rename `{from}` in the \
+                         next"
+                    ),
+                });
+            }
+        }
+    }
+
+    // Enum values.
+    let mut seen = BTreeSet::new();
+    for h in &hints.enum_values {
+        let (e, from, to) = (h.r#enum.as_str(), h.from.as_str(), h.to.as_str());
+        let hint = enum_hint(e, from, to);
+        if !seen.insert((e, "from", from)) || !seen.insert((e, "to", to)) {
+            return Err(DiffError::ConflictingHints {
+                detail: format!("two enum value hints in enum `{e}` rename from `{from}` or to `{to}`"),
+            });
+        }
+        let (Some(old_e), Some(new_e)) = (old_schema.enum_type(e), new_schema.enum_type(e)) else {
+            return Err(DiffError::UnmatchedHint {
+                hint,
+                detail: format!("enum `{e}` is not in both the old and the new schema"),
+            });
+        };
+        let has = |vals: &[String], v: &str| vals.iter().any(|x| x == v);
+        match (has(&old_e.values, from), has(&new_e.values, to), has(&old_e.values, to), has(&new_e.values, from)) {
+            (true, true, false, false) => {
+                out.enum_values.entry(e).or_default().insert(from, to);
+            }
+            (false, true, true, _) => out.stale.push(hint),
+            (false, _, _, _) => {
+                return Err(DiffError::UnmatchedHint {
+                    hint,
+                    detail: format!("enum `{e}` in the old schema has no value `{from}`"),
+                });
+            }
+            (true, false, _, _) => {
+                return Err(DiffError::UnmatchedHint {
+                    hint,
+                    detail: format!("enum `{e}` in the new schema has no value `{to}`"),
+                });
+            }
+            (true, true, _, _) => {
+                return Err(DiffError::UnmatchedHint {
+                    hint,
+                    detail: format!("enum `{e}` has both `{from}` and `{to}` on one side, so this is not a rename"),
+                });
+            }
+        }
+    }
+    out.stale.sort();
+    Ok(out)
+}
