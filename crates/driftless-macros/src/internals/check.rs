@@ -32,6 +32,7 @@ pub fn check_model(cx: &Ctxt, cont: &Container) {
     check_key_columns(cx, cont);
     check_iden_variants(cx, cont);
     check_check_names(cx, cont);
+    check_renames_differ(cx, cont);
 }
 
 /// Runs every `DbEnum` rule.
@@ -328,6 +329,23 @@ fn check_check_names(cx: &Ctxt, cont: &Container) {
             cx.error_at(c.span, msg);
         } else {
             seen.push(name);
+        }
+    }
+}
+
+// `renamed_from` tells the differ to rename instead of drop-and-add; naming the current name would be a rename to
+// itself, which is always a mistake (usually the old and new names were swapped).
+fn check_renames_differ(cx: &Ctxt, cont: &Container) {
+    if let Some(from) = cont.attrs.renamed_from()
+        && from.value == cont.table_name()
+    {
+        cx.error_at(from.span, format!("`renamed_from` names the table's current name `{}`", from.value));
+    }
+    for f in cont.columns() {
+        if let Some(from) = f.attrs.renamed_from()
+            && from.value == f.column_name()
+        {
+            cx.error_at(from.span, format!("`renamed_from` names the column's current name `{}`", from.value));
         }
     }
 }
