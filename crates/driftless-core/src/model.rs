@@ -464,13 +464,13 @@ pub mod __private {
             self
         }
 
-        /// The finished definition, with the primary key named `<table>_<columns>_pkey` and the table normalised.
+        /// The finished definition, with the primary key named `<table>_pkey` (PostgreSQL's own convention, so an
+        /// introspected database matches) and the table normalised.
         pub fn build(&mut self) -> ModelDef {
             let mut table = self.table.clone();
             if !self.primary_key.is_empty() {
-                let cols: Vec<&str> = self.primary_key.iter().map(String::as_str).collect();
                 table.primary_key = Some(PrimaryKey {
-                    name: constraint_name(&table.name, &cols, "pkey"),
+                    name: constraint_name(&table.name, &[], "pkey"),
                     columns: self.primary_key.clone(),
                 });
             }
@@ -512,7 +512,7 @@ mod tests {
             .check(None, "post_id <> tag_id")
             .build();
         let pk = def.table.primary_key.as_ref().unwrap();
-        assert_eq!(pk.name, "post_tags_post_id_tag_id_pkey");
+        assert_eq!(pk.name, "post_tags_pkey");
         assert_eq!(pk.columns, ["post_id", "tag_id"]);
         assert_eq!(def.table.foreign_keys[0].name, "post_tags_post_id_fkey");
         assert_eq!(def.table.foreign_keys[0].on_delete, ReferentialAction::Cascade);

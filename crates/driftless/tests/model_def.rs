@@ -74,7 +74,7 @@ fn user_model_def_is_exact() {
         col("role_id", ColumnType::Integer),
         nullable("timezone", ColumnType::Text),
     ];
-    table.primary_key = Some(PrimaryKey { name: "users_id_pkey".into(), columns: strings(&["id"]) });
+    table.primary_key = Some(PrimaryKey { name: "users_pkey".into(), columns: strings(&["id"]) });
     table.indexes = vec![
         Index { name: "users_active_idx".into(), columns: strings(&["active"]), unique: false, predicate: None },
         Index {
@@ -183,7 +183,7 @@ fn blog_post_table_has_container_keys_checks_and_enums() {
             col("ratio", ColumnType::Double),
         ]
     );
-    assert_eq!(t.primary_key, Some(PrimaryKey { name: "blog_post_id_pkey".into(), columns: strings(&["id"]) }));
+    assert_eq!(t.primary_key, Some(PrimaryKey { name: "blog_post_pkey".into(), columns: strings(&["id"]) }));
     assert_eq!(
         t.indexes,
         vec![
@@ -245,7 +245,7 @@ fn composite_primary_key_keeps_field_order_and_raw_identifiers_lose_their_prefix
     let t = <PostTag as Model>::model_def().table;
     assert_eq!(
         t.primary_key,
-        Some(PrimaryKey { name: "post_tags_post_id_tag_id_pkey".into(), columns: strings(&["post_id", "tag_id"]) })
+        Some(PrimaryKey { name: "post_tags_pkey".into(), columns: strings(&["post_id", "tag_id"]) })
     );
     let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["post_id", "tag_id", "kind"]);
