@@ -18,9 +18,8 @@ fn project_root() -> PathBuf {
 /// The example application's driftless project: its models, `snapshots/schema.json` and its migrations folder.
 fn project() -> driftless_cli::Project {
     let root = project_root();
-    let mut project = driftless_cli::Project::new(&root, example_app::schema());
-    project.migrations = root.join("examples/example-app/src/migrations");
-    project
+    driftless_cli::Project::new(&root, example_app::schema())
+        .with_migrations(root.join("examples/example-app/src/migrations"), example_app::migrations::migrations())
 }
 
 #[cfg(test)]

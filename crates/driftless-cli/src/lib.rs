@@ -8,13 +8,20 @@
 //! codes. Exit codes: 0 success, 1 "differences found" (for `--check`), 2 error.
 #![deny(missing_docs)]
 
+mod files;
+mod generate;
+mod run_migrations;
+mod sql;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use driftless_core::migration::Migration;
 use driftless_core::schema::SchemaBuilder;
 use driftless_core::snapshot;
+use run_migrations::RuntimeCommand;
 
 /// Where a project keeps its driftless files, and its models.
 #[derive(Debug, Clone)]
@@ -23,14 +30,32 @@ pub struct Project {
     pub models: SchemaBuilder,
     /// The committed snapshot (`snapshots/schema.json` by convention).
     pub snapshot: PathBuf,
-    /// The folder of migration files.
+    /// The folder of migration files; its `mod.rs` is the registry (the journal of migrations, oldest first).
     pub migrations: PathBuf,
+    /// The compiled migrations, oldest first: the registry's `migrations()`.
+    pub registry: Vec<Migration>,
+    /// The crate path generated files import from (`driftless`).
+    pub crate_path: String,
 }
 
 impl Project {
-    /// A project rooted at `root` with the conventional layout: `snapshots/schema.json` and `migrations/`.
+    /// A project rooted at `root` with the conventional layout (`snapshots/schema.json`, `migrations/`) and no
+    /// compiled migrations yet.
     pub fn new(root: &Path, models: SchemaBuilder) -> Self {
-        Project { models, snapshot: root.join("snapshots/schema.json"), migrations: root.join("migrations") }
+        Project {
+            models,
+            snapshot: root.join("snapshots/schema.json"),
+            migrations: root.join("migrations"),
+            registry: Vec::new(),
+            crate_path: driftless_core::write::DEFAULT_CRATE.to_owned(),
+        }
+    }
+
+    /// Sets the migrations folder and the compiled registry it holds.
+    pub fn with_migrations(mut self, folder: PathBuf, registry: Vec<Migration>) -> Self {
+        self.migrations = folder;
+        self.registry = registry;
+        self
     }
 }
 
@@ -51,6 +76,46 @@ enum Command {
         /// Rewrite the snapshot from the models.
         #[arg(long)]
         write: bool,
+    },
+    /// Diff the models against the snapshot and write a classified migration, the registry and the new snapshot.
+    MigrateGenerate(generate::GenerateArgs),
+    /// Print the SQL a migration runs on a dialect (like Django's sqlmigrate).
+    MigrateSql(sql::SqlArgs),
+    /// Apply every pending migration as one batch.
+    Migrate(run_migrations::DbArgs),
+    /// Apply the next pending migration.
+    MigrateUp(run_migrations::DbArgs),
+    /// Revert the last batch (refused in production unless --force-production).
+    MigrateDown(run_migrations::DbArgs),
+    /// Migrate up or down to the named migration.
+    MigrateTo {
+        /// The migration's full name.
+        name: String,
+        #[command(flatten)]
+        db: run_migrations::DbArgs,
+    },
+    /// Applied and pending migrations and every problem (exit 1 when there are problems).
+    MigrateStatus(run_migrations::DbArgs),
+    /// Every row of the tracking table.
+    MigrateHistory(run_migrations::DbArgs),
+    /// Revert every applied migration (needs --force).
+    MigrateReset {
+        /// Confirm that every migration's data may be lost.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: run_migrations::DbArgs,
+    },
+    /// Record a migration as applied without running it (baseline), or forget a dirty one undone by hand.
+    MigrateResolve {
+        /// Record this migration as applied.
+        #[arg(long, value_name = "NAME", required_unless_present = "rolled_back", conflicts_with = "rolled_back")]
+        applied: Option<String>,
+        /// Forget this dirty migration so the next run applies it again.
+        #[arg(long, value_name = "NAME")]
+        rolled_back: Option<String>,
+        #[command(flatten)]
+        db: run_migrations::DbArgs,
     },
 }
 
@@ -79,6 +144,23 @@ where
 fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Schema { check, write } => schema(project, check, write),
+        Command::MigrateGenerate(args) => generate::run(project, args),
+        Command::MigrateSql(args) => sql::run(project, args),
+        Command::Migrate(db) => run_migrations::run(project, db, RuntimeCommand::Migrate),
+        Command::MigrateUp(db) => run_migrations::run(project, db, RuntimeCommand::Up),
+        Command::MigrateDown(db) => run_migrations::run(project, db, RuntimeCommand::Down),
+        Command::MigrateTo { name, db } => run_migrations::run(project, db, RuntimeCommand::To(name)),
+        Command::MigrateStatus(db) => run_migrations::run(project, db, RuntimeCommand::Status),
+        Command::MigrateHistory(db) => run_migrations::run(project, db, RuntimeCommand::History),
+        Command::MigrateReset { force, db } => run_migrations::run(project, db, RuntimeCommand::Reset { force }),
+        Command::MigrateResolve { applied: Some(name), db, .. } => {
+            run_migrations::run(project, db, RuntimeCommand::ResolveApplied(name))
+        }
+        Command::MigrateResolve { rolled_back, db, .. } => run_migrations::run(
+            project,
+            db,
+            RuntimeCommand::ResolveRolledBack(rolled_back.expect("clap requires --applied or --rolled-back")),
+        ),
     }
 }
 

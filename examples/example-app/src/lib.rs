@@ -5,6 +5,7 @@
 //! key of two foreign keys, a unique foreign key (one-to-one), literal and expression defaults, indexes on one and
 //! two columns, enum columns, JSON and decimal columns, and column renames.
 
+pub mod migrations;
 pub mod models;
 
 /// The application's schema: its explicit, ordered list of models.

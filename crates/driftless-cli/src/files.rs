@@ -1,0 +1,106 @@
+//! Writing several files together: all of them land, or the tree is left as it was.
+//!
+//! Each file is first written to a temporary sibling; only when every temporary exists are they renamed over the
+//! targets, in order. If a rename fails, the targets already replaced get their previous contents back and files
+//! that did not exist before are removed.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+/// A file to write.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    path: PathBuf,
+    contents: String,
+}
+
+impl Staged {
+    pub(crate) fn new(path: &Path, contents: String) -> Self {
+        Staged { path: path.to_owned(), contents }
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(format!(".driftless-tmp{}", std::process::id()));
+    PathBuf::from(p)
+}
+
+/// Writes every staged file, or none.
+pub(crate) fn commit_all(files: &[Staged]) -> anyhow::Result<()> {
+    let mut temps = Vec::new();
+    for f in files {
+        if let Some(parent) = f.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
+        }
+        let tmp = temp_path(&f.path);
+        if let Err(e) = std::fs::write(&tmp, &f.contents) {
+            for t in &temps {
+                let _ = std::fs::remove_file(t);
+            }
+            return Err(e).with_context(|| format!("could not write {}", tmp.display()));
+        }
+        temps.push(tmp);
+    }
+    let previous: Vec<Option<Vec<u8>>> = files.iter().map(|f| std::fs::read(&f.path).ok()).collect();
+    for (i, (f, tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = std::fs::rename(tmp, &f.path) {
+            for (j, done) in files.iter().enumerate().take(i) {
+                match &previous[j] {
+                    Some(bytes) => {
+                        let _ = std::fs::write(&done.path, bytes);
+                    }
+                    None => {
+                        let _ = std::fs::remove_file(&done.path);
+                    }
+                }
+            }
+            for t in &temps[i..] {
+                let _ = std::fs::remove_file(t);
+            }
+            return Err(e).with_context(|| format!("could not write {}; nothing was changed", f.path.display()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_files_land_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        let b = dir.path().join("sub/b.txt");
+        std::fs::write(&a, "old a").unwrap();
+        commit_all(&[Staged::new(&a, "new a".into()), Staged::new(&b, "new b".into())]).unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "new b");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary files are left");
+    }
+
+    #[test]
+    fn a_failure_half_way_restores_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        std::fs::write(&a, "old a").unwrap();
+        let created = dir.path().join("created.txt");
+        // A directory where a file should go makes the third rename fail after two succeeded.
+        let blocked = dir.path().join("blocked");
+        std::fs::create_dir_all(blocked.join("inner")).unwrap();
+        let err = commit_all(&[
+            Staged::new(&a, "new a".into()),
+            Staged::new(&created, "created".into()),
+            Staged::new(&blocked, "cannot replace a directory".into()),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("nothing was changed"), "{err}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert!(!created.exists());
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        assert_eq!(names.len(), 2, "only a.txt and blocked/ remain: {names:?}");
+    }
+}

@@ -1,0 +1,209 @@
+//! `migrate-generate`: diff the models against the snapshot and write the migration file, the registry and the new
+//! snapshot — all three or none.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use driftless_core::classify::{self, Change, Plan};
+use driftless_core::dialect::Dialect;
+use driftless_core::migration::Class;
+use driftless_core::schema::{RenameHints, Schema};
+use driftless_core::snapshot;
+use driftless_core::write::{self, HeaderChange, MigrationFile};
+
+use crate::Project;
+use crate::files::{Staged, commit_all};
+
+/// Arguments of `migrate-generate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GenerateArgs {
+    /// The migration's name: lowercase letters, digits and underscores (`add_user_timezone`).
+    #[arg(long, required_unless_present = "check")]
+    name: Option<String>,
+    /// Write a skeleton for a hand-written migration instead of diffing.
+    #[arg(long, conflicts_with = "check")]
+    empty: bool,
+    /// Write nothing; exit 0 when the models match the snapshot, 1 when they differ (for CI), 2 on error.
+    #[arg(long)]
+    check: bool,
+    /// A JSON file of rename answers (`{"tables": [{"from", "to"}], "columns": [{"table", "from", "to"}]}`).
+    #[arg(long, value_name = "FILE")]
+    renames: Option<PathBuf>,
+    /// The UTC timestamp in the file name (`YYYYMMDD_HHMMSS`); defaults to now. Also `DRIFTLESS_TIMESTAMP`.
+    #[arg(long, hide = true)]
+    timestamp: Option<String>,
+}
+
+/// The models' schema, the snapshot's schema (empty when there is none yet) and the rename hints in force.
+pub(crate) struct Inputs {
+    pub(crate) new: Schema,
+    pub(crate) old: Schema,
+    pub(crate) snapshot_exists: bool,
+    pub(crate) hints: RenameHints,
+}
+
+pub(crate) fn read_renames(path: &Path) -> anyhow::Result<RenameHints> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a renames file (expected {{\"tables\": [{{\"from\": \"a\", \"to\": \"b\"}}], \"columns\": \
+             [{{\"table\": \"t\", \"from\": \"x\", \"to\": \"y\"}}]}})",
+            path.display()
+        )
+    })
+}
+
+pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Result<Inputs> {
+    let new = project.models.build().context("the models do not form a valid schema")?;
+    let snapshot_exists = project.snapshot.exists();
+    let old = if snapshot_exists { snapshot::read(&project.snapshot)? } else { Schema::empty() };
+    let mut hints = project.models.rename_hints();
+    if let Some(path) = renames {
+        hints.merge(&read_renames(path)?);
+    }
+    Ok(Inputs { new, old, snapshot_exists, hints })
+}
+
+pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    let inputs = inputs(project, args.renames.as_deref())?;
+    let plan = classify::plan(&inputs.old, &inputs.new, &inputs.hints)?;
+    for hint in &plan.stale_hints {
+        eprintln!("note: {hint}");
+    }
+    let shown = project.snapshot.display();
+    if args.check {
+        if plan.is_empty() {
+            println!("up to date: the models match {shown}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!("the models differ from {shown} ({} change(s), {}):", plan.changes.len(), plan.class());
+        for c in &plan.changes {
+            eprintln!("  [{}] {}", c.class(), c.step.summary());
+        }
+        eprintln!("run `cargo xtask migrate-generate --name <what_changed>` and commit the result");
+        return Ok(ExitCode::from(1));
+    }
+    let name = args.name.expect("clap requires --name without --check");
+    if !write::is_valid_name(&name) {
+        bail!(
+            "`{name}` is not a valid migration name: use lowercase letters, digits and underscores, starting with a \
+             letter (for example `add_user_timezone`)"
+        );
+    }
+    if !args.empty && plan.is_empty() {
+        println!("no changes: the models match {shown}; nothing written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let timestamp = match args.timestamp.or_else(|| std::env::var("DRIFTLESS_TIMESTAMP").ok()) {
+        Some(t) => t,
+        None => write::timestamp(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        ),
+    };
+    let full_name = write::migration_name(&timestamp, &name);
+    let registry_path = project.migrations.join("mod.rs");
+    let mut names = match std::fs::read_to_string(&registry_path) {
+        Ok(text) => write::parse_registry(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", registry_path.display())),
+    };
+    if names.contains(&full_name) {
+        bail!("a migration named {full_name} already exists; wait a second or pick another name");
+    }
+    if let Some(last) = names.last().filter(|last| last.as_str() > full_name.as_str()) {
+        bail!("{full_name} would sort before the latest migration {last}; check the clock or pass --timestamp");
+    }
+    let command = format!("cargo xtask migrate-generate --name {name}");
+    let file_path = project.migrations.join(format!("{full_name}.rs"));
+    let file_text = if args.empty {
+        if !plan.is_empty() {
+            eprintln!(
+                "warning: the models differ from {shown}; the skeleton does not include those changes (run without \
+                 --empty to generate them)"
+            );
+        }
+        write::empty_migration_file(&full_name, &format!("{command} --empty"), &project.crate_path)
+    } else {
+        let up = plan.up_steps();
+        let down = plan.down_steps();
+        let parent = snapshot::hash(&inputs.old);
+        let new_hash = snapshot::hash(&inputs.new);
+        write::migration_file(&MigrationFile {
+            name: &full_name,
+            command: &command,
+            parent: Some(&parent),
+            snapshot: Some(&new_hash),
+            class: plan.class(),
+            changes: plan.changes.iter().map(header_change).collect(),
+            up: &up,
+            down: &down,
+            crate_path: &project.crate_path,
+        })
+    };
+    std::fs::create_dir_all(&project.migrations)
+        .with_context(|| format!("could not create {}", project.migrations.display()))?;
+    let file_text = write::rustfmt(&file_text, &project.migrations).map_err(anyhow::Error::msg)?;
+    names.push(full_name.clone());
+    let registry_text = write::rustfmt(&write::registry_file(&names, &project.crate_path), &project.migrations)
+        .map_err(anyhow::Error::msg)?;
+    let mut staged = vec![Staged::new(&file_path, file_text), Staged::new(&registry_path, registry_text)];
+    if !args.empty {
+        staged.push(Staged::new(&project.snapshot, snapshot::to_string(&inputs.new)));
+    }
+    commit_all(&staged)?;
+
+    if args.empty {
+        println!("wrote {} (hand-written skeleton)", file_path.display());
+    } else {
+        print_summary(&full_name, &plan);
+        println!("wrote {}", file_path.display());
+        println!("updated {} and {}", registry_path.display(), shown);
+        if plan.class() == Class::Dangerous {
+            println!(
+                "this migration is DANGEROUS: the migrator refuses it until a reviewer fills in `.acknowledged(...)` \
+                 in the file"
+            );
+        }
+    }
+    if !inputs.snapshot_exists || names.len() == 1 {
+        println!(
+            "first migration: make sure the crate declares the registry module (`pub mod migrations;` for {})",
+            registry_path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One header line for a change: its worst class, the code of the dialect that decided it, and the reasons.
+pub(crate) fn header_change(c: &Change) -> HeaderChange {
+    let class = c.class();
+    let worst = Dialect::all().into_iter().find(|d| c.classes.get(*d).class == class).unwrap_or(Dialect::Sqlite);
+    let decided = c.classes.get(worst);
+    let all_same = c.classes.iter().all(|(_, x)| x.reason == decided.reason && x.class == decided.class);
+    let mut reason = if all_same {
+        decided.reason.clone()
+    } else {
+        c.classes
+            .iter()
+            .map(|(d, x)| format!("{}: {} ({})", d.name(), x.reason, x.class))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if let Some(alt) = &decided.safer_alternative {
+        reason.push_str(&format!(" Safer: {alt}"));
+    }
+    for p in &c.possible_renames {
+        reason.push_str(&format!(" Possible rename: {}.", p.advice()));
+    }
+    HeaderChange { class, code: decided.code.to_owned(), summary: c.step.summary(), reason }
+}
+
+fn print_summary(name: &str, plan: &Plan) {
+    println!("{name}: {} change(s), {}", plan.changes.len(), plan.class());
+    let mut changes: Vec<&Change> = plan.changes.iter().collect();
+    changes.sort_by(|a, b| b.class().cmp(&a.class()));
+    for c in changes {
+        println!("  [{}] {}", c.class(), c.step.summary());
+    }
+}
