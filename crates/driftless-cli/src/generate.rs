@@ -18,8 +18,9 @@ use crate::files::{Staged, commit_all};
 /// Arguments of `migrate-generate`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct GenerateArgs {
-    /// The migration's name: lowercase letters, digits and underscores (`add_user_timezone`).
-    #[arg(long, required_unless_present = "check")]
+    /// The migration's name: lowercase letters, digits and underscores (`add_user_timezone`). Needed only when
+    /// something is written.
+    #[arg(long)]
     name: Option<String>,
     /// Write a skeleton for a hand-written migration instead of diffing.
     #[arg(long, conflicts_with = "check")]
@@ -69,7 +70,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
     let inputs = inputs(project, args.renames.as_deref())?;
     let plan = classify::plan(&inputs.old, &inputs.new, &inputs.hints)?;
     for hint in &plan.stale_hints {
-        eprintln!("note: {hint}");
+        eprintln!("note: the rename {hint} was applied by an earlier migration; its `renamed_from` can be removed");
     }
     let shown = project.snapshot.display();
     if args.check {
@@ -84,16 +85,21 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         eprintln!("run `cargo xtask migrate-generate --name <what_changed>` and commit the result");
         return Ok(ExitCode::from(1));
     }
-    let name = args.name.expect("clap requires --name without --check");
+    if !args.empty && plan.is_empty() {
+        println!("up to date: the models match {shown}; nothing written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(name) = args.name else {
+        print_plan(&plan);
+        bail!(
+            "the models differ from {shown}; name the migration: `cargo xtask migrate-generate --name <what_changed>`"
+        );
+    };
     if !write::is_valid_name(&name) {
         bail!(
             "`{name}` is not a valid migration name: use lowercase letters, digits and underscores, starting with a \
              letter (for example `add_user_timezone`)"
         );
-    }
-    if !args.empty && plan.is_empty() {
-        println!("no changes: the models match {shown}; nothing written");
-        return Ok(ExitCode::SUCCESS);
     }
     let timestamp = match args.timestamp.or_else(|| std::env::var("DRIFTLESS_TIMESTAMP").ok()) {
         Some(t) => t,
@@ -190,8 +196,10 @@ pub(crate) fn header_change(c: &Change) -> HeaderChange {
             .collect::<Vec<_>>()
             .join("; ")
     };
+    let sentence = |s: &str| if s.ends_with('.') { s.to_owned() } else { format!("{s}.") };
+    reason = sentence(&reason);
     if let Some(alt) = &decided.safer_alternative {
-        reason.push_str(&format!(" Safer: {alt}"));
+        reason.push_str(&format!(" Safer: {}", sentence(alt)));
     }
     for p in &c.possible_renames {
         reason.push_str(&format!(" Possible rename: {}.", p.advice()));
@@ -201,6 +209,10 @@ pub(crate) fn header_change(c: &Change) -> HeaderChange {
 
 fn print_summary(name: &str, plan: &Plan) {
     println!("{name}: {} change(s), {}", plan.changes.len(), plan.class());
+    print_plan(plan);
+}
+
+fn print_plan(plan: &Plan) {
     let mut changes: Vec<&Change> = plan.changes.iter().collect();
     changes.sort_by(|a, b| b.class().cmp(&a.class()));
     for c in changes {

@@ -111,7 +111,8 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
                 RuntimeCommand::ResolveRolledBack(name) => migrator.resolve_rolled_back(&name).await?,
                 RuntimeCommand::Status | RuntimeCommand::History => unreachable!("handled above"),
             };
-            println!("{}", report.summary());
+            // The migrator's progress output already ends with the report's one-line summary.
+            drop(report);
             ExitCode::SUCCESS
         }
     };

@@ -2,7 +2,21 @@
 //! `migrate-generate`: it is the journal the migrator reads (migrations are never found by scanning
 //! the folder). Keep it in version control; resolve merge conflicts by regenerating.
 
+pub mod m20261101_090000_create_accounts_chats_and_blog;
+pub mod m20261102_090000_add_user_timezone;
+pub mod m20261103_090000_rename_reasoning_to_thinking_text;
+pub mod m20261104_090000_add_agent_sessions;
+pub mod m20261105_090000_rename_token_columns;
+pub mod m20261106_090000_add_post_view_count;
+
 /// Every migration, oldest first.
 pub fn migrations() -> Vec<driftless::migration::Migration> {
-    vec![]
+    vec![
+        m20261101_090000_create_accounts_chats_and_blog::migration(),
+        m20261102_090000_add_user_timezone::migration(),
+        m20261103_090000_rename_reasoning_to_thinking_text::migration(),
+        m20261104_090000_add_agent_sessions::migration(),
+        m20261105_090000_rename_token_columns::migration(),
+        m20261106_090000_add_post_view_count::migration(),
+    ]
 }
