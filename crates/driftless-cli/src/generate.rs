@@ -6,11 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use driftless_core::classify::{self, Change, Plan};
-use driftless_core::dialect::Dialect;
 use driftless_core::migration::Class;
 use driftless_core::schema::{RenameHints, Schema};
 use driftless_core::snapshot;
-use driftless_core::write::{self, HeaderChange, MigrationFile};
+use driftless_core::write::{self, MigrationFile};
 
 use crate::Project;
 use crate::files::{Staged, commit_all};
@@ -141,7 +140,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
             parent: Some(&parent),
             snapshot: Some(&new_hash),
             class: plan.class(),
-            changes: plan.changes.iter().map(header_change).collect(),
+            changes: plan.changes.iter().map(write::header_change).collect(),
             up: &up,
             down: &down,
             crate_path: &project.crate_path,
@@ -179,32 +178,6 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// One header line for a change: its worst class, the code of the dialect that decided it, and the reasons.
-pub(crate) fn header_change(c: &Change) -> HeaderChange {
-    let class = c.class();
-    let worst = Dialect::all().into_iter().find(|d| c.classes.get(*d).class == class).unwrap_or(Dialect::Sqlite);
-    let decided = c.classes.get(worst);
-    let all_same = c.classes.iter().all(|(_, x)| x.reason == decided.reason && x.class == decided.class);
-    let mut reason = if all_same {
-        decided.reason.clone()
-    } else {
-        c.classes
-            .iter()
-            .map(|(d, x)| format!("{}: {} ({})", d.name(), x.reason, x.class))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let sentence = |s: &str| if s.ends_with('.') { s.to_owned() } else { format!("{s}.") };
-    reason = sentence(&reason);
-    if let Some(alt) = &decided.safer_alternative {
-        reason.push_str(&format!(" Safer: {}", sentence(alt)));
-    }
-    for p in &c.possible_renames {
-        reason.push_str(&format!(" Possible rename: {}.", p.advice()));
-    }
-    HeaderChange { class, code: decided.code.to_owned(), summary: c.step.summary(), reason }
 }
 
 fn print_summary(name: &str, plan: &Plan) {

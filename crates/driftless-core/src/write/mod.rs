@@ -11,6 +11,8 @@ pub mod codegen;
 
 use std::fmt::Write as _;
 
+use crate::classify::Change;
+use crate::dialect::Dialect;
 use crate::migration::Class;
 use crate::step::Step;
 
@@ -28,6 +30,32 @@ pub struct HeaderChange {
     pub summary: String,
     /// The reason (and the safer alternative, where there is one), per dialect where they differ.
     pub reason: String,
+}
+
+/// One header line for a change: its worst class, the code of the dialect that decided it, and the reasons.
+pub fn header_change(c: &Change) -> HeaderChange {
+    let class = c.class();
+    let worst = Dialect::all().into_iter().find(|d| c.classes.get(*d).class == class).unwrap_or(Dialect::Sqlite);
+    let decided = c.classes.get(worst);
+    let all_same = c.classes.iter().all(|(_, x)| x.reason == decided.reason && x.class == decided.class);
+    let mut reason = if all_same {
+        decided.reason.clone()
+    } else {
+        c.classes
+            .iter()
+            .map(|(d, x)| format!("{}: {} ({})", d.name(), x.reason, x.class))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let sentence = |s: &str| if s.ends_with('.') { s.to_owned() } else { format!("{s}.") };
+    reason = sentence(&reason);
+    if let Some(alt) = &decided.safer_alternative {
+        reason.push_str(&format!(" Safer: {}", sentence(alt)));
+    }
+    for p in &c.possible_renames {
+        reason.push_str(&format!(" Possible rename: {}.", p.advice()));
+    }
+    HeaderChange { class, code: decided.code.to_owned(), summary: c.step.summary(), reason }
 }
 
 /// Everything a migration file says.
