@@ -7,6 +7,7 @@ use driftless_core::dialect::Dialect;
 use driftless_core::render;
 use driftless_core::replay;
 use driftless_core::schema::Schema;
+use driftless_core::write;
 
 use crate::Project;
 
@@ -29,7 +30,7 @@ pub(crate) fn run(project: &Project, args: SqlArgs) -> anyhow::Result<ExitCode> 
         .registry
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.name == args.name || m.name.split_once('_').is_some_and(|(_, rest)| rest == args.name))
+        .filter(|(_, m)| m.name == args.name || write::short_name(&m.name) == Some(args.name.as_str()))
         .map(|(i, _)| i)
         .collect();
     let index = match matches.as_slice() {

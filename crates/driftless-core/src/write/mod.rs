@@ -113,6 +113,16 @@ pub fn migration_name(timestamp: &str, name: &str) -> String {
     format!("m{timestamp}_{name}")
 }
 
+/// The user-given part of a generated migration name (`add_user_timezone` of `m20261122_030000_add_user_timezone`),
+/// or `None` when the name does not have the generated shape.
+pub fn short_name(full: &str) -> Option<&str> {
+    let rest = full.strip_prefix('m')?;
+    let (date, rest) = rest.split_once('_')?;
+    let (time, name) = rest.split_once('_')?;
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(date, 8) && digits(time, 6) && !name.is_empty()).then_some(name)
+}
+
 /// Whether `name` is usable as a migration's user-given name: lowercase ASCII letters, digits and underscores,
 /// starting with a letter, at most 60 characters (it becomes part of a Rust module name).
 pub fn is_valid_name(name: &str) -> bool {
@@ -274,6 +284,15 @@ mod tests {
         assert_eq!(timestamp(951_782_400), "20000229_000000");
         assert_eq!(timestamp(1_795_316_522), "20261122_030202");
         assert_eq!(timestamp(1_795_402_922 + 3599), "20261123_040201");
+    }
+
+    #[test]
+    fn short_names_strip_the_timestamp() {
+        assert_eq!(short_name("m20261122_030000_add_user_timezone"), Some("add_user_timezone"));
+        assert_eq!(short_name("m20261122_030000_v2"), Some("v2"));
+        assert_eq!(short_name("m2026112_030000_x"), None);
+        assert_eq!(short_name("baseline"), None);
+        assert_eq!(short_name("m20261122_030000_"), None);
     }
 
     #[test]
