@@ -232,12 +232,6 @@ pub(crate) const SQLITE_UUID_V4: &str = "(lower(hex(randomblob(4)) || '-' || hex
 substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
 substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))))";
 
-/// Whether SQLite's `ALTER TABLE ADD COLUMN` accepts this default on a table that holds rows: it refuses
-/// `CURRENT_*` and any parenthesised expression ("cannot add a column with non-constant default").
-pub(crate) fn sqlite_default_is_constant(value: &DefaultValue) -> bool {
-    matches!(value, DefaultValue::Value(_))
-}
-
 /// The expression that converts the old value of `column` to the new type, for PostgreSQL's `USING`.
 pub(crate) fn postgres_using(column: &str, from: &ColumnType, to: &ColumnType, schema: &Schema) -> String {
     let c = ident(Dialect::Postgres, column);

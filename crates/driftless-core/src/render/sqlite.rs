@@ -6,62 +6,18 @@
 
 use std::collections::BTreeMap;
 
+use crate::classify::needs_sqlite_rebuild;
 use crate::dialect::Dialect;
-use crate::schema::{Column, ColumnType, Schema, Table};
+use crate::schema::{ColumnType, Schema, Table};
 use crate::step::Step;
 
 use super::{Out, RenderError, rebuild, sea, spell, state, table};
 
 const D: Dialect = Dialect::Sqlite;
 
-/// Whether SQLite needs a table rebuild for `step`, given the schema state before it.
-///
-/// SQLite's `ALTER TABLE` can add a column (without a non-constant default), drop a column that no key, index,
-/// constraint or CHECK uses, and rename tables and columns. Every other change to an existing table is a rebuild.
-pub(crate) fn needs_rebuild(step: &Step, state: &Schema) -> bool {
-    match step {
-        Step::AddColumn { column, .. } => !add_column_is_direct(column),
-        Step::DropColumn { table, column } => state.table(table).is_some_and(|t| column_is_constrained(t, column)),
-        Step::AlterColumn { from, to, .. } => !only_comment_differs(from, to),
-        Step::AlterEnum { .. }
-        | Step::SetPrimaryKey { .. }
-        | Step::AddUnique { .. }
-        | Step::DropUnique { .. }
-        | Step::AddForeignKey { .. }
-        | Step::DropForeignKey { .. }
-        | Step::AlterForeignKey { .. }
-        | Step::AddCheck { .. }
-        | Step::DropCheck { .. } => true,
-        _ => false,
-    }
-}
-
-// SQLite refuses ADD COLUMN with CURRENT_* or an expression default once the table holds a row, and cannot add an
-// auto-increment (primary key) column. A NOT NULL column without default fails on a populated table either way,
-// exactly as on the other dialects, so it stays a plain ADD COLUMN.
-fn add_column_is_direct(column: &Column) -> bool {
-    !column.auto_increment && column.default.as_ref().is_none_or(spell::sqlite_default_is_constant)
-}
-
-// SQLite's DROP COLUMN fails when the column is in the primary key, a unique constraint, an index, a foreign key,
-// or a CHECK (an enum column carries one). Expressions are matched by name, which can only err towards a rebuild.
-fn column_is_constrained(t: &Table, column: &Column) -> bool {
-    let name = column.name.as_str();
-    let has = |cols: &[String]| cols.iter().any(|c| c == name);
-    matches!(column.ty, ColumnType::Enum(_))
-        || t.primary_key.as_ref().is_some_and(|pk| has(&pk.columns))
-        || t.indexes.iter().any(|i| has(&i.columns) || i.predicate.as_ref().is_some_and(|p| p.contains(name)))
-        || t.uniques.iter().any(|u| has(&u.columns))
-        || t.foreign_keys.iter().any(|f| has(&f.columns))
-        || t.checks.iter().any(|c| c.expr.contains(name))
-}
-
-fn only_comment_differs(from: &Column, to: &Column) -> bool {
-    Column { comment: to.comment.clone(), ..from.clone() } == *to
-}
-
 pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), RenderError> {
-    if needs_rebuild(step, st) {
+    // One decision, shared with the classifier, so that what is reported as a rebuild is what is rendered as one.
+    if needs_sqlite_rebuild(step, st) {
         return render_rebuild(step, st, out);
     }
     match step {
