@@ -1,7 +1,10 @@
 //! Keeps the schema state current while steps are rendered: applies one step to a `Schema` value.
 //!
 //! The renderer needs the state *at each step* (a rebuild recreates the table as it is at that point), so it
-//! replays the steps as it goes. `RawSql` changes nothing here: hand-written SQL is opaque.
+//! replays the steps as it goes. This is the database's view, which differs from `crate::replay` (the strict
+//! replay used to verify migrations) in two ways: `RawSql` is passed over instead of being an error (a migration
+//! with hand-written SQL must still render), and renaming an enum value also renames it in the column defaults that
+//! use it, as PostgreSQL does in place and as the MySQL and SQLite renderings do explicitly.
 
 use crate::schema::{ColumnType, DefaultValue, Literal, Schema};
 use crate::step::Step;
