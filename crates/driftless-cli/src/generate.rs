@@ -187,7 +187,7 @@ fn print_summary(name: &str, plan: &Plan) {
 
 fn print_plan(plan: &Plan) {
     let mut changes: Vec<&Change> = plan.changes.iter().collect();
-    changes.sort_by(|a, b| b.class().cmp(&a.class()));
+    changes.sort_by_key(|c| std::cmp::Reverse(c.class()));
     for c in changes {
         println!("  [{}] {}", c.class(), c.step.summary());
     }

@@ -209,15 +209,15 @@ fn check_columns(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) {
             }
             _ => {}
         }
-        if let Some(DefaultValue::Value(lit)) = &c.default {
-            if let Some(problem) = literal_mismatch(s, &c.ty, lit) {
-                errs.push(SchemaError::column(&t.name, &c.name, problem));
-            }
+        if let Some(DefaultValue::Value(lit)) = &c.default
+            && let Some(problem) = literal_mismatch(s, &c.ty, lit)
+        {
+            errs.push(SchemaError::column(&t.name, &c.name, problem));
         }
-        if let Some(DefaultValue::Sql(sql)) = &c.default {
-            if sql.trim().is_empty() {
-                errs.push(SchemaError::column(&t.name, &c.name, "`default_sql` is empty".into()));
-            }
+        if let Some(DefaultValue::Sql(sql)) = &c.default
+            && sql.trim().is_empty()
+        {
+            errs.push(SchemaError::column(&t.name, &c.name, "`default_sql` is empty".into()));
         }
     }
 }
@@ -282,14 +282,14 @@ fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
         if !seen.insert(name.as_str()) {
             errs.push(SchemaError::column(&t.name, name, "the column is listed twice in the primary key".into()));
         }
-        if let Some(c) = t.column(name) {
-            if c.nullable {
-                errs.push(SchemaError::column(
-                    &t.name,
-                    name,
-                    "a primary-key column cannot be nullable (use a non-Option type)".into(),
-                ));
-            }
+        if let Some(c) = t.column(name)
+            && c.nullable
+        {
+            errs.push(SchemaError::column(
+                &t.name,
+                name,
+                "a primary-key column cannot be nullable (use a non-Option type)".into(),
+            ));
         }
     }
 }
@@ -415,14 +415,14 @@ fn check_foreign_keys(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) {
                         ),
                     ));
                 }
-                if fk.on_delete == ReferentialAction::SetNull || fk.on_update == ReferentialAction::SetNull {
-                    if !c.nullable {
-                        errs.push(SchemaError::column(
-                            &t.name,
-                            col,
-                            format!("foreign key `{}` uses SET NULL but the column is not nullable", fk.name),
-                        ));
-                    }
+                if (fk.on_delete == ReferentialAction::SetNull || fk.on_update == ReferentialAction::SetNull)
+                    && !c.nullable
+                {
+                    errs.push(SchemaError::column(
+                        &t.name,
+                        col,
+                        format!("foreign key `{}` uses SET NULL but the column is not nullable", fk.name),
+                    ));
                 }
             }
         }
