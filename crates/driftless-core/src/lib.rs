@@ -16,6 +16,7 @@ pub mod migration;
 pub mod model;
 pub mod render;
 pub mod replay;
+pub mod report;
 pub mod schema;
 pub mod snapshot;
 pub mod step;

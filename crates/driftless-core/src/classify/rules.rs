@@ -106,6 +106,20 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
             c
         }
         Step::DropIndex { table, index } => {
+            if d == MY
+                && let Some(fk) = mysql_foreign_key_needing(table, index, ctx)
+            {
+                return C::review(
+                    "drop_index_used_by_foreign_key",
+                    format!(
+                        "drops index {} on {}, which MySQL needs for foreign key {}: the drop fails while that foreign key exists and no other index starts with its columns",
+                        q(&index.name),
+                        q(table),
+                        q(&fk)
+                    ),
+                )
+                .or("create the replacement index first, or drop the foreign key in the same migration before the index");
+            }
             if index.unique {
                 C::review(
                     "drop_unique_index",
@@ -538,6 +552,10 @@ fn type_rule(name: &str, from: &ColumnType, to: &ColumnType, d: Dialect, schema:
                 "change_type_reinterpret",
                 format!("{what}: values are copied unchanged, but the application now reads them with a different time-zone meaning"),
             ),
+            _ if same_class && matches!(to, ColumnType::Enum(_)) => C::review(
+                "incompatible_type_change",
+                format!("{what}: the rebuild adds a CHECK on the enum's values, which fails if a row holds any other text"),
+            ),
             _ if same_class => C::review(
                 if judgement == TypeChange::Narrow { "narrow_type" } else { "incompatible_type_change" },
                 format!("{what}: SQLite does not enforce the declared type, so values are copied unchanged, but some may not fit it (and will not fit on other dialects)"),
@@ -830,6 +848,23 @@ fn alter_foreign_key(table: &str, from: &ForeignKey, to: &ForeignKey, d: Dialect
             parts.join(", ")
         ),
     )
+}
+
+/// On MySQL every foreign key needs an index whose leading columns are the key's columns. Returns the foreign key of
+/// `table` that only `index` serves, if any (the unique constraints and other indexes are checked as alternatives).
+fn mysql_foreign_key_needing(table: &str, index: &crate::schema::Index, ctx: &Context<'_>) -> Option<String> {
+    let t = ctx.before.table(table)?;
+    let serves =
+        |cols: &[String], fk: &ForeignKey| cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..];
+    t.foreign_keys
+        .iter()
+        .find(|fk| {
+            serves(&index.columns, fk)
+                && !t.indexes.iter().any(|i| i.name != index.name && serves(&i.columns, fk))
+                && !t.uniques.iter().any(|u| serves(&u.columns, fk))
+                && !t.primary_key.as_ref().is_some_and(|pk| serves(&pk.columns, fk))
+        })
+        .map(|fk| fk.name.clone())
 }
 
 /// A unique constraint or index whose columns were all added in this plan with one constant default: every existing
