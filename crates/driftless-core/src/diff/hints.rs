@@ -46,10 +46,11 @@ pub(crate) fn resolve<'a>(
     let mut seen_to = BTreeSet::new();
     for h in &hints.tables {
         let (from, to) = (h.from.as_str(), h.to.as_str());
-        if !seen_from.insert(from) || !seen_to.insert(to) {
-            return Err(DiffError::ConflictingHints {
-                detail: format!("two table hints rename from `{from}` or to `{to}`"),
-            });
+        if !seen_from.insert(from) {
+            return Err(DiffError::ConflictingHints { detail: format!("two table hints rename table `{from}`") });
+        }
+        if !seen_to.insert(to) {
+            return Err(DiffError::ConflictingHints { detail: format!("two table hints rename a table to `{to}`") });
         }
         if from == to {
             return Err(DiffError::UnmatchedHint {
@@ -91,9 +92,14 @@ pub(crate) fn resolve<'a>(
     for h in &hints.columns {
         let (table, from, to) = (h.table.as_str(), h.from.as_str(), h.to.as_str());
         let hint = column_hint(table, from, to);
-        if !seen.insert((table, "from", from)) || !seen.insert((table, "to", to)) {
+        if !seen.insert((table, "from", from)) {
             return Err(DiffError::ConflictingHints {
-                detail: format!("two column hints in table `{table}` rename from `{from}` or to `{to}`"),
+                detail: format!("two column hints rename column `{from}` of table `{table}`"),
+            });
+        }
+        if !seen.insert((table, "to", to)) {
+            return Err(DiffError::ConflictingHints {
+                detail: format!("two column hints rename a column of table `{table}` to `{to}`"),
             });
         }
         if from == to {
@@ -158,7 +164,7 @@ pub(crate) fn resolve<'a>(
         let hint = enum_hint(e, from, to);
         if !seen.insert((e, "from", from)) || !seen.insert((e, "to", to)) {
             return Err(DiffError::ConflictingHints {
-                detail: format!("two enum value hints in enum `{e}` rename from `{from}` or to `{to}`"),
+                detail: format!("two enum value hints of enum `{e}` rename the value `{from}` or to the value `{to}`"),
             });
         }
         let (Some(old_e), Some(new_e)) = (old_schema.enum_type(e), new_schema.enum_type(e)) else {
