@@ -112,6 +112,13 @@ pub(crate) fn resolve<'a>(
             });
         };
         let Some(old_t) = pred_of(table).and_then(|p| old.get(p)) else {
+            // A new table has no old data to carry over, so a hint whose new column exists is simply not needed
+            // here (a model keeps `renamed_from` after its migration, and a schema can be generated from empty).
+            // A hint naming a column the new table does not have is still a mistake.
+            if new_t.column(to).is_some() && new_t.column(from).is_none() {
+                out.stale.push(hint);
+                continue;
+            }
             return Err(DiffError::UnmatchedHint {
                 hint,
                 detail: format!("table `{table}` is new, so none of its columns can be renamed"),
