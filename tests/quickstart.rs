@@ -41,7 +41,7 @@ fn readme_quick_start_works_in_a_scratch_project() {
     let run = cargo(dir, &["xtask", "migrate-generate", "--name", "init"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("_init: 2 change(s), safe"), "{}", run.stdout);
-    assert!(run.stdout.contains("[safe] create table `users`"), "{}", run.stdout);
+    assert!(run.stdout.contains("[safe] create table `users` (id, name, email, active, role_id)"), "{}", run.stdout);
     let migrations: Vec<String> = std::fs::read_dir(dir.join("app/src/migrations"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -72,7 +72,7 @@ fn readme_quick_start_works_in_a_scratch_project() {
     std::fs::write(&lib, edited).unwrap();
     let run = cargo(dir, &["xtask", "migrate-generate", "--check"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("[safe] add column `users.nickname` (text)"), "{}", run.stderr);
+    assert!(run.stderr.contains("[safe] add column `users.nickname` (text, nullable)"), "{}", run.stderr);
 
     let run = cargo(dir, &["xtask", "migrate-generate", "--name", "add_nickname"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -79,7 +79,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         }
         eprintln!("the models differ from {shown} ({} change(s), {}):", plan.changes.len(), plan.class());
         for c in &plan.changes {
-            eprintln!("  [{}] {}", c.class(), c.step.summary());
+            eprintln!("  [{}] {}", c.class(), driftless_core::report::describe(&c.step));
         }
         eprintln!("run `cargo xtask migrate-generate --name <what_changed>` and commit the result");
         return Ok(ExitCode::from(1));
@@ -189,6 +189,6 @@ fn print_plan(plan: &Plan) {
     let mut changes: Vec<&Change> = plan.changes.iter().collect();
     changes.sort_by_key(|c| std::cmp::Reverse(c.class()));
     for c in changes {
-        println!("  [{}] {}", c.class(), c.step.summary());
+        println!("  [{}] {}", c.class(), driftless_core::report::describe(&c.step));
     }
 }

@@ -55,7 +55,7 @@ pub fn header_change(c: &Change) -> HeaderChange {
     for p in &c.possible_renames {
         reason.push_str(&format!(" Possible rename: {}.", p.advice()));
     }
-    HeaderChange { class, code: decided.code.to_owned(), summary: c.step.summary(), reason }
+    HeaderChange { class, code: decided.code.to_owned(), summary: crate::report::describe(&c.step), reason }
 }
 
 /// Everything a migration file says.

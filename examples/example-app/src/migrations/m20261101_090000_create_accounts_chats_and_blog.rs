@@ -14,19 +14,20 @@
 //!   sqlite: nothing to run: SQLite checks enum `post_status`'s values with a CHECK on each column that uses it
 //!   (safe); postgres: creates enum type `post_status` (draft, published, archived) (safe); mysql: nothing to run:
 //!   MySQL spells enum `post_status` inline in each column that uses it (safe).
-//! - [safe] create_table create table `chats`
+//! - [safe] create_table create table `chats` (id, user_id, title, metadata, created_at, updated_at)
 //!   creates the new, empty table `chats`.
-//! - [safe] create_table create table `messages`
+//! - [safe] create_table create table `messages` (id, chat_id, role, content, reasoning, prompt_tokens,
+//! completion_tokens, created_at)
 //!   creates the new, empty table `messages`.
-//! - [safe] create_table create table `post_tags`
+//! - [safe] create_table create table `post_tags` (post_id, tag_id)
 //!   creates the new, empty table `post_tags`.
-//! - [safe] create_table create table `posts`
+//! - [safe] create_table create table `posts` (id, author_id, title, body, status, price, published_at)
 //!   creates the new, empty table `posts`.
-//! - [safe] create_table create table `roles`
+//! - [safe] create_table create table `roles` (id, name, description)
 //!   creates the new, empty table `roles`.
-//! - [safe] create_table create table `tags`
+//! - [safe] create_table create table `tags` (id, name)
 //!   creates the new, empty table `tags`.
-//! - [safe] create_table create table `users`
+//! - [safe] create_table create table `users` (id, name, email, active, role_id, created_at)
 //!   creates the new, empty table `users`.
 
 use driftless::migration::prelude::*;

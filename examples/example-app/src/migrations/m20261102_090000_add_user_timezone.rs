@@ -6,7 +6,7 @@
 //! New snapshot: sha256:0ca725eedb55b5de
 //!
 //! Changes (worst first):
-//! - [safe] add_column_nullable add column `users.timezone` (text)
+//! - [safe] add_column_nullable add column `users.timezone` (text, nullable)
 //!   sqlite: adds nullable column `users.timezone`: existing rows read NULL (safe); postgres: adds nullable column
 //!   `users.timezone`: a catalog change; existing rows read NULL (safe); mysql: adds nullable column
 //!   `users.timezone`: an instant change (ALGORITHM=INSTANT); existing rows read NULL (safe).

@@ -6,7 +6,7 @@
 //! New snapshot: sha256:b44f74486afe2d90
 //!
 //! Changes (worst first):
-//! - [review_required] rename_column rename column `messages.reasoning` → `thinking_text`
+//! - [review_required] rename_column rename column `messages.reasoning` to `thinking_text`
 //!   renames column `messages.reasoning` to `thinking_text`: code still running against the old name fails until
 //!   the new code is deployed. Safer: add the new column, write both from code, backfill, then drop the old one in
 //!   a later migration.

@@ -6,7 +6,7 @@
 //! New snapshot: sha256:2213ee1793d9c1b7
 //!
 //! Changes (worst first):
-//! - [safe] create_table create table `agent_sessions`
+//! - [safe] create_table create table `agent_sessions` (id, chat_id, model, metadata, started_at, ended_at)
 //!   creates the new, empty table `agent_sessions`.
 
 use driftless::migration::prelude::*;

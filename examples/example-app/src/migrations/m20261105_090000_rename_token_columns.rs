@@ -6,11 +6,11 @@
 //! New snapshot: sha256:30564436d6fe078a
 //!
 //! Changes (worst first):
-//! - [review_required] rename_column rename column `messages.completion_tokens` → `output_tokens`
+//! - [review_required] rename_column rename column `messages.completion_tokens` to `output_tokens`
 //!   renames column `messages.completion_tokens` to `output_tokens`: code still running against the old name fails
 //!   until the new code is deployed. Safer: add the new column, write both from code, backfill, then drop the old
 //!   one in a later migration.
-//! - [review_required] rename_column rename column `messages.prompt_tokens` → `input_tokens`
+//! - [review_required] rename_column rename column `messages.prompt_tokens` to `input_tokens`
 //!   renames column `messages.prompt_tokens` to `input_tokens`: code still running against the old name fails until
 //!   the new code is deployed. Safer: add the new column, write both from code, backfill, then drop the old one in
 //!   a later migration.
