@@ -353,7 +353,8 @@ impl Migrator {
             Request::Status | Request::History => unreachable!("handled without the lock"),
         };
 
-        self.refuse(&v, &applied, &to_apply, !to_revert.is_empty(), &mut report)?;
+        let applying = matches!(request, Request::Migrate | Request::Up) || !to_apply.is_empty();
+        self.refuse(&v, &applied, &to_apply, applying, &mut report)?;
         if !to_revert.is_empty() {
             self.production_guard(operation, &to_revert)?;
         }
@@ -434,10 +435,9 @@ impl Migrator {
         v: &Validation,
         applied: &[AppliedMigration],
         to_apply: &[usize],
-        reverting: bool,
+        applying: bool,
         report: &mut Report,
     ) -> Result<(), Error> {
-        let applying = !to_apply.is_empty() || !reverting;
         for problem in &v.problems {
             match problem {
                 Problem::Dirty { name, direction } => {
