@@ -3,7 +3,7 @@
 //! message on stderr when the migrator refuses or fails.
 //!
 //! `--edited` changes an applied migration first (to see a refusal's exit code); `--down` reverts the last batch
-//! (to see the production guard, with `DRIFTLESS_ENV=production`).
+//! (to see the production guard, with `DRIFTLESS_ENV=production`); `--bar` shows the progress bar on a terminal.
 
 use std::process::ExitCode;
 
@@ -57,13 +57,14 @@ fn history(edited: bool) -> Vec<Migration> {
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: driftless-migrate-race DATABASE_URL [--edited] [--down]");
+        eprintln!("usage: driftless-migrate-race DATABASE_URL [--edited] [--down] [--bar]");
         return ExitCode::from(2);
     };
     let edited = args.iter().any(|a| a == "--edited");
     let down = args.iter().any(|a| a == "--down");
+    let mode = if args.iter().any(|a| a == "--bar") { ProgressMode::Auto } else { ProgressMode::Plain };
     let run = async {
-        let migrator = Migrator::connect(url, history(edited)).await?.progress(ProgressMode::Plain);
+        let migrator = Migrator::connect(url, history(edited)).await?.progress(mode);
         let report = if down { migrator.down().await? } else { migrator.migrate().await? };
         migrator.database().close().await;
         Ok::<_, driftless_migrate::Error>(report)
