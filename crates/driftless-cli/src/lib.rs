@@ -8,6 +8,7 @@
 //! codes. Exit codes: 0 success, 1 "differences found" (for `--check`), 2 error.
 #![deny(missing_docs)]
 
+mod diff_cmd;
 mod files;
 mod generate;
 mod run_migrations;
@@ -81,6 +82,8 @@ enum Command {
     MigrateGenerate(generate::GenerateArgs),
     /// Print the SQL a migration runs on a dialect (like Django's sqlmigrate).
     MigrateSql(sql::SqlArgs),
+    /// The classified difference between two schemas (`empty`, `models`, `snapshot` or a schema.json path).
+    MigrateDiff(diff_cmd::DiffArgs),
     /// Apply every pending migration as one batch.
     Migrate(run_migrations::DbArgs),
     /// Apply the next pending migration.
@@ -146,6 +149,7 @@ fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
         Command::Schema { check, write } => schema(project, check, write),
         Command::MigrateGenerate(args) => generate::run(project, args),
         Command::MigrateSql(args) => sql::run(project, args),
+        Command::MigrateDiff(args) => diff_cmd::run(project, args),
         Command::Migrate(db) => run_migrations::run(project, db, RuntimeCommand::Migrate),
         Command::MigrateUp(db) => run_migrations::run(project, db, RuntimeCommand::Up),
         Command::MigrateDown(db) => run_migrations::run(project, db, RuntimeCommand::Down),

@@ -163,13 +163,16 @@ fn class_expr(c: Class) -> &'static str {
     }
 }
 
-fn comment_lines(out: &mut String, prefix: &str, text: &str, width: usize) {
-    // Wraps `text` at word boundaries so header lines stay within rustfmt's comment width.
+fn comment_lines(out: &mut String, first: &str, rest: &str, text: &str, width: usize) {
+    // Wraps `text` at word boundaries so header lines stay within rustfmt's comment width; continuation lines use
+    // `rest`, indented under a list item as rustdoc (and clippy's `doc_lazy_continuation`) expect.
+    let mut prefix = first;
     let mut line = String::new();
     for word in text.split_whitespace() {
         if !line.is_empty() && prefix.len() + line.len() + 1 + word.len() > width {
             let _ = writeln!(out, "{prefix}{line}");
             line.clear();
+            prefix = rest;
         }
         if !line.is_empty() {
             line.push(' ');
@@ -196,8 +199,8 @@ pub fn migration_file(file: &MigrationFile<'_>) -> String {
     } else {
         out.push_str("//!\n//! Changes (worst first):\n");
         for c in &changes {
-            comment_lines(&mut out, "//! ", &format!("- [{}] {} {}", c.class, c.code, c.summary), 116);
-            comment_lines(&mut out, "//!   ", &c.reason, 116);
+            comment_lines(&mut out, "//! ", "//!   ", &format!("- [{}] {} {}", c.class, c.code, c.summary), 116);
+            comment_lines(&mut out, "//!   ", "//!   ", &c.reason, 116);
         }
     }
     out.push('\n');

@@ -17,7 +17,7 @@
 //! - [safe] create_table create table `chats` (id, user_id, title, metadata, created_at, updated_at)
 //!   creates the new, empty table `chats`.
 //! - [safe] create_table create table `messages` (id, chat_id, role, content, reasoning, prompt_tokens,
-//! completion_tokens, created_at)
+//!   completion_tokens, created_at)
 //!   creates the new, empty table `messages`.
 //! - [safe] create_table create table `post_tags` (post_id, tag_id)
 //!   creates the new, empty table `post_tags`.

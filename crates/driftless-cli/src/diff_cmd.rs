@@ -1,0 +1,92 @@
+//! `migrate-diff --from A --to B`: the classified difference between two schemas, as text, Markdown or JSON.
+//!
+//! A and B are each `empty`, `models` (the project's models), `snapshot` (the committed schema.json), or a path to
+//! a schema.json file. Exit 0 whether or not there are changes, unless `--exit-code` asks for 1 on changes (like
+//! `git diff --exit-code`); errors exit 2.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use driftless_core::classify;
+use driftless_core::dialect::Dialect;
+use driftless_core::report;
+use driftless_core::schema::{RenameHints, Schema};
+use driftless_core::snapshot;
+
+use crate::Project;
+use crate::generate::read_renames;
+
+/// Arguments of `migrate-diff`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The old side: `empty`, `models`, `snapshot`, or a schema.json path.
+    #[arg(long)]
+    from: String,
+    /// The new side: `empty`, `models`, `snapshot`, or a schema.json path.
+    #[arg(long)]
+    to: String,
+    /// The dialects to classify for: sqlite, postgres, mysql or all.
+    #[arg(long, default_value = "all")]
+    dialect: String,
+    /// Output format: text, markdown or json.
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// A JSON file of rename answers (the same shape as `migrate-generate --renames`).
+    #[arg(long, value_name = "FILE")]
+    renames: Option<PathBuf>,
+    /// Exit 1 when there are changes.
+    #[arg(long)]
+    exit_code: bool,
+}
+
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+fn load(project: &Project, side: &str) -> anyhow::Result<Schema> {
+    match side {
+        "empty" => Ok(Schema::empty()),
+        "models" => project.models.build().context("the models do not form a valid schema"),
+        "snapshot" => Ok(snapshot::read(&project.snapshot)?),
+        url if url.contains("://") => bail!(
+            "`{url}` looks like a database URL; reading a live database is not available in this build (use \
+             `empty`, `models`, `snapshot` or a schema.json path)"
+        ),
+        path => Ok(snapshot::read(std::path::Path::new(path))?),
+    }
+}
+
+pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let dialects: Vec<Dialect> = if args.dialect == "all" {
+        Dialect::all().to_vec()
+    } else {
+        vec![args.dialect.parse().map_err(|e| anyhow::anyhow!("--dialect: {e}"))?]
+    };
+    let format = match args.format.as_str() {
+        "text" => Format::Text,
+        "markdown" | "md" => Format::Markdown,
+        "json" => Format::Json,
+        other => bail!("--format: `{other}` is not one of text, markdown, json"),
+    };
+    let old = load(project, &args.from).with_context(|| format!("reading --from {}", args.from))?;
+    let new = load(project, &args.to).with_context(|| format!("reading --to {}", args.to))?;
+    let mut hints = if args.to == "models" { project.models.rename_hints() } else { RenameHints::default() };
+    if let Some(path) = &args.renames {
+        hints.merge(&read_renames(path)?);
+    }
+    let plan = classify::plan(&old, &new, &hints)?;
+    let out = match format {
+        Format::Text => report::text(&plan, &dialects, report::color_from_env() && std::io::stdout().is_terminal()),
+        Format::Markdown => report::markdown(&plan, &dialects),
+        Format::Json => report::json(&plan, &dialects),
+    };
+    print!("{out}");
+    if !out.ends_with('\n') {
+        println!();
+    }
+    Ok(if args.exit_code && !plan.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

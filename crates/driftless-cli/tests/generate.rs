@@ -1,0 +1,157 @@
+//! `migrate-generate` in a temporary project: what it writes, what it refuses, and its exit codes.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use driftless_cli::{Project, run};
+use driftless_core::define::*;
+use driftless_core::schema::{ColumnType, ModelDef, SchemaBuilder, Table};
+
+fn model(table: Table) -> ModelDef {
+    ModelDef { rust_name: "Model", table, enums: vec![], renamed_from: None, column_renames: vec![] }
+}
+
+fn users(extra: bool) -> Table {
+    let mut t = table("users")
+        .with_column(column("id", ColumnType::BigInt).auto_increment())
+        .with_column(column("name", ColumnType::Varchar(100)))
+        .primary_key("users_pkey", &["id"]);
+    if extra {
+        t = t.with_column(column("nickname", ColumnType::Text).nullable());
+    }
+    t
+}
+
+fn project(dir: &Path, tables: Vec<Table>) -> Project {
+    let mut models = SchemaBuilder::new();
+    for t in tables {
+        models.model(model(t));
+    }
+    Project::new(dir, models)
+}
+
+fn migration_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("migrations"))
+        .map(|rd| rd.map(|e| e.unwrap().file_name().into_string().unwrap()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn first_generation_writes_file_registry_and_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), vec![users(false)]);
+    let code = run(&p, ["migrate-generate", "--name", "init", "--timestamp", "20261122_100000"]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(migration_files(dir.path()), ["m20261122_100000_init.rs", "mod.rs"]);
+    let file = std::fs::read_to_string(dir.path().join("migrations/m20261122_100000_init.rs")).unwrap();
+    assert!(file.contains("//! - [safe] create_table create table `users` (id, name)"), "{file}");
+    assert!(file.contains("Migration::new(\"m20261122_100000_init\")"), "{file}");
+    let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
+    assert!(registry.contains("pub mod m20261122_100000_init;\n"), "{registry}");
+    assert!(registry.contains("vec![m20261122_100000_init::migration()]"), "{registry}");
+    let snapshot = driftless_core::snapshot::read(&dir.path().join("snapshots/schema.json")).unwrap();
+    assert_eq!(snapshot.tables.len(), 1);
+
+    // Nothing changed: says so, writes nothing, even without --name.
+    assert_eq!(run(&p, ["migrate-generate"]), ExitCode::SUCCESS);
+    assert_eq!(run(&p, ["migrate-generate", "--check"]), ExitCode::SUCCESS);
+    assert_eq!(migration_files(dir.path()).len(), 2);
+}
+
+#[test]
+fn check_exits_1_on_a_model_change_and_2_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = project(dir.path(), vec![users(false)]);
+    assert_eq!(run(&before, ["migrate-generate", "--name", "init"]), ExitCode::SUCCESS);
+    let after = project(dir.path(), vec![users(true)]);
+    assert_eq!(run(&after, ["migrate-generate", "--check"]), ExitCode::from(1));
+    // A change without --name is an error, and so is a name that cannot be a module name.
+    assert_eq!(run(&after, ["migrate-generate"]), ExitCode::from(2));
+    assert_eq!(run(&after, ["migrate-generate", "--name", "Add-Nickname"]), ExitCode::from(2));
+    // A corrupt snapshot is an error, not a difference.
+    std::fs::write(dir.path().join("snapshots/schema.json"), "{\"format\": \"driftless-schema/9\"}").unwrap();
+    assert_eq!(run(&after, ["migrate-generate", "--check"]), ExitCode::from(2));
+    assert_eq!(migration_files(dir.path()).len(), 2, "nothing new was written");
+}
+
+#[test]
+fn a_failed_write_leaves_the_tree_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path(), vec![users(false)]);
+    // The snapshot path is a non-empty directory, so the last of the three writes fails after the other two.
+    std::fs::create_dir_all(p.snapshot.join("blocker")).unwrap();
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init"]), ExitCode::from(2));
+    assert_eq!(migration_files(dir.path()), Vec::<String>::new(), "neither the migration nor the registry landed");
+    p.snapshot = dir.path().join("snapshots/schema.json.fixed");
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init"]), ExitCode::SUCCESS);
+    assert_eq!(migration_files(dir.path()).len(), 2);
+}
+
+#[test]
+fn empty_writes_a_skeleton_and_keeps_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), vec![users(false)]);
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init", "--timestamp", "20261122_100000"]), ExitCode::SUCCESS);
+    let snapshot = std::fs::read_to_string(dir.path().join("snapshots/schema.json")).unwrap();
+    let code = run(&p, ["migrate-generate", "--empty", "--name", "backfill", "--timestamp", "20261122_110000"]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    let skeleton = std::fs::read_to_string(dir.path().join("migrations/m20261122_110000_backfill.rs")).unwrap();
+    assert!(skeleton.contains("Migration::new(\"m20261122_110000_backfill\").up([]).down([])"), "{skeleton}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("snapshots/schema.json")).unwrap(), snapshot);
+    let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
+    assert_eq!(
+        driftless_core::write::parse_registry(&registry),
+        ["m20261122_100000_init", "m20261122_110000_backfill"]
+    );
+    // A timestamp older than the last migration is refused rather than reordering history.
+    let code = run(&p, ["migrate-generate", "--empty", "--name", "late", "--timestamp", "20261122_090000"]);
+    assert_eq!(code, ExitCode::from(2));
+}
+
+#[test]
+fn renames_file_turns_drop_and_add_into_a_rename() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), vec![users(false)]);
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init", "--timestamp", "20261122_100000"]), ExitCode::SUCCESS);
+    let renamed = table("users")
+        .with_column(column("id", ColumnType::BigInt).auto_increment())
+        .with_column(column("full_name", ColumnType::Varchar(100)))
+        .primary_key("users_pkey", &["id"]);
+    let p = project(dir.path(), vec![renamed]);
+    let answers = dir.path().join("renames.json");
+    std::fs::write(&answers, r#"{"columns": [{"table": "users", "from": "name", "to": "full_name"}]}"#).unwrap();
+    let code = run(
+        &p,
+        [
+            "migrate-generate",
+            "--name",
+            "rename_name",
+            "--timestamp",
+            "20261122_110000",
+            "--renames",
+            answers.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, ExitCode::SUCCESS);
+    let file = std::fs::read_to_string(dir.path().join("migrations/m20261122_110000_rename_name.rs")).unwrap();
+    assert!(file.contains("rename_column(\"users\", \"name\", \"full_name\")"), "{file}");
+    assert!(!file.contains("drop_column"), "{file}");
+
+    // Without the answer the same change is a dangerous drop + add, flagged as a possible rename.
+    let dir2 = tempfile::tempdir().unwrap();
+    let p = project(dir2.path(), vec![users(false)]);
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init", "--timestamp", "20261122_100000"]), ExitCode::SUCCESS);
+    let renamed = table("users")
+        .with_column(column("id", ColumnType::BigInt).auto_increment())
+        .with_column(column("full_name", ColumnType::Varchar(100)))
+        .primary_key("users_pkey", &["id"]);
+    let p = project(dir2.path(), vec![renamed]);
+    let code = run(&p, ["migrate-generate", "--name", "oops", "--timestamp", "20261122_110000"]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    let file = std::fs::read_to_string(dir2.path().join("migrations/m20261122_110000_oops.rs")).unwrap();
+    assert!(file.contains("//! Class: dangerous"), "{file}");
+    assert!(file.contains("add #[model(renamed_from = \"name\")] to field full_name of table users"), "{file}");
+    assert!(file.contains(".acknowledged(\"\", \"\")"), "{file}");
+}

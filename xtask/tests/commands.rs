@@ -1,0 +1,103 @@
+//! driftless's commands run as a user runs them, through this repository's xtask binary on the example: exit codes
+//! and the exact messages.
+
+use std::process::Command;
+
+fn xtask(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("xtask runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn generate_check_is_clean_on_main() {
+    let (code, stdout, stderr) = xtask(&["migrate-generate", "--check"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("up to date: the models match "), "{stdout}");
+    assert!(stdout.trim_end().ends_with("snapshots/schema.json"), "{stdout}");
+}
+
+#[test]
+fn diff_json_from_empty_lists_every_table_and_enum() {
+    let (code, stdout, stderr) = xtask(&["migrate-diff", "--from", "empty", "--to", "models", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["format"], 1);
+    assert_eq!(v["class"], "safe");
+    assert_eq!(v["changes"].as_array().unwrap().len(), 10, "8 tables and 2 enums");
+}
+
+#[test]
+fn diff_exit_code_reports_changes_only_when_asked() {
+    assert_eq!(xtask(&["migrate-diff", "--from", "empty", "--to", "models"]).0, 0);
+    assert_eq!(xtask(&["migrate-diff", "--from", "empty", "--to", "models", "--exit-code"]).0, 1);
+    let (code, stdout, _) = xtask(&["migrate-diff", "--from", "snapshot", "--to", "models", "--exit-code"]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("No schema changes"), "{stdout}");
+}
+
+#[test]
+fn diff_markdown_is_a_pr_comment() {
+    let (code, stdout, _) = xtask(&[
+        "migrate-diff",
+        "--from",
+        "snapshot",
+        "--to",
+        "empty",
+        "--format",
+        "markdown",
+        "--dialect",
+        "postgres",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("### driftless: 10 schema changes — ⛔ dangerous\n"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "| 1 | drop table `agent_sessions` | PostgreSQL | ⛔ dangerous | `drop_table` | drops table \
+             `agent_sessions` and every row in it |"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message_naming_it() {
+    let (code, _, stderr) = xtask(&["migrate-diff", "--from", "no/such/schema.json", "--to", "models"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: reading --from no/such/schema.json: no/such/schema.json: "), "{stderr}");
+    let (code, _, stderr) = xtask(&["migrate-diff", "--from", "empty", "--to", "models", "--format", "yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.trim_end(), "error: --format: `yaml` is not one of text, markdown, json");
+    let (code, _, stderr) = xtask(&["migrate-diff", "--from", "empty", "--to", "models", "--dialect", "oracle"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: --dialect: "), "{stderr}");
+    let (code, _, stderr) = xtask(&["migrate-sql", "no_such_migration"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no migration named `no_such_migration` in the registry (6 migration(s))"), "{stderr}");
+}
+
+#[test]
+fn migrate_sql_prints_a_migration_per_dialect() {
+    let (code, stdout, stderr) = xtask(&["migrate-sql", "rename_token_columns", "--dialect", "mysql"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "-- m20261105_090000_rename_token_columns (up, mysql)\n\
+         ALTER TABLE `messages` RENAME COLUMN `completion_tokens` TO `output_tokens`;\n\
+         ALTER TABLE `messages` RENAME COLUMN `prompt_tokens` TO `input_tokens`;\n"
+    );
+    let (code, stdout, _) = xtask(&["migrate-sql", "add_user_timezone", "--dialect", "sqlite", "--down"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "-- m20261102_090000_add_user_timezone (down, sqlite)\nALTER TABLE \"users\" DROP COLUMN \"timezone\";\n"
+    );
+}
