@@ -564,3 +564,21 @@ db_test!(create_table_with_every_kind_of_default, |h| {
     h.down(&after, &steps).await;
     assert!(!h.table_exists("defaults").await);
 });
+
+// Narrowing a text column must never cut values: PostgreSQL and MySQL (strict mode) refuse the change while a value
+// does not fit, and SQLite, which does not enforce declared lengths, keeps the values whole. (An explicit
+// `::VARCHAR(n)` cast in PostgreSQL's USING truncates silently; this test caught that.)
+db_test!(narrowing_a_text_column_never_truncates, |h| {
+    let s = seeded(h).await;
+    let narrow = col("email", "varchar(3)");
+    let steps = [Step::AlterColumn { table: "users".into(), from: users_col("email"), to: narrow, backfill: None }];
+    let m = driftless_core::render::render_steps(&steps, h.dialect, &s).unwrap();
+    let outcome = h.apply(&m).await;
+    if h.dialect == Dialect::Sqlite {
+        assert_eq!(outcome, Ok(()));
+    } else {
+        let err = outcome.unwrap_err();
+        assert!(err.contains("too long"), "{}: {err}", h.dialect);
+    }
+    assert_eq!(h.rows(USERS).await, seeded_users(), "every email is kept whole");
+});

@@ -236,7 +236,13 @@ substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))))";
 pub(crate) fn postgres_using(column: &str, from: &ColumnType, to: &ColumnType, schema: &Schema) -> String {
     let c = ident(Dialect::Postgres, column);
     let d = Dialect::Postgres;
-    let target = column_type(d, to, schema, "").unwrap_or_else(|_| "TEXT".into());
+    // An explicit cast to VARCHAR(n) or CHAR(n) silently truncates longer values, so for those targets the
+    // expression stops at `text` and PostgreSQL's assignment coercion to the column type applies, which fails on a
+    // value that does not fit instead of cutting it.
+    let target = match to {
+        ColumnType::Varchar(_) | ColumnType::Char(_) => "text".to_owned(),
+        _ => column_type(d, to, schema, "").unwrap_or_else(|_| "TEXT".into()),
+    };
     match (from, to) {
         (ColumnType::Boolean, t) if t.is_integer() => format!("CASE WHEN {c} THEN 1 ELSE 0 END"),
         (f, ColumnType::Boolean) if f.is_integer() => format!("{c} <> 0"),
