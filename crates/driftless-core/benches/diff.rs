@@ -10,53 +10,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use driftless_core::classify::plan;
-use driftless_core::schema::{
-    Column, ColumnType, DefaultExpr, DefaultValue, ForeignKey, Index, Literal, PrimaryKey, ReferentialAction,
-    RenameHints, Schema, Table,
-};
-
-fn table(i: usize) -> Table {
-    let name = format!("tbl_{i:05}");
-    let mut t = Table::new(&name);
-    let col = |n: &str, ty: ColumnType, nullable: bool, default: Option<DefaultValue>| {
-        let mut c = Column::new(n, ty);
-        c.nullable = nullable;
-        c.default = default;
-        c
-    };
-    let mut id = col("id", ColumnType::Integer, false, None);
-    id.auto_increment = true;
-    t.columns = vec![
-        id,
-        col("name", ColumnType::Text, false, None),
-        col("code", ColumnType::Varchar(32), false, None),
-        col("description", ColumnType::Text, true, None),
-        col("is_active", ColumnType::Boolean, false, Some(DefaultValue::Value(Literal::Bool(true)))),
-        col("score", ColumnType::Integer, false, Some(DefaultValue::Value(Literal::Int(0)))),
-        col("price", ColumnType::Double, true, None),
-        col("created_at", ColumnType::DateTime, false, Some(DefaultValue::Expr(DefaultExpr::CurrentTimestamp))),
-        col("updated_at", ColumnType::DateTime, true, None),
-        col("prev_id", ColumnType::Integer, true, None),
-    ];
-    t.primary_key = Some(PrimaryKey { name: format!("{name}_pkey"), columns: vec!["id".into()] });
-    t.indexes =
-        vec![Index { name: format!("{name}_code_idx"), columns: vec!["code".into()], unique: false, predicate: None }];
-    if i > 0 {
-        t.foreign_keys = vec![ForeignKey {
-            name: format!("{name}_prev_id_fkey"),
-            columns: vec!["prev_id".into()],
-            ref_table: format!("tbl_{:05}", i - 1),
-            ref_columns: vec!["id".into()],
-            on_delete: ReferentialAction::SetNull,
-            on_update: ReferentialAction::NoAction,
-        }];
-    }
-    t
-}
-
-fn schema(n: usize) -> Schema {
-    Schema { tables: (0..n).map(table).collect(), enums: vec![] }.normalized()
-}
+use driftless_core::schema::{RenameHints, Schema};
+use driftless_core::testing::{synthetic, synthetic_plus_one};
 
 fn peak_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -77,13 +32,8 @@ fn main() {
     println!("driftless diff + classify benchmark ({runs} runs each, median)");
     let mut schemas = Vec::new();
     for &n in &sizes {
-        let old = schema(n);
-        let mut new = old.clone();
-        let mut extra = Column::new("extra_note", ColumnType::Text);
-        extra.nullable = true;
-        if let Some(t) = new.table_mut(&format!("tbl_{:05}", n / 2)) {
-            t.columns.push(extra);
-        }
+        let old = synthetic(n);
+        let new = synthetic_plus_one(n);
         let hints = RenameHints::default();
         let incr = median(
             (0..runs)

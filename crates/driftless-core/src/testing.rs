@@ -287,3 +287,59 @@ pub fn shuffled(s: &Schema) -> Schema {
     }
     s
 }
+
+fn synthetic_table(i: usize) -> Table {
+    let name = format!("tbl_{i:05}");
+    let mut t = Table::new(&name);
+    let col = |n: &str, ty: ColumnType, nullable: bool, default: Option<DefaultValue>| {
+        let mut c = Column::new(n, ty);
+        c.nullable = nullable;
+        c.default = default;
+        c
+    };
+    let mut id = col("id", ColumnType::Integer, false, None);
+    id.auto_increment = true;
+    t.columns = vec![
+        id,
+        col("name", ColumnType::Text, false, None),
+        col("code", ColumnType::Varchar(32), false, None),
+        col("description", ColumnType::Text, true, None),
+        col("is_active", ColumnType::Boolean, false, Some(DefaultValue::Value(Literal::Bool(true)))),
+        col("score", ColumnType::Integer, false, Some(DefaultValue::Value(Literal::Int(0)))),
+        col("price", ColumnType::Double, true, None),
+        col("created_at", ColumnType::DateTime, false, Some(DefaultValue::Expr(DefaultExpr::CurrentTimestamp))),
+        col("updated_at", ColumnType::DateTime, true, None),
+        col("prev_id", ColumnType::Integer, true, None),
+    ];
+    t.primary_key = Some(PrimaryKey { name: format!("{name}_pkey"), columns: vec!["id".into()] });
+    t.indexes =
+        vec![Index { name: format!("{name}_code_idx"), columns: vec!["code".into()], unique: false, predicate: None }];
+    if i > 0 {
+        t.foreign_keys = vec![ForeignKey {
+            name: format!("{name}_prev_id_fkey"),
+            columns: vec!["prev_id".into()],
+            ref_table: format!("tbl_{:05}", i - 1),
+            ref_columns: vec!["id".into()],
+            on_delete: ReferentialAction::SetNull,
+            on_update: ReferentialAction::NoAction,
+        }];
+    }
+    t
+}
+
+/// The synthetic schema peers were timed on (`shared/bench/README.md`): `n` tables `tbl_00000`… with ten columns
+/// each, an index on `code`, and a foreign key `prev_id` → the previous table's `id` (`ON DELETE SET NULL`).
+pub fn synthetic(n: usize) -> Schema {
+    Schema { tables: (0..n).map(synthetic_table).collect(), enums: vec![] }.normalized()
+}
+
+/// [`synthetic`] plus one nullable text column `extra_note` on the middle table: the "incremental" scenario.
+pub fn synthetic_plus_one(n: usize) -> Schema {
+    let mut s = synthetic(n);
+    if let Some(t) = s.table_mut(&format!("tbl_{:05}", n / 2)) {
+        let mut extra = Column::new("extra_note", ColumnType::Text);
+        extra.nullable = true;
+        t.columns.push(extra);
+    }
+    s
+}

@@ -4,7 +4,6 @@
 //! Reviewers of a change to the differ, classifier, writer or renderer see its effect on real migration files.
 
 use std::fs;
-use std::path::Path;
 
 use driftless_core::classify::plan;
 use driftless_core::dialect::Dialect;
@@ -41,8 +40,8 @@ fn migration_files_and_sql_per_scenario() {
             down: &down,
             crate_path: write::DEFAULT_CRATE,
         });
-        let mut out =
-            write::rustfmt(&text, Path::new(env!("CARGO_MANIFEST_DIR"))).expect("generated code is valid Rust");
+        let mut out = write::rustfmt(&text, std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+            .expect("generated code is valid Rust");
         let after = apply_steps(&old, &up);
         for dialect in Dialect::all() {
             for (direction, steps, ctx) in [("up", &up, Ok(&old)), ("down", &down, after.as_ref())] {
