@@ -1,0 +1,96 @@
+//! Drift: the live database against the schema its applied migrations promise.
+//!
+//! The expected schema is computed without a database: the frozen `up` steps of the applied migrations (in the
+//! order the tracking table recorded them) are replayed in memory from an empty schema. The database is
+//! introspected and the two are compared as the dialect can represent them; every [`Difference`] comes with what to
+//! do about it.
+
+use std::fmt;
+
+use driftless_core::migration::Migration;
+use driftless_core::replay::{self, ReplayError};
+use driftless_core::schema::Schema;
+use driftless_migrate::{Database, Migrator};
+
+use crate::{Difference, compare, introspect};
+
+/// Why drift could not be computed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriftError {
+    /// The database could not be read.
+    #[error(transparent)]
+    Introspect(#[from] crate::Error),
+    /// The tracking table could not be read.
+    #[error(transparent)]
+    Migrator(#[from] driftless_migrate::Error),
+    /// An applied migration's steps cannot be replayed (hand-written SQL, or a migration that does not match the
+    /// state before it).
+    #[error(
+        "cannot compute the schema expected after migration `{migration}`: {source}; drift is not checked past a \
+         hand-written sql step"
+    )]
+    Replay {
+        /// The migration whose steps failed to replay.
+        migration: String,
+        /// What went wrong.
+        #[source]
+        source: ReplayError,
+    },
+}
+
+/// The drift between a database and the schema its applied migrations promise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drift {
+    /// The schema expected after the applied migrations (replayed in memory).
+    pub expected: Schema,
+    /// The schema read from the database.
+    pub actual: Schema,
+    /// Every difference, in a stable order; empty when there is no drift.
+    pub differences: Vec<Difference>,
+}
+
+impl Drift {
+    /// Whether the database matches the expected schema.
+    pub fn is_clean(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+impl fmt::Display for Drift {
+    /// One `drift` line per difference followed by an indented `fix:` line, or `no drift`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.differences.is_empty() {
+            return writeln!(f, "no drift: the database matches the schema of its applied migrations");
+        }
+        for d in &self.differences {
+            writeln!(f, "drift    {d}")?;
+            writeln!(f, "         fix: {}", d.guidance())?;
+        }
+        Ok(())
+    }
+}
+
+/// The schema after applying the named migrations' `up` steps, in the given order, from empty. Names not in
+/// `migrations` are skipped (the migrator reports them as missing).
+pub fn expected_after<'a>(
+    migrations: &[Migration],
+    applied: impl IntoIterator<Item = &'a str>,
+) -> Result<Schema, DriftError> {
+    let mut schema = Schema::empty();
+    for name in applied {
+        let Some(m) = migrations.iter().find(|m| m.name == name) else { continue };
+        schema = replay::apply_steps(&schema, &m.up)
+            .map_err(|source| DriftError::Replay { migration: m.name.clone(), source })?;
+    }
+    Ok(schema)
+}
+
+/// Compares the database with the schema expected after the migrations its tracking table lists as applied.
+pub async fn drift(db: &Database, migrations: &[Migration]) -> Result<Drift, DriftError> {
+    let history = Migrator::new(db.clone(), migrations.to_vec()).history().await?;
+    let expected = expected_after(migrations, history.iter().map(|r| r.name.as_str()))?;
+    let actual = introspect(db).await?;
+    let differences = compare(&expected, &actual, db.dialect());
+    Ok(Drift { expected, actual, differences })
+}

@@ -1,0 +1,178 @@
+//! MySQL/MariaDB: `information_schema` for the connection's `DATABASE()` — `TABLES` and `COLUMNS` (the full
+//! `COLUMN_TYPE`, so `tinyint(1)` and inline `enum('a','b')` read back), `STATISTICS` for the primary key, unique
+//! and plain indexes, `KEY_COLUMN_USAGE` + `REFERENTIAL_CONSTRAINTS` for foreign keys, and `CHECK_CONSTRAINTS` for
+//! checks (MariaDB's `JSON` is `LONGTEXT` plus a `json_valid` column check, which reads back as `json`).
+
+use std::collections::BTreeMap;
+
+use driftless_core::Dialect;
+use driftless_core::schema::{
+    Check, Column, ColumnType, DefaultValue, EnumType, ForeignKey, Index, Literal, PrimaryKey, ReferentialAction,
+    Schema, Table, constraint_name,
+};
+use sqlx::{MySqlPool, Row};
+
+use crate::Error;
+use crate::text;
+
+const D: Dialect = Dialect::Mysql;
+
+const TABLES: &str = "SELECT CONVERT(TABLE_NAME USING utf8mb4) AS name, \
+CONVERT(TABLE_COMMENT USING utf8mb4) AS comment FROM information_schema.TABLES \
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME";
+
+const COLUMNS: &str = "SELECT CONVERT(TABLE_NAME USING utf8mb4) AS tbl, CONVERT(COLUMN_NAME USING utf8mb4) AS name, \
+CONVERT(COLUMN_TYPE USING utf8mb4) AS ty, CONVERT(IS_NULLABLE USING utf8mb4) AS nullable, \
+CONVERT(COLUMN_DEFAULT USING utf8mb4) AS dflt, CONVERT(EXTRA USING utf8mb4) AS extra, \
+CONVERT(COLUMN_COMMENT USING utf8mb4) AS comment FROM information_schema.COLUMNS \
+WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION";
+
+const STATISTICS: &str = "SELECT CONVERT(TABLE_NAME USING utf8mb4) AS tbl, CONVERT(INDEX_NAME USING utf8mb4) AS name, \
+CAST(NON_UNIQUE AS SIGNED) AS non_unique, CONVERT(COLUMN_NAME USING utf8mb4) AS col \
+FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+
+const FOREIGN_KEYS: &str = "SELECT CONVERT(k.TABLE_NAME USING utf8mb4) AS tbl, \
+CONVERT(k.CONSTRAINT_NAME USING utf8mb4) AS name, CONVERT(k.COLUMN_NAME USING utf8mb4) AS col, \
+CONVERT(k.REFERENCED_TABLE_NAME USING utf8mb4) AS ref_table, \
+CONVERT(k.REFERENCED_COLUMN_NAME USING utf8mb4) AS ref_col, \
+CONVERT(r.UPDATE_RULE USING utf8mb4) AS upd, CONVERT(r.DELETE_RULE USING utf8mb4) AS del \
+FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
+
+/// MariaDB's `CHECK_CONSTRAINTS` has the table and the level (column or table).
+const CHECKS_MARIADB: &str = "SELECT CONVERT(TABLE_NAME USING utf8mb4) AS tbl, \
+CONVERT(CONSTRAINT_NAME USING utf8mb4) AS name, CONVERT(CHECK_CLAUSE USING utf8mb4) AS expr, \
+CONVERT(LEVEL USING utf8mb4) AS level FROM information_schema.CHECK_CONSTRAINTS \
+WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME";
+
+/// MySQL 8 names the table only in `TABLE_CONSTRAINTS`.
+const CHECKS_MYSQL: &str = "SELECT CONVERT(t.TABLE_NAME USING utf8mb4) AS tbl, \
+CONVERT(c.CONSTRAINT_NAME USING utf8mb4) AS name, CONVERT(c.CHECK_CLAUSE USING utf8mb4) AS expr, 'Table' AS level \
+FROM information_schema.TABLE_CONSTRAINTS t JOIN information_schema.CHECK_CONSTRAINTS c \
+ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
+WHERE t.TABLE_SCHEMA = DATABASE() AND t.CONSTRAINT_TYPE = 'CHECK' ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME";
+
+fn action(rule: &str) -> ReferentialAction {
+    ReferentialAction::from_keyword(rule).unwrap_or_default()
+}
+
+pub(crate) async fn introspect(pool: &MySqlPool, skip: &[&str]) -> Result<Schema, Error> {
+    let q = |what: &'static str| move |source| Error::Query { what: what.to_owned(), source };
+    let version: String = sqlx::query_scalar("SELECT CONVERT(VERSION() USING utf8mb4)")
+        .fetch_one(pool)
+        .await
+        .map_err(q("the server version"))?;
+    let mariadb = version.to_ascii_lowercase().contains("mariadb");
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    for row in sqlx::query(TABLES).fetch_all(pool).await.map_err(q("the list of tables"))? {
+        let name: String = row.try_get("name").map_err(q("the list of tables"))?;
+        if skip.contains(&name.as_str()) {
+            continue;
+        }
+        let mut t = Table::new(&name);
+        let comment: Option<String> = row.try_get("comment").map_err(q("the list of tables"))?;
+        t.comment = comment.filter(|c| !c.is_empty());
+        tables.insert(name, t);
+    }
+    let mut enums: Vec<EnumType> = Vec::new();
+    for row in sqlx::query(COLUMNS).fetch_all(pool).await.map_err(q("the columns"))? {
+        let tbl: String = row.try_get("tbl").map_err(q("the columns"))?;
+        let Some(table) = tables.get_mut(&tbl) else { continue };
+        let name: String = row.try_get("name").map_err(q("the columns"))?;
+        let declared: String = row.try_get("ty").map_err(q("the columns"))?;
+        let nullable: String = row.try_get("nullable").map_err(q("the columns"))?;
+        let default: Option<String> = row.try_get("dflt").map_err(q("the columns"))?;
+        let extra: Option<String> = row.try_get("extra").map_err(q("the columns"))?;
+        let extra = extra.unwrap_or_default().to_ascii_lowercase();
+        let comment: Option<String> = row.try_get("comment").map_err(q("the columns"))?;
+        let ty = match text::mysql_enum_values(&declared) {
+            Some(values) => ColumnType::Enum(crate::enum_name(&mut enums, &tbl, &name, values)),
+            None => text::column_type(D, &declared),
+        };
+        let mut col = Column::new(name, ty);
+        col.nullable = nullable.eq_ignore_ascii_case("yes");
+        col.auto_increment = extra.contains("auto_increment");
+        col.comment = comment.filter(|c| !c.is_empty());
+        col.default = match default {
+            None => None,
+            // MySQL 8 shows a literal default unquoted; only expression defaults are marked DEFAULT_GENERATED.
+            Some(d) if !mariadb && !extra.contains("default_generated") => {
+                Some(DefaultValue::Value(text::coerce(Literal::String(d), &col.ty)))
+            }
+            Some(d) => text::default_value(D, &d, &col.ty),
+        };
+        table.columns.push(col);
+    }
+    let mut indexes: BTreeMap<(String, String), (bool, Vec<String>)> = BTreeMap::new();
+    for row in sqlx::query(STATISTICS).fetch_all(pool).await.map_err(q("the indexes"))? {
+        let tbl: String = row.try_get("tbl").map_err(q("the indexes"))?;
+        let name: String = row.try_get("name").map_err(q("the indexes"))?;
+        let non_unique: i64 = row.try_get("non_unique").map_err(q("the indexes"))?;
+        let col: Option<String> = row.try_get("col").map_err(q("the indexes"))?;
+        let entry = indexes.entry((tbl, name)).or_insert((non_unique == 0, Vec::new()));
+        entry.1.push(col.unwrap_or_else(|| "<expression>".into()));
+    }
+    let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
+    for row in sqlx::query(FOREIGN_KEYS).fetch_all(pool).await.map_err(q("the foreign keys"))? {
+        let tbl: String = row.try_get("tbl").map_err(q("the foreign keys"))?;
+        let name: String = row.try_get("name").map_err(q("the foreign keys"))?;
+        let col: String = row.try_get("col").map_err(q("the foreign keys"))?;
+        let ref_table: String = row.try_get("ref_table").map_err(q("the foreign keys"))?;
+        let ref_col: String = row.try_get("ref_col").map_err(q("the foreign keys"))?;
+        let upd: String = row.try_get("upd").map_err(q("the foreign keys"))?;
+        let del: String = row.try_get("del").map_err(q("the foreign keys"))?;
+        let fk = fks.entry((tbl, name.clone())).or_insert_with(|| ForeignKey {
+            name,
+            columns: Vec::new(),
+            ref_table,
+            ref_columns: Vec::new(),
+            on_delete: action(&del),
+            on_update: action(&upd),
+        });
+        fk.columns.push(col);
+        fk.ref_columns.push(ref_col);
+    }
+    for ((tbl, _), fk) in fks {
+        if let Some(t) = tables.get_mut(&tbl) {
+            t.foreign_keys.push(fk);
+        }
+    }
+    for ((tbl, name), (unique, columns)) in indexes {
+        let Some(t) = tables.get_mut(&tbl) else { continue };
+        if name == "PRIMARY" {
+            t.primary_key = Some(PrimaryKey { name: constraint_name(&tbl, &[], "pkey"), columns });
+            continue;
+        }
+        // The index MySQL creates (or driftless keeps) for a foreign key is the key's own, not a model index.
+        if !unique && t.foreign_keys.iter().any(|fk| fk.name == name && fk.columns == columns) {
+            continue;
+        }
+        t.indexes.push(Index { name, columns, unique, predicate: None });
+    }
+    let checks = sqlx::query(if mariadb { CHECKS_MARIADB } else { CHECKS_MYSQL })
+        .fetch_all(pool)
+        .await
+        .map_err(q("the check constraints"))?;
+    for row in checks {
+        let tbl: String = row.try_get("tbl").map_err(q("the check constraints"))?;
+        let Some(t) = tables.get_mut(&tbl) else { continue };
+        let name: String = row.try_get("name").map_err(q("the check constraints"))?;
+        let expr: String = row.try_get("expr").map_err(q("the check constraints"))?;
+        let level: String = row.try_get("level").map_err(q("the check constraints"))?;
+        if level.eq_ignore_ascii_case("column") {
+            let json = text::canonical_sql(&expr) == format!("json_valid{}", name.to_lowercase());
+            if let Some(col) = t.column_mut(&name)
+                && json
+                && col.ty == ColumnType::Text
+            {
+                col.ty = ColumnType::Json;
+                continue;
+            }
+        }
+        t.checks.push(Check { name, expr: text::strip_outer_parens(&expr).to_owned() });
+    }
+    Ok(Schema { tables: tables.into_values().collect(), enums }.normalized())
+}
