@@ -243,14 +243,33 @@ pub(crate) fn postgres_using(column: &str, from: &ColumnType, to: &ColumnType, s
         ColumnType::Varchar(_) | ColumnType::Char(_) => "text".to_owned(),
         _ => column_type(d, to, schema, "").unwrap_or_else(|_| "TEXT".into()),
     };
+    let numeric = |t: &ColumnType| {
+        t.is_integer() || matches!(t, ColumnType::Real | ColumnType::Double | ColumnType::Decimal { .. })
+    };
+    let temporal = |t: &ColumnType| matches!(t, ColumnType::Date | ColumnType::DateTime | ColumnType::TimestampTz);
     match (from, to) {
         (ColumnType::Boolean, t) if t.is_integer() => format!("CASE WHEN {c} THEN 1 ELSE 0 END"),
-        (f, ColumnType::Boolean) if f.is_integer() => format!("{c} <> 0"),
+        // PostgreSQL casts boolean only to and from integer.
+        (ColumnType::Boolean, t) if numeric(t) => format!("(CASE WHEN {c} THEN 1 ELSE 0 END)::{target}"),
+        (f, ColumnType::Boolean) if numeric(f) => format!("{c} <> 0"),
         (ColumnType::Bytes, t) if t.is_textual() => format!("convert_from({c}, 'UTF8')::{target}"),
         (f, ColumnType::Bytes) if f.is_textual() => format!("convert_to({c}::text, 'UTF8')"),
         // Enum values, JSON and most other types convert through their text form.
         (ColumnType::Enum(_) | ColumnType::Json, _) | (_, ColumnType::Enum(_)) => format!("{c}::text::{target}"),
-        _ => format!("{c}::{target}"),
+        // Direct casts exist within the numeric and the date/time families, to and from text, and to custom types.
+        (f, t)
+            if f.is_textual()
+                || t.is_textual()
+                || (numeric(f) && numeric(t))
+                || (temporal(f) && temporal(t))
+                || matches!(f, ColumnType::Custom(_))
+                || matches!(t, ColumnType::Custom(_)) =>
+        {
+            format!("{c}::{target}")
+        }
+        // No direct cast (a date to a number, a boolean to a date, ...): through text, so PostgreSQL accepts the
+        // statement and converts the values it can, failing on the rows it cannot instead of refusing the migration.
+        _ => format!("{c}::text::{target}"),
     }
 }
 

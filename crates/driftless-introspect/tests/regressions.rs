@@ -1,0 +1,64 @@
+//! Failing cases the property tests found, kept as regression tests on every database (each was a bug in the
+//! renderer or differ, fixed in place; see the comment on each).
+
+mod common;
+
+use driftless_core::schema::{RenameHints, Schema};
+use driftless_testdb::Backend;
+
+fn schema(json: &str) -> Schema {
+    serde_json::from_str::<Schema>(json).expect("a schema").normalized()
+}
+
+async fn on_all(a: &Schema, b: &Schema, hints: &RenameHints) {
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
+        let Some((_guard, db)) = common::open(backend).await else { continue };
+        let r = common::case(&db, a, b, hints).await;
+        db.close().await;
+        if let Err(e) = r {
+            panic!("{backend}: {e}");
+        }
+    }
+}
+
+/// PostgreSQL has no cast from boolean to real: a column renamed from `active` (bool) to `price` (f32) was
+/// rendered `USING "price"::REAL` and refused. Now `(CASE WHEN .. THEN 1 ELSE 0 END)::REAL`.
+#[tokio::test]
+async fn boolean_to_float_converts_on_postgres() {
+    let a = schema(
+        r#"{"tables": [{"name": "delta", "columns": [{"name": "id", "type": "i64"}, {"name": "active", "type": "bool"}],
+            "primary_key": {"name": "delta_pkey", "columns": ["id"]}}]}"#,
+    );
+    let b = schema(
+        r#"{"tables": [{"name": "delta", "columns": [{"name": "id", "type": "i64"}, {"name": "price", "type": "f32"}],
+            "primary_key": {"name": "delta_pkey", "columns": ["id"]}}]}"#,
+    );
+    let hints: RenameHints =
+        serde_json::from_str(r#"{"tables": [], "columns": [{"table": "delta", "from": "active", "to": "price"}]}"#)
+            .unwrap();
+    on_all(&a, &b, &hints).await;
+}
+
+/// A table rename plus an enum value rename whose old column default is the renamed value: the known differ
+/// ordering issue (see `common::enum_default_ordering_issue`). Passes on SQLite; skipped on PostgreSQL and MySQL
+/// until the differ orders an enum column's default change around the enum change.
+#[tokio::test]
+async fn enum_value_rename_with_a_table_rename() {
+    let a = schema(
+        r#"{"tables": [{"name": "beta", "columns": [{"name": "id", "type": "i64"},
+            {"name": "mood", "type": "enum(mood)", "default": {"value": "ok"}}],
+            "primary_key": {"name": "beta_pkey", "columns": ["id"]}}],
+            "enums": [{"name": "mood", "values": ["ok"]}]}"#,
+    );
+    let b = schema(
+        r#"{"tables": [{"name": "delta", "columns": [{"name": "id", "type": "i64"}, {"name": "mood", "type": "enum(mood)"}],
+            "primary_key": {"name": "delta_pkey", "columns": ["id"]}}],
+            "enums": [{"name": "mood", "values": ["happy", "meh"]}]}"#,
+    );
+    let hints: RenameHints = serde_json::from_str(
+        r#"{"tables": [{"from": "beta", "to": "delta"}], "columns": [],
+            "enum_values": [{"enum": "mood", "from": "ok", "to": "happy"}]}"#,
+    )
+    .unwrap();
+    on_all(&a, &b, &hints).await;
+}
