@@ -26,7 +26,7 @@ pub(crate) struct GenerateArgs {
     empty: bool,
     /// Write nothing; exit 0 when the models match the snapshot, 1 when they differ (for CI), 2 on error.
     #[arg(long)]
-    check: bool,
+    pub(crate) check: bool,
     /// A JSON file of rename answers (`{"tables": [{"from", "to"}], "columns": [{"table", "from", "to"}]}`).
     #[arg(long, value_name = "FILE")]
     renames: Option<PathBuf>,

@@ -11,8 +11,10 @@
 mod diff_cmd;
 mod files;
 mod generate;
+mod pull;
 mod run_migrations;
 mod sql;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -92,6 +94,13 @@ enum Command {
     },
     /// Applied and pending migrations and every problem (exit 1 when there are problems).
     MigrateStatus(run_migrations::DbArgs),
+    /// Apply every migration up and down on a scratch database, compare each state with the replay, and check the
+    /// snapshot against the replay of the migrations.
+    MigrateVerify(verify::VerifyArgs),
+    /// Check (`--check`) or rewrite schema.json from the replay of the migrations.
+    SnapshotRepair(verify::RepairArgs),
+    /// Adopt an existing database: introspect it into schema.json plus a baseline migration recorded as applied.
+    DbPull(pull::PullArgs),
     /// Every row of the tracking table.
     MigrateHistory(run_migrations::DbArgs),
     /// Revert every applied migration (needs --force).
@@ -140,7 +149,12 @@ where
 fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Schema => schema(project),
-        Command::MigrateGenerate(args) => generate::run(project, args),
+        Command::MigrateGenerate(args) => {
+            let check = args.check;
+            let conflicts = run_migrations::report_conflicts(project);
+            let code = generate::run(project, args)?;
+            Ok(if conflicts && code == ExitCode::SUCCESS && check { ExitCode::from(1) } else { code })
+        }
         Command::MigrateSql(args) => sql::run(project, args),
         Command::MigrateDiff(args) => diff_cmd::run(project, args),
         Command::Migrate(db) => run_migrations::run(project, db, RuntimeCommand::Migrate),
@@ -148,6 +162,9 @@ fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
         Command::MigrateDown(db) => run_migrations::run(project, db, RuntimeCommand::Down),
         Command::MigrateTo { name, db } => run_migrations::run(project, db, RuntimeCommand::To(name)),
         Command::MigrateStatus(db) => run_migrations::run(project, db, RuntimeCommand::Status),
+        Command::MigrateVerify(args) => verify::run(project, args),
+        Command::SnapshotRepair(args) => verify::repair(project, args),
+        Command::DbPull(args) => pull::run(project, args),
         Command::MigrateHistory(db) => run_migrations::run(project, db, RuntimeCommand::History),
         Command::MigrateReset { force, db } => run_migrations::run(project, db, RuntimeCommand::Reset { force }),
         Command::MigrateResolve { applied: Some(name), db, .. } => {

@@ -70,13 +70,27 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
             for problem in &status.problems {
                 eprintln!("problem  {problem}");
             }
+            for c in driftless_introspect::history::branch_conflicts(&project.registry) {
+                eprintln!("         fix: {}", c.fix());
+            }
+            // Drift: the live schema against the replay of the applied migrations.
+            let drifted = match driftless_introspect::drift(migrator.database(), &project.registry).await {
+                Ok(drift) => {
+                    print!("{drift}");
+                    drift.differences.len()
+                }
+                Err(e) => {
+                    eprintln!("drift not checked: {e}");
+                    0
+                }
+            };
             println!(
-                "{} applied, {} pending, {} problem(s)",
+                "{} applied, {} pending, {} problem(s), {drifted} drift(s)",
                 status.applied.len(),
                 status.pending.len(),
                 status.problems.len()
             );
-            if status.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if status.problems.is_empty() && drifted == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         RuntimeCommand::History => {
             let rows = migrator.history().await?;
@@ -118,4 +132,14 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
     };
     migrator.database().close().await;
     Ok(outcome)
+}
+
+/// Prints every pair of migrations generated from the same parent snapshot, with the fix; `true` when there is one.
+pub(crate) fn report_conflicts(project: &Project) -> bool {
+    let conflicts = driftless_introspect::history::branch_conflicts(&project.registry);
+    for c in &conflicts {
+        eprintln!("conflict: {c}");
+        eprintln!("  fix: {}", c.fix());
+    }
+    !conflicts.is_empty()
 }
