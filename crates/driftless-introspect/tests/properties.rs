@@ -22,7 +22,19 @@ fn cases(var: &str, default: u32) -> u32 {
 
 async fn fresh(backend: Backend, server: Option<&Database>) -> Database {
     match (backend, server) {
-        (Backend::Sqlite, _) => Database::Sqlite(driftless_migrate::testing::sqlite_memory(Vec::new()).await.unwrap()),
+        (Backend::Sqlite, _) => {
+            // A private in-memory database per case, alive as long as the pool keeps a connection.
+            let options: sqlx::sqlite::SqliteConnectOptions = "sqlite::memory:".parse().unwrap();
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .min_connections(1)
+                .max_connections(2)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await
+                .unwrap();
+            Database::Sqlite(pool)
+        }
         (_, Some(db)) => {
             common::wipe(db).await;
             db.clone()
