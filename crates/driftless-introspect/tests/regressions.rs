@@ -39,9 +39,9 @@ async fn boolean_to_float_converts_on_postgres() {
     on_all(&a, &b, &hints).await;
 }
 
-/// A table rename plus an enum value rename whose old column default is the renamed value: the known differ
-/// ordering issue (see `common::enum_default_ordering_issue`). Passes on SQLite; skipped on PostgreSQL and MySQL
-/// until the differ orders an enum column's default change around the enum change.
+/// A table rename plus an enum value rename whose old column default is the renamed value. The differ put the
+/// default change after the enum change, so `down` set the default `'ok'` back before the enum had `ok` again
+/// (PostgreSQL: invalid input value for enum). Now a default the enum loses is dropped before the enum changes.
 #[tokio::test]
 async fn enum_value_rename_with_a_table_rename() {
     let a = schema(
@@ -61,4 +61,25 @@ async fn enum_value_rename_with_a_table_rename() {
     )
     .unwrap();
     on_all(&a, &b, &hints).await;
+}
+
+/// A column dropped in the same plan that drops the enum value its default names: MySQL's `MODIFY COLUMN ...
+/// ENUM('ok') DEFAULT 'meh'` ran before the column was dropped and was refused. Now the default is dropped before
+/// the enum changes.
+#[tokio::test]
+async fn enum_value_dropped_with_a_dropped_column_default() {
+    let a = schema(
+        r#"{"tables": [{"name": "alpha", "columns": [{"name": "id", "type": "i64"},
+            {"name": "mood", "type": "enum(mood)", "default": {"value": "meh"}}],
+            "primary_key": {"name": "alpha_pkey", "columns": ["id"]}}],
+            "enums": [{"name": "mood", "values": ["meh"]}]}"#,
+    );
+    let b = schema(
+        r#"{"tables": [{"name": "alpha", "columns": [{"name": "id", "type": "i64"}],
+            "primary_key": {"name": "alpha_pkey", "columns": ["id"]}},
+            {"name": "delta", "columns": [{"name": "id", "type": "i64"}],
+            "primary_key": {"name": "delta_pkey", "columns": ["id"]}}],
+            "enums": [{"name": "mood", "values": ["ok"]}]}"#,
+    );
+    on_all(&a, &b, &RenameHints::default()).await;
 }

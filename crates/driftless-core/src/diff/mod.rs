@@ -13,7 +13,8 @@
 //!      foreign key first);
 //!   2. hinted renames: tables, then columns (each chain back to front), then indexes whose definition is unchanged
 //!      apart from their name (usually a generated name that followed a table or column rename);
-//!   3. enums are created and altered;
+//!   3. enums are created and altered (first, an enum column whose default is a value the enum loses drops that
+//!      default, so that neither direction ever sets a default its enum does not hold);
 //!   4. on each kept table: columns are added and altered, the primary key is set, uniques, indexes and checks are
 //!      added, the comment is set;
 //!   5. new tables are created, referenced tables first (a foreign-key cycle is cut: the table is created without
@@ -40,7 +41,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::schema::{Column, ColumnType, ForeignKey, Index, RenameHints, Schema, Table};
+use crate::schema::{Column, ColumnType, DefaultValue, ForeignKey, Index, Literal, RenameHints, Schema, Table};
 use crate::step::Step;
 
 pub use relations::{Relation, RelationChange, RelationChangeKind, pivot_relations, relations};
@@ -299,6 +300,8 @@ struct Phases {
     rename_tables: Vec<DiffChange>,
     rename_columns: Vec<DiffChange>,
     rename_indexes: Vec<(String, Index, Index, String)>,
+    /// Enum columns losing a default the enum is about to lose (runs before `enums`).
+    pre_enums: Vec<DiffChange>,
     enums: Vec<DiffChange>,
     alter_tables: Vec<DiffChange>,
     create_tables: Vec<DiffChange>,
@@ -409,6 +412,7 @@ impl<'a> Differ<'a> {
             rename_tables,
             rename_columns,
             rename_indexes,
+            pre_enums,
             enums,
             alter_tables,
             create_tables,
@@ -426,6 +430,7 @@ impl<'a> Differ<'a> {
             .chain(rename_tables)
             .chain(rename_columns)
             .chain(rename_indexes)
+            .chain(pre_enums)
             .chain(enums)
             .chain(alter_tables)
             .chain(create_tables)
@@ -487,6 +492,20 @@ impl<'a> Differ<'a> {
         };
     }
 
+    /// The column without its default, when the column is of an enum whose values change and its default is a value
+    /// the new enum does not hold.
+    fn without_stale_enum_default(&self, c: &Column) -> Option<Column> {
+        let ColumnType::Enum(name) = &c.ty else { return None };
+        let Some(DefaultValue::Value(Literal::String(v))) = &c.default else { return None };
+        let new = self.new.enum_type(name)?;
+        if new.values.contains(v) {
+            return None;
+        }
+        let mut mid = c.clone();
+        mid.default = None;
+        Some(mid)
+    }
+
     fn diff_pair(&self, p: &Pair<'a>, ph: &mut Phases) {
         let mapped = self.mapped(p);
         let m = mapped.as_ref();
@@ -504,12 +523,26 @@ impl<'a> Differ<'a> {
             match m.column(&nc.name) {
                 Some(mc) => {
                     if mc != nc {
-                        altered.push(Step::AlterColumn {
-                            table: new_name.clone(),
-                            from: mc.clone(),
-                            to: nc.clone(),
-                            backfill: None,
-                        });
+                        let mut from = mc.clone();
+                        if let Some(mid) = self.without_stale_enum_default(mc) {
+                            // The default names a value the enum is about to lose: drop it before the enum changes
+                            // (and, in `down`, set it back only after the enum has its old values again).
+                            ph.pre_enums.push(change(Step::AlterColumn {
+                                table: new_name.clone(),
+                                from: mc.clone(),
+                                to: mid.clone(),
+                                backfill: None,
+                            }));
+                            from = mid;
+                        }
+                        if from != *nc {
+                            altered.push(Step::AlterColumn {
+                                table: new_name.clone(),
+                                from,
+                                to: nc.clone(),
+                                backfill: None,
+                            });
+                        }
                     }
                 }
                 None => added.push(nc),
@@ -534,6 +567,17 @@ impl<'a> Differ<'a> {
         }
         ph.alter_tables.extend(altered.into_iter().map(change));
         for d in &dropped {
+            let mut gone = (*d).clone();
+            if let Some(mid) = self.without_stale_enum_default(d) {
+                // As for a kept column: the enum must not change while the column still has the lost default.
+                ph.pre_enums.push(change(Step::AlterColumn {
+                    table: new_name.clone(),
+                    from: (*d).clone(),
+                    to: mid.clone(),
+                    backfill: None,
+                }));
+                gone = mid;
+            }
             let notes = added
                 .iter()
                 .filter(|nc| compatible_types(&d.ty, &nc.ty))
@@ -545,7 +589,7 @@ impl<'a> Differ<'a> {
                 })
                 .collect();
             ph.drop_columns.push(DiffChange {
-                step: Step::DropColumn { table: new_name.clone(), column: (*d).clone() },
+                step: Step::DropColumn { table: new_name.clone(), column: gone },
                 possible_renames: notes,
             });
         }
