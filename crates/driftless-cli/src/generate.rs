@@ -39,6 +39,8 @@ pub(crate) struct GenerateArgs {
 pub(crate) struct Inputs {
     pub(crate) new: Schema,
     pub(crate) old: Schema,
+    /// The committed snapshot's text, when there is one (its hash is the parent hash).
+    pub(crate) old_text: Option<String>,
     pub(crate) snapshot_exists: bool,
     pub(crate) hints: RenameHints,
 }
@@ -57,12 +59,18 @@ pub(crate) fn read_renames(path: &Path) -> anyhow::Result<RenameHints> {
 pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Result<Inputs> {
     let new = project.models.build().context("the models do not form a valid schema")?;
     let snapshot_exists = project.snapshot.exists();
-    let old = if snapshot_exists { snapshot::read(&project.snapshot)? } else { Schema::empty() };
+    let (old, old_text) = if snapshot_exists {
+        let text = std::fs::read_to_string(&project.snapshot)
+            .with_context(|| format!("could not read {}", project.snapshot.display()))?;
+        (snapshot::from_str(&text, &project.snapshot)?, Some(text))
+    } else {
+        (Schema::empty(), None)
+    };
     let mut hints = project.models.rename_hints();
     if let Some(path) = renames {
         hints.merge(&read_renames(path)?);
     }
-    Ok(Inputs { new, old, snapshot_exists, hints })
+    Ok(Inputs { new, old, old_text, snapshot_exists, hints })
 }
 
 pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitCode> {
@@ -120,6 +128,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         bail!("{full_name} would sort before the latest migration {last}; check the clock or pass --timestamp");
     }
     let command = format!("cargo xtask migrate-generate --name {name}");
+    let new_text = snapshot::to_string(&inputs.new);
     let file_path = project.migrations.join(format!("{full_name}.rs"));
     let file_text = if args.empty {
         if !plan.is_empty() {
@@ -132,8 +141,11 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
     } else {
         let up = plan.up_steps();
         let down = plan.down_steps();
-        let parent = snapshot::hash(&inputs.old);
-        let new_hash = snapshot::hash(&inputs.new);
+        let parent = match &inputs.old_text {
+            Some(text) => snapshot::hash_text(text),
+            None => snapshot::hash(&inputs.old),
+        };
+        let new_hash = snapshot::hash_text(&new_text);
         write::migration_file(&MigrationFile {
             name: &full_name,
             command: &command,
@@ -148,13 +160,14 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
     };
     std::fs::create_dir_all(&project.migrations)
         .with_context(|| format!("could not create {}", project.migrations.display()))?;
-    let file_text = write::rustfmt(&file_text, &project.migrations).map_err(anyhow::Error::msg)?;
     names.push(full_name.clone());
-    let registry_text = write::rustfmt(&write::registry_file(&names, &project.crate_path), &project.migrations)
-        .map_err(anyhow::Error::msg)?;
+    let registry_text = write::registry_file(&names, &project.crate_path);
+    let mut formatted =
+        write::rustfmt_all(&[&file_text, &registry_text], &project.migrations).map_err(anyhow::Error::msg)?;
+    let (registry_text, file_text) = (formatted.pop().expect("two outputs"), formatted.pop().expect("two outputs"));
     let mut staged = vec![Staged::new(&file_path, file_text), Staged::new(&registry_path, registry_text)];
     if !args.empty {
-        staged.push(Staged::new(&project.snapshot, snapshot::to_string(&inputs.new)));
+        staged.push(Staged::new(&project.snapshot, new_text));
     }
     commit_all(&staged)?;
 

@@ -169,7 +169,7 @@ mod tests {
     fn add_tz() -> Migration {
         let col = Column { nullable: true, ..Column::new("timezone", ColumnType::Text) };
         Migration::new("m20261122_030000_add_user_timezone")
-            .parent("sha256:0000000000000000")
+            .parent("fnv1a64:0000000000000000")
             .up([Step::AddColumn { table: "users".into(), column: col.clone() }])
             .down([Step::DropColumn { table: "users".into(), column: col }])
     }

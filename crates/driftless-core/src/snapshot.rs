@@ -13,7 +13,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::schema::{EnumType, Schema, SchemaErrors, Table};
 
@@ -84,7 +83,6 @@ struct SnapshotOut<'a> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SnapshotIn {
-    #[allow(dead_code, reason = "checked by `Probe` before the full parse")]
     format: String,
     #[serde(default)]
     tables: Vec<Table>,
@@ -99,23 +97,59 @@ struct Probe {
 
 /// The canonical text of `schema`: normalised order, pretty, with a trailing newline.
 pub fn to_string(schema: &Schema) -> String {
-    let schema = schema.clone().normalized();
+    // Schemas from the builder and from `read` are already canonical; only others pay for a sorted copy.
+    let sorted;
+    let schema = if is_normalized(schema) {
+        schema
+    } else {
+        sorted = schema.clone().normalized();
+        &sorted
+    };
     let out = SnapshotOut { format: FORMAT, tables: &schema.tables, enums: &schema.enums };
     let mut text = serde_json::to_string_pretty(&out).expect("a schema always serialises: keys are strings");
     text.push('\n');
     text
 }
 
-/// A stable hash of the schema's canonical text (`sha256:` + 16 hex digits), used in migration headers to record
-/// the parent and resulting snapshot.
+/// A stable hash of the schema's canonical text (`fnv1a64:` + 16 hex digits), used in migration headers to record
+/// the parent and resulting snapshot, and to detect two migrations generated from the same parent.
+///
+/// Why FNV-1a and not SHA-256: the hash identifies a snapshot among a project's own versions; nothing adversarial
+/// chooses its input, and it runs over the whole schema.json (megabytes for thousands of tables) on every
+/// `migrate-generate`, where software SHA-256 alone would cost more than the diff. The algorithm is fixed here, so
+/// hashes stay comparable across driftless versions. Migration checksums, over small inputs, stay SHA-256.
 pub fn hash(schema: &Schema) -> String {
-    let digest = Sha256::digest(to_string(schema).as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    hash_text(&to_string(schema))
+}
+
+/// The hash of a snapshot's text as written by [`to_string`] (for callers that already have the text, such as the
+/// bytes of a committed schema.json).
+pub fn hash_text(canonical: &str) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let h = canonical.bytes().fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME));
+    format!("fnv1a64:{h:016x}")
+}
+
+fn is_normalized(s: &Schema) -> bool {
+    s.tables.is_sorted_by(|a, b| a.name <= b.name)
+        && s.enums.is_sorted_by(|a, b| a.name <= b.name)
+        && s.tables.iter().all(|t| {
+            t.indexes.is_sorted_by(|a, b| a.name <= b.name)
+                && t.uniques.is_sorted_by(|a, b| a.name <= b.name)
+                && t.foreign_keys.is_sorted_by(|a, b| a.name <= b.name)
+                && t.checks.is_sorted_by(|a, b| a.name <= b.name)
+        })
 }
 
 /// Parses snapshot text; `origin` names the file in errors.
 pub fn from_str(text: &str, origin: &Path) -> Result<Schema, SnapshotError> {
+    // The common case, a current file, is parsed once; only a file that fails to parse is probed for its format,
+    // so that a file of another version is reported as such rather than as malformed.
+    match serde_json::from_str::<SnapshotIn>(text) {
+        Ok(parsed) if parsed.format == FORMAT => return finish(parsed, origin),
+        Ok(_) | Err(_) => {}
+    }
     let probe: Probe = serde_json::from_str(text).map_err(|e| malformed(origin, &e))?;
     match probe.format {
         None => return Err(SnapshotError::MissingFormat { path: origin.to_owned() }),
@@ -126,6 +160,10 @@ pub fn from_str(text: &str, origin: &Path) -> Result<Schema, SnapshotError> {
         Some(other) => return Err(SnapshotError::UnknownFormat { path: origin.to_owned(), found: other.to_string() }),
     }
     let parsed: SnapshotIn = serde_json::from_str(text).map_err(|e| malformed(origin, &e))?;
+    finish(parsed, origin)
+}
+
+fn finish(parsed: SnapshotIn, origin: &Path) -> Result<Schema, SnapshotError> {
     let schema = Schema { tables: parsed.tables, enums: parsed.enums }.normalized();
     schema.validate().map_err(|errors| SnapshotError::Invalid { path: origin.to_owned(), errors })?;
     Ok(schema)
@@ -225,7 +263,10 @@ mod tests {
         b.tables.reverse();
         assert_eq!(to_string(&a), to_string(&b));
         assert_eq!(hash(&a), hash(&b));
-        assert!(hash(&a).starts_with("sha256:") && hash(&a).len() == 23);
+        assert!(hash(&a).starts_with("fnv1a64:") && hash(&a).len() == 24);
+        // FNV-1a 64 is fixed: the empty text hashes to its offset basis, and "a" to the published value.
+        assert_eq!(hash_text(""), "fnv1a64:cbf29ce484222325");
+        assert_eq!(hash_text("a"), "fnv1a64:af63dc4c8601ec8c");
     }
 
     #[test]

@@ -91,8 +91,8 @@ fn generated_text() -> String {
     let file = MigrationFile {
         name: NAME,
         command: "cargo xtask migrate-generate --name every_step",
-        parent: Some("sha256:0123456789abcdef"),
-        snapshot: Some("sha256:fedcba9876543210"),
+        parent: Some("fnv1a64:0123456789abcdef"),
+        snapshot: Some("fnv1a64:fedcba9876543210"),
         class: Class::Dangerous,
         changes: vec![
             HeaderChange {
@@ -139,8 +139,8 @@ fn generated_file_evaluates_to_the_same_migration() {
     let (up, down) = every_step();
     let m = every_step_file::migration();
     assert_eq!(m.name, NAME);
-    assert_eq!(m.parent.as_deref(), Some("sha256:0123456789abcdef"));
-    assert_eq!(m.snapshot.as_deref(), Some("sha256:fedcba9876543210"));
+    assert_eq!(m.parent.as_deref(), Some("fnv1a64:0123456789abcdef"));
+    assert_eq!(m.snapshot.as_deref(), Some("fnv1a64:fedcba9876543210"));
     assert_eq!(m.class, Class::Dangerous);
     assert!(!m.is_acknowledged(), "a generated dangerous migration starts unacknowledged");
     assert_eq!(m.up, up);

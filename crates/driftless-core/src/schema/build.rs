@@ -48,14 +48,15 @@ impl SchemaBuilder {
     pub fn build(&self) -> Result<Schema, SchemaErrors> {
         let mut errors = Vec::new();
         let mut schema = Schema::default();
+        let mut seen = std::collections::HashSet::new();
         for def in &self.models {
-            if let Some(other) = schema.tables.iter().find(|t| t.name == def.table.name) {
+            if !seen.insert(def.table.name.as_str()) {
                 errors.push(SchemaError::table(
                     &def.table.name,
                     format!(
                         "two models map to table `{}` (`{}` and another listed earlier); give one of them \
                          #[model(table = \"...\")]",
-                        other.name, def.rust_name
+                        def.table.name, def.rust_name
                     ),
                 ));
                 continue;

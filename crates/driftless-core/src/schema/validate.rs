@@ -68,6 +68,8 @@ impl Schema {
         check_unique_table_names(self, &mut errs);
         check_enums(self, &mut errs);
         check_global_relation_names(self, &mut errs);
+        // Looked up once per foreign key: a map keeps validation linear in the number of tables.
+        let by_name: BTreeMap<&str, &Table> = self.tables.iter().map(|t| (t.name.as_str(), t)).collect();
         for t in &self.tables {
             check_identifiers(t, &mut errs);
             check_columns(self, t, &mut errs);
@@ -75,7 +77,7 @@ impl Schema {
             check_auto_increment(t, &mut errs);
             check_key_columns_exist(t, &mut errs);
             check_table_constraint_names(t, &mut errs);
-            check_foreign_keys(self, t, &mut errs);
+            check_foreign_keys(&by_name, t, &mut errs);
         }
         if errs.is_empty() { Ok(()) } else { Err(SchemaErrors(errs)) }
     }
@@ -375,9 +377,9 @@ fn check_table_constraint_names(t: &Table, errs: &mut Vec<SchemaError>) {
 // A foreign key must point at an existing table and columns, pair its columns one to one, use the same types on
 // both sides (PostgreSQL refuses mismatches; MySQL refuses or silently converts), point at a primary key or unique
 // set (every dialect requires one), and SET NULL needs nullable columns.
-fn check_foreign_keys(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) {
+fn check_foreign_keys(tables: &BTreeMap<&str, &Table>, t: &Table, errs: &mut Vec<SchemaError>) {
     for fk in &t.foreign_keys {
-        let Some(target) = s.table(&fk.ref_table) else {
+        let Some(target) = tables.get(fk.ref_table.as_str()).copied() else {
             errs.push(SchemaError::table(
                 &t.name,
                 format!("foreign key `{}` references unknown table `{}`", fk.name, fk.ref_table),

@@ -2,8 +2,8 @@
 //! Do not edit the steps by hand: the migrator checksums them. Review the changes below.
 //!
 //! Class: safe
-//! Parent snapshot: sha256:c0173f8a04b78861
-//! New snapshot: sha256:bb40379273abd6f1
+//! Parent snapshot: fnv1a64:f3066e3dd303fcaf
+//! New snapshot: fnv1a64:d82f277bf318fd96
 //!
 //! Changes (worst first):
 //! - [safe] create_enum create enum `message_role` (user, assistant, system, tool)
@@ -35,8 +35,8 @@ use driftless::migration::prelude::*;
 /// The migration, with its frozen steps.
 pub fn migration() -> Migration {
     Migration::new("m20261101_090000_create_accounts_chats_and_blog")
-        .parent("sha256:c0173f8a04b78861")
-        .snapshot("sha256:bb40379273abd6f1")
+        .parent("fnv1a64:f3066e3dd303fcaf")
+        .snapshot("fnv1a64:d82f277bf318fd96")
         .class(Class::Safe)
         .up([
             create_enum(enum_type("message_role", &["user", "assistant", "system", "tool"])),

@@ -2,8 +2,8 @@
 //! Do not edit the steps by hand: the migrator checksums them. Review the changes below.
 //!
 //! Class: safe
-//! Parent snapshot: sha256:bb40379273abd6f1
-//! New snapshot: sha256:0ca725eedb55b5de
+//! Parent snapshot: fnv1a64:d82f277bf318fd96
+//! New snapshot: fnv1a64:b6a303802535594c
 //!
 //! Changes (worst first):
 //! - [safe] add_column_nullable add column `users.timezone` (text, nullable)
@@ -16,8 +16,8 @@ use driftless::migration::prelude::*;
 /// The migration, with its frozen steps.
 pub fn migration() -> Migration {
     Migration::new("m20261102_090000_add_user_timezone")
-        .parent("sha256:bb40379273abd6f1")
-        .snapshot("sha256:0ca725eedb55b5de")
+        .parent("fnv1a64:d82f277bf318fd96")
+        .snapshot("fnv1a64:b6a303802535594c")
         .class(Class::Safe)
         .up([add_column("users", column("timezone", ColumnType::Text).nullable())])
         .down([drop_column("users", column("timezone", ColumnType::Text).nullable())])

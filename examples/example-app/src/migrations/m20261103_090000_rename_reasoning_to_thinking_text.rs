@@ -2,8 +2,8 @@
 //! Do not edit the steps by hand: the migrator checksums them. Review the changes below.
 //!
 //! Class: review_required
-//! Parent snapshot: sha256:0ca725eedb55b5de
-//! New snapshot: sha256:b44f74486afe2d90
+//! Parent snapshot: fnv1a64:b6a303802535594c
+//! New snapshot: fnv1a64:a0163b4e18954cde
 //!
 //! Changes (worst first):
 //! - [review_required] rename_column rename column `messages.reasoning` to `thinking_text`
@@ -16,8 +16,8 @@ use driftless::migration::prelude::*;
 /// The migration, with its frozen steps.
 pub fn migration() -> Migration {
     Migration::new("m20261103_090000_rename_reasoning_to_thinking_text")
-        .parent("sha256:0ca725eedb55b5de")
-        .snapshot("sha256:b44f74486afe2d90")
+        .parent("fnv1a64:b6a303802535594c")
+        .snapshot("fnv1a64:a0163b4e18954cde")
         .class(Class::ReviewRequired)
         .up([rename_column("messages", "reasoning", "thinking_text")])
         .down([rename_column("messages", "thinking_text", "reasoning")])

@@ -2,8 +2,8 @@
 //! Do not edit the steps by hand: the migrator checksums them. Review the changes below.
 //!
 //! Class: safe
-//! Parent snapshot: sha256:b44f74486afe2d90
-//! New snapshot: sha256:2213ee1793d9c1b7
+//! Parent snapshot: fnv1a64:a0163b4e18954cde
+//! New snapshot: fnv1a64:1e3c426132e0bef3
 //!
 //! Changes (worst first):
 //! - [safe] create_table create table `agent_sessions` (id, chat_id, model, metadata, started_at, ended_at)
@@ -14,8 +14,8 @@ use driftless::migration::prelude::*;
 /// The migration, with its frozen steps.
 pub fn migration() -> Migration {
     Migration::new("m20261104_090000_add_agent_sessions")
-        .parent("sha256:b44f74486afe2d90")
-        .snapshot("sha256:2213ee1793d9c1b7")
+        .parent("fnv1a64:a0163b4e18954cde")
+        .snapshot("fnv1a64:1e3c426132e0bef3")
         .class(Class::Safe)
         .up([create_table(
             table("agent_sessions")

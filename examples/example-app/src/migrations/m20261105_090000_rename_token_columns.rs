@@ -2,8 +2,8 @@
 //! Do not edit the steps by hand: the migrator checksums them. Review the changes below.
 //!
 //! Class: review_required
-//! Parent snapshot: sha256:2213ee1793d9c1b7
-//! New snapshot: sha256:30564436d6fe078a
+//! Parent snapshot: fnv1a64:1e3c426132e0bef3
+//! New snapshot: fnv1a64:30d63b778b9f77ba
 //!
 //! Changes (worst first):
 //! - [review_required] rename_column rename column `messages.completion_tokens` to `output_tokens`
@@ -20,8 +20,8 @@ use driftless::migration::prelude::*;
 /// The migration, with its frozen steps.
 pub fn migration() -> Migration {
     Migration::new("m20261105_090000_rename_token_columns")
-        .parent("sha256:2213ee1793d9c1b7")
-        .snapshot("sha256:30564436d6fe078a")
+        .parent("fnv1a64:1e3c426132e0bef3")
+        .snapshot("fnv1a64:30d63b778b9f77ba")
         .class(Class::ReviewRequired)
         .up([
             rename_column("messages", "completion_tokens", "output_tokens"),

@@ -2,8 +2,8 @@
 //! Do not edit the steps by hand: the migrator checksums them. Review the changes below.
 //!
 //! Class: safe
-//! Parent snapshot: sha256:30564436d6fe078a
-//! New snapshot: sha256:8ae2645e6789e827
+//! Parent snapshot: fnv1a64:30d63b778b9f77ba
+//! New snapshot: fnv1a64:786ff93de6c79057
 //!
 //! Changes (worst first):
 //! - [safe] add_column_constant_default add column `posts.view_count` (i64, NOT NULL, default 0)
@@ -17,8 +17,8 @@ use driftless::migration::prelude::*;
 /// The migration, with its frozen steps.
 pub fn migration() -> Migration {
     Migration::new("m20261106_090000_add_post_view_count")
-        .parent("sha256:30564436d6fe078a")
-        .snapshot("sha256:8ae2645e6789e827")
+        .parent("fnv1a64:30d63b778b9f77ba")
+        .snapshot("fnv1a64:786ff93de6c79057")
         .class(Class::Safe)
         .up([add_column("posts", column("view_count", ColumnType::BigInt).default_value(Literal::Int(0)))])
         .down([drop_column("posts", column("view_count", ColumnType::BigInt).default_value(Literal::Int(0)))])
