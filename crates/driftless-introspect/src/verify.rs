@@ -110,6 +110,14 @@ pub async fn verify(db: &Database, migrations: &[Migration]) -> Result<VerifyRep
     if let Some(t) = start.tables.first() {
         return Err(VerifyFailure::NotEmpty { table: t.name.clone() });
     }
+    let recorded = Migrator::new(db.clone(), Vec::new()).history().await.map_err(|source| VerifyFailure::Apply {
+        migration: "(tracking table)".into(),
+        direction: Direction::Up,
+        source,
+    })?;
+    if !recorded.is_empty() {
+        return Err(VerifyFailure::NotEmpty { table: driftless_migrate::DEFAULT_TABLE.to_owned() });
+    }
     let scratch: Vec<Migration> =
         migrations
             .iter()

@@ -68,3 +68,15 @@ async fn example_history_verifies_on_postgres() {
 async fn example_history_verifies_on_mysql() {
     example_history_verifies(Backend::Mysql).await;
 }
+
+#[tokio::test]
+async fn verify_refuses_a_database_that_is_not_empty() {
+    let Some((_guard, db)) = common::open(Backend::Sqlite).await else { return };
+    common::exec(&db, "CREATE TABLE kept (id INTEGER)").await.unwrap();
+    let e = driftless_introspect::verify(&db, &example_app::migrations::migrations()).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the scratch database is not empty (it has table `kept`); give migrate-verify an empty database"
+    );
+    db.close().await;
+}
