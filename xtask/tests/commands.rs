@@ -4,12 +4,16 @@
 use std::process::Command;
 
 fn xtask(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("xtask runs");
+    xtask_with_db(args, None)
+}
+
+fn xtask_with_db(args: &[&str], database_url: Option<&str>) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args).env("NO_COLOR", "1").env_remove("DATABASE_URL");
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let out = cmd.output().expect("xtask runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -100,4 +104,37 @@ fn migrate_sql_prints_a_migration_per_dialect() {
         stdout,
         "-- m20261102_090000_add_user_timezone (down, sqlite)\nALTER TABLE \"users\" DROP COLUMN \"timezone\";\n"
     );
+}
+
+/// `migrate-diff` reads a live database: after `migrate`, the database and the models agree; a hand-made column
+/// is the one difference.
+async fn diff_against_live_database(db: driftless_testdb::TestDb, add_column: &str) {
+    let url = db.url().to_owned();
+    let (code, _, stderr) = xtask_with_db(&["migrate"], Some(&url));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = xtask(&["migrate-diff", "--from", &url, "--to", "models", "--exit-code"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("No schema changes"), "{stdout}");
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(add_column.to_owned())).execute(&pool).await.unwrap();
+    pool.close().await;
+    let (code, stdout, _) = xtask(&["migrate-diff", "--from", &url, "--to", "models", "--exit-code"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.starts_with("1 change, worst: dangerous"), "{stdout}");
+    assert!(stdout.contains("drop column `users.hand_made`"), "{stdout}");
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn diff_reads_a_live_sqlite_database() {
+    sqlx::any::install_default_drivers();
+    diff_against_live_database(driftless_testdb::TestDb::sqlite().await, "ALTER TABLE users ADD COLUMN hand_made TEXT")
+        .await;
+}
+
+#[tokio::test]
+async fn diff_reads_a_live_postgres_database() {
+    sqlx::any::install_default_drivers();
+    let Some(db) = driftless_testdb::TestDb::postgres().await else { return };
+    diff_against_live_database(db, "ALTER TABLE users ADD COLUMN hand_made TEXT").await;
 }

@@ -1,7 +1,7 @@
 //! `migrate-diff --from A --to B`: the classified difference between two schemas, as text, Markdown or JSON.
 //!
-//! A and B are each `empty`, `models` (the project's models), `snapshot` (the committed schema.json), or a path to
-//! a schema.json file. Exit 0 whether or not there are changes, unless `--exit-code` asks for 1 on changes (like
+//! A and B are each `empty`, `models` (the project's models), `snapshot` (the committed schema.json), a path to a
+//! schema.json file, or a database URL (`sqlite://…`, `postgres://…`, `mysql://…`), read back by introspection. Exit 0 whether or not there are changes, unless `--exit-code` asks for 1 on changes (like
 //! `git diff --exit-code`); errors exit 2.
 
 use std::io::IsTerminal as _;
@@ -21,10 +21,10 @@ use crate::generate::read_renames;
 /// Arguments of `migrate-diff`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct DiffArgs {
-    /// The old side: `empty`, `models`, `snapshot`, or a schema.json path.
+    /// The old side: `empty`, `models`, `snapshot`, a schema.json path, or a database URL.
     #[arg(long)]
     from: String,
-    /// The new side: `empty`, `models`, `snapshot`, or a schema.json path.
+    /// The new side: `empty`, `models`, `snapshot`, a schema.json path, or a database URL.
     #[arg(long)]
     to: String,
     /// The dialects to classify for: sqlite, postgres, mysql or all.
@@ -52,11 +52,23 @@ fn load(project: &Project, side: &str) -> anyhow::Result<Schema> {
         "empty" => Ok(Schema::empty()),
         "models" => project.models.build().context("the models do not form a valid schema"),
         "snapshot" => Ok(snapshot::read(&project.snapshot)?),
-        url if url.contains("://") => bail!(
-            "`{url}` looks like a database URL; reading a live database is not available in this build (use \
-             `empty`, `models`, `snapshot` or a schema.json path)"
-        ),
+        url if url.contains("://") => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let schema = runtime.block_on(driftless_introspect::schema_from_url(url))?;
+            Ok(schema)
+        }
         path => Ok(snapshot::read(std::path::Path::new(path))?),
+    }
+}
+
+/// The dialect of a database URL side (`None` for the other kinds of side).
+fn url_dialect(side: &str) -> Option<Dialect> {
+    let scheme = side.split_once("://")?.0;
+    match scheme {
+        "sqlite" => Some(Dialect::Sqlite),
+        "postgres" | "postgresql" => Some(Dialect::Postgres),
+        "mysql" | "mariadb" => Some(Dialect::Mysql),
+        _ => None,
     }
 }
 
@@ -72,8 +84,14 @@ pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode>
         "json" => Format::Json,
         other => bail!("--format: `{other}` is not one of text, markdown, json"),
     };
-    let old = load(project, &args.from).with_context(|| format!("reading --from {}", args.from))?;
-    let new = load(project, &args.to).with_context(|| format!("reading --to {}", args.to))?;
+    let mut old = load(project, &args.from).with_context(|| format!("reading --from {}", args.from))?;
+    let mut new = load(project, &args.to).with_context(|| format!("reading --to {}", args.to))?;
+    // A live database holds only what its dialect can represent (no uuid type on MySQL, enums as CHECKs on SQLite,
+    // ...): compare both sides in those terms, so only real differences show.
+    if let Some(dialect) = [&args.from, &args.to].into_iter().find_map(|side| url_dialect(side)) {
+        old = driftless_introspect::representable(&old, dialect);
+        new = driftless_introspect::representable(&new, dialect);
+    }
     let mut hints = if args.to == "models" { project.models.rename_hints() } else { RenameHints::default() };
     if let Some(path) = &args.renames {
         hints.merge(&read_renames(path)?);
