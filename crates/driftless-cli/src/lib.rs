@@ -77,7 +77,7 @@ enum Command {
     MigrateGenerate(generate::GenerateArgs),
     /// Print the SQL a migration runs on a dialect (like Django's sqlmigrate).
     MigrateSql(sql::SqlArgs),
-    /// The classified difference between two schemas (`empty`, `models`, `snapshot` or a schema.json path).
+    /// The classified difference between two schemas (`empty`, `models`, `snapshot`, a schema.json path or a URL).
     MigrateDiff(diff_cmd::DiffArgs),
     /// Apply every pending migration as one batch.
     Migrate(run_migrations::DbArgs),
