@@ -76,6 +76,22 @@ impl FromStr for Dialect {
     }
 }
 
+/// SQLite's storage class for a portable type, as a table rebuild converts values (`None` for a custom type, whose
+/// values are copied as they are). The classifier and the renderer both decide by it, so they cannot disagree on
+/// which type changes convert values.
+pub fn sqlite_storage_class(ty: &crate::schema::ColumnType) -> Option<&'static str> {
+    use crate::schema::ColumnType as T;
+    match ty {
+        T::SmallInt | T::Integer | T::BigInt => Some("INTEGER"),
+        T::Boolean => Some("BOOLEAN"),
+        T::Real | T::Double => Some("REAL"),
+        T::Decimal { .. } => Some("NUMERIC"),
+        T::Bytes => Some("BLOB"),
+        T::Custom(_) => None,
+        _ => Some("TEXT"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

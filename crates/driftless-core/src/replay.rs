@@ -90,36 +90,6 @@ fn in_table(table: &Option<String>) -> String {
     }
 }
 
-/// The stable snake_case name of a step's kind (`create_table`, `add_column`, ...), as used in reports and errors.
-pub fn step_kind(step: &Step) -> &'static str {
-    match step {
-        Step::CreateEnum { .. } => "create_enum",
-        Step::DropEnum { .. } => "drop_enum",
-        Step::AlterEnum { .. } => "alter_enum",
-        Step::CreateTable { .. } => "create_table",
-        Step::DropTable { .. } => "drop_table",
-        Step::RenameTable { .. } => "rename_table",
-        Step::AddColumn { .. } => "add_column",
-        Step::DropColumn { .. } => "drop_column",
-        Step::RenameColumn { .. } => "rename_column",
-        Step::AlterColumn { .. } => "alter_column",
-        Step::SetPrimaryKey { .. } => "set_primary_key",
-        Step::CreateIndex { .. } => "create_index",
-        Step::DropIndex { .. } => "drop_index",
-        Step::RenameIndex { .. } => "rename_index",
-        Step::AddUnique { .. } => "add_unique",
-        Step::DropUnique { .. } => "drop_unique",
-        Step::AddForeignKey { .. } => "add_foreign_key",
-        Step::DropForeignKey { .. } => "drop_foreign_key",
-        Step::AlterForeignKey { .. } => "alter_foreign_key",
-        Step::AddCheck { .. } => "add_check",
-        Step::DropCheck { .. } => "drop_check",
-        Step::SetTableComment { .. } => "set_table_comment",
-        Step::RawSql { .. } => "raw_sql",
-        Step::Irreversible { .. } => "irreversible",
-    }
-}
-
 /// Applies `steps` in order to a copy of `schema` and returns the result (normalized).
 pub fn apply_steps<'a>(schema: &Schema, steps: impl IntoIterator<Item = &'a Step>) -> Result<Schema, ReplayError> {
     let mut state = schema.clone();
@@ -135,7 +105,7 @@ pub fn apply_steps<'a>(schema: &Schema, steps: impl IntoIterator<Item = &'a Step
 /// The schema must be normalized (see [`Schema::normalize`]; [`apply_steps`] does it), and stays so: tables are
 /// looked up by binary search.
 pub fn apply_step(schema: &mut Schema, step: &Step) -> Result<(), ReplayError> {
-    let kind = step_kind(step);
+    let kind = step.kind();
     let r = Replayer { kind };
     match step {
         Step::CreateEnum { r#enum } => {

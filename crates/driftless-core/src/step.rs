@@ -240,6 +240,36 @@ impl Step {
         }
     }
 
+    /// The stable snake_case name of a step's kind (`create_table`, `add_column`, ...), as used in reports and errors.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::CreateEnum { .. } => "create_enum",
+            Step::DropEnum { .. } => "drop_enum",
+            Step::AlterEnum { .. } => "alter_enum",
+            Step::CreateTable { .. } => "create_table",
+            Step::DropTable { .. } => "drop_table",
+            Step::RenameTable { .. } => "rename_table",
+            Step::AddColumn { .. } => "add_column",
+            Step::DropColumn { .. } => "drop_column",
+            Step::RenameColumn { .. } => "rename_column",
+            Step::AlterColumn { .. } => "alter_column",
+            Step::SetPrimaryKey { .. } => "set_primary_key",
+            Step::CreateIndex { .. } => "create_index",
+            Step::DropIndex { .. } => "drop_index",
+            Step::RenameIndex { .. } => "rename_index",
+            Step::AddUnique { .. } => "add_unique",
+            Step::DropUnique { .. } => "drop_unique",
+            Step::AddForeignKey { .. } => "add_foreign_key",
+            Step::DropForeignKey { .. } => "drop_foreign_key",
+            Step::AlterForeignKey { .. } => "alter_foreign_key",
+            Step::AddCheck { .. } => "add_check",
+            Step::DropCheck { .. } => "drop_check",
+            Step::SetTableComment { .. } => "set_table_comment",
+            Step::RawSql { .. } => "raw_sql",
+            Step::Irreversible { .. } => "irreversible",
+        }
+    }
+
     /// The step that undoes this one, or `Irreversible` with the reason when there is none. Inverses are exact:
     /// every step carries the definitions it needs (a dropped column carries the whole column).
     pub fn inverse(&self) -> Step {

@@ -10,7 +10,6 @@ use std::path::Path;
 
 use driftless_core::classify::{Class, Classification, PerDialect, classify_steps, plan};
 use driftless_core::dialect::Dialect;
-use driftless_core::replay::step_kind;
 use driftless_core::schema::{DefaultValue, Literal, RenameHints};
 use driftless_core::snapshot;
 use driftless_core::step::{DialectSql, Step};
@@ -27,7 +26,7 @@ struct Entry {
 fn record(catalogue: &mut BTreeMap<&'static str, Entry>, step: &Step, per: &PerDialect<Classification>, origin: &str) {
     for (d, c) in per.iter() {
         let e = catalogue.entry(c.code).or_default();
-        e.steps.insert(step_kind(step));
+        e.steps.insert(step.kind());
         e.seen.entry(d).or_default().entry(c.class).or_insert_with(|| (c.reason.clone(), origin.to_owned()));
     }
 }

@@ -507,20 +507,6 @@ fn judge_type(from: &ColumnType, to: &ColumnType, schema: &Schema) -> TypeChange
     }
 }
 
-/// SQLite's storage class for a type, as the rebuild converts it (`None` for a custom type, copied as is).
-fn sqlite_class(t: &ColumnType) -> Option<&'static str> {
-    use ColumnType as T;
-    match t {
-        T::SmallInt | T::Integer | T::BigInt => Some("INTEGER"),
-        T::Boolean => Some("BOOLEAN"),
-        T::Real | T::Double => Some("REAL"),
-        T::Decimal { .. } => Some("NUMERIC"),
-        T::Bytes => Some("BLOB"),
-        T::Custom(_) => None,
-        _ => Some("TEXT"),
-    }
-}
-
 /// Whether PostgreSQL changes the type without rewriting the table (binary-coercible changes).
 fn pg_no_rewrite(from: &ColumnType, to: &ColumnType) -> bool {
     use ColumnType as T;
@@ -545,7 +531,7 @@ fn type_rule(name: &str, from: &ColumnType, to: &ColumnType, d: Dialect, schema:
     let what = format!("changes {name} from {from} to {to}");
     let judgement = judge_type(from, to, schema);
     if d == LITE && judgement != TypeChange::Unknown {
-        let same_class = sqlite_class(from) == sqlite_class(to);
+        let same_class = crate::dialect::sqlite_storage_class(from) == crate::dialect::sqlite_storage_class(to);
         return match judgement {
             TypeChange::Widen => C::safe("widen_type", format!("{what}: every value fits")),
             TypeChange::Reinterpret => C::review(
@@ -562,12 +548,12 @@ fn type_rule(name: &str, from: &ColumnType, to: &ColumnType, d: Dialect, schema:
             ),
             TypeChange::Narrow => C::dangerous(
                 "narrow_type",
-                format!("{what}: values are converted with CAST to {}, which truncates or zeroes those that do not fit", sqlite_class(to).unwrap_or("the new type")),
+                format!("{what}: values are converted with CAST to {}, which truncates or zeroes those that do not fit", crate::dialect::sqlite_storage_class(to).unwrap_or("the new type")),
             )
             .or("check that every value fits first, or add a new column and convert the data yourself"),
             _ => C::dangerous(
                 "incompatible_type_change",
-                format!("{what}: values are converted with CAST to {}; those that do not convert become 0 or lose their content", sqlite_class(to).unwrap_or("the new type")),
+                format!("{what}: values are converted with CAST to {}; those that do not convert become 0 or lose their content", crate::dialect::sqlite_storage_class(to).unwrap_or("the new type")),
             )
             .or("add a new column, convert the data yourself, then drop the old one"),
         };

@@ -314,37 +314,7 @@ impl fmt::Display for RenderedMigration {
     }
 }
 
-/// The snake_case kind of a step, for error messages.
-pub(crate) fn step_kind(step: &Step) -> &'static str {
-    match step {
-        Step::CreateEnum { .. } => "create_enum",
-        Step::DropEnum { .. } => "drop_enum",
-        Step::AlterEnum { .. } => "alter_enum",
-        Step::CreateTable { .. } => "create_table",
-        Step::DropTable { .. } => "drop_table",
-        Step::RenameTable { .. } => "rename_table",
-        Step::AddColumn { .. } => "add_column",
-        Step::DropColumn { .. } => "drop_column",
-        Step::RenameColumn { .. } => "rename_column",
-        Step::AlterColumn { .. } => "alter_column",
-        Step::SetPrimaryKey { .. } => "set_primary_key",
-        Step::CreateIndex { .. } => "create_index",
-        Step::DropIndex { .. } => "drop_index",
-        Step::RenameIndex { .. } => "rename_index",
-        Step::AddUnique { .. } => "add_unique",
-        Step::DropUnique { .. } => "drop_unique",
-        Step::AddForeignKey { .. } => "add_foreign_key",
-        Step::DropForeignKey { .. } => "drop_foreign_key",
-        Step::AlterForeignKey { .. } => "alter_foreign_key",
-        Step::AddCheck { .. } => "add_check",
-        Step::DropCheck { .. } => "drop_check",
-        Step::SetTableComment { .. } => "set_table_comment",
-        Step::RawSql { .. } => "raw_sql",
-        Step::Irreversible { .. } => "irreversible",
-    }
-}
-
 /// Looks a table up in the state, or fails naming the step.
 fn table<'a>(state: &'a Schema, name: &str, step: &Step) -> Result<&'a Table, RenderError> {
-    state.table(name).ok_or_else(|| RenderError::UnknownTable { step: step_kind(step), table: name.to_owned() })
+    state.table(name).ok_or_else(|| RenderError::UnknownTable { step: step.kind(), table: name.to_owned() })
 }

@@ -276,16 +276,7 @@ pub(crate) fn postgres_using(column: &str, from: &ColumnType, to: &ColumnType, s
 /// The expression that converts the old value for the SELECT of an SQLite table rebuild: a CAST to the new
 /// type's storage class when the type changes, so that, say, `'42'` becomes the integer 42 in an INTEGER column.
 pub(crate) fn sqlite_convert(column_sql: &str, from: &ColumnType, to: &ColumnType) -> String {
-    use ColumnType as T;
-    let class = |t: &ColumnType| match t {
-        T::SmallInt | T::Integer | T::BigInt => Some("INTEGER"),
-        T::Boolean => Some("BOOLEAN"),
-        T::Real | T::Double => Some("REAL"),
-        T::Decimal { .. } => Some("NUMERIC"),
-        T::Bytes => Some("BLOB"),
-        T::Custom(_) => None,
-        _ => Some("TEXT"),
-    };
+    let class = crate::dialect::sqlite_storage_class;
     match (class(from), class(to)) {
         (f, t) if f == t => column_sql.to_owned(),
         (_, None) => column_sql.to_owned(),

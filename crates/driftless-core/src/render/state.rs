@@ -9,7 +9,7 @@
 use crate::schema::{ColumnType, DefaultValue, Literal, Schema};
 use crate::step::Step;
 
-use super::{RenderError, step_kind};
+use super::RenderError;
 
 /// The schema after applying `steps` to `ctx` in order: the context to render a migration's `down` with.
 pub fn apply_steps(ctx: &Schema, steps: &[Step]) -> Result<Schema, RenderError> {
@@ -26,7 +26,7 @@ pub fn apply_steps(ctx: &Schema, steps: &[Step]) -> Result<Schema, RenderError> 
 
 /// Applies one step to the state.
 pub(crate) fn apply(state: &mut Schema, step: &Step) -> Result<(), RenderError> {
-    let kind = step_kind(step);
+    let kind = step.kind();
     let unknown_table = |t: &str| RenderError::UnknownTable { step: kind, table: t.to_owned() };
     let unknown_column =
         |t: &str, c: &str| RenderError::UnknownColumn { step: kind, table: t.to_owned(), column: c.to_owned() };

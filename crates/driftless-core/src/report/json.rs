@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::classify::{Class, Classification, Plan};
 use crate::dialect::Dialect;
 use crate::diff::{PossibleRename, RelationChange};
-use crate::replay::step_kind;
 use crate::step::Step;
 
 use super::describe;
@@ -90,7 +89,7 @@ pub fn json_value(plan: &Plan, dialects: &[Dialect]) -> serde_json::Value {
         .enumerate()
         .map(|(i, c)| JsonChange {
             index: i + 1,
-            kind: step_kind(&c.step),
+            kind: c.step.kind(),
             table: c.step.table(),
             description: describe(&c.step),
             class: c.classes.worst(&dialects),
@@ -105,7 +104,7 @@ pub fn json_value(plan: &Plan, dialects: &[Dialect]) -> serde_json::Value {
                 .collect(),
             step: &c.step,
             down: JsonDown {
-                kind: step_kind(&c.down),
+                kind: c.down.kind(),
                 description: describe(&c.down),
                 class: c.down_classes.worst(&dialects),
                 classifications: dialects
