@@ -582,3 +582,36 @@ db_test!(narrowing_a_text_column_never_truncates, |h| {
     }
     assert_eq!(h.rows(USERS).await, seeded_users(), "every email is kept whole");
 });
+
+// Renaming a table that other tables reference renames its generated primary key too (`roles_pkey` →
+// `groups_pkey`). PostgreSQL cannot drop a key a foreign key depends on, so the renderer renames the constraint, and
+// MySQL (whose key is always `PRIMARY`) runs nothing. The plan here is the differ's own, up and down.
+db_test!(renaming_a_referenced_table_renames_its_primary_key, |h| {
+    let s = seeded(h).await;
+    let mut new = s.clone();
+    let groups = new.table_mut("roles").unwrap();
+    groups.name = "groups".into();
+    groups.primary_key.as_mut().unwrap().name = "groups_pkey".into();
+    groups.uniques[0].name = "groups_name_key".into();
+    new.table_mut("users").unwrap().foreign_keys[0].ref_table = "groups".into();
+    let new = new.normalized();
+    let hints = driftless_core::schema::RenameHints {
+        tables: vec![driftless_core::schema::TableRename { from: "roles".into(), to: "groups".into() }],
+        ..Default::default()
+    };
+    let plan = driftless_core::classify::plan(&s, &new, &hints).unwrap();
+    let up = plan.up_steps();
+    assert!(up.iter().any(|st| matches!(st, Step::SetPrimaryKey { .. })), "{up:?}");
+    let after = h.up(&s, &up).await;
+    assert_eq!(h.rows("SELECT id, name FROM groups ORDER BY id").await, rows(&[&["1", "admin"], &["2", "member"]]));
+    assert_eq!(h.rows(USERS).await, seeded_users());
+    // The foreign key follows the rename and still cascades.
+    h.exec_fails("INSERT INTO users (role_id, email) VALUES (99, 'nobody@example.com')").await;
+    let m = driftless_core::render::render_steps(&plan.down_steps(), h.dialect, &after).unwrap();
+    if let Err(e) = h.apply(&m).await {
+        panic!("{}: down failed: {e}\n{}", h.dialect, m.script());
+    }
+    assert_eq!(h.rows(USERS).await, seeded_users());
+    h.exec("DELETE FROM roles WHERE id = 1").await;
+    assert_eq!(h.rows("SELECT id FROM users ORDER BY id").await, rows(&[&["2"], &["3"]]));
+});

@@ -709,24 +709,20 @@ fn set_primary_key(
         );
     }
     match (from, to) {
-        (Some(f), Some(t)) if f.columns == t.columns => C::review(
-            "rename_primary_key",
+        (Some(f), Some(t)) if f.columns == t.columns => {
+            let what = format!("renames the primary key of {} from {} to {}", q(table), q(&f.name), q(&t.name));
             match d {
-                MY => format!(
-                    "renames the primary key of {} from {} to {}; MySQL always names it PRIMARY, but the key is dropped and added again, which rebuilds the table",
-                    q(table),
-                    q(&f.name),
-                    q(&t.name)
+                MY => C::safe(
+                    "rename_primary_key",
+                    format!("{what}; MySQL always names a primary key PRIMARY, so there is nothing to run"),
                 ),
-                PG => format!(
-                    "renames the primary key of {} from {} to {}; it is dropped and added again, which rebuilds its index under an exclusive lock",
-                    q(table),
-                    q(&f.name),
-                    q(&t.name)
+                PG => C::safe(
+                    "rename_primary_key",
+                    format!("{what} with RENAME CONSTRAINT: a catalog change, the index and its rows are untouched"),
                 ),
-                _ => format!("renames the primary key of {} from {} to {}", q(table), q(&f.name), q(&t.name)),
-            },
-        ),
+                _ => C::review("rename_primary_key", what),
+            }
+        }
         (None, Some(t)) => C::review(
             "add_primary_key",
             format!(

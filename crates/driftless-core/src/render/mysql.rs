@@ -35,6 +35,9 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             }
             out.push(sea::mysql_modify_column(table, to, st)?);
         }
+        // MySQL names every primary key `PRIMARY`: a change of name alone has nothing to run (and dropping the key
+        // would fail while foreign keys depend on it).
+        Step::SetPrimaryKey { from: Some(old), to: Some(new), .. } if old.columns == new.columns => {}
         Step::SetPrimaryKey { table, from, to } => {
             keep_foreign_key_indexes(step, st, out)?;
             let mut actions = Vec::new();

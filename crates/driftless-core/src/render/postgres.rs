@@ -42,6 +42,18 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
         Step::DropColumn { table, column } => out.push(sea::drop_column(D, table, &column.name)),
         Step::RenameColumn { table, from, to } => out.push(sea::rename_column(D, table, from, to)),
         Step::AlterColumn { table, from, to, backfill } => alter_column(table, from, to, backfill.as_deref(), st, out)?,
+        // Same columns, new name (a generated `<table>_pkey` after a table rename): a rename, because dropping the
+        // key fails while foreign keys depend on it.
+        Step::SetPrimaryKey { table, from: Some(old), to: Some(new) } if old.columns == new.columns => {
+            if old.name != new.name {
+                out.push(format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                    out.ident(table),
+                    out.ident(&old.name),
+                    out.ident(&new.name)
+                ));
+            }
+        }
         Step::SetPrimaryKey { table, from, to } => {
             let mut actions = Vec::new();
             if let Some(pk) = from {
