@@ -46,20 +46,29 @@ pub(crate) fn commit_all(files: &[Staged]) -> anyhow::Result<()> {
     let previous: Vec<Option<Vec<u8>>> = files.iter().map(|f| std::fs::read(&f.path).ok()).collect();
     for (i, (f, tmp)) in files.iter().zip(&temps).enumerate() {
         if let Err(e) = std::fs::rename(tmp, &f.path) {
+            let mut not_restored = Vec::new();
             for (j, done) in files.iter().enumerate().take(i) {
-                match &previous[j] {
-                    Some(bytes) => {
-                        let _ = std::fs::write(&done.path, bytes);
-                    }
-                    None => {
-                        let _ = std::fs::remove_file(&done.path);
-                    }
+                let restored = match &previous[j] {
+                    Some(bytes) => std::fs::write(&done.path, bytes),
+                    None => std::fs::remove_file(&done.path),
+                };
+                if let Err(r) = restored {
+                    not_restored.push(format!("{} ({r})", done.path.display()));
                 }
             }
             for t in &temps[i..] {
+                // A leftover temporary file changes nothing the project reads; its name says what it is.
                 let _ = std::fs::remove_file(t);
             }
-            return Err(e).with_context(|| format!("could not write {}; nothing was changed", f.path.display()));
+            let outcome = if not_restored.is_empty() {
+                "nothing was changed".to_owned()
+            } else {
+                format!(
+                    "these files could not be put back and must be restored by hand (e.g. `git checkout`): {}",
+                    not_restored.join(", ")
+                )
+            };
+            return Err(e).with_context(|| format!("could not write {}; {outcome}", f.path.display()));
         }
     }
     Ok(())
