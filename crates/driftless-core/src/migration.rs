@@ -59,6 +59,53 @@ pub struct Acknowledgement {
     pub reason: String,
 }
 
+impl Acknowledgement {
+    /// Whether both fields hold visible text (see [`has_visible_text`]).
+    pub fn is_filled_in(&self) -> bool {
+        has_visible_text(&self.reviewed_by) && has_visible_text(&self.reason)
+    }
+}
+
+/// Whether `s` holds at least one character a reader can see: not whitespace (Unicode `White_Space`), not a control
+/// character, not a format character (general category `Cf`: zero-width space and joiners, bidirectional marks, the
+/// byte-order mark, tags, ...), not a variation selector, and not one of the fillers that render blank.
+pub fn has_visible_text(s: &str) -> bool {
+    s.chars().any(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(c))
+}
+
+/// Format characters (`Cf`), variation selectors, combining grapheme joiner, and blank fillers.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x034F
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x2800
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    )
+}
+
 /// One migration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Migration {
@@ -138,9 +185,11 @@ impl Migration {
         self
     }
 
-    /// Whether the acknowledgement is present and filled in (both fields non-blank).
+    /// Whether the acknowledgement is present and filled in: both fields hold visible text. Unicode whitespace,
+    /// control and format characters (a zero-width space, a byte-order mark, bidirectional marks), variation
+    /// selectors and blank-looking fillers do not count.
     pub fn is_acknowledged(&self) -> bool {
-        self.acknowledgement.as_ref().is_some_and(|a| !a.reviewed_by.trim().is_empty() && !a.reason.trim().is_empty())
+        self.acknowledgement.as_ref().is_some_and(Acknowledgement::is_filled_in)
     }
 
     /// Whether `down` can run: no step of it is `Irreversible`.
@@ -193,6 +242,27 @@ mod tests {
         assert!(!add_tz().acknowledged("", "because").is_acknowledged());
         assert!(!add_tz().acknowledged("ana", "  ").is_acknowledged());
         assert!(add_tz().acknowledged("ana", "the column was never read").is_acknowledged());
+    }
+
+    #[test]
+    fn invisible_acknowledgements_do_not_count() {
+        for blank in [
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}\u{2060}",
+            "\u{FEFF} ",
+            "\u{3000}\u{00A0}",
+            "\u{202E}\t\n",
+            "\u{E0041}",
+            "\u{2800}",
+            "\u{FE0F}\u{034F}",
+        ] {
+            assert!(!has_visible_text(blank), "{blank:?} counted as visible");
+            assert!(!add_tz().acknowledged(blank, "the column was never read").is_acknowledged(), "{blank:?}");
+            assert!(!add_tz().acknowledged("ana", blank).is_acknowledged(), "{blank:?}");
+        }
+        for visible in ["ana", "\u{200B}ana", "é", "数据", "🦀"] {
+            assert!(has_visible_text(visible), "{visible:?} not counted as visible");
+        }
     }
 
     #[test]

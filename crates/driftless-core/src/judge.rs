@@ -1,0 +1,257 @@
+//! The class of a migration as a computed fact: its `up` steps classified against the schema just before it.
+//!
+//! A migration file carries a `.class(...)` label, written by the generator for the reader. The label is
+//! documentation: the migrator, `migrate-generate --check`, `migrate-status` and `migrate-review` judge every
+//! migration themselves with [`judge`] / [`judge_registry`], and treat a label that disagrees with the verdict as an
+//! error. Changing `Class::Dangerous` to `Class::Safe` in a file, or writing a `drop_table` by hand in an `--empty`
+//! migration, therefore buys nothing: the drop is dangerous and needs its acknowledgement.
+//!
+//! Raw SQL cannot be judged, so a migration holding any is at least `review_required`; its author may declare it
+//! higher (a hand-written `DELETE` declared `Dangerous` then needs an acknowledgement), never lower.
+//!
+//! Architecture Invariant: judging is pure: it replays steps in memory and classifies them, and knows nothing of
+//! files, databases or how a refusal is worded.
+
+use std::fmt;
+
+use crate::classify::{self, Class, Classification, PerDialect};
+use crate::dialect::Dialect;
+use crate::migration::Migration;
+use crate::render::apply_steps;
+use crate::schema::Schema;
+use crate::step::Step;
+
+/// A migration's computed class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The migration's name.
+    pub name: String,
+    /// Each `up` step's classification on every dialect, in the order of `Migration::up`.
+    pub steps: Vec<PerDialect<Classification>>,
+    /// The computed class per dialect: the worst step; with raw SQL at least `review_required`, and raised to the
+    /// declared label when the author declared it higher.
+    pub class: PerDialect<Class>,
+    /// The class written in the file (`.class(...)`): documentation only.
+    pub declared: Class,
+}
+
+impl Verdict {
+    /// The computed class on `dialect`.
+    pub fn class_for(&self, dialect: Dialect) -> Class {
+        *self.class.get(dialect)
+    }
+
+    /// The computed class on any dialect: what the file's label must say (the generator writes the worst class
+    /// over all dialects).
+    pub fn worst(&self) -> Class {
+        Dialect::all().into_iter().map(|d| self.class_for(d)).max().unwrap_or(Class::Safe)
+    }
+
+    /// Whether the file's label says what the steps are.
+    pub fn label_agrees(&self) -> bool {
+        self.declared == self.worst()
+    }
+
+    /// Whether running the migration on `dialect` needs a reviewer's acknowledgement.
+    pub fn needs_acknowledgement(&self, dialect: Dialect) -> bool {
+        self.class_for(dialect) == Class::Dangerous
+    }
+
+    /// The classifications of the steps on `dialect`, worst first (ties keep step order), with their step index.
+    pub fn worst_first(&self, dialect: Dialect) -> Vec<(usize, &Classification)> {
+        let mut v: Vec<(usize, &Classification)> = self.steps.iter().map(|s| s.get(dialect)).enumerate().collect();
+        v.sort_by_key(|(i, c)| (std::cmp::Reverse(c.class), *i));
+        v
+    }
+}
+
+/// Why a migration could not be judged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JudgeError {
+    /// The schema before the migration cannot be computed: an earlier migration's `up` does not replay.
+    #[error(
+        "cannot judge migration {name}: the schema before it cannot be computed, because replaying migration \
+         {broken} failed: {reason}"
+    )]
+    Replay {
+        /// The migration that could not be judged.
+        name: String,
+        /// The earlier (or same) migration whose `up` did not replay.
+        broken: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Judges one migration against the schema just before it.
+pub fn judge(before: &Schema, migration: &Migration) -> Verdict {
+    let steps = classify::classify_steps(before, &migration.up);
+    let has_raw_sql = migration.up.iter().any(|s| matches!(s, Step::RawSql { .. }));
+    let class = PerDialect::from_fn(|d| {
+        let worst = steps.iter().map(|s| s.get(d).class).max().unwrap_or(Class::Safe);
+        if has_raw_sql { worst.max(Class::ReviewRequired).max(migration.class) } else { worst }
+    });
+    Verdict { name: migration.name.clone(), steps, class, declared: migration.class }
+}
+
+/// Judges every migration of a registry, in order, replaying the `up` steps in memory from the empty schema (the
+/// same replay the migrator renders with). A migration whose before-schema cannot be computed gets an error
+/// naming the migration that broke the replay; so do all after it.
+pub fn judge_registry(registry: &[Migration]) -> Vec<Result<Verdict, JudgeError>> {
+    let mut out = Vec::with_capacity(registry.len());
+    let mut state: Result<Schema, (String, String)> = Ok(Schema::empty());
+    for m in registry {
+        match &state {
+            Ok(before) => {
+                out.push(Ok(judge(before, m)));
+                state = apply_steps(before, &m.up).map_err(|e| (m.name.clone(), e.to_string()));
+            }
+            Err((broken, reason)) => out.push(Err(JudgeError::Replay {
+                name: m.name.clone(),
+                broken: broken.clone(),
+                reason: reason.clone(),
+            })),
+        }
+    }
+    out
+}
+
+/// What is wrong with a migration's class or acknowledgement, on one dialect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClassProblem {
+    /// The file's `.class(...)` label disagrees with the computed class.
+    LabelDisagrees {
+        /// The label.
+        declared: Class,
+        /// The computed class (worst over all dialects).
+        computed: Class,
+    },
+    /// The migration is dangerous on the dialect and its acknowledgement is missing or blank.
+    Unacknowledged {
+        /// The codes of the dangerous steps, in step order.
+        codes: Vec<&'static str>,
+    },
+}
+
+impl fmt::Display for ClassProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClassProblem::LabelDisagrees { declared, computed } => {
+                write!(f, "labelled {declared}, but its steps are {computed}")
+            }
+            ClassProblem::Unacknowledged { codes } => {
+                write!(f, "dangerous ({}) and not acknowledged", codes.join(", "))
+            }
+        }
+    }
+}
+
+impl Verdict {
+    /// Every problem with the migration's class and acknowledgement when it runs on `dialect`: a label that
+    /// disagrees (on any dialect), then a missing acknowledgement (on this dialect).
+    pub fn problems(&self, migration: &Migration, dialect: Dialect) -> Vec<ClassProblem> {
+        let mut out = Vec::new();
+        if !self.label_agrees() {
+            out.push(ClassProblem::LabelDisagrees { declared: self.declared, computed: self.worst() });
+        }
+        if self.needs_acknowledgement(dialect) && !migration.is_acknowledged() {
+            let mut codes: Vec<&'static str> = self
+                .steps
+                .iter()
+                .map(|s| s.get(dialect))
+                .filter(|c| c.class == Class::Dangerous)
+                .map(|c| c.code)
+                .collect();
+            if codes.is_empty() {
+                codes.push("declared_dangerous");
+            }
+            codes.dedup();
+            out.push(ClassProblem::Unacknowledged { codes });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ColumnType, Table};
+    use crate::step::DialectSql;
+
+    fn users() -> Table {
+        let mut t = Table::new("users");
+        t.columns.push(Column::new("id", ColumnType::BigInt));
+        t
+    }
+
+    fn registry(drop_label: Class) -> Vec<Migration> {
+        vec![
+            Migration::new("m1").up([Step::CreateTable { table: users() }]).down([Step::DropTable { table: users() }]),
+            Migration::new("m2").class(drop_label).up([Step::DropTable { table: users() }]),
+        ]
+    }
+
+    #[test]
+    fn a_drop_labelled_safe_is_dangerous_and_the_label_disagrees() {
+        let v = judge_registry(&registry(Class::Safe));
+        let create = v[0].as_ref().unwrap();
+        assert!(create.label_agrees());
+        assert_eq!(create.worst(), Class::Safe);
+        let drop = v[1].as_ref().unwrap();
+        assert_eq!(drop.worst(), Class::Dangerous);
+        assert_eq!(drop.declared, Class::Safe);
+        assert!(!drop.label_agrees());
+        let reg = registry(Class::Safe);
+        assert_eq!(
+            drop.problems(&reg[1], Dialect::Postgres),
+            vec![
+                ClassProblem::LabelDisagrees { declared: Class::Safe, computed: Class::Dangerous },
+                ClassProblem::Unacknowledged { codes: vec!["drop_table"] },
+            ]
+        );
+        assert_eq!(
+            drop.problems(&reg[1], Dialect::Postgres)[1].to_string(),
+            "dangerous (drop_table) and not acknowledged"
+        );
+    }
+
+    #[test]
+    fn an_acknowledged_correctly_labelled_drop_has_no_problem() {
+        let mut reg = registry(Class::Dangerous);
+        reg[1] = reg[1].clone().acknowledged("ana", "the table was never used");
+        let v = judge_registry(&reg);
+        assert!(v[1].as_ref().unwrap().problems(&reg[1], Dialect::Sqlite).is_empty());
+    }
+
+    #[test]
+    fn raw_sql_is_at_least_review_required_and_may_be_declared_higher() {
+        let raw = Step::RawSql { sql: DialectSql { default: Some("DELETE FROM users".into()), ..Default::default() } };
+        let safe = Migration::new("m").up([raw.clone()]);
+        let v = judge(&Schema::empty(), &safe);
+        assert_eq!(v.worst(), Class::ReviewRequired);
+        assert!(!v.label_agrees());
+        let declared = Migration::new("m").class(Class::Dangerous).up([raw]);
+        let v = judge(&Schema::empty(), &declared);
+        assert_eq!(v.worst(), Class::Dangerous);
+        assert!(v.label_agrees());
+        assert_eq!(
+            v.problems(&declared, Dialect::Mysql),
+            vec![ClassProblem::Unacknowledged { codes: vec!["declared_dangerous"] }]
+        );
+    }
+
+    #[test]
+    fn a_broken_replay_names_the_migration() {
+        let reg = vec![
+            Migration::new("m1")
+                .up([Step::AddColumn { table: "nowhere".into(), column: Column::new("id", ColumnType::BigInt) }]),
+            Migration::new("m2").up([Step::CreateTable { table: users() }]),
+        ];
+        let v = judge_registry(&reg);
+        assert!(v[0].is_ok());
+        let err = v[1].as_ref().unwrap_err().to_string();
+        assert!(err.starts_with("cannot judge migration m2: the schema before it cannot be computed, because replaying migration m1 failed: "), "{err}");
+    }
+}
