@@ -267,6 +267,15 @@ fn tokenize(sql: &str) -> Vec<Token> {
             }
             continue;
         }
+        // A block comment runs to `*/` or, as SQLite reads it, to the end of the text.
+        if c == '/' && bytes.get(i + 1).map(|b| b.1) == Some('*') {
+            i += 2;
+            while i < bytes.len() && !(bytes[i].1 == '*' && bytes.get(i + 1).map(|b| b.1) == Some('/')) {
+                i += 1;
+            }
+            i += 2;
+            continue;
+        }
         let close = match c {
             '"' => Some('"'),
             '`' => Some('`'),
@@ -506,6 +515,19 @@ mod tests {
         assert_eq!(p.uniques, vec![("posts_code_key".to_owned(), vec!["code".to_owned()])]);
         assert_eq!(p.foreign_keys[0].0, "posts_author_id_fkey");
         assert_eq!(p.checks, vec![Check { name: "posts_len_check".into(), expr: "length(code) > 2".into() }]);
+    }
+
+    #[test]
+    fn comments_are_not_read_as_constraints() {
+        let p = parse_create_table(
+            "CREATE TABLE t ( /* unique references users (id) */ id INTEGER NOT NULL, -- unique\n \
+             code TEXT /* CHECK (code IN ('a')) REFERENCES x (y) */, /* an unterminated comment UNIQUE (code)",
+        );
+        assert!(p.uniques.is_empty(), "{:?}", p.uniques);
+        assert!(p.foreign_keys.is_empty());
+        assert!(p.checks.is_empty(), "{:?}", p.checks);
+        assert_eq!(p.columns["code"].enum_values, None);
+        assert_eq!(p.columns.len(), 2);
     }
 
     #[test]

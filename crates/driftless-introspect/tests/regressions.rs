@@ -83,3 +83,28 @@ async fn enum_value_dropped_with_a_dropped_column_default() {
     );
     on_all(&a, &b, &RenameHints::default()).await;
 }
+
+/// SQLite keeps a table's `CREATE` text with its comments, and the reader took words inside `/* ... */` for
+/// syntax: a comment mentioning `unique` or `references` made `db-pull` invent a constraint. Block comments are now
+/// skipped like `--` comments.
+#[tokio::test]
+async fn sqlite_block_comments_are_not_constraints() {
+    let Some((_guard, db)) = common::open(Backend::Sqlite).await else { return };
+    let driftless_migrate::Database::Sqlite(pool) = &db else { unreachable!("a SQLite test database") };
+    sqlx::query(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY /* unique, references users (id) */, \
+         body TEXT /* CONSTRAINT fake UNIQUE (body) */ NOT NULL, -- references nothing\n \
+         tag TEXT /* CHECK (tag IN ('x')) */)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let schema = driftless_introspect::introspect(&db).await.unwrap();
+    db.close().await;
+    let notes = schema.tables.iter().find(|t| t.name == "notes").expect("the table is read");
+    assert_eq!(notes.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "body", "tag"]);
+    assert!(notes.uniques.is_empty(), "{:?}", notes.uniques);
+    assert!(notes.foreign_keys.is_empty(), "{:?}", notes.foreign_keys);
+    assert!(notes.checks.is_empty(), "{:?}", notes.checks);
+    assert!(notes.indexes.is_empty(), "{:?}", notes.indexes);
+}
