@@ -93,8 +93,9 @@ async fn sqlite_block_comments_are_not_constraints() {
     let driftless_migrate::Database::Sqlite(pool) = &db else { unreachable!("a SQLite test database") };
     sqlx::query(
         "CREATE TABLE notes (id INTEGER PRIMARY KEY /* unique, references users (id) */, \
-         body TEXT /* CONSTRAINT fake UNIQUE (body) */ NOT NULL, -- references nothing\n \
-         tag TEXT /* CHECK (tag IN ('x')) */)",
+         body TEXT NOT NULL /* was: , CONSTRAINT phantom CHECK (length(body) > 0) */, -- references nothing\n \
+         tag TEXT /* , CHECK (tag IN ('x')) */, CONSTRAINT notes_body_key UNIQUE (body) /* , CONSTRAINT \
+         renamed UNIQUE (body) */)",
     )
     .execute(pool)
     .await
@@ -103,7 +104,8 @@ async fn sqlite_block_comments_are_not_constraints() {
     db.close().await;
     let notes = schema.tables.iter().find(|t| t.name == "notes").expect("the table is read");
     assert_eq!(notes.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "body", "tag"]);
-    assert!(notes.uniques.is_empty(), "{:?}", notes.uniques);
+    assert_eq!(notes.uniques.len(), 1, "{:?}", notes.uniques);
+    assert_eq!(notes.uniques[0].name, "notes_body_key");
     assert!(notes.foreign_keys.is_empty(), "{:?}", notes.foreign_keys);
     assert!(notes.checks.is_empty(), "{:?}", notes.checks);
     assert!(notes.indexes.is_empty(), "{:?}", notes.indexes);
