@@ -12,6 +12,7 @@ mod diff_cmd;
 mod files;
 mod generate;
 mod pull;
+mod review;
 mod run_migrations;
 mod sql;
 mod verify;
@@ -101,6 +102,9 @@ enum Command {
     SnapshotRepair(verify::RepairArgs),
     /// Adopt an existing database: introspect it into schema.json plus a baseline migration recorded as applied.
     DbPull(pull::PullArgs),
+    /// Review the migrations added or changed since a base commit: computed classes, SQL, acknowledgements, an
+    /// ER diagram (Markdown for a pull-request comment; exit 1 when something blocks the merge).
+    MigrateReview(review::ReviewArgs),
     /// Every row of the tracking table.
     MigrateHistory(run_migrations::DbArgs),
     /// Revert every applied migration (needs --force).
@@ -165,6 +169,7 @@ fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
         Command::MigrateVerify(args) => verify::run(project, args),
         Command::SnapshotRepair(args) => verify::repair(project, args),
         Command::DbPull(args) => pull::run(project, args),
+        Command::MigrateReview(args) => review::run(project, args),
         Command::MigrateHistory(db) => run_migrations::run(project, db, RuntimeCommand::History),
         Command::MigrateReset { force, db } => run_migrations::run(project, db, RuntimeCommand::Reset { force }),
         Command::MigrateResolve { applied: Some(name), db, .. } => {
