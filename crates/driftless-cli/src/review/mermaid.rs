@@ -181,7 +181,14 @@ fn is_word(s: &str) -> bool {
 fn word(s: &str) -> String {
     let w: String =
         s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
-    if w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') { w } else { format!("_{w}") }
+    if !w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        format!("_{w}")
+    } else if ["pk", "fk", "uk"].contains(&w.to_ascii_lowercase().as_str()) {
+        // Mermaid reads these as key markers, whatever their case.
+        format!("{w}_")
+    } else {
+        w
+    }
 }
 
 /// An attribute type: a word that may hold brackets and parentheses (`varchar(100)`), no commas or spaces.
@@ -253,12 +260,10 @@ mod tests {
 
     #[test]
     fn a_dropped_table_and_its_foreign_keys_are_marked_dropped() {
-        let t = table("a b").with_column(column("ref", ColumnType::Integer)).foreign_key(foreign_key(
-            "fk",
-            &["ref"],
-            "users",
-            &["id"],
-        ));
+        let t = table("a b")
+            .with_column(column("ref", ColumnType::Integer))
+            .with_column(column("pk", ColumnType::Integer))
+            .foreign_key(foreign_key("fk", &["ref"], "users", &["id"]));
         let before = Schema { tables: vec![t.clone(), users(false)], enums: vec![] };
         let after = Schema { tables: vec![users(false)], enums: vec![] };
         let steps = [drop_table(t)];
@@ -267,6 +272,7 @@ mod tests {
             "erDiagram
     \"a b\" {
         i32 ref FK \"dropped\"
+        i32 pk_ \"dropped\"
     }
     \"a b\" }o--|| users : \"ref (dropped)\"
 "
