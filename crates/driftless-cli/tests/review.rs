@@ -323,7 +323,8 @@ fn readme_shows_the_workflow_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let workflow = std::fs::read_to_string(root.join(".github/workflows/migrations.yml")).unwrap();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let start = "```yaml .github/workflows/migrations.yml\n";
+    // Not a "```yaml PATH" block: the quick-start test writes those into its scratch project.
+    let start = "`.github/workflows/migrations.yml`:\n\n```yaml\n";
     let at = readme.find(start).expect("the README shows the workflow") + start.len();
     let end = readme[at..].find("```\n").expect("the block ends") + at;
     assert_eq!(&readme[at..end], workflow);
