@@ -31,8 +31,29 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-/// The Markdown review. Deterministic for a given repository state.
+/// GitHub refuses a comment longer than 65,536 characters; the review stays under it with room to spare.
+pub(crate) const COMMENT_LIMIT: usize = 60_000;
+
+/// What the Markdown shows; parts are left out, largest first, when the comment would be too long.
+#[derive(Clone, Copy)]
+struct Parts {
+    sql: bool,
+    diagram: bool,
+}
+
+/// The Markdown review. Deterministic for a given repository state. When it would exceed [`COMMENT_LIMIT`]
+/// characters, the SQL and then the diagram are left out, with a note saying how to see them.
 pub(crate) fn render(review: &Review) -> String {
+    for parts in [Parts { sql: true, diagram: true }, Parts { sql: false, diagram: true }] {
+        let out = render_parts(review, parts);
+        if out.chars().count() <= COMMENT_LIMIT {
+            return out;
+        }
+    }
+    render_parts(review, Parts { sql: false, diagram: false })
+}
+
+fn render_parts(review: &Review, parts: Parts) -> String {
     let mut out = format!("{MARKER}\n");
     let blockers = review.blockers();
     let warnings = review.warnings();
@@ -73,8 +94,14 @@ pub(crate) fn render(review: &Review) -> String {
     if !review.items.is_empty() {
         summary_table(review, &mut out);
     }
+    if !parts.sql && !review.items.is_empty() {
+        out.push_str(
+            "*The SQL is left out to keep this comment under GitHub's size limit: `cargo xtask migrate-sql NAME \
+             --dialect sqlite|postgres|mysql [--down]` prints it.*\n\n",
+        );
+    }
     for item in &review.items {
-        section(item, &mut out);
+        section(item, parts.sql, &mut out);
     }
     if !review.conflicts.is_empty() {
         out.push_str("### ⛔ Branch conflicts\n\n");
@@ -83,7 +110,10 @@ pub(crate) fn render(review: &Review) -> String {
         }
         out.push('\n');
     }
-    if let Some(diagram) = &review.diagram {
+    if let (Some(_), false) = (&review.diagram, parts.diagram) {
+        out.push_str("*The ER diagram is left out to keep this comment under GitHub's size limit.*\n");
+    }
+    if let (Some(diagram), true) = (&review.diagram, parts.diagram) {
         out.push_str(
             "### Tables touched\n\nAs they are after these migrations; columns marked added, dropped, changed or \
              renamed.\n\n```mermaid\n",
@@ -128,7 +158,7 @@ fn acknowledgement_cell(item: &Item) -> String {
     }
 }
 
-fn section(item: &Item, out: &mut String) {
+fn section(item: &Item, with_sql: bool, out: &mut String) {
     let m = &item.migration;
     let worst = item.worst();
     let _ = writeln!(out, "### {} `{}` — {}\n", icon(worst), m.name, class_words(worst));
@@ -207,7 +237,7 @@ fn section(item: &Item, out: &mut String) {
         }
         out.push('\n');
     }
-    for sql in &item.sql {
+    for sql in item.sql.iter().filter(|_| with_sql) {
         let _ = writeln!(out, "<details><summary>SQL on {}</summary>\n", sql.dialect.display_name());
         for (direction, script) in [("up", &sql.up), ("down", &sql.down)] {
             match script {
@@ -224,5 +254,64 @@ fn section(item: &Item, out: &mut String) {
             }
         }
         out.push_str("</details>\n\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use driftless_core::define::*;
+    use driftless_core::judge::judge;
+    use driftless_core::migration::Migration;
+    use driftless_core::schema::{ColumnType, Schema};
+
+    use super::*;
+    use crate::review::{Status, mermaid, sql};
+
+    /// A review of one migration creating a table with `columns` columns.
+    fn review(columns: usize) -> Review {
+        let mut t = table("wide").with_column(column("id", ColumnType::BigInt)).primary_key("wide_pkey", &["id"]);
+        for i in 0..columns {
+            t = t.with_column(column(&format!("attribute_number_{i:04}"), ColumnType::Varchar(200)).nullable());
+        }
+        let m = Migration::new("m20261122_100000_wide").up([create_table(t.clone())]).down([drop_table(t.clone())]);
+        let empty = Schema::empty();
+        let after = Schema { tables: vec![t], enums: vec![] };
+        let item = Item {
+            path: format!("migrations/{}.rs", m.name),
+            status: Status::Added,
+            verdict: Ok(judge(&empty, &m)),
+            sql: Dialect::all().into_iter().map(|d| sql(&m, Some(&empty), d)).collect(),
+            migration: m.clone(),
+        };
+        Review {
+            base_ref: "main".into(),
+            commit: "0123456789abcdef".into(),
+            items: vec![item],
+            removed: vec![],
+            conflicts: vec![],
+            diagram: mermaid::diagram(&empty, &after, &m.up.iter().collect::<Vec<_>>()),
+            fail_on: None,
+        }
+    }
+
+    #[test]
+    fn a_small_review_keeps_its_sql_and_diagram() {
+        let md = render(&review(3));
+        assert!(md.contains("<details><summary>SQL on PostgreSQL</summary>"), "{md}");
+        assert!(md.contains("```mermaid\nerDiagram\n    wide {\n        i64 id PK \"added\"\n"), "{md}");
+        assert!(!md.contains("left out"), "{md}");
+    }
+
+    #[test]
+    fn a_review_too_long_for_a_comment_leaves_out_the_sql_then_the_diagram() {
+        let md = render(&review(700));
+        assert!(md.chars().count() <= COMMENT_LIMIT, "{}", md.len());
+        assert!(!md.contains("<details>"));
+        assert!(md.contains("*The SQL is left out to keep this comment under GitHub's size limit"));
+        assert!(md.contains("```mermaid\n"));
+        let md = render(&review(2000));
+        assert!(md.chars().count() <= COMMENT_LIMIT, "{}", md.len());
+        assert!(!md.contains("```mermaid"));
+        assert!(md.contains("*The ER diagram is left out to keep this comment under GitHub's size limit.*\n"));
     }
 }
