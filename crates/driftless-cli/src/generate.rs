@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use driftless_core::Dialect;
 use driftless_core::classify::{self, Change, Plan};
+use driftless_core::judge;
 use driftless_core::migration::Class;
 use driftless_core::schema::{RenameHints, Schema};
 use driftless_core::snapshot;
@@ -71,6 +73,57 @@ pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Resul
         hints.merge(&read_renames(path)?);
     }
     Ok(Inputs { new, old, old_text, snapshot_exists, hints })
+}
+
+/// Judges every migration of the registry (`driftless_core::judge`) and prints each one whose `.class(...)` label
+/// is lower than the class of its steps, or that cannot be judged. Returns whether there was any.
+pub(crate) fn report_mislabelled(project: &Project) -> bool {
+    let lines = mislabelled(project);
+    for line in &lines {
+        eprintln!("{line}");
+    }
+    !lines.is_empty()
+}
+
+/// The messages of [`report_mislabelled`], two lines per migration.
+fn mislabelled(project: &Project) -> Vec<String> {
+    let mut out = Vec::new();
+    for (m, verdict) in project.registry.iter().zip(judge::judge_registry(&project.registry)) {
+        let file = project.migrations.join(format!("{}.rs", m.name));
+        match verdict {
+            Ok(v) if !v.label_agrees() => {
+                let worst = v.steps_worst();
+                let mut codes: Vec<String> = Vec::new();
+                for d in Dialect::all() {
+                    for (_, c) in v.worst_first(d).into_iter().take_while(|(_, c)| c.class == worst) {
+                        let code = format!("{} on {}", c.code, d.name());
+                        if !codes.contains(&code) {
+                            codes.push(code);
+                        }
+                    }
+                }
+                out.push(format!(
+                    "mislabelled: {}: labelled {}, but its steps are {} ({}); the migrator judges the steps and \
+                     refuses it",
+                    file.display(),
+                    v.declared,
+                    worst,
+                    codes.join(", ")
+                ));
+                out.push(format!(
+                    "  fix: regenerate it, or correct its label to `.class(Class::{})`",
+                    match worst {
+                        Class::Safe => "Safe",
+                        Class::ReviewRequired => "ReviewRequired",
+                        Class::Dangerous => "Dangerous",
+                    }
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => out.push(format!("unjudged: {}: {e}", file.display())),
+        }
+    }
+    out
 }
 
 pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitCode> {
@@ -203,5 +256,34 @@ fn print_plan(plan: &Plan) {
     changes.sort_by_key(|c| std::cmp::Reverse(c.class()));
     for c in changes {
         println!("  [{}] {}", c.class(), driftless_core::report::describe(&c.step));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use driftless_core::migration::Migration;
+    use driftless_core::schema::{Column, ColumnType, Table};
+    use driftless_core::step::Step;
+
+    #[test]
+    fn a_mislabelled_drop_is_reported_with_its_file_codes_and_fix() {
+        let mut t = Table::new("users");
+        t.columns.push(Column::new("id", ColumnType::BigInt));
+        let registry = vec![
+            Migration::new("m1_init").up([Step::CreateTable { table: t.clone() }]),
+            Migration::new("m2_drop").up([Step::DropTable { table: t }]),
+        ];
+        let root = std::path::Path::new("/p");
+        let project = Project::new(root, driftless_core::schema::SchemaBuilder::new())
+            .with_migrations(root.join("migrations"), registry);
+        assert_eq!(
+            mislabelled(&project),
+            [
+                "mislabelled: /p/migrations/m2_drop.rs: labelled safe, but its steps are dangerous (drop_table on \
+                 sqlite, drop_table on postgres, drop_table on mysql); the migrator judges the steps and refuses it",
+                "  fix: regenerate it, or correct its label to `.class(Class::Dangerous)`",
+            ]
+        );
     }
 }

@@ -156,8 +156,9 @@ fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
         Command::MigrateGenerate(args) => {
             let check = args.check;
             let conflicts = run_migrations::report_conflicts(project);
+            let mislabelled = generate::report_mislabelled(project);
             let code = generate::run(project, args)?;
-            Ok(if conflicts && code == ExitCode::SUCCESS && check { ExitCode::from(1) } else { code })
+            Ok(if (conflicts || mislabelled) && code == ExitCode::SUCCESS && check { ExitCode::from(1) } else { code })
         }
         Command::MigrateSql(args) => sql::run(project, args),
         Command::MigrateDiff(args) => diff_cmd::run(project, args),

@@ -49,6 +49,7 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
         .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
     let migrator = Migrator::connect(&url, project.registry.clone())
         .await?
+        .migrations_dir(&project.migrations)
         .force_production(db.force_production)
         .allow_out_of_order(db.allow_out_of_order);
     let outcome = match command {

@@ -155,3 +155,22 @@ fn renames_file_turns_drop_and_add_into_a_rename() {
     assert!(file.contains("add #[model(renamed_from = \"name\")] to field full_name of table users"), "{file}");
     assert!(file.contains(".acknowledged(\"\", \"\")"), "{file}");
 }
+
+#[test]
+fn check_exits_1_when_a_label_is_lower_than_its_steps() {
+    use driftless_core::migration::{Class, Migration};
+    use driftless_core::step::Step;
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), vec![users(false)]);
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init"]), ExitCode::SUCCESS);
+    let init = Migration::new("m1_init").up([Step::CreateTable { table: users(false) }]);
+    let with = |extra: Migration| p.clone().with_migrations(dir.path().join("migrations"), vec![init.clone(), extra]);
+    // A hand-written drop left with the Safe label an `--empty` migration starts with.
+    let drop = || Migration::new("m2_drop").up([Step::DropTable { table: users(false) }]);
+    assert_eq!(run(&with(drop()), ["migrate-generate", "--check"]), ExitCode::from(1));
+    // Labelled honestly it passes the check (the acknowledgement is the migrator's and the review's business).
+    assert_eq!(run(&with(drop().class(Class::Dangerous)), ["migrate-generate", "--check"]), ExitCode::SUCCESS);
+    // A label higher than the steps is the author asking for care, and passes.
+    let raised = Migration::new("m2_note").class(Class::Dangerous);
+    assert_eq!(run(&with(raised), ["migrate-generate", "--check"]), ExitCode::SUCCESS);
+}

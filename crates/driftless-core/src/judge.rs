@@ -6,8 +6,9 @@
 //! error. Changing `Class::Dangerous` to `Class::Safe` in a file, or writing a `drop_table` by hand in an `--empty`
 //! migration, therefore buys nothing: the drop is dangerous and needs its acknowledgement.
 //!
-//! Raw SQL cannot be judged, so a migration holding any is at least `review_required`; its author may declare it
-//! higher (a hand-written `DELETE` declared `Dangerous` then needs an acknowledgement), never lower.
+//! Raw SQL cannot be judged, so a migration holding any is at least `review_required`. A label may declare a
+//! migration higher than its steps (a hand-written `DELETE` declared `Dangerous` then needs an acknowledgement),
+//! never lower: a label below the class of the steps is a disagreement, and refused.
 //!
 //! Architecture Invariant: judging is pure: it replays steps in memory and classifies them, and knows nothing of
 //! files, databases or how a refusal is worded.
@@ -28,8 +29,10 @@ pub struct Verdict {
     pub name: String,
     /// Each `up` step's classification on every dialect, in the order of `Migration::up`.
     pub steps: Vec<PerDialect<Classification>>,
-    /// The computed class per dialect: the worst step; with raw SQL at least `review_required`, and raised to the
-    /// declared label when the author declared it higher.
+    /// The class of the steps per dialect: the worst step; with raw SQL at least `review_required`.
+    pub steps_class: PerDialect<Class>,
+    /// The computed class per dialect: the class of the steps, raised to the declared label where the author
+    /// declared it higher (a label can make a migration stricter, never laxer).
     pub class: PerDialect<Class>,
     /// The class written in the file (`.class(...)`): documentation only.
     pub declared: Class,
@@ -41,15 +44,21 @@ impl Verdict {
         *self.class.get(dialect)
     }
 
-    /// The computed class on any dialect: what the file's label must say (the generator writes the worst class
-    /// over all dialects).
+    /// The computed class on any dialect.
     pub fn worst(&self) -> Class {
         Dialect::all().into_iter().map(|d| self.class_for(d)).max().unwrap_or(Class::Safe)
     }
 
-    /// Whether the file's label says what the steps are.
+    /// The class of the steps on any dialect: the least the file's label may say (the generator writes exactly
+    /// this).
+    pub fn steps_worst(&self) -> Class {
+        Dialect::all().into_iter().map(|d| *self.steps_class.get(d)).max().unwrap_or(Class::Safe)
+    }
+
+    /// Whether the file's label is at least the class of its steps. A lower label is the one that misleads a
+    /// reviewer (a drop relabelled `Safe`); a higher one is the author asking for more care, and counts.
     pub fn label_agrees(&self) -> bool {
-        self.declared == self.worst()
+        self.declared >= self.steps_worst()
     }
 
     /// Whether running the migration on `dialect` needs a reviewer's acknowledgement.
@@ -88,16 +97,18 @@ pub enum JudgeError {
 pub fn judge(before: &Schema, migration: &Migration) -> Verdict {
     let steps = classify::classify_steps(before, &migration.up);
     let has_raw_sql = migration.up.iter().any(|s| matches!(s, Step::RawSql { .. }));
-    let class = PerDialect::from_fn(|d| {
+    let steps_class = PerDialect::from_fn(|d| {
         let worst = steps.iter().map(|s| s.get(d).class).max().unwrap_or(Class::Safe);
-        if has_raw_sql { worst.max(Class::ReviewRequired).max(migration.class) } else { worst }
+        if has_raw_sql { worst.max(Class::ReviewRequired) } else { worst }
     });
-    Verdict { name: migration.name.clone(), steps, class, declared: migration.class }
+    let class = PerDialect::from_fn(|d| (*steps_class.get(d)).max(migration.class));
+    Verdict { name: migration.name.clone(), steps, steps_class, class, declared: migration.class }
 }
 
 /// Judges every migration of a registry, in order, replaying the `up` steps in memory from the empty schema (the
 /// same replay the migrator renders with). A migration whose before-schema cannot be computed gets an error
-/// naming the migration that broke the replay; so do all after it.
+/// naming the migration that broke the replay, and so does every later one except migrations of hand-written SQL
+/// alone, which are judged without a schema.
 pub fn judge_registry(registry: &[Migration]) -> Vec<Result<Verdict, JudgeError>> {
     let mut out = Vec::with_capacity(registry.len());
     let mut state: Result<Schema, (String, String)> = Ok(Schema::empty());
@@ -106,6 +117,10 @@ pub fn judge_registry(registry: &[Migration]) -> Vec<Result<Verdict, JudgeError>
             Ok(before) => {
                 out.push(Ok(judge(before, m)));
                 state = apply_steps(before, &m.up).map_err(|e| (m.name.clone(), e.to_string()));
+            }
+            // Hand-written SQL is judged without a schema, so it can still be judged after a broken replay.
+            Err(_) if m.up.iter().all(|s| matches!(s, Step::RawSql { .. } | Step::Irreversible { .. })) => {
+                out.push(Ok(judge(&Schema::empty(), m)));
             }
             Err((broken, reason)) => out.push(Err(JudgeError::Replay {
                 name: m.name.clone(),
@@ -125,7 +140,7 @@ pub enum ClassProblem {
     LabelDisagrees {
         /// The label.
         declared: Class,
-        /// The computed class (worst over all dialects).
+        /// The class of the steps (worst over all dialects).
         computed: Class,
     },
     /// The migration is dangerous on the dialect and its acknowledgement is missing or blank.
@@ -154,7 +169,7 @@ impl Verdict {
     pub fn problems(&self, migration: &Migration, dialect: Dialect) -> Vec<ClassProblem> {
         let mut out = Vec::new();
         if !self.label_agrees() {
-            out.push(ClassProblem::LabelDisagrees { declared: self.declared, computed: self.worst() });
+            out.push(ClassProblem::LabelDisagrees { declared: self.declared, computed: self.steps_worst() });
         }
         if self.needs_acknowledgement(dialect) && !migration.is_acknowledged() {
             let mut codes: Vec<&'static str> = self
@@ -240,6 +255,22 @@ mod tests {
             v.problems(&declared, Dialect::Mysql),
             vec![ClassProblem::Unacknowledged { codes: vec!["declared_dangerous"] }]
         );
+    }
+
+    #[test]
+    fn a_label_may_raise_builder_steps_but_not_lower_them() {
+        let add = Step::AddColumn {
+            table: "users".into(),
+            column: Column { nullable: true, ..Column::new("bio", ColumnType::Text) },
+        };
+        let before = Schema { tables: vec![users()], enums: vec![] };
+        let raised = Migration::new("m").class(Class::Dangerous).up([add.clone()]);
+        let v = judge(&before, &raised);
+        assert_eq!((v.steps_worst(), v.worst()), (Class::Safe, Class::Dangerous));
+        assert!(v.label_agrees());
+        assert!(v.needs_acknowledgement(Dialect::Postgres));
+        let honest = Migration::new("m").up([add]);
+        assert!(judge(&before, &honest).problems(&honest, Dialect::Sqlite).is_empty());
     }
 
     #[test]

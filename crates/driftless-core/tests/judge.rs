@@ -28,8 +28,9 @@ fn judging_a_generated_migration_gives_its_label_on_every_scenario() {
         let m = Migration::new("m").class(p.class()).up(p.up_steps()).down(p.down_steps());
         let v = judge(&old, &m);
         assert!(v.label_agrees(), "{}: label {} but judged {}", dir.display(), p.class(), v.worst());
+        assert_eq!(v.steps_worst(), p.class(), "{}", dir.display());
         for d in Dialect::all() {
-            assert_eq!(v.class_for(d), p.class_for(d), "{} on {}", dir.display(), d.name());
+            assert_eq!(*v.steps_class.get(d), p.class_for(d), "{} on {}", dir.display(), d.name());
         }
         if p.class() == Class::Dangerous {
             dangerous += 1;

@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Class, Migration};
 use driftless_core::step::{DialectSql, Step};
 use driftless_migrate::{Migrator, ProgressMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
@@ -32,7 +32,7 @@ fn ours(n: usize) -> Vec<Migration> {
     (0..n)
         .map(|i| {
             let sql = DialectSql { default: Some(statement(i)), ..DialectSql::default() };
-            Migration::new(format!("m{i:04}_t{i:04}")).up([Step::RawSql { sql }])
+            Migration::new(format!("m{i:04}_t{i:04}")).class(Class::ReviewRequired).up([Step::RawSql { sql }])
         })
         .collect()
 }

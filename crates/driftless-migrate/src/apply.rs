@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use driftless_core::Dialect;
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Class, Migration};
 
 use crate::backend::Backend;
 use crate::error::Error;
@@ -25,6 +25,8 @@ use crate::tracking::{NewRow, TrackingTable};
 pub(crate) struct Unit<'a> {
     pub migration: &'a Migration,
     pub checksum: &'a str,
+    /// The class computed from its steps on the database's dialect (recorded in the tracking table).
+    pub class: Class,
     pub direction: Direction,
     /// The batch to record it in (when applying).
     pub batch: i64,
@@ -174,7 +176,7 @@ fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewR
         name: &unit.migration.name,
         batch: unit.batch,
         checksum: unit.checksum,
-        class: unit.migration.class.as_str(),
+        class: unit.class.as_str(),
         duration_ms: millis(took),
         dirty,
         statements_total: unit.plan.statements.len() as i64,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use driftless_core::Dialect;
+use driftless_core::migration::Class;
 
 use crate::report::{Direction, short};
 
@@ -132,14 +133,53 @@ pub enum Error {
         last_applied: String,
     },
 
-    /// A dangerous migration is about to run without its acknowledgement.
+    /// A migration about to run is dangerous on the database's dialect, judged from its steps, and has no
+    /// acknowledgement with visible text.
     #[error(
-        "migration {name} is dangerous (it can lose data) and has no acknowledgement; review it, then add \
-         `.acknowledged(\"<reviewer>\", \"<why the data loss is fine>\")` to the migration"
+        "refusing to run migration {name} ({file}): it is dangerous on {dialect} ({why}) and has no \
+         acknowledgement; review it, then fill in the `.acknowledged(\"\", \"\")` in {file} with who reviewed it \
+         and why the data loss is fine (add the call if the file has none)",
+        dialect = dialect.name(),
+        why = why_dangerous(codes)
     )]
     Unacknowledged {
         /// The migration.
         name: String,
+        /// The migration's file (`<migrations folder>/<name>.rs`), or its name when the folder is unknown.
+        file: String,
+        /// The database's dialect.
+        dialect: Dialect,
+        /// The codes of the dangerous steps.
+        codes: Vec<String>,
+    },
+
+    /// A migration's `.class(...)` label disagrees with the class of its steps.
+    #[error(
+        "refusing to run migration {name} ({file}): it is labelled `Class::{declared_label}`, but its steps are \
+         {computed}; the migrator judges the steps, not the label. Regenerate the migration, or correct the label to \
+         `Class::{computed_label}`{ack}",
+        declared_label = class_label(*declared),
+        computed_label = class_label(*computed),
+        ack = if *computed == Class::Dangerous { " and have a reviewer fill in its acknowledgement" } else { "" }
+    )]
+    LabelDisagrees {
+        /// The migration.
+        name: String,
+        /// The migration's file, or its name when the folder is unknown.
+        file: String,
+        /// The label in the file.
+        declared: Class,
+        /// The computed class (worst over all dialects).
+        computed: Class,
+    },
+
+    /// A migration about to run cannot be judged, because the schema before it cannot be replayed.
+    #[error("refusing to run migration {name}: {reason}")]
+    Unjudged {
+        /// The migration.
+        name: String,
+        /// Why.
+        reason: String,
     },
 
     /// A data-losing operation was asked for in production without `force_production`.
@@ -261,6 +301,25 @@ impl Error {
     pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
         let context = context.into();
         move |source| Error::Database { context, source }
+    }
+}
+
+/// Why a migration is dangerous, from its dangerous steps' codes.
+fn why_dangerous(codes: &[String]) -> String {
+    if codes.iter().all(|c| c == "declared_dangerous") {
+        "declared dangerous in its file".to_owned()
+    } else {
+        let codes: Vec<&str> = codes.iter().map(String::as_str).filter(|c| *c != "declared_dangerous").collect();
+        format!("{}: it loses data", codes.join(", "))
+    }
+}
+
+/// `Safe`, `ReviewRequired` or `Dangerous`: the variant as a migration file spells it.
+fn class_label(class: Class) -> &'static str {
+    match class {
+        Class::Safe => "Safe",
+        Class::ReviewRequired => "ReviewRequired",
+        Class::Dangerous => "Dangerous",
     }
 }
 

@@ -17,6 +17,7 @@ use crate::progress::{Progress, ProgressMode};
 use crate::report::{AppliedMigration, Direction, Operation, Problem, Report, Status, Step};
 use crate::tracking::{NewRow, TrackingTable};
 use crate::validate::{Validation, check_registry, validate};
+use driftless_core::judge::judge_registry;
 
 /// The tracking table's default name.
 pub const DEFAULT_TABLE: &str = "driftless_migrations";
@@ -39,6 +40,7 @@ pub struct Migrator {
     force_production: bool,
     environment: Option<String>,
     progress: ProgressMode,
+    source_dir: Option<std::path::PathBuf>,
 }
 
 /// What an operation asks for.
@@ -89,6 +91,7 @@ impl Migrator {
             force_production: false,
             environment: None,
             progress: ProgressMode::Auto,
+            source_dir: None,
         }
     }
 
@@ -156,6 +159,22 @@ impl Migrator {
     pub fn progress(mut self, mode: ProgressMode) -> Migrator {
         self.progress = mode;
         self
+    }
+
+    /// The folder the migration files live in (`<folder>/<name>.rs`), so that refusals name the file to edit.
+    pub fn migrations_dir(mut self, folder: impl Into<std::path::PathBuf>) -> Migrator {
+        self.source_dir = Some(folder.into());
+        self
+    }
+
+    /// The file a migration is defined in, for messages: `<migrations folder>/<name>.rs`, or `<name>.rs` when the
+    /// folder is unknown.
+    fn file_of(&self, name: &str) -> String {
+        let file = format!("{name}.rs");
+        match &self.source_dir {
+            Some(dir) => dir.join(file).display().to_string(),
+            None => file,
+        }
     }
 
     /// The database.
@@ -265,7 +284,8 @@ impl Migrator {
     async fn status_on<C: Backend>(&self, conn: &mut C) -> Result<Status, Error> {
         let applied = self.rows_if_any(conn).await?;
         let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
-        let v = validate(&self.migrations, &checksums, &applied);
+        let verdicts = judge_registry(&self.migrations);
+        let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let pending = v.pending.iter().map(|&i| self.migrations[i].name.clone()).collect();
         Ok(Status { applied, pending, problems: v.problems })
     }
@@ -310,7 +330,8 @@ impl Migrator {
         conn.ensure_table(table).await.map_err(Error::db(format!("creating the tracking table {}", table.name)))?;
         let applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
         let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
-        let v = validate(&self.migrations, &checksums, &applied);
+        let verdicts = judge_registry(&self.migrations);
+        let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let operation = request.operation();
         let mut report = Report {
             operation,
@@ -373,6 +394,8 @@ impl Migrator {
             .map(|(plan, &(i, direction))| Unit {
                 migration: &self.migrations[i],
                 checksum: &checksums[i],
+                // The computed class on this dialect is what is recorded and shown, never the file's label.
+                class: verdicts[i].as_ref().map_or(self.migrations[i].class, |v| v.class_for(dialect)),
                 direction,
                 batch,
                 plan,
@@ -388,11 +411,11 @@ impl Migrator {
             progress.begin(&unit.migration.name, unit.direction);
             match apply::run(conn, table, unit).await {
                 Ok(took) => {
-                    progress.done(&unit.migration.name, unit.direction, unit.migration.class.as_str(), took);
+                    progress.done(&unit.migration.name, unit.direction, unit.class.as_str(), took);
                     report.steps.push(Step {
                         name: unit.migration.name.clone(),
                         direction: unit.direction,
-                        class: unit.migration.class,
+                        class: unit.class,
                         duration: took,
                     });
                     if unit.direction == Direction::Up {
@@ -471,9 +494,29 @@ impl Migrator {
                         return Err(Error::OutOfOrder { name: name.clone(), last_applied: last_applied.clone() });
                     }
                 }
-                Problem::Unacknowledged { name } => {
+                Problem::Unacknowledged { name, codes } => {
                     if to_apply.iter().any(|&i| self.migrations[i].name == *name) {
-                        return Err(Error::Unacknowledged { name: name.clone() });
+                        return Err(Error::Unacknowledged {
+                            name: name.clone(),
+                            file: self.file_of(name),
+                            dialect: self.db.dialect(),
+                            codes: codes.clone(),
+                        });
+                    }
+                }
+                Problem::LabelDisagrees { name, declared, computed } => {
+                    if to_apply.iter().any(|&i| self.migrations[i].name == *name) {
+                        return Err(Error::LabelDisagrees {
+                            name: name.clone(),
+                            file: self.file_of(name),
+                            declared: *declared,
+                            computed: *computed,
+                        });
+                    }
+                }
+                Problem::Unjudged { name, reason } => {
+                    if to_apply.iter().any(|&i| self.migrations[i].name == *name) {
+                        return Err(Error::Unjudged { name: name.clone(), reason: reason.clone() });
                     }
                 }
                 Problem::Conflict { .. } => {}

@@ -238,10 +238,29 @@ pub enum Problem {
         /// The last applied migration.
         last_applied: String,
     },
-    /// A pending dangerous migration has no acknowledgement.
+    /// A pending migration is dangerous on the database's dialect (its steps, judged by the migrator) and has no
+    /// acknowledgement with visible text.
     Unacknowledged {
         /// The migration.
         name: String,
+        /// The codes of its dangerous steps (`declared_dangerous` for hand-written SQL declared dangerous).
+        codes: Vec<String>,
+    },
+    /// The class written in the migration file disagrees with the class of its steps.
+    LabelDisagrees {
+        /// The migration.
+        name: String,
+        /// The label in the file.
+        declared: Class,
+        /// The class the migrator computed from the steps (worst over all dialects).
+        computed: Class,
+    },
+    /// A pending migration cannot be judged (the schema before it cannot be replayed).
+    Unjudged {
+        /// The migration.
+        name: String,
+        /// Why.
+        reason: String,
     },
     /// Two migrations were generated from the same parent snapshot (two branches merged).
     Conflict {
@@ -268,7 +287,15 @@ impl fmt::Display for Problem {
             Problem::OutOfOrder { name, last_applied } => {
                 write!(f, "{name}: pending, but older than the last applied migration {last_applied}")
             }
-            Problem::Unacknowledged { name } => write!(f, "{name}: dangerous and not acknowledged"),
+            Problem::Unacknowledged { name, codes } => {
+                write!(f, "{name}: dangerous ({}) and not acknowledged", codes.join(", "))
+            }
+            Problem::LabelDisagrees { name, declared, computed } => write!(
+                f,
+                "{name}: labelled {declared} in its file, but its steps are {computed}; the label is wrong (or was \
+                 edited)"
+            ),
+            Problem::Unjudged { name, reason } => write!(f, "{name}: cannot be judged: {reason}"),
             Problem::Conflict { first, second } => {
                 write!(f, "{first} and {second} were generated from the same snapshot (merged branches)")
             }

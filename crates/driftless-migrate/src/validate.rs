@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use driftless_core::migration::{Class, Migration};
+use driftless_core::Dialect;
+use driftless_core::judge::{ClassProblem, JudgeError, Verdict};
+use driftless_core::migration::Migration;
 
 use crate::error::Error;
 use crate::report::{AppliedMigration, Problem};
@@ -31,8 +33,15 @@ pub(crate) fn check_registry(registry: &[Migration]) -> Result<(), Error> {
 }
 
 /// Compares `registry` (in its order) with `applied` (tracking rows in the order they were recorded); `checksums`
-/// are the registry's current checksums, index for index.
-pub(crate) fn validate(registry: &[Migration], checksums: &[String], applied: &[AppliedMigration]) -> Validation {
+/// are the registry's current checksums and `verdicts` its computed classes (`driftless_core::judge`), index for
+/// index. Classes are judged for `dialect`, the database's.
+pub(crate) fn validate(
+    registry: &[Migration],
+    checksums: &[String],
+    verdicts: &[Result<Verdict, JudgeError>],
+    applied: &[AppliedMigration],
+    dialect: Dialect,
+) -> Validation {
     let position: HashMap<&str, usize> = registry.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
     let applied_names: HashSet<&str> = applied.iter().map(|a| a.name.as_str()).collect();
     let mut problems = Vec::new();
@@ -71,9 +80,30 @@ pub(crate) fn validate(registry: &[Migration], checksums: &[String], applied: &[
             });
         }
     }
-    for &i in &pending {
-        if registry[i].class == Class::Dangerous && !registry[i].is_acknowledged() {
-            problems.push(Problem::Unacknowledged { name: registry[i].name.clone() });
+    // A label that disagrees with the steps is wrong wherever the migration is; an acknowledgement is needed only
+    // before a migration runs.
+    for (i, m) in registry.iter().enumerate() {
+        match &verdicts[i] {
+            Ok(v) => {
+                for p in v.problems(m, dialect) {
+                    match p {
+                        ClassProblem::LabelDisagrees { declared, computed } => {
+                            problems.push(Problem::LabelDisagrees { name: m.name.clone(), declared, computed });
+                        }
+                        ClassProblem::Unacknowledged { codes } if !applied_names.contains(m.name.as_str()) => {
+                            problems.push(Problem::Unacknowledged {
+                                name: m.name.clone(),
+                                codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) if !applied_names.contains(m.name.as_str()) => {
+                problems.push(Problem::Unjudged { name: m.name.clone(), reason: e.to_string() });
+            }
+            Err(_) => {}
         }
     }
     let mut by_parent: HashMap<&str, &str> = HashMap::new();
@@ -91,6 +121,7 @@ pub(crate) fn validate(registry: &[Migration], checksums: &[String], applied: &[
 mod tests {
     use super::*;
     use crate::report::Direction;
+    use driftless_core::migration::Class;
 
     fn row(id: i64, name: &str, checksum: &str) -> AppliedMigration {
         AppliedMigration {
@@ -108,6 +139,10 @@ mod tests {
         }
     }
 
+    fn judged(reg: &[Migration]) -> Vec<Result<Verdict, JudgeError>> {
+        driftless_core::judge::judge_registry(reg)
+    }
+
     fn registry(names: &[&str]) -> (Vec<Migration>, Vec<String>) {
         let ms: Vec<Migration> = names.iter().map(|n| Migration::new(*n)).collect();
         let sums = ms.iter().map(|m| m.checksum()).collect();
@@ -117,10 +152,13 @@ mod tests {
     #[test]
     fn pending_and_problems() {
         let (mut reg, sums) = registry(&["m1", "m2", "m3", "m4"]);
-        reg[3] = Migration::new("m4").class(Class::Dangerous);
+        let raw = driftless_core::step::Step::RawSql {
+            sql: driftless_core::step::DialectSql { default: Some("DELETE FROM t".into()), ..Default::default() },
+        };
+        reg[3] = Migration::new("m4").class(Class::Dangerous).up([raw]);
         let mut applied = vec![row(1, "m1", &sums[0]), row(2, "m3", "edited"), row(3, "gone", "x")];
         applied[0].dirty = Some(Direction::Up);
-        let v = validate(&reg, &sums, &applied);
+        let v = validate(&reg, &sums, &judged(&reg), &applied, Dialect::Postgres);
         assert_eq!(v.pending, vec![1, 3]);
         assert_eq!(
             v.problems,
@@ -129,7 +167,7 @@ mod tests {
                 Problem::Missing { name: "gone".into() },
                 Problem::ChecksumMismatch { name: "m3".into(), recorded: "edited".into(), current: sums[2].clone() },
                 Problem::OutOfOrder { name: "m2".into(), last_applied: "m3".into() },
-                Problem::Unacknowledged { name: "m4".into() },
+                Problem::Unacknowledged { name: "m4".into(), codes: vec!["declared_dangerous".into()] },
             ]
         );
     }
@@ -142,7 +180,7 @@ mod tests {
             "the migration registry lists a twice; remove the duplicate entry from the registry"
         );
         let sums: Vec<String> = reg.iter().map(|m| m.checksum()).collect();
-        let v = validate(&reg[..2], &sums[..2], &[]);
+        let v = validate(&reg[..2], &sums[..2], &judged(&reg[..2]), &[], Dialect::Sqlite);
         assert_eq!(v.problems, vec![Problem::Conflict { first: "a".into(), second: "b".into() }]);
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use driftless_core::Dialect;
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{Column, ColumnType, ForeignKey, PrimaryKey, ReferentialAction, Table};
 use driftless_core::step::Step;
 
@@ -59,7 +59,10 @@ fn relax(extra_up: Vec<Step>) -> Migration {
     };
     let mut up = vec![change(&from, &to)];
     up.extend(extra_up);
-    Migration::new("m20260202T000000_authors_name_nullable").up(up).down([change(&to, &from)])
+    Migration::new("m20260202T000000_authors_name_nullable")
+        .class(Class::ReviewRequired)
+        .up(up)
+        .down([change(&to, &from)])
 }
 
 async fn a_parent_rebuild_keeps_the_children(t: Target) {

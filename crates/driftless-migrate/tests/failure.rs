@@ -14,7 +14,7 @@ const HALF: &str = "m20260110T000000_half_way";
 const BAD: &str = "INSERT INTO no_such_table (id) VALUES (1)";
 
 fn half_way(fixed: bool) -> Migration {
-    Migration::new(HALF)
+    raw(HALF)
         .up([
             same("CREATE TABLE half (id INTEGER)"),
             same("INSERT INTO half (id) VALUES (1)"),

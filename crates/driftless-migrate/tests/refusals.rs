@@ -14,7 +14,7 @@ use driftless_migrate::{Error, Problem};
 /// `M2` with different SQL: what editing an applied migration file looks like.
 fn edited() -> Vec<Migration> {
     let mut r = first(2);
-    r[1] = Migration::new(M2)
+    r[1] = raw(M2)
         .up([sql(
             "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT)",
             "CREATE TABLE posts (id BIGINT PRIMARY KEY, title TEXT)",
@@ -104,8 +104,13 @@ async fn an_unacknowledged_dangerous_migration(t: Target) {
     let err = t.migrator(registry.clone()).migrate().await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "migration m20260106T000000_drop_posts is dangerous (it can lose data) and has no acknowledgement; review \
-         it, then add `.acknowledged(\"<reviewer>\", \"<why the data loss is fine>\")` to the migration"
+        format!(
+            "refusing to run migration m20260106T000000_drop_posts (m20260106T000000_drop_posts.rs): it is dangerous \
+             on {} (declared dangerous in its file) and has no acknowledgement; review it, then fill in the \
+             `.acknowledged(\"\", \"\")` in m20260106T000000_drop_posts.rs with who reviewed it and why the data loss \
+             is fine (add the call if the file has none)",
+            t.dialect.name()
+        )
     );
     // Refused before anything ran: not even the safe migrations before it were applied.
     assert!(!t.has_table("users").await);
@@ -155,7 +160,7 @@ on_every_backend!(a_rollback_in_production);
 /// A migration that holds the lock for a while (PostgreSQL and MariaDB).
 fn slow(dialect: Dialect) -> Migration {
     let wait = if dialect == Dialect::Postgres { "SELECT pg_sleep(1.5)" } else { "DO SLEEP(1.5)" };
-    Migration::new("m20260101T000000_slow").up([sql("SELECT 1", wait, wait)])
+    raw("m20260101T000000_slow").up([sql("SELECT 1", wait, wait)])
 }
 
 async fn a_lock_held_by_another_migrator(t: Target) {

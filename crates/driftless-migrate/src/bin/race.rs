@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Class, Migration};
 use driftless_core::step::{DialectSql, Step};
 use driftless_migrate::{Migrator, ProgressMode};
 
@@ -31,6 +31,7 @@ fn same(text: &str) -> Step {
 fn history(edited: bool) -> Vec<Migration> {
     let mut out = vec![
         Migration::new("m20260101T000000_race_log")
+            .class(Class::ReviewRequired)
             .up([same("CREATE TABLE race_log (migration VARCHAR(100) NOT NULL)")])
             .down([same("DROP TABLE race_log")]),
     ];
@@ -40,6 +41,7 @@ fn history(edited: bool) -> Vec<Migration> {
         let table = if edited && i == 3 { format!("race_t{i}_edited") } else { format!("race_t{i}") };
         out.push(
             Migration::new(name.clone())
+                .class(Class::ReviewRequired)
                 .up([
                     same(&format!("CREATE TABLE {table} (id INTEGER)")),
                     sql(&log, &format!("{log}; SELECT pg_sleep(0.02)"), &format!("{log}; DO SLEEP(0.02)")),

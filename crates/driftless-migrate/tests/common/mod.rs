@@ -3,7 +3,7 @@
 #![allow(dead_code, reason = "each test binary uses a different part of this module")]
 
 use driftless_core::Dialect;
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Class, Migration};
 use driftless_core::step::{DialectSql, Step};
 use driftless_migrate::{Database, Migrator, ProgressMode};
 use driftless_testdb::TestDb;
@@ -131,17 +131,22 @@ pub const M3: &str = "m20260103T000000_add_user_email";
 pub const M4: &str = "m20260104T000000_index_post_titles";
 pub const M5: &str = "m20260105T000000_backfill_emails";
 
+/// A migration of hand-written SQL, labelled as the migrator judges raw SQL: at least `review_required`.
+pub fn raw(name: &str) -> Migration {
+    Migration::new(name).class(Class::ReviewRequired)
+}
+
 /// The example history: users, posts referencing users, a new column, an index, a data migration.
 pub fn history() -> Vec<Migration> {
     vec![
-        Migration::new(M1)
+        raw(M1)
             .up([sql(
                 "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
                 "CREATE TABLE users (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL)",
                 "CREATE TABLE users (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL)",
             )])
             .down([same("DROP TABLE users")]),
-        Migration::new(M2)
+        raw(M2)
             .up([sql(
                 "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) \
                  ON DELETE CASCADE, title TEXT NOT NULL)",
@@ -151,19 +156,19 @@ pub fn history() -> Vec<Migration> {
                  title VARCHAR(200) NOT NULL, FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE)",
             )])
             .down([same("DROP TABLE posts")]),
-        Migration::new(M3)
+        raw(M3)
             .up([sql(
                 "ALTER TABLE users ADD COLUMN email TEXT",
                 "ALTER TABLE users ADD COLUMN email TEXT",
                 "ALTER TABLE users ADD COLUMN email VARCHAR(200) NULL",
             )])
             .down([same("ALTER TABLE users DROP COLUMN email")]),
-        Migration::new(M4).up([same("CREATE INDEX posts_title ON posts (title)")]).down([sql(
+        raw(M4).up([same("CREATE INDEX posts_title ON posts (title)")]).down([sql(
             "DROP INDEX posts_title",
             "DROP INDEX posts_title",
             "DROP INDEX posts_title ON posts",
         )]),
-        Migration::new(M5).up([sql(
+        raw(M5).up([sql(
             "UPDATE users SET email = lower(name) || '@example.com' WHERE email IS NULL",
             "UPDATE users SET email = lower(name) || '@example.com' WHERE email IS NULL",
             "UPDATE users SET email = CONCAT(LOWER(name), '@example.com') WHERE email IS NULL",
