@@ -7,8 +7,8 @@
 //! ER diagram of the tables the migrations touch. Formats: Markdown (a pull-request comment that starts with the
 //! [`MARKER`] a CI job finds it by), JSON, text.
 //!
-//! Exit codes: 0 when nothing blocks; 1 when a dangerous migration lacks its acknowledgement, a label disagrees
-//! with the computed class, a migration cannot be judged, two migrations share a parent snapshot, or (with
+//! Exit codes: 0 when nothing blocks; 1 when a dangerous migration lacks its acknowledgement, a label is below the
+//! class of its steps, a migration cannot be judged, two migrations share a parent snapshot, or (with
 //! `--fail-on CLASS`) a migration is that class or worse; 2 on error (not a git repository, a bad ref).
 
 mod git;
@@ -126,10 +126,10 @@ impl Item {
         !self.dangerous_on().is_empty() && !self.migration.is_acknowledged()
     }
 
-    /// The label disagreement, as `(declared, computed)`.
+    /// The label disagreement (a label below the class of the steps), as `(declared, class of the steps)`.
     pub fn label_disagreement(&self) -> Option<(Class, Class)> {
         match &self.verdict {
-            Ok(v) if !v.label_agrees() => Some((v.declared, v.worst())),
+            Ok(v) if !v.label_agrees() => Some((v.declared, v.steps_worst())),
             _ => None,
         }
     }

@@ -232,6 +232,20 @@ fn a_label_that_disagrees_with_the_steps_blocks() {
         "{text}"
     );
     assert!(text.contains("  class: SQLite dangerous, PostgreSQL dangerous, MySQL dangerous; label: safe\n"), "{text}");
+
+    // A label above the steps is the author asking for more care: it counts, and then needs an acknowledgement.
+    let registry = vec![init(), acknowledged(drop_nickname()), add_bio().class(Class::Dangerous)];
+    repo.write_migrations(&registry);
+    let (code, md) = repo.review(registry, &["--base", "main"]);
+    assert_eq!(code, ExitCode::from(1), "{md}");
+    assert!(
+        md.contains("**Label raises it.** The file declares `dangerous`, above its steps (`safe`): it is treated as `dangerous`.\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("> - `{BIO}` is dangerous on SQLite, PostgreSQL and MySQL and has no acknowledgement")),
+        "{md}"
+    );
 }
 
 #[test]

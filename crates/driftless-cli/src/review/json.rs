@@ -52,6 +52,7 @@ fn item(i: &Item, fail_on: Option<driftless_core::classify::Class>) -> Value {
         "status": i.status.key(),
         "class": i.verdict.as_ref().ok().map(|v| v.worst()),
         "classes": classes,
+        "steps_class": i.verdict.as_ref().ok().map(|v| v.steps_worst()),
         "declared": m.class,
         "label_agrees": i.label_disagreement().is_none(),
         "acknowledgement": {

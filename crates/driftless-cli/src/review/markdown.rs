@@ -187,10 +187,19 @@ fn section(item: &Item, with_sql: bool, out: &mut String) {
         let _ = writeln!(
             out,
             "> [!CAUTION]\n> **Label disagrees.** The file says `.class(Class::{})`, but its steps are `{computed}`: \
-             the label is documentation, the computed class is what the migrator enforces. Change it to \
-             `.class(Class::{})`.\n",
+             a label may raise a migration's class, never lower it, and the migrator refuses this one. Change it \
+             to `.class(Class::{})`.\n",
             class_variant(declared),
             class_variant(computed)
+        );
+    }
+    if verdict.label_agrees() && verdict.declared > verdict.steps_worst() {
+        let _ = writeln!(
+            out,
+            "**Label raises it.** The file declares `{}`, above its steps (`{}`): it is treated as `{}`.\n",
+            verdict.declared,
+            verdict.steps_worst(),
+            verdict.worst()
         );
     }
     if item.status == super::Status::Edited {

@@ -59,6 +59,9 @@ pub(crate) fn render(review: &Review, color: bool) -> String {
         let classes: Vec<String> =
             Dialect::all().into_iter().map(|d| format!("{} {}", d.display_name(), p.class(v.class_for(d)))).collect();
         let _ = writeln!(out, "  class: {}; label: {}", classes.join(", "), m.class);
+        if v.label_agrees() && v.declared > v.steps_worst() {
+            let _ = writeln!(out, "  (raised by its label; its steps are {})", v.steps_worst());
+        }
         let ack = if item.acknowledgement_missing() {
             p.wrap("31;1", &format!("MISSING (dangerous on {})", dialect_list(&item.dangerous_on())))
         } else {
