@@ -5,7 +5,8 @@
 //! crate, so the program that reads them must be compiled with that crate — the user's xtask.
 //!
 //! Architecture Invariant: no business logic lives here — only argument parsing, file locations, output and exit
-//! codes. Exit codes: 0 success, 1 "differences found" (for `--check`), 2 error.
+//! codes. Exit codes: 0 success, 1 "differences found" (for `--check`; for `migrate-review`, something blocks the
+//! merge), 2 error.
 #![deny(missing_docs)]
 
 mod diff_cmd;

@@ -66,7 +66,8 @@ pub(crate) enum Status {
     Added,
     /// The file was on the base and its code changed.
     Edited,
-    /// The file was on the base; only comments, layout or the acknowledgement changed.
+    /// The file was on the base; only comments, layout, the label or the acknowledgement changed (none of which the
+    /// migrator checksums).
     Annotated,
 }
 
@@ -75,7 +76,7 @@ impl Status {
         match self {
             Status::Added => "added",
             Status::Edited => "edited",
-            Status::Annotated => "acknowledgement or comments edited",
+            Status::Annotated => "label, acknowledgement or comments edited",
         }
     }
 

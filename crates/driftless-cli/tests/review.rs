@@ -257,7 +257,7 @@ fn editing_a_migration_of_the_base_warns_and_annotating_it_does_not() {
     std::fs::write(&init_path, annotated).unwrap();
     let (code, md) = repo.review(branch(), &["--base", "main"]);
     assert_eq!(code, ExitCode::from(1), "still blocked by the drop");
-    assert!(md.contains(&format!("| `{INIT}` | acknowledgement or comments edited |")), "{md}");
+    assert!(md.contains(&format!("| `{INIT}` | label, acknowledgement or comments edited |")), "{md}");
     assert!(!md.contains("[!WARNING]"), "{md}");
 
     // Changing its steps is.

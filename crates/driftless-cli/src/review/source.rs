@@ -1,9 +1,9 @@
-//! Telling an edit that matters from one that does not, on the text of a migration file: comments, layout and the
-//! `.acknowledged(...)` call are not part of what the migrator checksums, so filling in an acknowledgement on a
-//! migration that is already on the base branch is not an "edit" that breaks databases.
+//! Telling an edit that matters from one that does not, on the text of a migration file: comments, layout, the
+//! `.class(...)` label and the `.acknowledged(...)` call are not part of what the migrator checksums, so filling in
+//! an acknowledgement on a migration that is already on the base branch is not an "edit" that breaks databases.
 //!
 //! This is a small Rust lexer, not a parser: it keeps string and character literals whole, drops comments and
-//! whitespace, and removes the `.acknowledged(...)` call with its balanced parentheses.
+//! whitespace, and removes those two calls with their balanced parentheses.
 
 /// A piece of Rust source text: a literal kept whole, or one other character.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,14 +97,18 @@ fn raw_string_end(chars: &[char], i: usize) -> Option<usize> {
     Some(chars.len())
 }
 
-/// The file's code without comments, whitespace and the `.acknowledged(...)` call.
+/// The calls the checksum does not cover.
+const UNCHECKED_CALLS: [&str; 2] = [".acknowledged(", ".class("];
+
+/// The file's code without comments, whitespace and the calls the checksum does not cover.
 fn significant(src: &str) -> Vec<Piece> {
     let all = pieces(src);
-    let call: Vec<Piece> = ".acknowledged(".chars().map(Piece::Char).collect();
+    let calls: Vec<Vec<Piece>> = UNCHECKED_CALLS.iter().map(|c| c.chars().map(Piece::Char).collect()).collect();
     let mut out = Vec::with_capacity(all.len());
     let mut i = 0;
     while i < all.len() {
-        if all[i..].starts_with(&call) {
+        if let Some(call) = calls.iter().find(|c| all[i..].starts_with(c)) {
+            // Skip to the parenthesis closing the call's.
             let mut depth = 0usize;
             i += call.len() - 1;
             while i < all.len() {
@@ -129,7 +133,7 @@ fn significant(src: &str) -> Vec<Piece> {
     out
 }
 
-/// Whether two versions of a migration file differ only in comments, layout or the acknowledgement.
+/// Whether two versions of a migration file differ only in comments, layout, the label or the acknowledgement.
 pub(crate) fn same_code(a: &str, b: &str) -> bool {
     significant(a) == significant(b)
 }
@@ -152,17 +156,18 @@ pub fn migration() -> Migration {
 "#;
 
     #[test]
-    fn acknowledgement_comments_and_layout_do_not_count() {
+    fn acknowledgement_label_comments_and_layout_do_not_count() {
         let acked = FILE
             .replace(".acknowledged(\"\", \"\")", ".acknowledged(\"ana (DBA)\", r#\"nobody read \"it\" (checked)\"#)")
             .replace("//! Generated.", "//! Generated (reviewed).");
         assert!(same_code(FILE, &acked));
         let relaid = FILE.replace("\n        .up(", " .up(").replace("/// The migration.\n", "/* block */");
         assert!(same_code(FILE, &relaid));
+        assert!(same_code(FILE, &FILE.replace("Class::Dangerous", "Class::Safe")));
     }
 
     #[test]
-    fn steps_class_and_literals_count() {
+    fn steps_and_literals_count() {
         assert!(!same_code(
             FILE,
             &FILE.replace(
@@ -170,7 +175,7 @@ pub fn migration() -> Migration {
                 "\"nick\", ColumnType::Text))])\n        .down"
             )
         ));
-        assert!(!same_code(FILE, &FILE.replace("Class::Dangerous", "Class::Safe")));
+        assert!(!same_code(FILE, &FILE.replace("Migration::new(\"m1\")", "Migration::new(\"m2\")")));
         // Whitespace inside a string literal is part of the value.
         assert!(!same_code("f(\"a b\")", "f(\"ab\")"));
         assert!(same_code("f('x', \"a\\\"b\") // c", "f( 'x' ,\"a\\\"b\")"));
