@@ -29,6 +29,7 @@ use driftless_core::judge::{JudgeError, Verdict, judge_registry};
 use driftless_core::migration::Migration;
 use driftless_core::render;
 use driftless_core::schema::Schema;
+use driftless_core::step::Step;
 use driftless_introspect::history::{Conflict, branch_conflicts};
 
 use crate::Project;
@@ -292,8 +293,7 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
     let diagram = match (indexes.first(), indexes.last()) {
         (Some(&first), Some(&last)) => match (&before[first], &before[last + 1]) {
             (Some(from), Some(to)) => {
-                let steps: Vec<&driftless_core::step::Step> =
-                    indexes.iter().flat_map(|i| registry[*i].up.iter()).collect();
+                let steps: Vec<&Step> = indexes.iter().flat_map(|i| registry[*i].up.iter()).collect();
                 mermaid::diagram(from, to, &steps)
             }
             _ => None,
@@ -304,8 +304,14 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
     items.sort_by_key(|i| std::cmp::Reverse(i.worst()));
 
     let names: std::collections::HashSet<&str> = registry.iter().map(|m| m.name.as_str()).collect();
-    let removed =
-        base.files.iter().filter(|(name, _)| !names.contains(name.as_str())).map(|(_, f)| f.path.clone()).collect();
+    // A file of the base that is neither in the registry nor in the working tree (another `.rs` file kept in the
+    // folder is not a migration that went missing).
+    let removed = base
+        .files
+        .iter()
+        .filter(|(name, f)| !names.contains(name.as_str()) && !base.worktree_path(&f.path).exists())
+        .map(|(_, f)| f.path.clone())
+        .collect();
     Ok(Review {
         base_ref: base_ref.to_owned(),
         commit: base.commit,
@@ -318,9 +324,17 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
 }
 
 fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
-    let Some(before) = before else {
-        let why = "not rendered: the schema before this migration cannot be computed".to_owned();
-        return Sql { dialect, up: Err(why.clone()), down: Err(why) };
+    let empty = Schema::empty();
+    let hand_written =
+        |steps: &[Step]| steps.iter().all(|s| matches!(s, Step::RawSql { .. } | Step::Irreversible { .. }));
+    let before = match before {
+        Some(before) => before,
+        // Hand-written SQL renders without a schema.
+        None if hand_written(&m.up) && hand_written(&m.down) => &empty,
+        None => {
+            let why = "not rendered: the schema before this migration cannot be computed".to_owned();
+            return Sql { dialect, up: Err(why.clone()), down: Err(why) };
+        }
     };
     let up = render::render_steps(&m.up, dialect, before).map(|r| r.script()).map_err(|e| e.to_string());
     let down = render::apply_steps(before, &m.up)

@@ -348,3 +348,38 @@ fn readme_shows_the_workflow_file() {
     assert!(workflow.contains("fetch-depth: 0"));
     assert!(workflow.contains("<!-- driftless-review -->"));
 }
+
+#[test]
+fn a_removed_base_migration_warns_and_what_no_longer_replays_cannot_be_judged() {
+    let repo = fixture();
+    std::fs::remove_file(repo.root().join(format!("migrations/{INIT}.rs"))).unwrap();
+    // Another Rust file kept in the folder is not a migration, and not reported.
+    std::fs::write(repo.root().join("migrations/helpers.rs"), "pub fn x() {}\n").unwrap();
+    let registry = vec![acknowledged(drop_nickname()), add_bio()];
+    repo.write_migrations(&registry);
+    let (code, md) = repo.review(registry, &["--base", "main"]);
+    assert_eq!(code, ExitCode::from(1), "{md}");
+    assert!(
+        md.contains(&format!(
+            "> - `migrations/{INIT}.rs` was on `main` and is gone: a database that applied it reports it missing; \
+             restore it unless no database ever ran it\n"
+        )),
+        "{md}"
+    );
+    assert!(!md.contains("helpers"), "{md}");
+    assert!(
+        md.contains(&format!(
+            "> - `{BIO}` cannot be judged: cannot judge migration {BIO}: the schema before it cannot be computed, \
+             because replaying migration {DROP} failed: "
+        )),
+        "{md}"
+    );
+    // It cannot be judged, so it sorts with the dangerous ones, after the drop (registry order).
+    let drop_at = md.find(&format!("### ⛔ `{DROP}`")).unwrap();
+    let bio_at = md
+        .find(&format!(
+            "### ⛔ `{BIO}` — cannot be judged\n\n`migrations/{BIO}.rs` (added).\n\n> [!CAUTION]\n> **Cannot be judged:**"
+        ))
+        .expect(&md);
+    assert!(drop_at < bio_at);
+}

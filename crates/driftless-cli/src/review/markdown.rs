@@ -161,7 +161,8 @@ fn acknowledgement_cell(item: &Item) -> String {
 fn section(item: &Item, with_sql: bool, out: &mut String) {
     let m = &item.migration;
     let worst = item.worst();
-    let _ = writeln!(out, "### {} `{}` — {}\n", icon(worst), m.name, class_words(worst));
+    let what = if item.verdict.is_ok() { class_words(worst) } else { "cannot be judged" };
+    let _ = writeln!(out, "### {} `{}` — {what}\n", icon(worst), m.name);
     let _ = writeln!(out, "`{}` ({}).\n", item.path, item.status.as_str());
     let verdict = match &item.verdict {
         Ok(v) => v,
