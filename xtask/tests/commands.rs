@@ -138,3 +138,33 @@ async fn diff_reads_a_live_postgres_database() {
     let Some(db) = driftless_testdb::TestDb::postgres().await else { return };
     diff_against_live_database(db, "ALTER TABLE users ADD COLUMN hand_made TEXT").await;
 }
+
+#[test]
+fn review_against_head_runs_and_bad_input_exits_2_with_a_message() {
+    let (code, stdout, stderr) = xtask(&["migrate-review", "--base", "HEAD", "--format", "text"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("migration review against HEAD (merge base "), "{stdout}");
+    let (code, _, stderr) = xtask(&["migrate-review", "--base", "no-such-ref-anywhere"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: --base `no-such-ref-anywhere` is not a commit in the repository "), "{stderr}");
+    assert!(
+        stderr.trim_end().ends_with(
+            "check the name, and fetch it first (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
+        ),
+        "{stderr}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["migrate-review", "--base", "main"])
+        .env("GIT_DIR", "/nonexistent/driftless-test")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("error: the migrations folder "), "{stderr}");
+    assert!(
+        stderr
+            .trim_end()
+            .ends_with("migrate-review compares the migrations with a base commit, so run it in a git checkout"),
+        "{stderr}"
+    );
+}

@@ -5,13 +5,15 @@
 //! crate, so the program that reads them must be compiled with that crate — the user's xtask.
 //!
 //! Architecture Invariant: no business logic lives here — only argument parsing, file locations, output and exit
-//! codes. Exit codes: 0 success, 1 "differences found" (for `--check`), 2 error.
+//! codes. Exit codes: 0 success, 1 "differences found" (for `--check`; for `migrate-review`, something blocks the
+//! merge), 2 error.
 #![deny(missing_docs)]
 
 mod diff_cmd;
 mod files;
 mod generate;
 mod pull;
+mod review;
 mod run_migrations;
 mod sql;
 mod verify;
@@ -101,6 +103,9 @@ enum Command {
     SnapshotRepair(verify::RepairArgs),
     /// Adopt an existing database: introspect it into schema.json plus a baseline migration recorded as applied.
     DbPull(pull::PullArgs),
+    /// Review the migrations added or changed since a base commit: computed classes, SQL, acknowledgements, an
+    /// ER diagram (Markdown for a pull-request comment; exit 1 when something blocks the merge).
+    MigrateReview(review::ReviewArgs),
     /// Every row of the tracking table.
     MigrateHistory(run_migrations::DbArgs),
     /// Revert every applied migration (needs --force).
@@ -166,6 +171,7 @@ fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
         Command::MigrateVerify(args) => verify::run(project, args),
         Command::SnapshotRepair(args) => verify::repair(project, args),
         Command::DbPull(args) => pull::run(project, args),
+        Command::MigrateReview(args) => review::run(project, args),
         Command::MigrateHistory(db) => run_migrations::run(project, db, RuntimeCommand::History),
         Command::MigrateReset { force, db } => run_migrations::run(project, db, RuntimeCommand::Reset { force }),
         Command::MigrateResolve { applied: Some(name), db, .. } => {
