@@ -1,5 +1,5 @@
-//! Support for the end-to-end tests: the README's sections and code blocks, and running cargo in a scratch project that shares
-//! this workspace's target directory (so only the scratch crates are compiled).
+//! Support for the end-to-end tests: the README's sections and code blocks, and running cargo in a scratch project
+//! that shares this workspace's target directory (so only the scratch crates are compiled).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -80,9 +80,10 @@ impl From<Output> for Run {
     }
 }
 
-/// Runs `cargo <args>` in `dir`, offline, with no inherited `DATABASE_URL` or insta settings. Compiled dependencies are shared with
-/// this workspace (cargo's `build-dir` is this workspace's target directory), while the scratch project's own
-/// binaries land in its own `target/`, so they never replace this workspace's binaries of the same name.
+/// Runs `cargo <args>` in `dir`, offline, with no inherited `DATABASE_URL` or insta settings. Compiled dependencies
+/// are shared with this workspace (cargo's `build-dir` is this workspace's target directory), while the scratch
+/// project's own binaries land in its own `target/`, so they never replace this workspace's binaries of the same
+/// name.
 pub fn cargo(dir: &Path, args: &[&str]) -> Run {
     cargo_with_env(dir, args, &[])
 }

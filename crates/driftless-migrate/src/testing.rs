@@ -48,12 +48,10 @@ pub async fn sqlite_memory(migrations: impl IntoIterator<Item = Migration>) -> R
 ///
 /// ```
 /// use driftless_core::Dialect;
-/// use driftless_core::migration::Migration;
-/// use driftless_core::step::{DialectSql, Step};
+/// use driftless_core::migration::prelude::*;
 /// use driftless_migrate::Direction;
 ///
-/// let create = Step::RawSql { sql: DialectSql { default: Some("CREATE TABLE t (id INTEGER)".into()), ..Default::default() } };
-/// let registry = [Migration::new("m1_t").up([create])];
+/// let registry = [Migration::new("m1_t").up([raw_sql(sql("CREATE TABLE t (id INTEGER)"))])];
 /// let sql = driftless_migrate::testing::migration_sql(&registry, "m1_t", Direction::Up, Dialect::Sqlite).unwrap();
 /// assert_eq!(sql, "CREATE TABLE t (id INTEGER);\n");
 /// ```

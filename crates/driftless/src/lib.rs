@@ -46,10 +46,10 @@
 //! `chrono`, `time`, `uuid`, `json` and `decimal` turn on the column mappings for those crates' types (see
 //! [`model`]). None is on by default.
 //!
-//! `migrate` adds the runtime migrator on sqlx: [`migrate_on_startup`], the rest of the migrator as
-//! [`migrate`](mod@migrate), and the sqlx it is built on as [`sqlx`]. `testing` (which implies `migrate`) adds
-//! [`testing`](mod@testing): the schema text and migration SQL for snapshots, and a fresh migrated database per
-//! test. Without them nothing here depends on a database driver.
+//! `migrate` adds the runtime migrator on sqlx: `migrate_on_startup`, the rest of the migrator as `migrate`, and
+//! the sqlx it is built on as `sqlx`. `testing` (which implies `migrate`) adds `testing`: the schema text and
+//! migration SQL for snapshots, and a fresh migrated database per test. Without them nothing here depends on a
+//! database driver, so describing tables and generating migrations never compiles one.
 #![deny(missing_docs)]
 
 // Lets the derives' `::driftless` paths resolve inside this crate too (for its own tests and examples).

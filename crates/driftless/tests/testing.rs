@@ -102,11 +102,13 @@ fn migration_sql_is_what_the_migrator_runs_on_each_dialect() {
     let sql = |dialect, direction| testing::migration_sql(&m, "add_pinned", dialect, direction).unwrap();
     assert_eq!(
         sql(Dialect::Sqlite, Direction::Up),
-        "-- m20260102_090000_add_pinned (up, sqlite)\nALTER TABLE \"notes\" ADD COLUMN \"pinned\" BOOLEAN NOT NULL DEFAULT 0;\n"
+        "-- m20260102_090000_add_pinned (up, sqlite)\n\
+         ALTER TABLE \"notes\" ADD COLUMN \"pinned\" BOOLEAN NOT NULL DEFAULT 0;\n"
     );
     assert_eq!(
         sql(Dialect::Postgres, Direction::Up),
-        "-- m20260102_090000_add_pinned (up, postgres)\nALTER TABLE \"notes\" ADD COLUMN \"pinned\" BOOLEAN NOT NULL DEFAULT FALSE;\n"
+        "-- m20260102_090000_add_pinned (up, postgres)\n\
+         ALTER TABLE \"notes\" ADD COLUMN \"pinned\" BOOLEAN NOT NULL DEFAULT FALSE;\n"
     );
     assert_eq!(
         sql(Dialect::Mysql, Direction::Down),
