@@ -113,6 +113,21 @@ fn readme_quick_start_works_in_a_scratch_project() {
     let run = cargo_with_env(dir, &["test", "-p", "app", "--test", "database"], &[("INSTA_UPDATE", "no")]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("test result: ok. 4 passed"), "{}", run.stdout);
+
+    // Without a server the database test says so and passes; under DRIFTLESS_REQUIRE_DBS=1 it fails instead.
+    let args = ["test", "-p", "app", "--test", "database", "postgres", "--", "--nocapture"];
+    let nowhere = "postgres://postgres@127.0.0.1:1/test";
+    let run = cargo_with_env(dir, &args, &[("DRIFTLESS_TEST_POSTGRES_URL", nowhere), ("DRIFTLESS_REQUIRE_DBS", "0")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(&format!("SKIPPED: postgres test server at {nowhere} is unavailable")),
+        "{}",
+        run.stderr
+    );
+    let run = cargo_with_env(dir, &args, &[("DRIFTLESS_TEST_POSTGRES_URL", nowhere), ("DRIFTLESS_REQUIRE_DBS", "1")]);
+    assert_eq!(run.code, 101, "{}{}", run.stdout, run.stderr);
+    let message = format!("DRIFTLESS_REQUIRE_DBS=1 but the postgres test server at {nowhere} is unavailable");
+    assert!(run.stderr.contains(&message), "{}{}", run.stdout, run.stderr);
 }
 
 /// The start-up section shows the start-up example's files as they are; `examples/startup-app`'s test runs them.
