@@ -1,18 +1,44 @@
 //! The README's quick start, followed by a new user in a scratch project outside the repository: write the files
 //! the README shows, generate the first migration, apply it, change a model, see `--check` fail, generate again,
-//! apply again.
+//! apply again; then the "Testing your application" section's tests in the same project. The start-up section
+//! shows the start-up example's own files, which its test runs.
 
 use std::path::Path;
 
-use tests::{cargo, file_blocks, repo_root};
+use tests::{cargo, cargo_with_env, file_blocks, repo_root, section};
 
-fn write_files(dir: &Path) {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+fn readme() -> String {
+    std::fs::read_to_string(repo_root().join("README.md")).unwrap()
+}
+
+/// Writes the file blocks of the README's `heading` section into `dir` (a later block replaces an earlier file), and
+/// returns their paths.
+fn write_files(dir: &Path, heading: &str) -> Vec<String> {
     let root = repo_root().display().to_string();
-    let blocks = file_blocks(&readme[readme.find("## Quick start").expect("README has a quick start")..]);
-    let names: Vec<&str> = blocks.iter().map(|(p, _)| p.as_str()).collect();
+    let blocks = file_blocks(section(&readme(), heading));
+    for (path, body) in &blocks {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body.replace("DRIFTLESS", &root)).unwrap();
+    }
+    // The same dependency versions as this workspace, so nothing is fetched.
+    std::fs::copy(repo_root().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    blocks.into_iter().map(|(p, _)| p).collect()
+}
+
+/// The text of an insta snapshot file after its header.
+fn snapshot_body(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header_end = text[4..].find("\n---\n").map(|i| i + 4 + 5).expect("an insta header");
+    text[header_end..].to_owned()
+}
+
+#[test]
+fn readme_quick_start_works_in_a_scratch_project() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     assert_eq!(
-        names,
+        write_files(dir, "## Quick start"),
         [
             "Cargo.toml",
             "app/Cargo.toml",
@@ -23,20 +49,6 @@ fn write_files(dir: &Path) {
             ".cargo/config.toml"
         ]
     );
-    for (path, body) in blocks {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, body.replace("DRIFTLESS", &root)).unwrap();
-    }
-    // The same dependency versions as this workspace, so nothing is fetched or rebuilt.
-    std::fs::copy(repo_root().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-}
-
-#[test]
-fn readme_quick_start_works_in_a_scratch_project() {
-    let scratch = tempfile::tempdir().unwrap();
-    let dir = scratch.path();
-    write_files(dir);
 
     let run = cargo(dir, &["xtask", "migrate-generate", "--name", "init"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -85,4 +97,55 @@ fn readme_quick_start_works_in_a_scratch_project() {
     let run = cargo(dir, &["xtask", "migrate-sql", "add_nickname", "--dialect", "postgres"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("ALTER TABLE \"users\" ADD COLUMN \"nickname\" TEXT"), "{}", run.stdout);
+
+    // "Testing your application": the section's tests, in the same project, on the models and migrations above.
+    assert_eq!(write_files(dir, "## Testing your application"), ["app/Cargo.toml", "app/tests/database.rs"]);
+    let run = cargo_with_env(dir, &["test", "-p", "app", "--test", "database"], &[("INSTA_UPDATE", "always")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("test result: ok. 4 passed"), "{}", run.stdout);
+    let snapshots = dir.join("app/tests/snapshots");
+    let schema = std::fs::read_to_string(dir.join("snapshots/schema.json")).unwrap();
+    assert_eq!(snapshot_body(&snapshots.join("database__schema.snap")).trim_end(), schema.trim_end());
+    let sql = snapshot_body(&snapshots.join("database__init_sql_on_postgres.snap"));
+    assert!(sql.starts_with("-- m") && sql.contains("_init (up, postgres)\nCREATE TABLE \"roles\" ("), "{sql}");
+    assert!(sql.contains("CREATE TABLE \"users\" ("), "{sql}");
+    // From then on the snapshots are the reference: the same tests pass without updating anything.
+    let run = cargo_with_env(dir, &["test", "-p", "app", "--test", "database"], &[("INSTA_UPDATE", "no")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("test result: ok. 4 passed"), "{}", run.stdout);
+
+    // Without a server the database test says so and passes; under DRIFTLESS_REQUIRE_DBS=1 it fails instead.
+    let args = ["test", "-p", "app", "--test", "database", "postgres", "--", "--nocapture"];
+    let nowhere = "postgres://postgres@127.0.0.1:1/test";
+    let run = cargo_with_env(dir, &args, &[("DRIFTLESS_TEST_POSTGRES_URL", nowhere), ("DRIFTLESS_REQUIRE_DBS", "0")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(&format!("SKIPPED: postgres test server at {nowhere} is unavailable")),
+        "{}",
+        run.stderr
+    );
+    let run = cargo_with_env(dir, &args, &[("DRIFTLESS_TEST_POSTGRES_URL", nowhere), ("DRIFTLESS_REQUIRE_DBS", "1")]);
+    assert_eq!(run.code, 101, "{}{}", run.stdout, run.stderr);
+    let message = format!("DRIFTLESS_REQUIRE_DBS=1 but the postgres test server at {nowhere} is unavailable");
+    assert!(run.stderr.contains(&message), "{}{}", run.stdout, run.stderr);
+}
+
+/// The start-up section shows the start-up example's files as they are; `examples/startup-app`'s test runs them.
+#[test]
+fn readme_start_up_section_is_the_start_up_example() {
+    let readme = readme();
+    let blocks = file_blocks(section(&readme, "## Running migrations at start-up"));
+    let names: Vec<&str> = blocks.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, ["examples/startup-app/src/main.rs"]);
+    for (path, body) in blocks {
+        let file = std::fs::read_to_string(repo_root().join(&path)).unwrap();
+        assert_eq!(body, file, "the README's {path} differs from the file");
+    }
+}
+
+#[test]
+fn sections_end_at_the_next_heading_of_their_level() {
+    let text = "# A\n## B\nb\n```sh\n# not a heading\n```\n### C\nc\n## D\nd\n";
+    assert_eq!(section(text, "## B"), "## B\nb\n```sh\n# not a heading\n```\n### C\nc\n");
+    assert_eq!(section(text, "## D"), "## D\nd\n");
 }

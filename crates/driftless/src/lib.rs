@@ -45,6 +45,11 @@
 //!
 //! `chrono`, `time`, `uuid`, `json` and `decimal` turn on the column mappings for those crates' types (see
 //! [`model`]). None is on by default.
+//!
+//! `migrate` adds the runtime migrator on sqlx: `migrate_on_startup`, the rest of the migrator as `migrate`, and
+//! the sqlx it is built on as `sqlx`. `testing` (which implies `migrate`) adds `testing`: the schema text and
+//! migration SQL for snapshots, and a fresh migrated database per test. Without them nothing here depends on a
+//! database driver, so describing tables and generating migrations never compiles one.
 #![deny(missing_docs)]
 
 // Lets the derives' `::driftless` paths resolve inside this crate too (for its own tests and examples).
@@ -58,6 +63,21 @@ pub use driftless_macros::DbEnum;
 /// Derives [`Model`] and a `<Struct>Iden` enum of sea-query identifiers. See the macro's own documentation.
 pub use driftless_macros::Model;
 pub use sea_query;
+
+/// The runtime migrator (feature `migrate`): [`Migrator`](migrate::Migrator), [`Database`](migrate::Database),
+/// the [`Report`](migrate::Report) an operation returns and its [`Error`](migrate::Error).
+#[cfg(feature = "migrate")]
+pub use driftless_migrate as migrate;
+/// Applies every pending migration as one batch when the application starts (feature `migrate`); see
+/// [`migrate::migrate_on_startup`](driftless_migrate::migrate_on_startup).
+#[cfg(feature = "migrate")]
+pub use driftless_migrate::migrate_on_startup;
+/// The sqlx the migrator runs on (feature `migrate`), so queries use the same version and drivers.
+#[cfg(feature = "migrate")]
+pub use sqlx;
+
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The names most code needs: `use driftless::prelude::*;`.
 pub mod prelude {
