@@ -126,7 +126,7 @@ pub fn slow_statement(dialect: Dialect) -> Step {
         Dialect::Postgres => same("SELECT pg_sleep(1.5)"),
         Dialect::Mysql => same("DO SLEEP(1.5)"),
         _ => same(
-            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) SELECT count(*) FROM c",
         ),
     }
 }
