@@ -55,7 +55,8 @@ fn redact_params(text: &str) -> String {
         let key = ["password=", "pwd="].into_iter().find(|k| lower[i..].starts_with(k));
         let boundary = i == 0 || matches!(text.as_bytes()[i - 1], b'?' | b'&' | b';' | b' ' | b'\t' | b'\n');
         match key {
-            Some(key) if boundary => {
+            // `***` is a value hidden already: redacting again must not eat what follows it (`password=***: ...`).
+            Some(key) if boundary && !text[i + key.len()..].starts_with("***") => {
                 let value_start = i + key.len();
                 let value_end = text[value_start..]
                     .find(|c: char| c == '&' || c == ';' || c.is_whitespace())
@@ -101,6 +102,12 @@ mod tests {
         assert_eq!(redact("mysql://host/db?PWD=x/y@z"), "mysql://host/db?PWD=***");
         assert_eq!(redact("host=h user=u password=s3cret dbname=d"), "host=h user=u password=*** dbname=d");
         assert_eq!(redact("a new_password=kept"), "a new_password=kept");
+        // A value ends at whitespace: in running text the `:` after it goes too (more hidden, never less) ...
+        assert_eq!(redact("connect to h/d?password=x: refused"), "connect to h/d?password=*** refused");
+        // ... but a message built around a URL redacted on its own keeps it, however often it is redacted again.
+        let built = format!("could not connect to {}: refused", redact("mysql://h/d?password=x"));
+        assert_eq!(built, "could not connect to mysql://h/d?password=***: refused");
+        assert_eq!(redact(&built), built);
     }
 
     #[test]
