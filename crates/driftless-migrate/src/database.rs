@@ -130,8 +130,10 @@ impl From<MySqlPool> for Database {
 /// How long connecting to a server may take before it counts as unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long an operation waits for a connection of the pool (they are held by the process's own operations).
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an operation waits for a connection of the pool. A migrator holds its connection for a whole run, so
+/// this is mostly a wait for the process's own other operations; an unreachable server is found by the first
+/// connection, within [`CONNECT_TIMEOUT`].
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One connection attempt, without the pool's retries (a pool retries a refused connection until its acquire
 /// timeout and then reports only that it timed out): says at once that `address` refused, or did not answer within

@@ -7,8 +7,10 @@ use driftless_core::Dialect;
 
 use crate::report::{Direction, short};
 
-/// Why an operation failed or refused. A refusal (every variant except [`Error::Connect`], [`Error::Database`],
-/// [`Error::Statement`] and [`Error::ForeignKeyViolation`]) is decided before anything runs and changes nothing.
+/// Why an operation failed or refused. A refusal (every variant except [`Error::Connect`], [`Error::Unreachable`],
+/// [`Error::Database`], [`Error::Statement`] and [`Error::ForeignKeyViolation`]) is decided before anything runs and
+/// changes nothing. Every message hides passwords, and says the driver's error itself rather than through
+/// `source()`, so that printing the error with its chain does not repeat it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
