@@ -331,9 +331,8 @@ fn dirty_what(name: &str, direction: Direction, done: i64, total: i64, failed: O
         ),
         // The row says statement `done + 1` started before it ran, and each statement finished after it did.
         None if done < total => format!(
-            "migration {name} did not finish {} on an earlier run: the migrator was killed or crashed while \
-             statement {} of {total} was running, so it started and may or may not have run; {}; the database may be \
-             partly migrated",
+            "migration {name} did not finish {} on an earlier run: the migrator was killed or crashed after starting \
+             statement {} of {total}, which may or may not have run; {}, so the database may be partly migrated",
             direction.verb(),
             done + 1,
             finished(done)

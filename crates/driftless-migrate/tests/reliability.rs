@@ -41,11 +41,11 @@ async fn a_run_killed_mid_statement_names_every_statement_that_may_have_run(t: T
     assert_eq!(
         err.to_string(),
         format!(
-            "migration {KILLED} did not finish applying on an earlier run: the migrator was killed or crashed while \
-             statement 3 of 5 was running, so it started and may or may not have run; statements 1 to 2 finished; \
-             the database may be partly migrated; fix the database by hand, then run `cargo xtask migrate-resolve \
-             --applied {KILLED}` if the migration is now completely applied, or `cargo xtask migrate-resolve \
-             --rolled-back {KILLED}` if it is completely undone"
+            "migration {KILLED} did not finish applying on an earlier run: the migrator was killed or crashed after \
+             starting statement 3 of 5, which may or may not have run; statements 1 to 2 finished, so the database \
+             may be partly migrated; fix the database by hand, then run `cargo xtask migrate-resolve --applied \
+             {KILLED}` if the migration is now completely applied, or `cargo xtask migrate-resolve --rolled-back \
+             {KILLED}` if it is completely undone"
         )
     );
     let row = t.migrator(registry.clone()).history().await.unwrap().remove(0);
