@@ -67,7 +67,7 @@ fn readme_quick_start_works_in_a_scratch_project() {
     let run = cargo(dir, &["xtask", "migrate"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("applied 1 migration in batch"), "{}{}", run.stdout, run.stderr);
-    assert!(dir.join("driftless.db").exists(), "the SQLite default is a file in the working directory");
+    assert!(dir.join("driftless.db").exists(), "the SQLite default is a file at the project root");
 
     let run = cargo(dir, &["xtask", "migrate-generate", "--check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

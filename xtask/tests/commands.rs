@@ -168,3 +168,129 @@ fn review_against_head_runs_and_bad_input_exits_2_with_a_message() {
         "{stderr}"
     );
 }
+
+/// The xtask binary run in `dir`, with `DATABASE_URL` set or not.
+fn xtask_in(dir: &std::path::Path, args: &[&str], database_url: Option<&str>) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1").env_remove("DATABASE_URL");
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let out = cmd.output().expect("xtask runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn scratch_dir(prefix: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(driftless_testdb::unique_name(prefix));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// The default SQLite database is `driftless.db` at the project root, whatever the current directory, and the
+/// read-only commands never create it: they say there is none.
+#[test]
+fn read_only_commands_never_create_the_default_database() {
+    let dir = scratch_dir("driftless_cwd");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let default = root.join("driftless.db");
+    assert!(!default.exists(), "this test needs no {} (left by a manual run?)", default.display());
+    let (code, stdout, stderr) = xtask_in(&dir, &["migrate-status"], None);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "no SQLite database at {}: nothing is applied there yet; `cargo xtask migrate` creates it\n",
+            default.display()
+        )
+    );
+    assert!(stdout.starts_with("pending  m"), "{stdout}");
+    assert!(stdout.ends_with(" pending, 0 problem(s), 0 drift(s)\n"), "{stdout}");
+    let (code, stdout, _) = xtask_in(&dir, &["migrate-history"], None);
+    assert_eq!((code, stdout.as_str()), (0, "0 row(s)\n"));
+    assert!(!default.exists());
+    assert_eq!(files_in(&dir), Vec::<String>::new());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `DATABASE_URL=sqlite://new.db`: `migrate` creates the file (and leaves no lock file beside it); `migrate-status`
+/// on a missing file creates nothing.
+#[test]
+fn migrate_creates_a_named_sqlite_file_and_status_does_not() {
+    let dir = scratch_dir("driftless_newdb");
+    let (code, stdout, stderr) = xtask_in(&dir, &["migrate-status"], Some("sqlite://new.db"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.starts_with("no SQLite database at new.db: nothing is applied there yet"), "{stderr}");
+    assert!(stdout.contains(" pending, 0 problem(s)"), "{stdout}");
+    assert_eq!(files_in(&dir), Vec::<String>::new());
+
+    let (code, _, stderr) = xtask_in(&dir, &["migrate"], Some("sqlite://new.db"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(files_in(&dir), ["new.db"]);
+    let (code, stdout, stderr) = xtask_in(&dir, &["migrate-status", "--lock-timeout", "1"], Some("sqlite://new.db"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains(" applied, 0 pending, 0 problem(s), 0 drift(s)"), "{stdout}");
+    assert_eq!(files_in(&dir), ["new.db"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// No password reaches any message, whether percent-encoded, in a parameter, or unencoded with `/` and `@` (which
+/// a URL parser splits in the wrong place); a refused port is named at once, and the cause is said once.
+#[test]
+fn connection_errors_name_the_address_and_hide_the_password() {
+    let refused = |shown: &str| {
+        format!(
+            "could not connect to {shown}: connection refused at 127.0.0.1:1; check DATABASE_URL and that the \
+             database is running"
+        )
+    };
+    let url = "postgres://postgres:pa%2Fss%40w@127.0.0.1:1/test";
+    let shown = "postgres://postgres:***@127.0.0.1:1/test";
+    let start = std::time::Instant::now();
+    let (code, _, stderr) = xtask_with_db(&["migrate"], Some(url));
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
+    assert_eq!((code, stderr), (2, format!("error: {}\n", refused(shown))));
+
+    let (code, _, stderr) = xtask(&["migrate-diff", "--from", url, "--to", "models"]);
+    assert_eq!((code, stderr), (2, format!("error: reading --from {shown}: {}\n", refused(shown))));
+
+    let url = "mysql://root@127.0.0.1:1/test?password=hunter2";
+    let (code, _, stderr) = xtask(&["migrate-diff", "--from", "models", "--to", url]);
+    assert_eq!(
+        (code, stderr),
+        (
+            2,
+            format!(
+                "error: reading --to {0}: {1}\n",
+                "mysql://root@127.0.0.1:1/test?password=***",
+                refused("mysql://root@127.0.0.1:1/test?password=***")
+            )
+        )
+    );
+
+    for args in [
+        &["migrate-status"][..],
+        &["migrate-diff", "--from", "postgres://postgres:pa/ss@w@127.0.0.1:1/test", "--to", "models"],
+    ] {
+        let (code, _, stderr) = xtask_with_db(args, Some("postgres://postgres:pa/ss@w@127.0.0.1:1/test"));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("postgres://postgres:***@127.0.0.1:1/test"), "{stderr}");
+        assert!(!stderr.contains("pa/ss") && !stderr.contains("ss@w"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_lock_timeout_must_be_seconds() {
+    let (code, _, stderr) = xtask_with_db(&["migrate", "--lock-timeout=-1"], Some("sqlite::memory:"));
+    assert_eq!((code, stderr.as_str()), (2, "error: --lock-timeout: `-1` is not a number of seconds (0 or more)\n"));
+}

@@ -14,6 +14,7 @@ use driftless_core::dialect::Dialect;
 use driftless_core::report;
 use driftless_core::schema::{RenameHints, Schema};
 use driftless_core::snapshot;
+use driftless_migrate::redact;
 
 use crate::Project;
 use crate::generate::read_renames;
@@ -84,8 +85,8 @@ pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode>
         "json" => Format::Json,
         other => bail!("--format: `{other}` is not one of text, markdown, json"),
     };
-    let mut old = load(project, &args.from).with_context(|| format!("reading --from {}", args.from))?;
-    let mut new = load(project, &args.to).with_context(|| format!("reading --to {}", args.to))?;
+    let mut old = load(project, &args.from).with_context(|| format!("reading --from {}", redact(&args.from)))?;
+    let mut new = load(project, &args.to).with_context(|| format!("reading --to {}", redact(&args.to)))?;
     // A live database holds only what its dialect can represent (no uuid type on MySQL, enums as CHECKs on SQLite,
     // ...): compare both sides in those terms, so only real differences show.
     if let Some(dialect) = [&args.from, &args.to].into_iter().find_map(|side| url_dialect(side)) {

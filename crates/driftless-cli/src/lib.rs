@@ -56,6 +56,12 @@ impl Project {
         }
     }
 
+    /// The project's root folder: the parent of the snapshot's folder (`<root>/snapshots/schema.json`). The
+    /// default SQLite database lives there.
+    pub fn root(&self) -> PathBuf {
+        self.snapshot.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default()
+    }
+
     /// Sets the migrations folder and the compiled registry it holds.
     pub fn with_migrations(mut self, folder: PathBuf, registry: Vec<Migration>) -> Self {
         self.migrations = folder;
@@ -145,7 +151,8 @@ where
     match dispatch(project, cli.command) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Every message goes through the one redaction: a URL can reach it from any argument or driver error.
+            eprintln!("error: {}", driftless_migrate::redact(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -10,7 +10,7 @@ use driftless_core::migration::Migration;
 use driftless_core::schema::{RenameHints, Schema};
 use driftless_core::snapshot;
 use driftless_core::write::{self, MigrationFile};
-use driftless_migrate::{DEFAULT_DATABASE_URL, Database, Migrator, ProgressMode};
+use driftless_migrate::{Database, Migrator, ProgressMode};
 
 use crate::Project;
 use crate::files::{Staged, commit_all};
@@ -18,7 +18,7 @@ use crate::files::{Staged, commit_all};
 /// Arguments of `db-pull`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct PullArgs {
-    /// The database to adopt; defaults to `DATABASE_URL`, else a SQLite file `driftless.db`.
+    /// The database to adopt; defaults to `DATABASE_URL`, else the SQLite file `driftless.db` at the project root.
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
     /// The baseline migration's name.
@@ -52,10 +52,10 @@ pub(crate) fn run(project: &Project, args: PullArgs) -> anyhow::Result<ExitCode>
     if !write::is_valid_name(&args.name) {
         bail!("`{}` is not a valid migration name: use lowercase letters, digits and underscores", args.name);
     }
-    let url = args
-        .database_url
-        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()))
-        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    let url = crate::run_migrations::database_url(project, args.database_url);
+    if let Some(missing) = crate::run_migrations::missing_sqlite_file(&url) {
+        bail!("no SQLite database at {}: db-pull adopts an existing database; check DATABASE_URL", missing.display());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(pull(project, &url, &args.name, args.timestamp))
 }

@@ -1,20 +1,28 @@
 //! The runtime commands: `migrate`, `migrate-up`, `migrate-down`, `migrate-to`, `migrate-status`,
 //! `migrate-history`, `migrate-reset`, `migrate-resolve`. Each opens the database (`--database-url`, else
-//! `DATABASE_URL`, else the SQLite file default) and calls the migrator with the project's registry.
+//! `DATABASE_URL`, else the SQLite file `driftless.db` at the project root) and calls the migrator with the
+//! project's registry. Commands that change the database create a missing SQLite file; `migrate-status` and
+//! `migrate-history` never do, and say that there is none.
 
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use anyhow::bail;
-use driftless_migrate::{DEFAULT_DATABASE_URL, Migrator};
+use driftless_migrate::{Migrator, redact};
 
 use crate::Project;
 
 /// Options every runtime command takes.
 #[derive(Debug, clap::Args)]
 pub(crate) struct DbArgs {
-    /// The database URL; defaults to `DATABASE_URL`, else a SQLite file `driftless.db`.
+    /// The database URL; defaults to `DATABASE_URL`, else the SQLite file `driftless.db` at the project root.
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
+    /// How long to wait for another migrator to finish before failing, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = driftless_migrate::DEFAULT_LOCK_TIMEOUT.as_secs_f64())]
+    lock_timeout: f64,
     /// Allow a down, downward `migrate-to` or reset when `DRIFTLESS_ENV`/`APP_ENV` says production.
     #[arg(long)]
     force_production: bool,
@@ -42,14 +50,64 @@ pub(crate) fn run(project: &Project, db: DbArgs, command: RuntimeCommand) -> any
     runtime.block_on(run_async(project, db, command))
 }
 
-async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> anyhow::Result<ExitCode> {
-    let url = db
-        .database_url
+/// The database a command works on: `--database-url`, else `DATABASE_URL`, else the SQLite file `driftless.db`
+/// at the project root (whatever the current directory).
+pub(crate) fn database_url(project: &Project, given: Option<String>) -> String {
+    given
         .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()))
-        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", project.root().join("driftless.db").display()))
+}
+
+/// The file of a SQLite URL (`sqlite://path`, `sqlite:path`, with or without `?params`); `None` for other
+/// databases and in-memory ones.
+pub(crate) fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    (!path.is_empty() && path != ":memory:" && !url.contains("mode=memory")).then(|| PathBuf::from(path))
+}
+
+/// `url`, asking SQLite to create a missing database file unless the URL says otherwise (`mode=`).
+fn creating(url: &str) -> String {
+    if sqlite_file(url).is_none() || url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// For commands that only read (they never create a database): the file of a SQLite URL, if it does not exist.
+pub(crate) fn missing_sqlite_file(url: &str) -> Option<PathBuf> {
+    sqlite_file(url).filter(|file| !file.exists())
+}
+
+async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> anyhow::Result<ExitCode> {
+    let url = database_url(project, db.database_url);
+    let read_only = matches!(command, RuntimeCommand::Status | RuntimeCommand::History);
+    if read_only && let Some(missing) = missing_sqlite_file(&url) {
+        eprintln!(
+            "no SQLite database at {}: nothing is applied there yet; `cargo xtask migrate` creates it",
+            missing.display()
+        );
+        if let RuntimeCommand::Status = command {
+            for m in &project.registry {
+                println!("pending  {}", m.name);
+            }
+            println!("0 applied, {} pending, 0 problem(s), 0 drift(s)", project.registry.len());
+        } else {
+            println!("0 row(s)");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !db.lock_timeout.is_finite() || db.lock_timeout < 0.0 {
+        bail!("--lock-timeout: `{}` is not a number of seconds (0 or more)", db.lock_timeout);
+    }
+    let url = if read_only { url } else { creating(&url) };
     let migrator = Migrator::connect(&url, project.registry.clone())
         .await?
         .migrations_dir(&project.migrations)
+        .lock_timeout(Duration::from_secs_f64(db.lock_timeout))
         .force_production(db.force_production)
         .allow_out_of_order(db.allow_out_of_order);
     let outcome = match command {
@@ -57,6 +115,9 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
             let status = migrator.status().await?;
             for row in &status.applied {
                 let dirty = match &row.dirty {
+                    Some(_) if status.in_progress.contains(&row.name) => {
+                        "  being applied by another process right now".to_owned()
+                    }
                     Some(direction) => format!("  DIRTY ({direction} did not finish)"),
                     None => String::new(),
                 };
@@ -74,15 +135,20 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
             for c in driftless_introspect::history::branch_conflicts(&project.registry) {
                 eprintln!("         fix: {}", c.fix());
             }
-            // Drift: the live schema against the replay of the applied migrations.
-            let drifted = match driftless_introspect::drift(migrator.database(), &project.registry).await {
-                Ok(drift) => {
-                    print!("{drift}");
-                    drift.differences.len()
-                }
-                Err(e) => {
-                    eprintln!("drift not checked: {e}");
-                    0
+            // Drift: the live schema against the replay of the applied migrations (not while one is running).
+            let drifted = if !status.in_progress.is_empty() {
+                eprintln!("drift not checked: a migration is being applied by another process");
+                0
+            } else {
+                match driftless_introspect::drift(migrator.database(), &project.registry).await {
+                    Ok(drift) => {
+                        print!("{drift}");
+                        drift.differences.len()
+                    }
+                    Err(e) => {
+                        eprintln!("drift not checked: {}", redact(&e.to_string()));
+                        0
+                    }
                 }
             };
             println!(

@@ -45,7 +45,7 @@ pub(crate) fn run(project: &Project, args: VerifyArgs) -> anyhow::Result<ExitCod
     match verified {
         Ok(report) => println!("{report}"),
         Err(e) => {
-            eprintln!("verify failed: {e}");
+            eprintln!("verify failed: {}", driftless_migrate::redact(&e.to_string()));
             if let driftless_introspect::VerifyFailure::Mismatch { first, .. } = &e {
                 eprintln!("  fix: {}", first.guidance());
             }

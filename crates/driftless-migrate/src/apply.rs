@@ -73,14 +73,14 @@ async fn atomic<C: Backend>(
     let body = async {
         let total = unit.plan.statements.len();
         for (index, statement) in unit.plan.statements.iter().enumerate() {
-            conn.execute(&statement.sql).await.map_err(|source| Error::Statement {
+            conn.execute(&statement.sql).await.map_err(|cause| Error::Statement {
                 name: name(unit),
                 direction: unit.direction,
                 index,
                 total,
                 statement: statement.sql.clone(),
                 partial: false,
-                source,
+                cause,
             })?;
         }
         if fk_check {
@@ -105,7 +105,7 @@ async fn atomic<C: Backend>(
         }
         Err(e) => match conn.rollback().await {
             Ok(()) => Err(e),
-            Err(source) => Err(Error::Database { context: format!("rolling back {what} after: {e}"), source }),
+            Err(cause) => Err(Error::Database { context: format!("rolling back {what} after: {e}"), cause }),
         },
     }
 }
@@ -127,11 +127,16 @@ async fn step_by_step<C: Backend>(
         Direction::Down => conn.set_progress(table, migration, direction, 0, total_i, None).await,
     }
     .map_err(mark)?;
+    // The progress marker: `statements_done = k` on a dirty row records that statements 1 to k finished *and* that
+    // statement k + 1 started. The row is written before statement 1 runs, and each update after statement k
+    // finishes is also the record that k + 1 starts (nothing runs in between), so after a kill the row names every
+    // statement that may have run.
     let start = Instant::now();
     for (index, statement) in unit.plan.statements.iter().enumerate() {
-        if let Err(source) = conn.execute(&statement.sql).await {
-            // Best effort: the row is dirty already; this adds which statement failed.
-            let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&statement.sql)).await;
+        if let Err(cause) = conn.execute(&statement.sql).await {
+            // Best effort: the row is dirty already; this adds which statement failed, cut to fit its column.
+            let failed = fit_failed_statement(&statement.sql);
+            let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;
             return Err(Error::Statement {
                 name: name(unit),
                 direction,
@@ -139,7 +144,7 @@ async fn step_by_step<C: Backend>(
                 total,
                 statement: statement.sql.clone(),
                 partial: true,
-                source,
+                cause,
             });
         }
         conn.set_progress(table, migration, direction, index as i64 + 1, total_i, None)
@@ -158,7 +163,7 @@ async fn step_by_step<C: Backend>(
                 total: total + 1,
                 statement: check.to_owned(),
                 partial: true,
-                source: sqlx::Error::Protocol(format!("rows in {} reference missing rows", tables.join(", "))),
+                cause: sqlx::Error::Protocol(format!("rows in {} reference missing rows", tables.join(", "))),
             });
         }
     }
@@ -169,6 +174,22 @@ async fn step_by_step<C: Backend>(
     }
     .map_err(Error::db(format!("recording {what} in the tracking table")))?;
     Ok(took)
+}
+
+/// The longest failed statement the tracking table keeps, in bytes: MySQL's `TEXT` holds 65,535.
+pub(crate) const FAILED_STATEMENT_MAX: usize = 60_000;
+
+/// `sql` as the tracking table records a failed statement: whole when it fits in [`FAILED_STATEMENT_MAX`] bytes,
+/// otherwise cut at a character boundary and marked, so that recording it cannot fail for its length.
+pub(crate) fn fit_failed_statement(sql: &str) -> String {
+    if sql.len() <= FAILED_STATEMENT_MAX {
+        return sql.to_owned();
+    }
+    let mut cut = FAILED_STATEMENT_MAX - 100;
+    while !sql.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{} ... [cut: the statement is {} bytes long]", &sql[..cut], sql.len())
 }
 
 fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
@@ -185,4 +206,19 @@ fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewR
 
 pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_failed_statement_is_cut_to_fit_its_column() {
+        assert_eq!(fit_failed_statement("SELECT 1"), "SELECT 1");
+        let long = format!("INSERT INTO t VALUES ('{}')", "é".repeat(40_000));
+        let kept = fit_failed_statement(&long);
+        assert!(kept.len() <= FAILED_STATEMENT_MAX, "{}", kept.len());
+        assert!(kept.starts_with("INSERT INTO t VALUES ('éé"));
+        assert!(kept.ends_with("éé ... [cut: the statement is 80025 bytes long]"), "{}", kept.len());
+    }
 }

@@ -31,6 +31,17 @@ pub(crate) trait Backend: Send {
     /// Releases the lock.
     fn unlock(&mut self, lock: Self::Lock) -> impl Future<Output = Result<(), Error>> + Send;
 
+    /// Whether another migrator holds the lock right now: one attempt without waiting, released at once.
+    fn lock_held(&mut self, table: &TrackingTable) -> impl Future<Output = Result<bool, Error>> + Send {
+        async move {
+            match self.lock(table, Duration::ZERO).await {
+                Ok(lock) => self.unlock(lock).await.map(|()| false),
+                Err(Error::LockTimeout { .. }) => Ok(true),
+                Err(e) => Err(e),
+            }
+        }
+    }
+
     /// Creates the tracking table if it does not exist.
     fn ensure_table(&mut self, table: &TrackingTable) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 

@@ -8,8 +8,10 @@ use driftless_core::Dialect;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection};
 
 use crate::error::Error;
+use crate::redact::redact;
 
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory, created if missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://driftless.db?mode=rwc";
@@ -37,25 +39,32 @@ impl Database {
     }
 
     /// Opens a small pool on `url` (`sqlite:`, `postgres:`/`postgresql:`, `mysql:`/`mariadb:`).
+    ///
+    /// A server that refuses the connection or does not answer fails within [`CONNECT_TIMEOUT`], naming the
+    /// address ([`Error::Unreachable`]), rather than after the pool's retries. Every message hides the password.
     pub async fn connect(url: &str) -> Result<Database, Error> {
         let shown = redact(url);
-        let connect_err = |source| Error::Connect { url: shown.clone(), source };
+        let connect_err = |cause| Error::Connect { url: shown.clone(), cause };
         let lower = url.to_ascii_lowercase();
-        let acquire = Duration::from_secs(30);
         if lower.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url).map_err(connect_err)?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(2)
-                .acquire_timeout(acquire)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;
             Ok(Database::Sqlite(pool))
         } else if lower.starts_with("postgres:") || lower.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            let address = match opts.get_socket() {
+                Some(socket) => socket.display().to_string(),
+                None => format!("{}:{}", opts.get_host(), opts.get_port()),
+            };
+            probe(&opts, &shown, &address).await?;
             let pool = PgPoolOptions::new()
                 .max_connections(2)
-                .acquire_timeout(acquire)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;
@@ -67,9 +76,14 @@ impl Database {
                 url.to_owned()
             };
             let opts = MySqlConnectOptions::from_str(&url).map_err(connect_err)?;
+            let address = match opts.get_socket() {
+                Some(socket) => socket.display().to_string(),
+                None => format!("{}:{}", opts.get_host(), opts.get_port()),
+            };
+            probe(&opts, &shown, &address).await?;
             let pool = MySqlPoolOptions::new()
                 .max_connections(2)
-                .acquire_timeout(acquire)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;
@@ -113,30 +127,37 @@ impl From<MySqlPool> for Database {
     }
 }
 
-/// The URL with the password (between `user:` and `@`) replaced by `***`, for messages.
-pub(crate) fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!("{}{}:***{}", &url[..scheme_end + 3], &authority[..colon], &rest[at..])
+/// How long connecting to a server may take before it counts as unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long an operation waits for a connection of the pool. A migrator holds its connection for a whole run, so
+/// this is mostly a wait for the process's own other operations; an unreachable server is found by the first
+/// connection, within [`CONNECT_TIMEOUT`].
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One connection attempt, without the pool's retries (a pool retries a refused connection until its acquire
+/// timeout and then reports only that it timed out): says at once that `address` refused, or did not answer within
+/// [`CONNECT_TIMEOUT`].
+async fn probe<C: ConnectOptions<Connection: Sized>>(options: &C, shown: &str, address: &str) -> Result<(), Error> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
         }
-        _ => url.to_owned(),
+        Ok(Err(sqlx::Error::Io(e))) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Err(Error::Unreachable { url: shown.to_owned(), reason: format!("connection refused at {address}") })
+        }
+        Ok(Err(cause)) => Err(Error::Connect { url: shown.to_owned(), cause }),
+        Err(_) => Err(Error::Unreachable {
+            url: shown.to_owned(),
+            reason: format!("no answer from {address} within {} s", CONNECT_TIMEOUT.as_secs()),
+        }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_hidden() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
-        assert_eq!(redact("sqlite://driftless.db?mode=rwc"), "sqlite://driftless.db?mode=rwc");
-    }
 
     #[tokio::test]
     async fn unknown_schemes_are_refused() {

@@ -8,8 +8,10 @@ use driftless_core::migration::Class;
 
 use crate::report::{Direction, short};
 
-/// Why an operation failed or refused. A refusal (every variant except [`Error::Connect`], [`Error::Database`],
-/// [`Error::Statement`] and [`Error::ForeignKeyViolation`]) is decided before anything runs and changes nothing.
+/// Why an operation failed or refused. A refusal (every variant except [`Error::Connect`], [`Error::Unreachable`],
+/// [`Error::Database`], [`Error::Statement`] and [`Error::ForeignKeyViolation`]) is decided before anything runs and
+/// changes nothing. Every message hides passwords, and says the driver's error itself rather than through
+/// `source()`, so that printing the error with its chain does not repeat it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -24,23 +26,22 @@ pub enum Error {
     },
 
     /// Connecting failed.
-    #[error("could not connect to {url}: {source}; check DATABASE_URL and that the database is running")]
+    #[error("could not connect to {url}: {}; check DATABASE_URL and that the database is running", describe(cause))]
     Connect {
         /// The URL, with any password hidden.
         url: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
+        /// The driver's error. Not the error's `source()`: the message already says it, and a chain printer
+        /// (anyhow's `{:#}`) would print it again.
+        cause: sqlx::Error,
     },
 
     /// A query of the migrator's own (the tracking table, the lock, a transaction) failed.
-    #[error("database error while {context}: {source}")]
+    #[error("database error while {context}: {}", describe(cause))]
     Database {
         /// What the migrator was doing.
         context: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
+        /// The driver's error (in the message, so not the error's `source()`).
+        cause: sqlx::Error,
     },
 
     /// The configured tracking table name cannot be used.
@@ -255,9 +256,10 @@ pub enum Error {
 
     /// A statement of a migration failed.
     #[error(
-        "while {} migration {name}: statement {} of {total} failed: {source}\n    {}\n{}",
+        "while {} migration {name}: statement {} of {total} failed: {}\n    {}\n{}",
         direction.verb(),
         index + 1,
+        describe(cause),
         one_line(statement),
         aftermath(name, *direction, *index, *partial)
     )]
@@ -275,9 +277,8 @@ pub enum Error {
         /// Whether earlier statements stayed applied (MySQL/MariaDB, or a non-transactional migration): the
         /// migration is then marked dirty.
         partial: bool,
-        /// The database's error.
-        #[source]
-        source: sqlx::Error,
+        /// The database's error (in the message, so not the error's `source()`).
+        cause: sqlx::Error,
     },
 
     /// SQLite: a migration that ran with foreign keys off left rows pointing at missing parents.
@@ -295,12 +296,34 @@ pub enum Error {
         /// The tables holding violating rows.
         tables: Vec<String>,
     },
+
+    /// The database server did not accept a connection (refused, or no answer within the connect timeout).
+    #[error("could not connect to {url}: {reason}; check DATABASE_URL and that the database is running")]
+    Unreachable {
+        /// The URL, with any password hidden.
+        url: String,
+        /// What happened: `connection refused at host:port`, or no answer within the timeout.
+        reason: String,
+    },
+
+    /// Two applied migrations were recorded in an order that disagrees with the registry.
+    #[error(
+        "migration {later} was applied before {earlier}, but the registry lists {earlier} first (was the registry \
+         reordered after they were applied?); put {earlier} back after {later} in the registry, or, if {earlier} \
+         was applied out of order on purpose, run with --allow-out-of-order (allow_out_of_order)"
+    )]
+    AppliedOutOfOrder {
+        /// The migration the registry lists first but that was applied second.
+        earlier: String,
+        /// The migration the registry lists second but that was applied first.
+        later: String,
+    },
 }
 
 impl Error {
     pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
         let context = context.into();
-        move |source| Error::Database { context, source }
+        move |cause| Error::Database { context, cause }
     }
 }
 
@@ -323,6 +346,29 @@ fn class_label(class: Class) -> &'static str {
     }
 }
 
+/// A driver error as one line, password-free: a database's own message with PostgreSQL's DETAIL and HINT (the
+/// duplicate key, say), without sqlx's `at line N` (a line of the server's C source) or its `error returned from
+/// database:` prefix.
+pub(crate) fn describe(error: &sqlx::Error) -> String {
+    let text = match error {
+        sqlx::Error::Database(db) => match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+            Some(pg) => {
+                let mut text = pg.message().to_owned();
+                if let Some(detail) = pg.detail() {
+                    text.push_str(&format!(" (DETAIL: {detail})"));
+                }
+                if let Some(hint) = pg.hint() {
+                    text.push_str(&format!(" (HINT: {hint})"));
+                }
+                text
+            }
+            None => db.to_string(),
+        },
+        other => other.to_string(),
+    };
+    crate::redact::redact(&text)
+}
+
 fn list(names: &[String]) -> String {
     if names.is_empty() { "nothing".to_owned() } else { names.join(", ") }
 }
@@ -342,11 +388,27 @@ fn dirty_what(name: &str, direction: Direction, done: i64, total: i64, failed: O
             done + 1,
             one_line(stmt)
         ),
+        // The row says statement `done + 1` started before it ran, and each statement finished after it did.
+        None if done < total => format!(
+            "migration {name} did not finish {} on an earlier run: the migrator was killed or crashed after starting \
+             statement {} of {total}, which may or may not have run; {}, so the database may be partly migrated",
+            direction.verb(),
+            done + 1,
+            finished(done)
+        ),
         None => format!(
-            "migration {name} did not finish {} on an earlier run: the migrator stopped after statement {done} of \
-             {total} (crashed or killed), so the database may be partly migrated",
+            "migration {name} did not finish {} on an earlier run: all {total} statements finished, but the migrator \
+             was killed or crashed before recording the migration as complete",
             direction.verb()
         ),
+    }
+}
+
+fn finished(done: i64) -> String {
+    match done {
+        ..=0 => "no statement before it finished".to_owned(),
+        1 => "statement 1 finished".to_owned(),
+        n => format!("statements 1 to {n} finished"),
     }
 }
 

@@ -48,15 +48,17 @@ mod mysql;
 mod plan;
 mod postgres;
 mod progress;
+mod redact;
 pub mod report;
 mod sqlite;
 pub mod testing;
 mod tracking;
 mod validate;
 
-pub use database::{DEFAULT_DATABASE_URL, Database};
+pub use database::{CONNECT_TIMEOUT, DEFAULT_DATABASE_URL, Database};
 pub use error::Error;
 pub use guard::{ENV_VARS, is_production};
 pub use migrator::{DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE, Migrator, migrate_on_startup};
 pub use progress::ProgressMode;
+pub use redact::redact;
 pub use report::{AppliedMigration, Direction, Operation, Problem, Report, Status};

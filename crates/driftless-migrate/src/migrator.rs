@@ -287,7 +287,22 @@ impl Migrator {
         let verdicts = judge_registry(&self.migrations);
         let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let pending = v.pending.iter().map(|&i| self.migrations[i].name.clone()).collect();
-        Ok(Status { applied, pending, problems: v.problems })
+        let mut problems = v.problems;
+        let mut in_progress = Vec::new();
+        // An unfinished row is a run that stopped, unless a migrator holds the lock: then it is running now.
+        if problems.iter().any(|p| matches!(p, Problem::Dirty { .. })) {
+            let table = TrackingTable::new(&self.table, C::DIALECT)?;
+            if conn.lock_held(&table).await? {
+                problems.retain(|p| match p {
+                    Problem::Dirty { name, .. } => {
+                        in_progress.push(name.clone());
+                        false
+                    }
+                    _ => true,
+                });
+            }
+        }
+        Ok(Status { applied, pending, problems, in_progress })
     }
 
     async fn history_on<C: Backend>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
@@ -309,7 +324,22 @@ impl Migrator {
             Err(e) => return (Err(e), false),
         };
         let start = Instant::now();
-        let lock = match conn.lock(&table, self.lock_timeout).await {
+        // One attempt first, so that a wait is announced (one line) instead of looking like a hang.
+        let lock = match conn.lock(&table, Duration::ZERO).await {
+            Err(Error::LockTimeout { lock, .. }) => {
+                crate::progress::note(
+                    self.progress,
+                    &format!(
+                        "waiting up to {} s for the migration lock ({lock}): another migrator is running against \
+                         this database",
+                        self.lock_timeout.as_secs_f64()
+                    ),
+                );
+                conn.lock(&table, self.lock_timeout).await
+            }
+            first => first,
+        };
+        let lock = match lock {
             Ok(lock) => lock,
             Err(e) => return (Err(e), false),
         };
@@ -517,6 +547,11 @@ impl Migrator {
                 Problem::Unjudged { name, reason } => {
                     if to_apply.iter().any(|&i| self.migrations[i].name == *name) {
                         return Err(Error::Unjudged { name: name.clone(), reason: reason.clone() });
+                    }
+                }
+                Problem::AppliedOutOfOrder { earlier, later } => {
+                    if applying && !self.allow_out_of_order {
+                        return Err(Error::AppliedOutOfOrder { earlier: earlier.clone(), later: later.clone() });
                     }
                 }
                 Problem::Conflict { .. } => {}

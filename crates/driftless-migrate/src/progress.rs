@@ -22,6 +22,13 @@ pub enum ProgressMode {
     Quiet,
 }
 
+/// A line about the run before it starts (a wait for the lock), shown unless the mode is quiet.
+pub(crate) fn note(mode: ProgressMode, message: &str) {
+    if mode != ProgressMode::Quiet {
+        eprintln!("{message}");
+    }
+}
+
 /// The progress of one run.
 #[derive(Debug)]
 pub(crate) struct Progress {

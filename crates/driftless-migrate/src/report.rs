@@ -262,6 +262,14 @@ pub enum Problem {
         /// Why.
         reason: String,
     },
+    /// Two applied migrations were recorded in an order that disagrees with the registry (the registry was
+    /// reordered after they were applied, or one was applied out of order).
+    AppliedOutOfOrder {
+        /// The migration the registry lists first, applied after `later`.
+        earlier: String,
+        /// The migration the registry lists after `earlier`, applied before it.
+        later: String,
+    },
     /// Two migrations were generated from the same parent snapshot (two branches merged).
     Conflict {
         /// The earlier migration.
@@ -296,6 +304,11 @@ impl fmt::Display for Problem {
                  edited)"
             ),
             Problem::Unjudged { name, reason } => write!(f, "{name}: cannot be judged: {reason}"),
+            Problem::AppliedOutOfOrder { earlier, later } => write!(
+                f,
+                "{earlier}: applied after {later}, but the registry lists it before {later}; put it back after \
+                 {later} in the registry, or run with --allow-out-of-order if that order was meant"
+            ),
             Problem::Conflict { first, second } => {
                 write!(f, "{first} and {second} were generated from the same snapshot (merged branches)")
             }
@@ -318,11 +331,14 @@ pub struct Status {
     pub pending: Vec<String>,
     /// Everything wrong.
     pub problems: Vec<Problem>,
+    /// Migrations another migrator is applying or reverting right now (it holds the lock): their rows are
+    /// unfinished because they are running, so they are not listed as [`Problem::Dirty`].
+    pub in_progress: Vec<String>,
 }
 
 impl Status {
-    /// Whether there is nothing pending and nothing wrong.
+    /// Whether there is nothing pending, nothing running and nothing wrong.
     pub fn is_up_to_date(&self) -> bool {
-        self.pending.is_empty() && self.problems.is_empty()
+        self.pending.is_empty() && self.problems.is_empty() && self.in_progress.is_empty()
     }
 }

@@ -1,5 +1,5 @@
 //! SQLite: the tracking table's DDL and queries, `BEGIN IMMEDIATE` transactions, the foreign-key pragmas, and the
-//! lock (an exclusive OS file lock on `<database file>.driftless-lock`, see `lock.rs`).
+//! lock (an exclusive OS file lock on a lock file beside the database file, see `lock.rs`).
 //!
 //! Tracking table:
 //!
@@ -26,7 +26,7 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use crate::backend::Backend;
 use crate::error::Error;
-use crate::lock::{SqliteLock, sqlite_lock};
+use crate::lock::{SqliteLock, sqlite_lock, sqlite_lock_held};
 use crate::report::{AppliedMigration, Direction};
 use crate::tracking::{NewRow, RowTuple, TrackingTable, from_tuple, select_rows};
 
@@ -41,6 +41,14 @@ fn ddl(t: &TrackingTable) -> String {
     )
 }
 
+/// The main database's file (`None` or empty in memory).
+async fn database_file(conn: &mut SqliteConnection) -> Result<Option<String>, Error> {
+    sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(Error::db("finding the SQLite database file"))
+}
+
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 impl Backend for SqliteConnection {
@@ -48,11 +56,13 @@ impl Backend for SqliteConnection {
     type Lock = SqliteLock;
 
     async fn lock(&mut self, _table: &TrackingTable, timeout: Duration) -> Result<SqliteLock, Error> {
-        let file: Option<String> = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
-            .fetch_optional(&mut *self)
-            .await
-            .map_err(Error::db("finding the SQLite database file"))?;
+        let file = database_file(self).await?;
         sqlite_lock(file.as_deref(), timeout).await
+    }
+
+    async fn lock_held(&mut self, _table: &TrackingTable) -> Result<bool, Error> {
+        let file = database_file(self).await?;
+        sqlite_lock_held(file.as_deref())
     }
 
     async fn unlock(&mut self, lock: SqliteLock) -> Result<(), Error> {

@@ -27,7 +27,7 @@ use crate::report::Direction;
 /// ```
 pub async fn sqlite_memory(migrations: impl IntoIterator<Item = Migration>) -> Result<SqlitePool, Error> {
     let url = "sqlite::memory:";
-    let options: SqliteConnectOptions = url.parse().map_err(|source| Error::Connect { url: url.to_owned(), source })?;
+    let options: SqliteConnectOptions = url.parse().map_err(|cause| Error::Connect { url: url.to_owned(), cause })?;
     // Connections to one in-memory database share it; keeping them forever keeps the database.
     let pool = SqlitePoolOptions::new()
         .min_connections(1)
@@ -36,7 +36,7 @@ pub async fn sqlite_memory(migrations: impl IntoIterator<Item = Migration>) -> R
         .max_lifetime(None)
         .connect_with(options)
         .await
-        .map_err(|source| Error::Connect { url: url.to_owned(), source })?;
+        .map_err(|cause| Error::Connect { url: url.to_owned(), cause })?;
     Migrator::new(pool.clone(), migrations).progress(ProgressMode::Quiet).migrate().await?;
     Ok(pool)
 }

@@ -68,6 +68,17 @@ pub(crate) fn validate(
             });
         }
     }
+    // Applied in an order the registry disagrees with: each row against the furthest-down migration before it.
+    let mut furthest: Option<(usize, &str)> = None;
+    for row in applied {
+        let Some(&i) = position.get(row.name.as_str()) else { continue };
+        match furthest {
+            Some((f, later)) if i < f => {
+                problems.push(Problem::AppliedOutOfOrder { earlier: row.name.clone(), later: later.to_owned() });
+            }
+            _ => furthest = Some((i, &row.name)),
+        }
+    }
 
     let pending: Vec<usize> =
         (0..registry.len()).filter(|&i| !applied_names.contains(registry[i].name.as_str())).collect();
@@ -170,6 +181,16 @@ mod tests {
                 Problem::Unacknowledged { name: "m4".into(), codes: vec!["declared_dangerous".into()] },
             ]
         );
+    }
+
+    #[test]
+    fn applied_rows_in_an_order_the_registry_disagrees_with() {
+        let (reg, sums) = registry(&["m1", "m2", "m3", "m4"]);
+        let applied = [row(1, "m1", &sums[0]), row(2, "m3", &sums[2]), row(3, "m2", &sums[1]), row(4, "m4", &sums[3])];
+        let v = validate(&reg, &sums, &judged(&reg), &applied, Dialect::Sqlite);
+        assert_eq!(v.problems, vec![Problem::AppliedOutOfOrder { earlier: "m2".into(), later: "m3".into() }]);
+        let in_order = [row(1, "m1", &sums[0]), row(2, "m2", &sums[1])];
+        assert_eq!(validate(&reg, &sums, &judged(&reg), &in_order, Dialect::Sqlite).problems, vec![]);
     }
 
     #[test]

@@ -71,3 +71,25 @@ async fn eight_processes_migrate_at_once(t: Target) {
     assert!(!t.has_table("race_log").await);
 }
 on_every_backend!(eight_processes_migrate_at_once);
+
+/// A migrator that has to wait for the lock says so, once, on stderr (then proceeds when the holder finishes).
+async fn a_wait_for_the_lock_is_announced(t: Target) {
+    let slow = driftless_core::migration::Migration::new("m20260101T000000_slow").up([slow_statement(t.dialect)]);
+    let holder = t.migrator([slow]);
+    let running = tokio::spawn(async move { holder.migrate().await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let url = t.db.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || race(&url, &[], &[]).output().unwrap()).await.unwrap();
+    assert_eq!(running.await.unwrap().unwrap().applied().len(), 1);
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].starts_with("waiting up to 60 s for the migration lock ("), "{stderr}");
+    assert!(lines[0].ends_with("): another migrator is running against this database"), "{stderr}");
+    // The holder applied a migration the race binary does not know: it waited, then refused.
+    assert!(
+        lines[1].starts_with("error: migration m20260101T000000_slow is applied in the database but missing"),
+        "{stderr}"
+    );
+}
+on_every_backend!(a_wait_for_the_lock_is_announced);

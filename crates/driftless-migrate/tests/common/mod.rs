@@ -120,6 +120,17 @@ pub fn sql(sqlite: &str, postgres: &str, mysql: &str) -> Step {
     }
 }
 
+/// A statement that runs for a second or two on each dialect (holding the migration lock meanwhile).
+pub fn slow_statement(dialect: Dialect) -> Step {
+    match dialect {
+        Dialect::Postgres => same("SELECT pg_sleep(1.5)"),
+        Dialect::Mysql => same("DO SLEEP(1.5)"),
+        _ => same(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) SELECT count(*) FROM c",
+        ),
+    }
+}
+
 /// A raw SQL step with the same text everywhere.
 pub fn same(text: &str) -> Step {
     Step::RawSql { sql: DialectSql { default: Some(text.to_owned()), ..DialectSql::default() } }
