@@ -209,7 +209,11 @@ async fn sqlite_database_is_migrated_private_and_gone_after_close() {
 #[tokio::test]
 async fn a_failing_migration_is_an_error_naming_it() {
     let mut m = migrations();
-    m.push(Migration::new("m20260103_090000_broken").up([raw_sql(sql("INSERT INTO missing VALUES (1)"))]));
+    m.push(
+        Migration::new("m20260103_090000_broken")
+            .class(Class::ReviewRequired)
+            .up([raw_sql(sql("INSERT INTO missing VALUES (1)"))]),
+    );
     let err = testing::sqlite(m).await.unwrap_err();
     let text = err.to_string();
     assert!(text.contains("m20260103_090000_broken"), "{text}");
