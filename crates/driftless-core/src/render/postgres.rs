@@ -212,7 +212,14 @@ fn alter_enum(
     // Values removed or reordered: PostgreSQL cannot drop an enum value, so the type is rebuilt.
     let mut after = st.clone();
     state::apply(&mut after, step)?;
-    let old_name = fit_identifier(&format!("{}__old", from.name));
+    // Types share a namespace with tables (each table has a row type): pick a name neither uses.
+    let taken = |n: &str| st.enums.iter().any(|e| e.name == n) || st.tables.iter().any(|t| t.name == n);
+    let mut old_name = fit_identifier(&format!("{}__old", from.name));
+    let mut n = 1;
+    while taken(&old_name) {
+        n += 1;
+        old_name = fit_identifier(&format!("{}__old_{n}", from.name));
+    }
     out.push(format!("ALTER TYPE {name} RENAME TO {}", spell::ident(D, &old_name)));
     out.push(create_type(&to.name, &to.values));
     for table in &after.tables {
