@@ -73,6 +73,27 @@ fn url_dialect(side: &str) -> Option<Dialect> {
     }
 }
 
+/// How the reports name one side (never a URL: it may hold a password).
+fn side_name(side: &str) -> String {
+    match side {
+        "empty" => "the empty schema".into(),
+        "models" => "the models".into(),
+        "snapshot" => "the snapshot".into(),
+        url if url.contains("://") => "the database".into(),
+        path => format!("`{path}`"),
+    }
+}
+
+/// How the reports name the two sides together (`the models and the snapshot`, `the two databases`).
+fn sides(from: &str, to: &str) -> String {
+    let (a, b) = (side_name(from), side_name(to));
+    match (a == b, a.as_str()) {
+        (true, "the database") => "the two databases".into(),
+        (true, _) => "the two sides".into(),
+        (false, _) => format!("{a} and {b}"),
+    }
+}
+
 pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode> {
     let dialects: Vec<Dialect> = if args.dialect == "all" {
         Dialect::all().to_vec()
@@ -99,8 +120,13 @@ pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode>
     }
     let plan = classify::plan(&old, &new, &hints)?;
     let out = match format {
-        Format::Text => report::text(&plan, &dialects, report::color_from_env() && std::io::stdout().is_terminal()),
-        Format::Markdown => report::markdown(&plan, &dialects),
+        Format::Text => report::text_between(
+            &plan,
+            &dialects,
+            report::color_from_env() && std::io::stdout().is_terminal(),
+            &sides(&args.from, &args.to),
+        ),
+        Format::Markdown => report::markdown_between(&plan, &dialects, &sides(&args.from, &args.to)),
         Format::Json => report::json(&plan, &dialects),
     };
     print!("{out}");
@@ -108,4 +134,18 @@ pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode>
         println!();
     }
     Ok(if args.exit_code && !plan.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sides;
+
+    #[test]
+    fn reports_name_the_sides_actually_compared() {
+        assert_eq!(sides("snapshot", "models"), "the snapshot and the models");
+        assert_eq!(sides("postgres://u:secret@h/a", "mysql://u:secret@h/b"), "the two databases");
+        assert_eq!(sides("models", "sqlite://app.db"), "the models and the database");
+        assert_eq!(sides("empty", "old/schema.json"), "the empty schema and `old/schema.json`");
+        assert_eq!(sides("a.json", "a.json"), "the two sides");
+    }
 }

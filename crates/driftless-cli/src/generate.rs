@@ -47,6 +47,23 @@ pub(crate) struct Inputs {
     pub(crate) hints: RenameHints,
 }
 
+/// The timestamp of a new migration's name: `--timestamp`, else `DRIFTLESS_TIMESTAMP`, else now (UTC). A given one
+/// must have the generated shape (`YYYYMMDD_HHMMSS`), since it becomes part of a file and module name.
+pub(crate) fn timestamp(arg: Option<String>) -> anyhow::Result<String> {
+    let (given, origin) = match arg {
+        Some(t) => (t, "--timestamp"),
+        None => match std::env::var("DRIFTLESS_TIMESTAMP") {
+            Ok(t) => (t, "DRIFTLESS_TIMESTAMP"),
+            Err(_) => {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+                return Ok(write::timestamp(now.map(|d| d.as_secs()).unwrap_or(0)));
+            }
+        },
+    };
+    write::check_timestamp(&given).map_err(|e| anyhow::anyhow!("{origin}: {e}; nothing was written"))?;
+    Ok(given)
+}
+
 pub(crate) fn read_renames(path: &Path) -> anyhow::Result<RenameHints> {
     let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
@@ -161,12 +178,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
              letter (for example `add_user_timezone`)"
         );
     }
-    let timestamp = match args.timestamp.or_else(|| std::env::var("DRIFTLESS_TIMESTAMP").ok()) {
-        Some(t) => t,
-        None => write::timestamp(
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
-        ),
-    };
+    let timestamp = timestamp(args.timestamp)?;
     let full_name = write::migration_name(&timestamp, &name);
     let registry_path = project.migrations.join("mod.rs");
     let mut names = match std::fs::read_to_string(&registry_path) {

@@ -52,15 +52,17 @@ pub(crate) fn run(project: &Project, args: PullArgs) -> anyhow::Result<ExitCode>
     if !write::is_valid_name(&args.name) {
         bail!("`{}` is not a valid migration name: use lowercase letters, digits and underscores", args.name);
     }
+    // Checked before connecting, so a bad value changes nothing in the database either.
+    let timestamp = crate::generate::timestamp(args.timestamp)?;
     let url = crate::run_migrations::database_url(project, args.database_url);
     if let Some(missing) = crate::run_migrations::missing_sqlite_file(&url) {
         bail!("no SQLite database at {}: db-pull adopts an existing database; check DATABASE_URL", missing.display());
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(pull(project, &url, &args.name, args.timestamp))
+    runtime.block_on(pull(project, &url, &args.name, timestamp))
 }
 
-async fn pull(project: &Project, url: &str, name: &str, timestamp: Option<String>) -> anyhow::Result<ExitCode> {
+async fn pull(project: &Project, url: &str, name: &str, timestamp: String) -> anyhow::Result<ExitCode> {
     let db = Database::connect(url).await?;
     let schema = driftless_introspect::introspect(&db).await?;
     if schema.tables.is_empty() {
@@ -68,12 +70,6 @@ async fn pull(project: &Project, url: &str, name: &str, timestamp: Option<String
         bail!("the database has no tables to adopt; start with `cargo xtask migrate-generate` instead");
     }
     schema.validate().map_err(|e| anyhow::anyhow!("the database's schema cannot be represented: {e}"))?;
-    let timestamp = match timestamp.or_else(|| std::env::var("DRIFTLESS_TIMESTAMP").ok()) {
-        Some(t) => t,
-        None => write::timestamp(
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
-        ),
-    };
     let full_name = write::migration_name(&timestamp, name);
     let (migration, plan) = baseline(&full_name, &schema)?;
     let command = format!("cargo xtask db-pull --name {name}");

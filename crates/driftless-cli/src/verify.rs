@@ -44,6 +44,13 @@ pub(crate) fn run(project: &Project, args: VerifyArgs) -> anyhow::Result<ExitCod
     let mut code = ExitCode::SUCCESS;
     match verified {
         Ok(report) => println!("{report}"),
+        // Not a finding about the migrations: verify could not run, which is an error (exit 2).
+        Err(
+            e @ (driftless_introspect::VerifyFailure::NotEmpty { .. }
+            | driftless_introspect::VerifyFailure::Introspect(_)),
+        ) => {
+            return Err(e.into());
+        }
         Err(e) => {
             eprintln!("verify failed: {}", driftless_migrate::redact(&e.to_string()));
             if let driftless_introspect::VerifyFailure::Mismatch { first, .. } = &e {

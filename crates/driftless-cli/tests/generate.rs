@@ -174,3 +174,48 @@ fn check_exits_1_when_a_label_is_lower_than_its_steps() {
     let raised = Migration::new("m2_note").class(Class::Dangerous);
     assert_eq!(run(&with(raised), ["migrate-generate", "--check"]), ExitCode::SUCCESS);
 }
+
+#[test]
+fn a_timestamp_not_of_the_generated_shape_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(&dir.path().join("project"), vec![users(false)]);
+    for bad in ["../../../escaped", "20261122_100000_x\"); evil(", "20261122_250000"] {
+        assert_eq!(run(&p, ["migrate-generate", "--name", "init", "--timestamp", bad]), ExitCode::from(2), "{bad}");
+        assert_eq!(run(&p, ["migrate-generate", "--empty", "--name", "init", "--timestamp", bad]), ExitCode::from(2));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written anywhere, not even the project");
+}
+
+/// `DRIFTLESS_TIMESTAMP` goes through the same check. The variable is process-wide, so the check runs in a child
+/// process (this test binary, filtered to this test) to keep it away from the other tests.
+#[test]
+fn driftless_timestamp_is_checked_too() {
+    const NAME: &str = "driftless_timestamp_is_checked_too";
+    if std::env::var_os("DRIFTLESS_TIMESTAMP").is_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("project"), vec![users(false)]);
+        assert_eq!(run(&p, ["migrate-generate", "--name", "init"]), ExitCode::from(2));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+        // --timestamp wins over the variable.
+        assert_eq!(
+            run(&p, ["migrate-generate", "--name", "init", "--timestamp", "20261122_100000"]),
+            ExitCode::SUCCESS
+        );
+        assert_eq!(migration_files(&dir.path().join("project")), ["m20261122_100000_init.rs", "mod.rs"]);
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+        .env("DRIFTLESS_TIMESTAMP", "../m1_x")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: DRIFTLESS_TIMESTAMP: the timestamp \"../m1_x\" is not of the form YYYYMMDD_HHMMSS (for example \
+             20261122_030000): it must be 8 digits, an underscore and 6 digits; nothing was written\n"
+        ),
+        "{stderr}"
+    );
+}

@@ -182,3 +182,38 @@ fn branch_conflicts_fail_migrate_generate_check() {
         project(dir.path(), vec![Migration::new("m1_a").parent("p0"), Migration::new("m2_b").parent("p0")]);
     assert_eq!(run(&conflicted, ["migrate-generate", "--check"]), ExitCode::from(1));
 }
+
+/// `migrate-verify` on a database that already has tables cannot verify anything: that is an error (exit 2), not
+/// a failed verification (exit 1), and the table is left alone.
+async fn migrate_verify_refuses_a_database_that_is_not_empty(backend: Backend) {
+    let Some(testdb) = TestDb::new(backend).await else { return };
+    let db = Database::connect(testdb.url()).await.unwrap();
+    exec_script(&db, "CREATE TABLE keep_me (id INTEGER PRIMARY KEY)").await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = testdb.url().to_owned();
+    let code = tokio::task::spawn_blocking({
+        let p = project(dir.path(), example_app::migrations::migrations());
+        move || run(&p, ["migrate-verify", "--database-url", &url])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, ExitCode::from(2), "{backend}");
+    let live = driftless_introspect::introspect(&db).await.unwrap();
+    assert_eq!(live.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["keep_me"], "{backend}");
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_verify_refuses_a_postgres_database_that_is_not_empty() {
+    migrate_verify_refuses_a_database_that_is_not_empty(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_verify_refuses_a_mysql_database_that_is_not_empty() {
+    migrate_verify_refuses_a_database_that_is_not_empty(Backend::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_verify_refuses_a_sqlite_database_that_is_not_empty() {
+    migrate_verify_refuses_a_database_that_is_not_empty(Backend::Sqlite).await;
+}

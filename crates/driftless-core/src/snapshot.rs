@@ -63,7 +63,7 @@ pub enum SnapshotError {
         found: String,
     },
     /// The JSON is well formed but describes an invalid schema.
-    #[error("{}: {errors}", path.display())]
+    #[error("{}: {}", path.display(), shorten(&errors.to_string()))]
     Invalid {
         /// The file.
         path: PathBuf,
@@ -159,7 +159,7 @@ pub fn from_str(text: &str, origin: &Path) -> Result<Schema, SnapshotError> {
         }
         Some(other) => return Err(SnapshotError::UnknownFormat { path: origin.to_owned(), found: other.to_string() }),
     }
-    let parsed: SnapshotIn = serde_json::from_str(text).map_err(|e| malformed(origin, &e))?;
+    let parsed: SnapshotIn = serde_json::from_str(text).map_err(|e| shape_error(text, origin, &e))?;
     finish(parsed, origin)
 }
 
@@ -197,6 +197,88 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
     })
 }
 
+/// The error for text that does not deserialise into a snapshot. When the text is valid JSON the problem is its
+/// shape, so the table and column it sits in are found and named (serde alone says neither, and reports a `default`
+/// object without exactly one key as a syntax error).
+fn shape_error(text: &str, origin: &Path, e: &serde_json::Error) -> SnapshotError {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return malformed(origin, e) };
+    let Some((table, column, detail)) = locate(&value) else { return malformed(origin, e) };
+    let place = match column {
+        Some(c) => format!("table `{table}`, column `{c}`"),
+        None => format!("table `{table}`"),
+    };
+    let detail = detail.unwrap_or_else(|| format!("not a driftless snapshot: {}", Inner(e)));
+    let message = shorten(&format!("{place}: {detail}"));
+    SnapshotError::Malformed { path: origin.to_owned(), line: e.line(), column: e.column(), message }
+}
+
+/// The first table (and column) of a snapshot's JSON that does not deserialise, with a message of our own when
+/// there is a clearer one than serde's.
+fn locate(value: &serde_json::Value) -> Option<(String, Option<String>, Option<String>)> {
+    let name = |v: &serde_json::Value| match v.get("name") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => "?".to_owned(),
+    };
+    let tables = value.get("tables")?.as_array()?;
+    let bad = tables.iter().find(|t| Table::deserialize(*t).is_err())?;
+    let column = bad
+        .get("columns")
+        .and_then(|c| c.as_array())
+        .and_then(|cols| cols.iter().find(|c| crate::schema::Column::deserialize(*c).is_err()));
+    let Some(column) = column else { return Some((name(bad), None, None)) };
+    let detail = match column.get("default") {
+        Some(serde_json::Value::Object(keys)) if keys.len() != 1 => Some(format!(
+            "the `default` object has {}; it must have exactly one of `value`, `expr` or `sql` (see \
+             docs/schema-json.md)",
+            if keys.is_empty() {
+                "no key".to_owned()
+            } else {
+                format!("the keys {}", keys.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))
+            }
+        )),
+        _ => None,
+    };
+    Some((name(bad), Some(name(column)), detail))
+}
+
+/// `message` with every quoted value (between backticks or double quotes) longer than 80 characters cut to its
+/// first 60, so a huge name or value in a corrupt file does not flood the terminal.
+pub(crate) fn shorten(message: &str) -> String {
+    const MAX: usize = 80;
+    const KEEP: usize = 60;
+    let mut out = String::with_capacity(message.len().min(4096));
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('`');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(len) = after.find(quote) else {
+            rest = after;
+            continue;
+        };
+        let inner = &after[..len];
+        let count = inner.chars().count();
+        if count > MAX {
+            out.extend(inner.chars().take(KEEP));
+            out.push_str(&format!("…{quote} ({count} characters)"));
+        } else {
+            out.push_str(inner);
+            out.push(quote);
+        }
+        rest = &after[len + 1..];
+    }
+    // An unterminated quote (or none) leaves a tail that may itself be huge.
+    let count = rest.chars().count();
+    if count > 2 * MAX {
+        out.extend(rest.chars().take(KEEP));
+        out.push_str(&format!("… ({count} characters)"));
+    } else {
+        out.push_str(rest);
+    }
+    out
+}
+
 fn malformed(origin: &Path, e: &serde_json::Error) -> SnapshotError {
     let message = match e.classify() {
         serde_json::error::Category::Eof => format!("the file ends early; is it truncated? ({})", Inner(e)),
@@ -204,7 +286,7 @@ fn malformed(origin: &Path, e: &serde_json::Error) -> SnapshotError {
         serde_json::error::Category::Data => format!("not a driftless snapshot: {}", Inner(e)),
         serde_json::error::Category::Io => Inner(e).to_string(),
     };
-    SnapshotError::Malformed { path: origin.to_owned(), line: e.line(), column: e.column(), message }
+    SnapshotError::Malformed { path: origin.to_owned(), line: e.line(), column: e.column(), message: shorten(&message) }
 }
 
 /// serde_json's message without its own " at line L column C" suffix (the error already leads with the location).
@@ -318,6 +400,72 @@ mod tests {
         let text = "{\"format\": \"driftless-schema/1\", \"tables\": [{\"name\": \"t\", \"columns\": []}]}";
         let err = from_str(text, Path::new("s.json")).unwrap_err().to_string();
         assert_eq!(err, "s.json: the schema has 1 problem:\n  - table `t`: the table has no columns");
+    }
+
+    fn one_column(column: &str) -> String {
+        format!(
+            "{{\"format\": \"driftless-schema/1\", \"tables\": [{{\"name\": \"ok\", \"columns\": [{{\"name\": \"a\", \
+             \"type\": \"i32\"}}]}}, {{\"name\": \"users\", \"columns\": [{{\"name\": \"id\", \"type\": \"i32\"}}, \
+             {column}]}}]}}"
+        )
+    }
+
+    #[test]
+    fn a_default_without_exactly_one_key_names_the_table_and_column() {
+        let text = one_column("{\"name\": \"score\", \"type\": \"i32\", \"default\": {}}");
+        let err = from_str(&text, Path::new("s.json")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.json:1:210: table `users`, column `score`: the `default` object has no key; it must have exactly one \
+             of `value`, `expr` or `sql` (see docs/schema-json.md)"
+        );
+        let text = one_column(
+            "{\"name\": \"score\", \"type\": \"i32\", \"default\": {\"value\": 1, \"expr\": \"current_timestamp\"}}",
+        );
+        let err = from_str(&text, Path::new("s.json")).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                ": table `users`, column `score`: the `default` object has the keys `value`, `expr`; it must have \
+                 exactly one of `value`, `expr` or `sql` (see docs/schema-json.md)"
+            ),
+            "{err}"
+        );
+        // Other shape errors in a column are placed too, with serde's words.
+        let text = one_column("{\"name\": \"score\", \"type\": \"i32\", \"default\": {\"sql\": 5}}");
+        let err = from_str(&text, Path::new("s.json")).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                ": table `users`, column `score`: not a driftless snapshot: invalid type: integer `5`, expected a string"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn huge_values_are_cut_in_messages() {
+        let huge = "x".repeat(10_000);
+        let text = one_column(&format!("{{\"name\": \"score\", \"type\": \"{huge}\"}}"));
+        let err = from_str(&text, Path::new("s.json")).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                ": table `users`, column `score`: not a driftless snapshot: unknown column type `{}…` (10000 \
+                 characters): expected one of i16,",
+                "x".repeat(60)
+            )),
+            "{err}"
+        );
+        let text =
+            format!("{{\"format\": \"driftless-schema/1\", \"tables\": [{{\"name\": \"{huge}\", \"columns\": []}}]}}");
+        let err = from_str(&text, Path::new("s.json")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "s.json: the schema has 2 problems:\n  - table `{x}…` (10000 characters): the table name must be 1 to \
+                 63 bytes long (it is 10000)\n  - table `{x}…` (10000 characters): the table has no columns",
+                x = "x".repeat(60)
+            )
+        );
+        assert_eq!(shorten("short `a` and \"b\" and `unterminated"), "short `a` and \"b\" and `unterminated");
     }
 
     #[test]

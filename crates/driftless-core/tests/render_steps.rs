@@ -582,10 +582,28 @@ fn statements_carry_transaction_and_foreign_key_flags() {
         to: EnumType { name: "user_status".into(), values: vec!["active".into(), "banned".into(), "gone".into()] },
         renamed_values: vec![],
     }];
+    // PostgreSQL 12+ adds an enum value inside the transaction...
     let pg = render::render_steps(&add, Dialect::Postgres, &base()).unwrap();
     assert_eq!(pg.statements.len(), 1);
-    assert!(!pg.statements[0].transactional);
-    assert!(!pg.is_transactional());
+    assert!(pg.statements[0].transactional);
+    assert!(pg.is_transactional());
+    // ...unless a later step uses the new value, which PostgreSQL refuses before the value is committed.
+    let mut used = add.to_vec();
+    let mut col = driftless_core::Column::new("mood", ColumnType::Enum("user_status".into()));
+    col.default = Some(DefaultValue::Value(Literal::String("gone".into())));
+    used.push(Step::AddColumn { table: "users".into(), column: col });
+    let pg = render::render_steps(&used, Dialect::Postgres, &base()).unwrap();
+    assert_eq!(
+        pg.statements.iter().map(|s| (s.sql.as_str(), s.transactional)).collect::<Vec<_>>(),
+        [
+            (r#"ALTER TYPE "user_status" ADD VALUE 'gone' AFTER 'banned'"#, false),
+            (r#"ALTER TABLE "users" ADD COLUMN "mood" "user_status" NOT NULL DEFAULT 'gone'"#, true),
+        ]
+    );
+    let classes = driftless_core::classify::classify_steps(&base(), &used);
+    assert_eq!(classes[0].postgres.code, "enum_value_added_used");
+    assert_eq!(classes[0].postgres.class, driftless_core::classify::Class::ReviewRequired);
+    assert!(classes[0].postgres.reason.contains("the migration runs step by step, not atomically"));
     let my = render::render_steps(&add, Dialect::Mysql, &base()).unwrap();
     assert!(my.is_transactional());
 

@@ -2,6 +2,8 @@
 //! `COLUMN_TYPE`, so `tinyint(1)` and inline `enum('a','b')` read back), `STATISTICS` for the primary key, unique
 //! and plain indexes, `KEY_COLUMN_USAGE` + `REFERENTIAL_CONSTRAINTS` for foreign keys, and `CHECK_CONSTRAINTS` for
 //! checks (MariaDB's `JSON` is `LONGTEXT` plus a `json_valid` column check, which reads back as `json`).
+//! A string default the catalog shows with a `?` is read again from a temporary copy of the table, because the
+//! catalog turns 4-byte characters into `?` (see `recover_four_byte_defaults`).
 
 use std::collections::BTreeMap;
 
@@ -55,6 +57,100 @@ FROM information_schema.TABLE_CONSTRAINTS t JOIN information_schema.CHECK_CONSTR
 ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
 WHERE t.TABLE_SCHEMA = DATABASE() AND t.CONSTRAINT_TYPE = 'CHECK' ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME";
 
+/// The temporary table [`recover_four_byte_defaults`] reads defaults from (visible only to its own connection).
+const PROBE: &str = "__driftless_default_probe";
+
+fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// MariaDB (and MySQL) keep identifiers and the catalog in 3-byte `utf8mb3`: `information_schema.COLUMNS` and
+/// `SHOW CREATE TABLE` print a constant default holding a 4-byte character (an emoji) with `?` in its place, whatever
+/// the session's character set (measured on MariaDB 10.11 with `SET NAMES utf8mb4`), although the stored default is
+/// intact. A string default that shows a `?` is therefore read again from the value itself: a temporary copy of the
+/// table (`CREATE TEMPORARY TABLE ... LIKE`, which no other connection sees) gets one row of defaults, with strict
+/// mode and check constraints off for that one insert so that columns without defaults and checks do not get in
+/// the way, and the row is read back in `utf8mb4`. A default that cannot be read this way is an error naming the
+/// column rather than a `?` written into a snapshot.
+async fn recover_four_byte_defaults(
+    pool: &MySqlPool,
+    tables: &mut BTreeMap<String, Table>,
+    mariadb: bool,
+) -> Result<(), Error> {
+    for t in tables.values_mut() {
+        let suspects: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| matches!(&c.default, Some(DefaultValue::Value(Literal::String(v))) if v.contains('?')))
+            .map(|c| c.name.clone())
+            .collect();
+        if suspects.is_empty() {
+            continue;
+        }
+        let what = format!(
+            "the defaults of table `{}` ({}; the catalog shows 4-byte characters as `?`, so driftless reads them \
+             from a temporary copy of the table, which needs the CREATE TEMPORARY TABLES privilege)",
+            t.name,
+            suspects.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+        );
+        let values = probe_defaults(pool, &t.name, &suspects, mariadb)
+            .await
+            .map_err(|source| Error::Query { what: what.clone(), source })?;
+        for (name, value) in suspects.iter().zip(values) {
+            if let (Some(col), Some(v)) = (t.column_mut(name), value) {
+                col.default = Some(DefaultValue::Value(text::coerce(Literal::String(v), &col.ty)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The default of each of `columns` of `table`, read from one inserted row of a temporary copy of it.
+async fn probe_defaults(
+    pool: &MySqlPool,
+    table: &str,
+    columns: &[String],
+    mariadb: bool,
+) -> Result<Vec<Option<String>>, sqlx::Error> {
+    use sqlx::AssertSqlSafe;
+    let mut conn = pool.acquire().await?;
+    let run = async {
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE TEMPORARY TABLE {} LIKE {}", ident(PROBE), ident(table))))
+            .execute(&mut *conn)
+            .await?;
+        let insert = format!("INSERT INTO {} () VALUES ()", ident(PROBE));
+        if mariadb {
+            let sql = format!("SET STATEMENT sql_mode = '', check_constraint_checks = 0 FOR {insert}");
+            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+        } else {
+            let mode: String =
+                sqlx::query_scalar("SELECT CONVERT(@@SESSION.sql_mode USING utf8mb4)").fetch_one(&mut *conn).await?;
+            sqlx::raw_sql("SET SESSION sql_mode = ''").execute(&mut *conn).await?;
+            let inserted = sqlx::raw_sql(AssertSqlSafe(insert)).execute(&mut *conn).await;
+            sqlx::query("SET SESSION sql_mode = ?").bind(mode).execute(&mut *conn).await?;
+            inserted?;
+        }
+        let select = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("CONVERT({} USING utf8mb4) AS v{i}", ident(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = sqlx::raw_sql(AssertSqlSafe(format!("SELECT {select} FROM {}", ident(PROBE))))
+            .fetch_one(&mut *conn)
+            .await?;
+        let values = (0..columns.len()).map(|i| row.try_get::<Option<String>, _>(i)).collect::<Result<Vec<_>, _>>()?;
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP TEMPORARY TABLE {}", ident(PROBE)))).execute(&mut *conn).await?;
+        Ok(values)
+    }
+    .await;
+    if run.is_err() {
+        // The temporary table may still exist on this connection: close it rather than return it to the pool.
+        let _ = conn.detach();
+    }
+    run
+}
+
 fn action(rule: &str) -> ReferentialAction {
     ReferentialAction::from_keyword(rule).unwrap_or_default()
 }
@@ -106,6 +202,7 @@ pub(crate) async fn introspect(pool: &MySqlPool, skip: &[&str]) -> Result<Schema
         };
         table.columns.push(col);
     }
+    recover_four_byte_defaults(pool, &mut tables, mariadb).await?;
     let mut indexes: BTreeMap<(String, String), (bool, Vec<String>)> = BTreeMap::new();
     for row in sqlx::query(STATISTICS).fetch_all(pool).await.map_err(q("the indexes"))? {
         let tbl: String = row.try_get("tbl").map_err(q("the indexes"))?;

@@ -78,3 +78,74 @@ async fn a_changed_type_is_drift_on_postgres() {
     );
     db.close().await;
 }
+
+/// A default holding a 4-byte character (an emoji) reads back intact — MariaDB's catalog shows it as `?` — so it
+/// is no drift, and a real change of it is reported with both values.
+async fn four_byte_defaults_round_trip(backend: Backend) {
+    use driftless_core::define::*;
+    use driftless_core::migration::Migration;
+    use driftless_core::schema::{ColumnType, DefaultValue, Literal};
+
+    let Some((_guard, db)) = common::open(backend).await else { return };
+    let text = |name: &str, ty: ColumnType, value: &str| {
+        let mut c = column(name, ty);
+        c.default = Some(DefaultValue::Value(Literal::String(value.into())));
+        c
+    };
+    let notes = table("notes")
+        .with_column(column("id", ColumnType::BigInt))
+        .with_column(text("label", ColumnType::Varchar(20), "🦀 ok"))
+        .with_column(text("mark", ColumnType::Char(4), "🦀"))
+        .with_column(text("body", ColumnType::Text, "🦀 ok"))
+        .with_column(text("asked", ColumnType::Varchar(20), "why? 🦀?"))
+        .with_column(text("plain", ColumnType::Varchar(20), "really?"))
+        .primary_key("notes_pkey", &["id"]);
+    let migrations =
+        vec![Migration::new("m20260101T000000_notes").up([create_table(notes.clone())]).down([drop_table(notes)])];
+    Migrator::new(db.clone(), migrations.clone()).progress(ProgressMode::Quiet).migrate().await.unwrap();
+
+    let live = driftless_introspect::introspect(&db).await.unwrap();
+    let defaults: Vec<(&str, Option<&DefaultValue>)> =
+        live.table("notes").unwrap().columns.iter().map(|c| (c.name.as_str(), c.default.as_ref())).collect();
+    let s = |v: &str| DefaultValue::Value(Literal::String(v.into()));
+    assert_eq!(
+        defaults,
+        [
+            ("id", None),
+            ("label", Some(&s("🦀 ok"))),
+            ("mark", Some(&s("🦀"))),
+            ("body", Some(&s("🦀 ok"))),
+            ("asked", Some(&s("why? 🦀?"))),
+            ("plain", Some(&s("really?"))),
+        ],
+        "{backend}"
+    );
+    let clean = drift(&db, &migrations).await.unwrap();
+    assert!(clean.is_clean(), "{backend}: no drift, got:\n{clean}");
+
+    if db.dialect() != Dialect::Sqlite {
+        common::exec(&db, "ALTER TABLE notes ALTER COLUMN label SET DEFAULT '🦀 no'").await.unwrap();
+        let d = drift(&db, &migrations).await.unwrap();
+        assert_eq!(
+            d.differences.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["column `notes`.`label`: default differs (expected '🦀 ok', database has '🦀 no')"],
+            "{backend}"
+        );
+    }
+    db.close().await;
+}
+
+#[tokio::test]
+async fn four_byte_defaults_round_trip_on_mysql() {
+    four_byte_defaults_round_trip(Backend::Mysql).await;
+}
+
+#[tokio::test]
+async fn four_byte_defaults_round_trip_on_postgres() {
+    four_byte_defaults_round_trip(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn four_byte_defaults_round_trip_on_sqlite() {
+    four_byte_defaults_round_trip(Backend::Sqlite).await;
+}

@@ -23,7 +23,7 @@ use crate::schema::{ColumnType, RenameHints, Schema, Table};
 use crate::step::Step;
 
 pub use crate::migration::Class;
-pub use rules::{needs_sqlite_rebuild, sqlite_rebuild_tables};
+pub use rules::{enum_values_used_later, needs_sqlite_rebuild, sqlite_rebuild_tables};
 
 /// The verdict on one step for one dialect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -255,6 +255,13 @@ fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classificat
         }
         // A step that does not apply leaves the state as it was; classification goes on regardless.
         let _ = replay::apply_step(&mut state, step);
+    }
+    // An enum value added and then used in the same migration: the one verdict that depends on later steps.
+    for (i, step) in steps.iter().enumerate() {
+        let used = rules::enum_values_used_later(step, steps[i + 1..].iter().copied());
+        if !used.is_empty() {
+            out[i].postgres = rules::enum_value_added_then_used(step, &used);
+        }
     }
     out
 }

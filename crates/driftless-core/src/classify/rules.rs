@@ -5,7 +5,9 @@
 
 use crate::dialect::Dialect;
 use crate::diff::{PossibleRename, RenameKind};
-use crate::schema::{Column, ColumnType, DefaultValue, EnumType, ForeignKey, ReferentialAction, Schema, Table};
+use crate::schema::{
+    Column, ColumnType, DefaultValue, EnumType, ForeignKey, Literal, ReferentialAction, Schema, Table,
+};
 use crate::step::Step;
 
 use super::{Class, Classification as C, Context};
@@ -20,6 +22,72 @@ fn q(name: &str) -> String {
 
 fn list(names: &[String]) -> String {
     names.iter().map(|n| q(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// The values an `AlterEnum` step adds (not those it renames) that a later step of the same migration uses, in
+/// the enum's order; empty for any other step. PostgreSQL 12+ runs `ALTER TYPE ... ADD VALUE` inside a transaction,
+/// but refuses to *use* the new value before that transaction commits ("unsafe use of new value"): as a default,
+/// in a check or an index predicate, a backfill, a conversion of a column to the enum, or hand-written SQL that
+/// names it. Then the renderer runs the `ADD VALUE` outside the transaction (so the migration is not atomic on
+/// PostgreSQL) and the classifier says so. The one decision the renderer and the classifier share.
+pub fn enum_values_used_later<'a>(step: &Step, later: impl IntoIterator<Item = &'a Step>) -> Vec<String> {
+    let Step::AlterEnum { from, to, renamed_values } = step else { return Vec::new() };
+    let added: Vec<&String> = to
+        .values
+        .iter()
+        .filter(|v| !from.values.contains(v) && !renamed_values.iter().any(|(_, new)| new == *v))
+        .collect();
+    if added.is_empty() {
+        return Vec::new();
+    }
+    let later: Vec<&Step> = later.into_iter().collect();
+    added.into_iter().filter(|v| later.iter().any(|s| uses_enum_value(s, &to.name, v))).cloned().collect()
+}
+
+/// Whether `step` uses the value `value` of enum `name` (see [`enum_values_used_later`]). Text (checks,
+/// predicates, raw SQL) is searched for the quoted literal: a false match only costs atomicity, never correctness.
+fn uses_enum_value(step: &Step, name: &str, value: &str) -> bool {
+    let quoted = format!("'{}'", value.replace('\'', "''"));
+    let in_text = |s: &str| s.contains(&quoted);
+    let enum_ty = ColumnType::Enum(name.to_owned());
+    let column_uses = |c: &Column| match &c.default {
+        Some(DefaultValue::Value(Literal::String(v))) => c.ty == enum_ty && v == value,
+        Some(DefaultValue::Sql(sql)) => in_text(sql),
+        _ => false,
+    };
+    match step {
+        Step::CreateTable { table } => {
+            table.columns.iter().any(column_uses)
+                || table.checks.iter().any(|c| in_text(&c.expr))
+                || table.indexes.iter().any(|i| i.predicate.as_deref().is_some_and(in_text))
+        }
+        Step::AddColumn { column, .. } => column_uses(column),
+        Step::AlterColumn { from, to, backfill, .. } => {
+            column_uses(to) || backfill.as_deref().is_some_and(in_text) || (to.ty == enum_ty && from.ty != enum_ty)
+        }
+        Step::AddCheck { check, .. } => in_text(&check.expr),
+        Step::CreateIndex { index, .. } => index.predicate.as_deref().is_some_and(in_text),
+        Step::RawSql { sql } => sql.postgres.as_deref().or(sql.default.as_deref()).is_some_and(in_text),
+        _ => false,
+    }
+}
+
+/// The PostgreSQL verdict for an `AlterEnum` whose added values a later step uses (see [`enum_values_used_later`]).
+pub(crate) fn enum_value_added_then_used(step: &Step, used: &[String]) -> C {
+    let name = match step {
+        Step::AlterEnum { to, .. } => q(&to.name),
+        _ => String::new(),
+    };
+    C::review(
+        "enum_value_added_used",
+        format!(
+            "adds {} to enum {name}, and a later change in this migration uses it: PostgreSQL cannot use a value \
+             added in the same transaction, so ALTER TYPE ... ADD VALUE runs on its own and the migration runs step \
+             by step, not atomically (a failure part-way leaves it applied up to that statement)",
+            list(used)
+        ),
+    )
+    .or("add the enum value in a migration of its own, and use it in the next one")
 }
 
 pub(crate) fn classify(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
@@ -283,7 +351,7 @@ fn alter_enum(from: &EnumType, to: &EnumType, renamed: &[(String, String)], d: D
         PG => C::safe(
             "enum_value_added",
             format!(
-                "adds {} to enum {name} with ALTER TYPE ... ADD VALUE: a catalog change (the value is usable once the migration commits)",
+                "adds {} to enum {name} with ALTER TYPE ... ADD VALUE inside the migration's transaction: a catalog change (the value is usable once the migration commits)",
                 list(&added)
             ),
         ),

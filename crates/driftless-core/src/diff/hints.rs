@@ -78,6 +78,21 @@ pub(crate) fn resolve<'a>(
         }
     }
 
+    // A rename onto the name of an old table that is not itself renamed away would need that table (and its data)
+    // dropped first, silently; as for columns below, driftless refuses and keeps that to two migrations.
+    for (from, to) in &out.tables {
+        if old.contains_key(to) && !out.tables.contains_key(to) {
+            return Err(DiffError::Unsupported {
+                table: (*to).to_owned(),
+                column: None,
+                detail: format!(
+                    "table `{from}` is renamed to `{to}`, but the old schema still has a table `{to}` that would have \
+                     to be dropped first; drop or rename `{to}` in one migration and rename `{from}` in the next"
+                ),
+            });
+        }
+    }
+
     // The old table each new table comes from, needed to resolve column hints (which name the new table).
     let renamed_away: BTreeSet<&str> = out.tables.keys().copied().collect();
     let pred_of = |new_name: &str| -> Option<&'a str> {
@@ -208,4 +223,75 @@ pub(crate) fn resolve<'a>(
     }
     out.stale.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::define::{column, table};
+    use crate::schema::{ColumnType, ModelDef, Schema, SchemaBuilder, Table};
+
+    fn model(table: Table, renamed_from: Option<&str>, column_renames: &[(&str, &str)]) -> ModelDef {
+        ModelDef {
+            rust_name: "Model",
+            table,
+            enums: vec![],
+            renamed_from: renamed_from.map(str::to_owned),
+            column_renames: column_renames.iter().map(|(f, t)| ((*f).to_owned(), (*t).to_owned())).collect(),
+        }
+    }
+
+    fn old() -> Schema {
+        Schema {
+            tables: vec![
+                table("accounts").with_column(column("id", ColumnType::BigInt)),
+                table("users")
+                    .with_column(column("id", ColumnType::BigInt))
+                    .with_column(column("email", ColumnType::Text))
+                    .with_column(column("login", ColumnType::Text)),
+            ],
+            enums: vec![],
+        }
+        .normalized()
+    }
+
+    /// `renamed_from` onto a table the old schema still has would drop that table's data on the way; refused.
+    #[test]
+    fn a_table_renamed_onto_an_existing_table_is_refused() {
+        let mut models = SchemaBuilder::new();
+        models.model(model(
+            table("accounts")
+                .with_column(column("id", ColumnType::BigInt))
+                .with_column(column("email", ColumnType::Text)),
+            Some("users"),
+            &[],
+        ));
+        let new = models.build().unwrap();
+        let err = crate::diff::diff(&old(), &new, &models.rename_hints()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unsupported change in table `accounts`: table `users` is renamed to `accounts`, but the old schema still \
+             has a table `accounts` that would have to be dropped first; drop or rename `accounts` in one migration \
+             and rename `users` in the next"
+        );
+    }
+
+    /// The same for a column `renamed_from` onto a column the table still has.
+    #[test]
+    fn a_column_renamed_onto_an_existing_column_is_refused() {
+        let mut models = SchemaBuilder::new();
+        models.model(model(table("accounts").with_column(column("id", ColumnType::BigInt)), None, &[]));
+        models.model(model(
+            table("users").with_column(column("id", ColumnType::BigInt)).with_column(column("email", ColumnType::Text)),
+            None,
+            &[("login", "email")],
+        ));
+        let new = models.build().unwrap();
+        let err = crate::diff::diff(&old(), &new, &models.rename_hints()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unsupported change in table `users`, column `email`: column `login` is renamed to `email`, but the table \
+             still has a column `email` that would have to be dropped first; drop or rename `email` in one migration \
+             and rename `login` in the next"
+        );
+    }
 }

@@ -54,9 +54,9 @@ pub struct Statement {
     /// The SQL text, without a trailing semicolon.
     pub sql: String,
     /// Whether the statement may run inside the migration's transaction. `false` for PostgreSQL's
-    /// `ALTER TYPE ... ADD VALUE` (a new enum value cannot be used before the transaction that added it commits,
-    /// so the migrator commits first and runs it on its own). MySQL commits each DDL statement implicitly whatever
-    /// this says.
+    /// `ALTER TYPE ... ADD VALUE` when a later step of the migration uses the new value (it cannot be used before
+    /// the transaction that added it commits, so the migrator runs it on its own; see
+    /// `classify::enum_values_used_later`). MySQL commits each DDL statement implicitly whatever this says.
     pub transactional: bool,
     /// The index of the step the statement comes from.
     pub step: usize,
@@ -234,6 +234,17 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
         }
         state::apply(&mut state, step)?;
     }
+    if dialect == Dialect::Postgres {
+        // A value added by ADD VALUE cannot be used in the transaction that added it: when a later step uses it,
+        // the ADD VALUE runs on its own, outside the transaction.
+        for (i, step) in steps.iter().enumerate() {
+            if !crate::classify::enum_values_used_later(step, &steps[i + 1..]).is_empty() {
+                for s in out.statements.iter_mut().filter(|s| s.step == i && s.sql.contains(" ADD VALUE ")) {
+                    s.transactional = false;
+                }
+            }
+        }
+    }
     Ok(RenderedMigration { dialect, statements: out.statements, sqlite_foreign_keys_off: out.fk_off })
 }
 
@@ -297,10 +308,6 @@ struct Out {
 impl Out {
     fn push(&mut self, sql: impl Into<String>) {
         self.statements.push(Statement { sql: sql.into(), transactional: true, step: self.step });
-    }
-
-    fn push_outside_transaction(&mut self, sql: impl Into<String>) {
-        self.statements.push(Statement { sql: sql.into(), transactional: false, step: self.step });
     }
 
     fn ident(&self, name: &str) -> String {

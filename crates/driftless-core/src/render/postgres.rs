@@ -1,7 +1,8 @@
-//! PostgreSQL: everything is an `ALTER`; DDL is transactional except `ALTER TYPE ... ADD VALUE`, whose new value
-//! cannot be used before it commits.
+//! PostgreSQL: everything is an `ALTER`, and all DDL is transactional. `ALTER TYPE ... ADD VALUE` too (PostgreSQL
+//! 12+), but its new value cannot be used before the transaction commits, so when a later step of the migration
+//! uses it the `ADD VALUE` runs outside the transaction (`classify::enum_values_used_later`).
 //!
-//! Enums are real types (`CREATE TYPE ... AS ENUM`). Adding values is `ADD VALUE` (marked non-transactional),
+//! Enums are real types (`CREATE TYPE ... AS ENUM`). Adding values is `ADD VALUE`,
 //! renaming one is `RENAME VALUE`, and removing or reordering values rebuilds the type: rename the old type away,
 //! create the new one, convert every column through `text`, drop the old type. Comments are `COMMENT ON`
 //! statements (sea-query drops them on PostgreSQL).
@@ -203,14 +204,22 @@ fn alter_enum(
                 0 => format!(" BEFORE {}", spell::string(D, kept_in_order.first().map_or(v, |k| *k))),
                 _ => format!(" AFTER {}", spell::string(D, &to.values[i - 1])),
             };
-            out.push_outside_transaction(format!("ALTER TYPE {name} ADD VALUE {}{position}", spell::string(D, v)));
+            // Inside the transaction (PostgreSQL 12+); `render_steps` moves it out when a later step uses the value.
+            out.push(format!("ALTER TYPE {name} ADD VALUE {}{position}", spell::string(D, v)));
         }
         return Ok(());
     }
     // Values removed or reordered: PostgreSQL cannot drop an enum value, so the type is rebuilt.
     let mut after = st.clone();
     state::apply(&mut after, step)?;
-    let old_name = fit_identifier(&format!("{}__old", from.name));
+    // Types share a namespace with tables (each table has a row type): pick a name neither uses.
+    let taken = |n: &str| st.enums.iter().any(|e| e.name == n) || st.tables.iter().any(|t| t.name == n);
+    let mut old_name = fit_identifier(&format!("{}__old", from.name));
+    let mut n = 1;
+    while taken(&old_name) {
+        n += 1;
+        old_name = fit_identifier(&format!("{}__old_{n}", from.name));
+    }
     out.push(format!("ALTER TYPE {name} RENAME TO {}", spell::ident(D, &old_name)));
     out.push(create_type(&to.name, &to.values));
     for table in &after.tables {

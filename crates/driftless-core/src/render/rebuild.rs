@@ -13,9 +13,18 @@ use crate::schema::{Schema, Table};
 
 use super::{Out, RenderError, sea, spell};
 
-/// The name the new table is created under before it replaces the old one.
-pub(crate) fn temp_name(table: &str) -> String {
-    format!("__new_{table}")
+/// The name the new table is created under before it replaces the old one: `__new_<table>`, or with a number
+/// after it when the schema already has a table of that name (SQLite compares table names without ASCII case).
+pub(crate) fn temp_name(table: &str, schema: &Schema) -> String {
+    let taken = |name: &str| schema.tables.iter().any(|t| t.name.eq_ignore_ascii_case(name));
+    let base = format!("__new_{table}");
+    let mut name = base.clone();
+    let mut n = 1;
+    while taken(&name) {
+        n += 1;
+        name = format!("{base}_{n}");
+    }
+    name
 }
 
 /// Rebuilds `old` into `new` (same name). `exprs` maps a column of the new table to the SQL expression, over the
@@ -29,7 +38,7 @@ pub(crate) fn rebuild(
     out: &mut Out,
 ) -> Result<(), RenderError> {
     let d = Dialect::Sqlite;
-    let temp = temp_name(&new.name);
+    let temp = temp_name(&new.name, after);
     out.push(sea::create_table(d, new, after, Some(&temp))?);
     let mut targets = Vec::new();
     let mut sources = Vec::new();

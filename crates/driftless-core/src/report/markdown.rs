@@ -26,10 +26,18 @@ fn cell(s: &str) -> String {
 
 /// The Markdown report for the given dialects. Deterministic.
 pub fn markdown(plan: &Plan, dialects: &[Dialect]) -> String {
+    markdown_between(plan, dialects, super::MODELS_AND_SNAPSHOT)
+}
+
+/// [`markdown`] for a plan between two other sources: `sides` names them when there is no change (`the two
+/// databases`).
+pub fn markdown_between(plan: &Plan, dialects: &[Dialect], sides: &str) -> String {
     let dialects: Vec<Dialect> = Dialect::all().into_iter().filter(|d| dialects.contains(d)).collect();
     let mut out = String::new();
     if plan.is_empty() {
-        out.push_str("### driftless: no schema changes\n\nThe models and the snapshot describe the same schema.\n");
+        let mut first = sides.chars();
+        let sides = first.next().map(|c| c.to_uppercase().chain(first).collect::<String>()).unwrap_or_default();
+        let _ = writeln!(out, "### driftless: no schema changes\n\n{sides} describe the same schema.");
         stale(plan, &mut out);
         return out;
     }

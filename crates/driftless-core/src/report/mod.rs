@@ -13,11 +13,15 @@ mod text;
 
 pub use describe::describe;
 pub use json::{JSON_FORMAT, json, json_value};
-pub use markdown::markdown;
-pub use text::text;
+pub use markdown::{markdown, markdown_between};
+pub use text::{text, text_between};
 
 use crate::classify::{Class, Classification, PerDialect};
 use crate::dialect::Dialect;
+
+/// What [`text`] and [`markdown`] call the two sides of a plan: `migrate-generate` compares the models with the
+/// snapshot.
+pub const MODELS_AND_SNAPSHOT: &str = "the models and the snapshot";
 
 /// Whether coloured output is wanted according to the environment: `NO_COLOR` set to a non-empty value turns it
 /// off (<https://no-color.org>). Callers should also turn it off when the output is not a terminal.

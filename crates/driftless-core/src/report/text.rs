@@ -40,11 +40,17 @@ impl Paint {
 
 /// The text report for the given dialects; `color` adds ANSI colours (see [`super::color_from_env`]).
 pub fn text(plan: &Plan, dialects: &[Dialect], color: bool) -> String {
+    text_between(plan, dialects, color, super::MODELS_AND_SNAPSHOT)
+}
+
+/// [`text`] for a plan between two other sources: `sides` names them when there is no change (`the two
+/// databases`).
+pub fn text_between(plan: &Plan, dialects: &[Dialect], color: bool, sides: &str) -> String {
     let dialects: Vec<Dialect> = Dialect::all().into_iter().filter(|d| dialects.contains(d)).collect();
     let p = Paint { on: color };
     let mut out = String::new();
     if plan.is_empty() {
-        out.push_str("No schema changes: the models and the snapshot describe the same schema.\n");
+        let _ = writeln!(out, "No schema changes: {sides} describe the same schema.");
         stale(plan, &p, &mut out);
         return out;
     }

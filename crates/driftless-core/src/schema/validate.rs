@@ -62,16 +62,21 @@ impl std::error::Error for SchemaErrors {}
 impl Schema {
     /// Checks the schema's structure and reports every problem at once: duplicate names, references to unknown
     /// tables or columns, foreign-key type mismatches, nullable primary-key columns, identifiers longer than
-    /// PostgreSQL's 63 bytes, empty tables, enums with duplicate values, defaults that do not fit their column.
+    /// PostgreSQL's 63 bytes, names some dialect cannot create (a NUL, a trailing space or a 4-byte character on
+    /// MySQL/MariaDB, names that differ only in case where MySQL/MariaDB or SQLite ignore case), empty tables,
+    /// enums with duplicate values, defaults that do not fit their column.
     pub fn validate(&self) -> Result<(), SchemaErrors> {
         let mut errs = Vec::new();
         check_unique_table_names(self, &mut errs);
+        check_folded_table_names(self, &mut errs);
         check_enums(self, &mut errs);
         check_global_relation_names(self, &mut errs);
         // Looked up once per foreign key: a map keeps validation linear in the number of tables.
         let by_name: BTreeMap<&str, &Table> = self.tables.iter().map(|t| (t.name.as_str(), t)).collect();
         for t in &self.tables {
             check_identifiers(t, &mut errs);
+            check_creatable_names(t, &mut errs);
+            check_folded_names(t, &mut errs);
             check_columns(self, t, &mut errs);
             check_primary_key(t, &mut errs);
             check_auto_increment(t, &mut errs);
@@ -104,6 +109,12 @@ fn check_enums(s: &Schema, errs: &mut Vec<SchemaError>) {
             errs.push(SchemaError::schema(format!(
                 "enum name `{}` must be 1 to {MAX_IDENTIFIER_LEN} bytes long",
                 e.name
+            )));
+        }
+        if e.name.contains('\0') {
+            errs.push(SchemaError::schema(format!(
+                "enum name `{}` contains a NUL character, which PostgreSQL does not accept in a name",
+                e.name.replace('\0', "\\0")
             )));
         }
         if e.values.is_empty() {
@@ -178,6 +189,125 @@ fn check_identifiers(t: &Table, errs: &mut Vec<SchemaError>) {
                 format!("the constraint or index name `{n}` must be 1 to {MAX_IDENTIFIER_LEN} bytes long"),
             ));
         }
+    }
+}
+
+// What a name must not hold for some dialect to create it (each checked on the real servers):
+// - a NUL character: PostgreSQL's protocol ends strings at NUL, and MySQL/MariaDB and SQLite end the statement
+//   there, so the name cannot be spelled at all;
+// - a trailing space: MySQL/MariaDB refuse table, column and index names that end with a space
+//   ("Incorrect column name 'a '");
+// - a character outside the Basic Multilingual Plane (an emoji): MySQL/MariaDB keep names in 3-byte utf8mb3
+//   ("Invalid utf8mb4 character string").
+fn name_problem(kind: &str, name: &str) -> Option<String> {
+    if name.contains('\0') {
+        return Some(format!(
+            "the {kind} name contains a NUL character, which no dialect accepts in a name (PostgreSQL, MySQL/MariaDB \
+             and SQLite); remove it"
+        ));
+    }
+    if name.ends_with(' ') {
+        return Some(format!(
+            "the {kind} name `{name}` ends with a space, which MySQL/MariaDB refuse in names; remove the space"
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| u32::from(*c) > 0xFFFF) {
+        return Some(format!(
+            "the {kind} name `{name}` contains `{c}` (U+{:X}), a 4-byte character, which MySQL/MariaDB cannot hold in \
+             a name (names are stored as 3-byte utf8mb3); use characters of the Basic Multilingual Plane",
+            u32::from(c)
+        ));
+    }
+    None
+}
+
+fn check_creatable_names(t: &Table, errs: &mut Vec<SchemaError>) {
+    if let Some(problem) = name_problem("table", &t.name) {
+        errs.push(SchemaError::table(&t.name, problem));
+    }
+    for c in &t.columns {
+        if let Some(problem) = name_problem("column", &c.name) {
+            errs.push(SchemaError::column(&t.name, &c.name, problem));
+        }
+    }
+    for n in constraint_names(t) {
+        if let Some(problem) = name_problem("constraint or index", n) {
+            errs.push(SchemaError::table(&t.name, problem));
+        }
+    }
+}
+
+fn constraint_names(t: &Table) -> impl Iterator<Item = &str> {
+    t.primary_key
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(t.indexes.iter().map(|i| i.name.as_str()))
+        .chain(t.uniques.iter().map(|u| u.name.as_str()))
+        .chain(t.foreign_keys.iter().map(|f| f.name.as_str()))
+        .chain(t.checks.iter().map(|c| c.name.as_str()))
+}
+
+/// The pairs of distinct names that are equal once folded by `fold` (each later name with the first of its fold).
+fn folded_pair<'a>(names: impl IntoIterator<Item = &'a str>, fold: impl Fn(&str) -> String) -> Vec<(&'a str, &'a str)> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut pairs = Vec::new();
+    for n in names {
+        if let Some(prev) = seen.insert(fold(n), n)
+            && prev != n
+        {
+            pairs.push((prev, n));
+        }
+    }
+    pairs
+}
+
+// SQLite compares table and index names without regard to ASCII case, in one namespace per database ("table
+// users already exists" after `Users`; checked on SQLite 3), so names that differ only so cannot both exist there.
+fn check_folded_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
+    let names = s
+        .tables
+        .iter()
+        .map(|t| (t.name.as_str(), t.name.as_str()))
+        .chain(s.tables.iter().flat_map(|t| t.indexes.iter().map(move |i| (i.name.as_str(), t.name.as_str()))));
+    let owners: BTreeMap<&str, &str> = names.clone().collect();
+    for (a, b) in folded_pair(names.map(|(n, _)| n), |n| n.to_ascii_lowercase()) {
+        errs.push(SchemaError::table(
+            owners.get(b).copied().unwrap_or(b),
+            format!(
+                "the names `{a}` and `{b}` differ only in letter case, which SQLite ignores in table and index names \
+                 (one namespace per database); rename one of them"
+            ),
+        ));
+    }
+}
+
+// MySQL/MariaDB compare column, index and constraint names without regard to case (any letter: `ä` and `Ä` are one
+// column), SQLite compares column names without regard to ASCII case (checked on both): names of one table that
+// differ only in case cannot both exist there.
+fn check_folded_names(t: &Table, errs: &mut Vec<SchemaError>) {
+    for (a, b) in folded_pair(t.columns.iter().map(|c| c.name.as_str()), str::to_lowercase) {
+        let sqlite_too = a.eq_ignore_ascii_case(b);
+        errs.push(SchemaError::column(
+            &t.name,
+            b,
+            format!(
+                "the columns `{a}` and `{b}` differ only in letter case, which {} ignore in column names; rename one \
+                 of them",
+                if sqlite_too { "MySQL/MariaDB and SQLite" } else { "MySQL/MariaDB" },
+            ),
+        ));
+    }
+    // The primary key is always `PRIMARY` on MySQL, so its name takes no part.
+    let keys = t.indexes.iter().map(|i| i.name.as_str()).chain(t.uniques.iter().map(|u| u.name.as_str()));
+    let checks = t.foreign_keys.iter().map(|f| f.name.as_str()).chain(t.checks.iter().map(|c| c.name.as_str()));
+    for (a, b) in folded_pair(keys, str::to_lowercase).into_iter().chain(folded_pair(checks, str::to_lowercase)) {
+        errs.push(SchemaError::table(
+            &t.name,
+            format!(
+                "the constraint or index names `{a}` and `{b}` differ only in letter case, which MySQL/MariaDB ignore; \
+                 rename one of them"
+            ),
+        ));
     }
 }
 
@@ -555,6 +685,65 @@ mod tests {
                 "table `t`, column `n`: the default \"zero\" does not fit the column type `i32`",
                 "table `t`, column `s`: the default \"abc\" is longer than the column's 2 characters",
                 "table `t`, column `b`: the default 1 does not fit the column type `bool`",
+            ]
+        );
+    }
+
+    fn messages(schema: Schema) -> Vec<String> {
+        schema.validate().map(|()| Vec::new()).unwrap_or_else(|e| e.0.iter().map(|e| e.to_string()).collect())
+    }
+
+    #[test]
+    fn names_some_dialect_cannot_create_are_refused() {
+        let mut t = table("t\0", &[("a ", ColumnType::Text), ("🦀", ColumnType::Text), ("ok", ColumnType::Text)]);
+        t.indexes.push(Index { name: "ix ".into(), columns: vec!["ok".into()], unique: false, predicate: None });
+        assert_eq!(
+            messages(Schema { tables: vec![t], enums: vec![] }),
+            [
+                "table `t\0`: the table name contains a NUL character, which no dialect accepts in a name (PostgreSQL, \
+                 MySQL/MariaDB and SQLite); remove it",
+                "table `t\0`, column `a `: the column name `a ` ends with a space, which MySQL/MariaDB refuse in names; \
+                 remove the space",
+                "table `t\0`, column `🦀`: the column name `🦀` contains `🦀` (U+1F980), a 4-byte character, which \
+                 MySQL/MariaDB cannot hold in a name (names are stored as 3-byte utf8mb3); use characters of the Basic \
+                 Multilingual Plane",
+                "table `t\0`: the constraint or index name `ix ` ends with a space, which MySQL/MariaDB refuse in names; \
+                 remove the space",
+            ]
+        );
+        // Characters of the Basic Multilingual Plane are fine everywhere, and so are inner spaces.
+        let ok = table("café au lait", &[("größe", ColumnType::Text), ("名前", ColumnType::Text)]);
+        assert_eq!(messages(Schema { tables: vec![ok], enums: vec![] }), Vec::<String>::new());
+    }
+
+    #[test]
+    fn names_that_fold_together_are_refused_with_the_dialects_that_fold() {
+        let mut users = table("users", &[("Email", ColumnType::Text), ("email", ColumnType::Text)]);
+        users.columns.push(Column::new("ÄRGER", ColumnType::Text));
+        users.columns.push(Column::new("ärger", ColumnType::Text));
+        users.indexes.push(Index {
+            name: "users_ix".into(),
+            columns: vec!["email".into()],
+            unique: false,
+            predicate: None,
+        });
+        users.uniques.push(UniqueConstraint { name: "USERS_IX".into(), columns: vec!["Email".into()] });
+        users.checks.push(Check { name: "c1".into(), expr: "1 = 1".into() });
+        users.checks.push(Check { name: "C1".into(), expr: "2 = 2".into() });
+        let upper = table("Users", &[("id", ColumnType::Text)]);
+        assert_eq!(
+            messages(Schema { tables: vec![users, upper], enums: vec![] }),
+            [
+                "table `Users`: the names `users` and `Users` differ only in letter case, which SQLite ignores in table \
+                 and index names (one namespace per database); rename one of them",
+                "table `users`, column `email`: the columns `Email` and `email` differ only in letter case, which \
+                 MySQL/MariaDB and SQLite ignore in column names; rename one of them",
+                "table `users`, column `ärger`: the columns `ÄRGER` and `ärger` differ only in letter case, which \
+                 MySQL/MariaDB ignore in column names; rename one of them",
+                "table `users`: the constraint or index names `users_ix` and `USERS_IX` differ only in letter case, \
+                 which MySQL/MariaDB ignore; rename one of them",
+                "table `users`: the constraint or index names `c1` and `C1` differ only in letter case, which \
+                 MySQL/MariaDB ignore; rename one of them",
             ]
         );
     }

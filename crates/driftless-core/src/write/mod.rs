@@ -148,6 +148,40 @@ pub fn is_valid_name(name: &str) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
+/// Checks a timestamp given for a migration's file name (`--timestamp`, `DRIFTLESS_TIMESTAMP`): it must be
+/// `YYYYMMDD_HHMMSS`, a real UTC calendar date and time, because it becomes part of a file name and a Rust module
+/// name (so nothing else — a path separator, `..`, quotes — can reach the file system or the registry).
+pub fn check_timestamp(timestamp: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        let shown: String = timestamp.chars().take(40).collect();
+        let cut = if shown.len() < timestamp.len() { "…" } else { "" };
+        Err(format!(
+            "the timestamp {shown:?}{cut} is not of the form YYYYMMDD_HHMMSS (for example 20261122_030000): {why}"
+        ))
+    };
+    let b = timestamp.as_bytes();
+    if b.len() != 15 || b[8] != b'_' || !b.iter().enumerate().all(|(i, c)| i == 8 || c.is_ascii_digit()) {
+        return bad("it must be 8 digits, an underscore and 6 digits");
+    }
+    let num = |r: std::ops::Range<usize>| timestamp[r].parse::<u32>().unwrap_or(u32::MAX);
+    let (y, m, d) = (num(0..4), num(4..6), num(6..8));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return bad("the month must be 01 to 12"),
+    };
+    if d == 0 || d > days {
+        return bad("the day does not exist in that month");
+    }
+    if num(9..11) > 23 || num(11..13) > 59 || num(13..15) > 59 {
+        return bad("the time must be 000000 to 235959");
+    }
+    Ok(())
+}
+
 /// Formats seconds since the Unix epoch as `YYYYMMDD_HHMMSS` (UTC): digits and an underscore, so the migration
 /// name is a snake-case Rust module name.
 pub fn timestamp(unix_seconds: u64) -> String {
@@ -307,6 +341,35 @@ mod tests {
         assert_eq!(timestamp(951_782_400), "20000229_000000");
         assert_eq!(timestamp(1_795_316_522), "20261122_030202");
         assert_eq!(timestamp(1_795_402_922 + 3599), "20261123_040201");
+    }
+
+    #[test]
+    fn timestamps_given_by_hand_must_have_the_generated_shape() {
+        for good in ["20261122_030000", "20000229_235959", "19700101_000000"] {
+            assert_eq!(check_timestamp(good), Ok(()), "{good}");
+        }
+        assert_eq!(
+            check_timestamp("../../etc/x"),
+            Err("the timestamp \"../../etc/x\" is not of the form YYYYMMDD_HHMMSS (for example 20261122_030000): it \
+                 must be 8 digits, an underscore and 6 digits"
+                .into())
+        );
+        for (bad, why) in [
+            ("20261122_03000", "8 digits, an underscore and 6 digits"),
+            ("20261122-030000", "8 digits, an underscore and 6 digits"),
+            ("2026112٣_030000", "8 digits, an underscore and 6 digits"),
+            ("20261122_03000/", "8 digits, an underscore and 6 digits"),
+            ("20261322_030000", "the month must be 01 to 12"),
+            ("20260229_030000", "the day does not exist"),
+            ("20261100_030000", "the day does not exist"),
+            ("20261122_240000", "the time must be"),
+            ("20261122_036000", "the time must be"),
+        ] {
+            let err = check_timestamp(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        let long = "9".repeat(1000);
+        assert!(check_timestamp(&long).unwrap_err().len() < 200, "a huge value is cut in the message");
     }
 
     #[test]
