@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use driftless_cli::{Project, run};
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::SchemaBuilder;
 use driftless_core::step::{DialectSql, Step};
 use driftless_migrate::{Database, Migrator, ProgressMode};
@@ -28,6 +28,7 @@ fn running(backend: Backend) -> Migration {
         }
     };
     Migration::new(RUNNING)
+        .class(Class::ReviewRequired)
         .up([same("CREATE TABLE running (id INTEGER)"), same(slow)])
         .down([same("DROP TABLE running")])
         .non_transactional()
