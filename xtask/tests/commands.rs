@@ -197,32 +197,6 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
-/// The default SQLite database is `driftless.db` at the project root, whatever the current directory, and the
-/// read-only commands never create it: they say there is none.
-#[test]
-fn read_only_commands_never_create_the_default_database() {
-    let dir = scratch_dir("driftless_cwd");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
-    let default = root.join("driftless.db");
-    assert!(!default.exists(), "this test needs no {} (left by a manual run?)", default.display());
-    let (code, stdout, stderr) = xtask_in(&dir, &["migrate-status"], None);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(
-        stderr,
-        format!(
-            "no SQLite database at {}: nothing is applied there yet; `cargo xtask migrate` creates it\n",
-            default.display()
-        )
-    );
-    assert!(stdout.starts_with("pending  m"), "{stdout}");
-    assert!(stdout.ends_with(" pending, 0 problem(s), 0 drift(s)\n"), "{stdout}");
-    let (code, stdout, _) = xtask_in(&dir, &["migrate-history"], None);
-    assert_eq!((code, stdout.as_str()), (0, "0 row(s)\n"));
-    assert!(!default.exists());
-    assert_eq!(files_in(&dir), Vec::<String>::new());
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
 /// `DATABASE_URL=sqlite://new.db`: `migrate` creates the file (and leaves no lock file beside it); `migrate-status`
 /// on a missing file creates nothing.
 #[test]

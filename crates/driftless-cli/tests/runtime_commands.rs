@@ -101,3 +101,45 @@ async fn status_and_lock_timeout_on_mariadb() {
     while_another_migrator_runs(Backend::Mysql).await;
     a_dirty_row_is_a_problem(Backend::Mysql).await;
 }
+
+/// The default SQLite database is `driftless.db` at the project root, whatever the current directory, and the
+/// read-only commands never create it: they say there is none. Run in a child process (this test binary, filtered
+/// to this test) whose current directory is elsewhere, so the check does not depend on this repository's own
+/// `driftless.db` (which the README's main job creates).
+#[test]
+fn read_only_commands_never_create_the_default_database() {
+    const NAME: &str = "read_only_commands_never_create_the_default_database";
+    let files = |dir: &Path| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    if let Some(root) = std::env::var_os("DRIFTLESS_TEST_PROJECT_ROOT") {
+        let root = std::path::PathBuf::from(root);
+        let cwd = std::env::current_dir().unwrap();
+        let project = project(&root, Vec::new());
+        assert_eq!(run(&project, ["migrate-status"]), ExitCode::SUCCESS);
+        assert_eq!(run(&project, ["migrate-history"]), ExitCode::SUCCESS);
+        assert_eq!(files(&root), Vec::<String>::new(), "read-only commands created a file at the root");
+        assert_eq!(run(&project, ["migrate"]), ExitCode::SUCCESS);
+        assert_eq!(files(&root), ["driftless.db"], "migrate creates the default file at the project root");
+        assert_eq!(files(&cwd), Vec::<String>::new(), "nothing in the current directory");
+        return;
+    }
+    let (root, cwd) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+        .env("DRIFTLESS_TEST_PROJECT_ROOT", root.path())
+        .env_remove("DATABASE_URL")
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let expected = format!(
+        "no SQLite database at {}: nothing is applied there yet; `cargo xtask migrate` creates it\n",
+        root.path().join("driftless.db").display()
+    );
+    assert_eq!(stderr.matches(&expected).count(), 2, "{stderr}");
+}

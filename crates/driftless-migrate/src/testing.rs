@@ -16,11 +16,13 @@ use crate::report::Direction;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), driftless_migrate::Error> {
-/// use driftless_core::migration::Migration;
+/// use driftless_core::migration::{Class, Migration};
 /// use driftless_core::step::{DialectSql, Step};
 ///
 /// let create = Step::RawSql { sql: DialectSql { default: Some("CREATE TABLE t (id INTEGER)".into()), ..Default::default() } };
-/// let pool = driftless_migrate::testing::sqlite_memory([Migration::new("m1_t").up([create])]).await?;
+/// // Hand-written SQL is at least review_required, and its label must say so.
+/// let m = Migration::new("m1_t").class(Class::ReviewRequired).up([create]);
+/// let pool = driftless_migrate::testing::sqlite_memory([m]).await?;
 /// let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&pool).await.unwrap();
 /// assert_eq!(n, 0);
 /// # Ok(()) }

@@ -4,7 +4,7 @@
 //! its own and the migration step by step.
 
 use driftless_core::define::*;
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, DefaultValue, Literal};
 use driftless_core::step::Step;
 use driftless_migrate::{Database, Error, Migrator, ProgressMode};
@@ -26,11 +26,10 @@ fn create() -> Migration {
 fn add_value(then: Step) -> Migration {
     let (before, after) =
         (enum_type("ticket_status", &["open", "closed"]), enum_type("ticket_status", &["open", "closed", "archived"]));
-    Migration::new(ADD).up([alter_enum(before.clone(), after.clone(), &[]), then]).down([alter_enum(
-        after,
-        before,
-        &[],
-    )])
+    Migration::new(ADD)
+        .class(Class::ReviewRequired)
+        .up([alter_enum(before.clone(), after.clone(), &[]), then])
+        .down([alter_enum(after, before, &[])])
 }
 
 async fn values(pool: &sqlx::PgPool) -> Vec<String> {

@@ -74,7 +74,7 @@ on_every_backend!(eight_processes_migrate_at_once);
 
 /// A migrator that has to wait for the lock says so, once, on stderr (then proceeds when the holder finishes).
 async fn a_wait_for_the_lock_is_announced(t: Target) {
-    let slow = driftless_core::migration::Migration::new("m20260101T000000_slow").up([slow_statement(t.dialect)]);
+    let slow = common::raw("m20260101T000000_slow").up([slow_statement(t.dialect)]);
     let holder = t.migrator([slow]);
     let running = tokio::spawn(async move { holder.migrate().await });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
