@@ -101,10 +101,7 @@ fn empty_writes_a_skeleton_and_keeps_the_snapshot() {
     assert!(skeleton.contains("Migration::new(\"m20261122_110000_backfill\").up([]).down([])"), "{skeleton}");
     assert_eq!(std::fs::read_to_string(dir.path().join("snapshots/schema.json")).unwrap(), snapshot);
     let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
-    assert_eq!(
-        driftless_core::write::parse_registry(&registry),
-        ["m20261122_100000_init", "m20261122_110000_backfill"]
-    );
+    assert_eq!(driftless_write::parse_registry(&registry), ["m20261122_100000_init", "m20261122_110000_backfill"]);
     // A timestamp older than the last migration is refused rather than reordering history.
     let code = run(&p, ["migrate-generate", "--empty", "--name", "late", "--timestamp", "20261122_090000"]);
     assert_eq!(code, ExitCode::from(2));

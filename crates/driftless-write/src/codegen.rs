@@ -1,15 +1,15 @@
-//! Steps and definitions → Rust expressions in the [`crate::define`] vocabulary.
+//! Steps and definitions → Rust expressions in the [`driftless_core::define`] vocabulary.
 //!
 //! The output is one expression per step on one line; the caller formats the whole file with rustfmt. Every string
 //! is emitted through `{:?}`, which yields a valid, escaped Rust string literal.
 
 use std::fmt::Write as _;
 
-use crate::schema::{
+use driftless_core::schema::{
     Check, Column, ColumnType, DefaultValue, EnumType, ForeignKey, Index, Literal, PrimaryKey, ReferentialAction,
     Table, UniqueConstraint,
 };
-use crate::step::{DialectSql, Step};
+use driftless_core::step::{DialectSql, Step};
 
 fn lit(s: &str) -> String {
     format!("{s:?}")
@@ -64,6 +64,9 @@ pub fn column_type(ty: &ColumnType) -> String {
             opt_string_into(&c.postgres),
             opt_string_into(&c.mysql)
         ),
+        // `ColumnType` is `#[non_exhaustive]`: a type this writer does not know yet (a newer driftless-core) gives a
+        // file that does not compile and says why, rather than a panic or a silently different migration.
+        other => unknown("column type", other),
     }
 }
 
@@ -245,5 +248,19 @@ pub fn step(s: &Step) -> String {
         }
         Step::RawSql { sql } => format!("raw_sql({})", dialect_sql(sql)),
         Step::Irreversible { reason } => format!("irreversible({})", lit(reason)),
+
+        // `Step` is `#[non_exhaustive]`; see `column_type`. `every_step` in `tests/codegen_roundtrip.rs` must list
+        // every step kind.
+        other => unknown("step", other),
     }
+}
+
+/// A `compile_error!` naming what this version of the writer cannot spell.
+fn unknown(what: &str, value: &impl std::fmt::Debug) -> String {
+    let message = format!(
+        "driftless-write {} cannot spell this {what}: {value:?}; use the driftless-write version that matches \
+         driftless-core",
+        env!("CARGO_PKG_VERSION")
+    );
+    format!("compile_error!({})", lit(&message))
 }

@@ -1,20 +1,27 @@
-//! Writing: a classified plan → the text of a migration file, and the list of migrations → the text of the
-//! registry (the journal the migrator reads).
+//! driftless-write: a classified plan → the text of a migration file, the list of migrations → the text of the
+//! registry (the journal the migrator reads), and the `rustfmt` pass over both.
 //!
-//! The text is laid out for rustfmt; the caller (the CLI) runs rustfmt over it so files are rustfmt-clean with the
-//! project's own configuration. Everything here is pure: no clock, no file system (the timestamp comes in).
+//! Why a separate crate: the runtime (`driftless-migrate`) only renders frozen steps, so it neither compiles nor
+//! links the writer, its codegen or the `rustfmt` process spawning (`tests/wall.rs` checks `cargo tree`).
+//!
+//! The text is laid out for rustfmt; the caller (the CLI) runs [`rustfmt`] over it so files are rustfmt-clean with
+//! the project's own configuration. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, everything here
+//! is pure: no clock, no file system (the timestamp comes in).
 //!
 //! Architecture Invariant: the writer does not decide what changed; it prints what the plan says, and the steps it
 //! prints are literal definitions, never references to the live model.
+#![deny(missing_docs)]
 
 pub mod codegen;
 
 use std::fmt::Write as _;
 
-use crate::classify::Change;
-use crate::dialect::Dialect;
-use crate::migration::Class;
-use crate::step::Step;
+use driftless_core::classify::Change;
+use driftless_core::dialect::Dialect;
+use driftless_core::migration::Class;
+use driftless_core::step::Step;
+
+pub use driftless_core::migration::short_name;
 
 /// The crate path generated files import from, unless the project says otherwise.
 pub const DEFAULT_CRATE: &str = "driftless";
@@ -55,7 +62,7 @@ pub fn header_change(c: &Change) -> HeaderChange {
     for p in &c.possible_renames {
         reason.push_str(&format!(" Possible rename: {}.", p.advice()));
     }
-    HeaderChange { class, code: decided.code.to_owned(), summary: crate::report::describe(&c.step), reason }
+    HeaderChange { class, code: decided.code.to_owned(), summary: driftless_core::report::describe(&c.step), reason }
 }
 
 /// Everything a migration file says.
@@ -81,15 +88,52 @@ pub struct MigrationFile<'a> {
     pub crate_path: &'a str,
 }
 
+/// Why `rustfmt` could not format generated code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RustfmtError {
+    /// The `rustfmt` program could not be started.
+    #[error("could not run rustfmt ({source}); install it with `rustup component add rustfmt`")]
+    Spawn {
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The generated code could not be handed to `rustfmt`.
+    #[error("could not write to rustfmt: {source}")]
+    Stdin {
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// `rustfmt` did not finish.
+    #[error("rustfmt did not finish: {source}")]
+    Wait {
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// `rustfmt` refused the input (its own message follows).
+    #[error("rustfmt rejected the generated code: {stderr}")]
+    Rejected {
+        /// What rustfmt printed on stderr.
+        stderr: String,
+    },
+    /// `rustfmt` printed something that is not UTF-8.
+    #[error("rustfmt printed invalid UTF-8: {source}")]
+    Utf8 {
+        /// The decoding error.
+        source: std::string::FromUtf8Error,
+    },
+}
+
 /// Formats Rust source with `rustfmt` (edition 2024), run in `dir` so that the project's own `rustfmt.toml`
-/// applies. Returns rustfmt's error text when it is missing or rejects the input.
-pub fn rustfmt(source: &str, dir: &std::path::Path) -> Result<String, String> {
+/// applies. Fails when rustfmt is missing or rejects the input.
+pub fn rustfmt(source: &str, dir: &std::path::Path) -> Result<String, RustfmtError> {
     rustfmt_all(&[source], dir).map(|mut v| v.remove(0))
 }
 
 /// Formats several sources with one `rustfmt` process each, all running at once (a rustfmt start costs tens of
-/// milliseconds, which dominates `migrate-generate` on small schemas).
-pub fn rustfmt_all(sources: &[&str], dir: &std::path::Path) -> Result<Vec<String>, String> {
+/// milliseconds, which dominates `migrate-generate` on small schemas). The program is `$RUSTFMT` when set, as
+/// cargo does.
+pub fn rustfmt_all(sources: &[&str], dir: &std::path::Path) -> Result<Vec<String>, RustfmtError> {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
     let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
@@ -102,24 +146,24 @@ pub fn rustfmt_all(sources: &[&str], dir: &std::path::Path) -> Result<Vec<String
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("could not run rustfmt ({e}); install it with `rustup component add rustfmt`"))?;
+            .map_err(|source| RustfmtError::Spawn { source })?;
         // Each input is small, well under a pipe's buffer, so writing it all before reading cannot deadlock.
         child
             .stdin
             .take()
-            .ok_or("rustfmt's stdin is unavailable")?
+            .ok_or_else(|| RustfmtError::Stdin { source: std::io::Error::other("rustfmt's stdin is unavailable") })?
             .write_all(source.as_bytes())
-            .map_err(|e| format!("could not write to rustfmt: {e}"))?;
+            .map_err(|source| RustfmtError::Stdin { source })?;
         children.push(child);
     }
     children
         .into_iter()
         .map(|child| {
-            let out = child.wait_with_output().map_err(|e| format!("rustfmt did not finish: {e}"))?;
+            let out = child.wait_with_output().map_err(|source| RustfmtError::Wait { source })?;
             if !out.status.success() {
-                return Err(format!("rustfmt rejected the generated code: {}", String::from_utf8_lossy(&out.stderr)));
+                return Err(RustfmtError::Rejected { stderr: String::from_utf8_lossy(&out.stderr).into_owned() });
             }
-            String::from_utf8(out.stdout).map_err(|e| format!("rustfmt printed invalid UTF-8: {e}"))
+            String::from_utf8(out.stdout).map_err(|source| RustfmtError::Utf8 { source })
         })
         .collect()
 }
@@ -127,16 +171,6 @@ pub fn rustfmt_all(sources: &[&str], dir: &std::path::Path) -> Result<Vec<String
 /// The name of a migration generated at `timestamp` (`YYYYMMDD_HHMMSS`, UTC) with the user's `name`.
 pub fn migration_name(timestamp: &str, name: &str) -> String {
     format!("m{timestamp}_{name}")
-}
-
-/// The user-given part of a generated migration name (`add_user_timezone` of `m20261122_030000_add_user_timezone`),
-/// or `None` when the name does not have the generated shape.
-pub fn short_name(full: &str) -> Option<&str> {
-    let rest = full.strip_prefix('m')?;
-    let (date, rest) = rest.split_once('_')?;
-    let (time, name) = rest.split_once('_')?;
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(date, 8) && digits(time, 6) && !name.is_empty()).then_some(name)
 }
 
 /// Whether `name` is usable as a migration's user-given name: lowercase ASCII letters, digits and underscores,
@@ -148,16 +182,27 @@ pub fn is_valid_name(name: &str) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
+/// A timestamp given by hand that cannot name a migration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+#[error("the timestamp {shown:?}{cut} is not of the form YYYYMMDD_HHMMSS (for example 20261122_030000): {why}")]
+pub struct TimestampError {
+    /// The start of the value given (at most 40 characters).
+    pub shown: String,
+    /// `…` when the value was cut, else empty.
+    pub cut: &'static str,
+    /// What is wrong with it.
+    pub why: &'static str,
+}
+
 /// Checks a timestamp given for a migration's file name (`--timestamp`, `DRIFTLESS_TIMESTAMP`): it must be
 /// `YYYYMMDD_HHMMSS`, a real UTC calendar date and time, because it becomes part of a file name and a Rust module
 /// name (so nothing else — a path separator, `..`, quotes — can reach the file system or the registry).
-pub fn check_timestamp(timestamp: &str) -> Result<(), String> {
-    let bad = |why: &str| {
+pub fn check_timestamp(timestamp: &str) -> Result<(), TimestampError> {
+    let bad = |why: &'static str| {
         let shown: String = timestamp.chars().take(40).collect();
         let cut = if shown.len() < timestamp.len() { "…" } else { "" };
-        Err(format!(
-            "the timestamp {shown:?}{cut} is not of the form YYYYMMDD_HHMMSS (for example 20261122_030000): {why}"
-        ))
+        Err(TimestampError { shown, cut, why })
     };
     let b = timestamp.as_bytes();
     if b.len() != 15 || b[8] != b'_' || !b.iter().enumerate().all(|(i, c)| i == 8 || c.is_ascii_digit()) {
@@ -349,10 +394,11 @@ mod tests {
             assert_eq!(check_timestamp(good), Ok(()), "{good}");
         }
         assert_eq!(
-            check_timestamp("../../etc/x"),
-            Err("the timestamp \"../../etc/x\" is not of the form YYYYMMDD_HHMMSS (for example 20261122_030000): it \
+            check_timestamp("../../etc/x").unwrap_err().to_string(),
+            String::from(
+                "the timestamp \"../../etc/x\" is not of the form YYYYMMDD_HHMMSS (for example 20261122_030000): it \
                  must be 8 digits, an underscore and 6 digits"
-                .into())
+            )
         );
         for (bad, why) in [
             ("20261122_03000", "8 digits, an underscore and 6 digits"),
@@ -365,20 +411,11 @@ mod tests {
             ("20261122_240000", "the time must be"),
             ("20261122_036000", "the time must be"),
         ] {
-            let err = check_timestamp(bad).unwrap_err();
+            let err = check_timestamp(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad}: {err}");
         }
         let long = "9".repeat(1000);
-        assert!(check_timestamp(&long).unwrap_err().len() < 200, "a huge value is cut in the message");
-    }
-
-    #[test]
-    fn short_names_strip_the_timestamp() {
-        assert_eq!(short_name("m20261122_030000_add_user_timezone"), Some("add_user_timezone"));
-        assert_eq!(short_name("m20261122_030000_v2"), Some("v2"));
-        assert_eq!(short_name("m2026112_030000_x"), None);
-        assert_eq!(short_name("baseline"), None);
-        assert_eq!(short_name("m20261122_030000_"), None);
+        assert!(check_timestamp(&long).unwrap_err().to_string().len() < 200, "a huge value is cut in the message");
     }
 
     #[test]

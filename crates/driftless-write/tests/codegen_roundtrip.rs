@@ -3,12 +3,12 @@
 //! `fixtures/codegen/every_step.rs` is generated from [`every_step`] by the writer and rustfmt, and compiled here as
 //! a module. The test checks that (1) the committed file is what the writer produces today (so it is rustfmt-clean
 //! and up to date), and (2) evaluating it gives back the same `Migration`. Regenerate with
-//! `DRIFTLESS_UPDATE_FIXTURES=1 cargo test -p driftless-core --test codegen_roundtrip`.
+//! `DRIFTLESS_UPDATE_FIXTURES=1 cargo test -p driftless-write --test codegen_roundtrip`.
 
 use std::path::Path;
 
 use driftless_core::migration::prelude::*;
-use driftless_core::write::{self, HeaderChange, MigrationFile};
+use driftless_write::{self as write, HeaderChange, MigrationFile};
 
 #[path = "fixtures/codegen/every_step.rs"]
 mod every_step_file;
@@ -127,7 +127,7 @@ fn committed_fixture_is_what_the_writer_produces() {
     let committed = std::fs::read_to_string(&path).unwrap();
     assert!(
         committed == fresh,
-        "{} is stale; regenerate with DRIFTLESS_UPDATE_FIXTURES=1 cargo test -p driftless-core --test codegen_roundtrip",
+        "{} is stale; regenerate with DRIFTLESS_UPDATE_FIXTURES=1 cargo test -p driftless-write --test codegen_roundtrip",
         path.display()
     );
     // rustfmt leaves its own output unchanged: the file is rustfmt-clean.

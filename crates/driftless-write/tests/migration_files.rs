@@ -1,6 +1,6 @@
-//! Generated migration files and their SQL, per scenario: for every folder of `tests/fixtures/diff/` whose plan
-//! exists, the migration file `migrate-generate` would write (rustfmt'd) and the `up` and `down` SQL on SQLite,
-//! PostgreSQL and MySQL, in one snapshot. A step a dialect cannot run shows its render error in place of the SQL.
+//! Generated migration files and their SQL, per scenario: for every folder of driftless-core's
+//! `tests/fixtures/diff/` whose plan exists, the migration file `migrate-generate` would write (rustfmt'd) and the
+//! `up` and `down` SQL on SQLite, PostgreSQL and MySQL, in one snapshot. A step a dialect cannot run shows its render error in place of the SQL.
 //! Reviewers of a change to the differ, classifier, writer or renderer see its effect on real migration files.
 
 use std::fs;
@@ -10,11 +10,11 @@ use driftless_core::dialect::Dialect;
 use driftless_core::render::{apply_steps, render_steps};
 use driftless_core::schema::RenameHints;
 use driftless_core::snapshot;
-use driftless_core::write::{self, MigrationFile};
+use driftless_write::{self as write, MigrationFile};
 
 #[test]
 fn migration_files_and_sql_per_scenario() {
-    insta::glob!("fixtures/diff/*/old.json", |old_path| {
+    insta::glob!("../../driftless-core/tests/fixtures", "diff/*/old.json", |old_path| {
         let dir = old_path.parent().expect("a scenario folder");
         let scenario = dir.file_name().unwrap().to_str().unwrap();
         let old = snapshot::read(old_path).unwrap();
