@@ -46,7 +46,7 @@ fn first_generation_writes_file_registry_and_snapshot() {
     assert_eq!(code, ExitCode::SUCCESS);
     assert_eq!(migration_files(dir.path()), ["m20261122_100000_init.rs", "mod.rs"]);
     let file = std::fs::read_to_string(dir.path().join("migrations/m20261122_100000_init.rs")).unwrap();
-    assert!(file.contains("//! - [safe] create_table create table `users` (id, name)"), "{file}");
+    assert!(file.contains("//! - [safe] create table `users` (id, name)"), "{file}");
     assert!(file.contains("Migration::new(\"m20261122_100000_init\")"), "{file}");
     let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
     assert!(registry.contains("pub mod m20261122_100000_init;\n"), "{registry}");

@@ -279,6 +279,19 @@ fn comment_lines(out: &mut String, first: &str, rest: &str, text: &str, width: u
     }
 }
 
+/// A change's first header line: its class and what it does, said once. The code follows the class only when it
+/// says more than the step kind the summary starts with (`[safe] create table …`, but
+/// `[review_required, sqlite_rebuild] alter column …`).
+fn header_line(c: &HeaderChange) -> String {
+    let kind = c.code.replace('_', " ");
+    let says_more = !c.summary.strip_prefix(kind.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(' '));
+    if says_more {
+        format!("- [{}, {}] {}", c.class, c.code, c.summary)
+    } else {
+        format!("- [{}] {}", c.class, c.summary)
+    }
+}
+
 /// The text of a migration file (before rustfmt).
 pub fn migration_file(file: &MigrationFile<'_>) -> String {
     let mut changes = file.changes.clone();
@@ -294,7 +307,7 @@ pub fn migration_file(file: &MigrationFile<'_>) -> String {
     } else {
         out.push_str("//!\n//! Changes (worst first):\n");
         for c in &changes {
-            comment_lines(&mut out, "//! ", "//!   ", &format!("- [{}] {} {}", c.class, c.code, c.summary), 116);
+            comment_lines(&mut out, "//! ", "//!   ", &header_line(c), 116);
             comment_lines(&mut out, "//!   ", "//!   ", &c.reason, 116);
         }
     }
@@ -425,6 +438,34 @@ mod tests {
         for bad in ["", "2fast", "Add", "add-user", "add user", &"x".repeat(61)] {
             assert!(!is_valid_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn header_lines_name_the_change_once() {
+        let change = |code: &str, summary: &str| HeaderChange {
+            class: Class::Safe,
+            code: code.into(),
+            summary: summary.into(),
+            reason: String::new(),
+        };
+        assert_eq!(
+            header_line(&change("create_table", "create table `users` (id)")),
+            "- [safe] create table `users` (id)"
+        );
+        assert_eq!(header_line(&change("drop_enum", "drop enum `mood`")), "- [safe] drop enum `mood`");
+        assert_eq!(
+            header_line(&change("add_column_nullable", "add column `users.tz` (text, nullable)")),
+            "- [safe, add_column_nullable] add column `users.tz` (text, nullable)"
+        );
+        assert_eq!(
+            header_line(&change("sqlite_rebuild", "alter column `users.age`: type i32 -> i64")),
+            "- [safe, sqlite_rebuild] alter column `users.age`: type i32 -> i64"
+        );
+        assert_eq!(
+            header_line(&change("drop_tab", "drop table `t`")),
+            "- [safe, drop_tab] drop table `t`",
+            "whole words only"
+        );
     }
 
     #[test]

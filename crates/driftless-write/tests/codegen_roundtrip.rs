@@ -150,8 +150,8 @@ fn generated_file_evaluates_to_the_same_migration() {
 #[test]
 fn header_lists_changes_worst_first_with_the_acknowledgement_marker() {
     let text = generated_text();
-    let dangerous = text.find("//! - [dangerous] drop_table drop table `users`").unwrap();
-    let safe = text.find("//! - [safe] add_column add column `users.tz`").unwrap();
+    let dangerous = text.find("//! - [dangerous] drop table `users`").unwrap();
+    let safe = text.find("//! - [safe] add column `users.tz`").unwrap();
     assert!(dangerous < safe);
     assert!(text.contains("        .acknowledged(\"\", \"\")\n"));
     assert!(text.lines().all(|l| l.len() <= 120), "lines fit rustfmt's width");
