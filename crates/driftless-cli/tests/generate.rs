@@ -51,7 +51,7 @@ fn first_generation_writes_file_registry_and_snapshot() {
     let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
     assert!(registry.contains("pub mod m20261122_100000_init;\n"), "{registry}");
     assert!(registry.contains("vec![m20261122_100000_init::migration()]"), "{registry}");
-    let snapshot = driftless_core::snapshot::read(&dir.path().join("snapshots/schema.json")).unwrap();
+    let snapshot = driftless_write::files::read_snapshot(&dir.path().join("snapshots/schema.json")).unwrap();
     assert_eq!(snapshot.tables.len(), 1);
 
     // Nothing changed: says so, writes nothing, even without --name.

@@ -12,6 +12,7 @@ pub mod classify;
 pub mod define;
 pub mod dialect;
 pub mod diff;
+pub mod hash;
 pub mod judge;
 pub mod migration;
 pub mod model;

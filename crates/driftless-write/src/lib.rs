@@ -5,14 +5,16 @@
 //! links the writer, its codegen or the `rustfmt` process spawning (`tests/wall.rs` checks `cargo tree`).
 //!
 //! The text is laid out for rustfmt; the caller (the CLI) runs [`rustfmt`] over it so files are rustfmt-clean with
-//! the project's own configuration. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, everything here
-//! is pure: no clock, no file system (the timestamp comes in).
+//! the project's own configuration. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, and [`files`]
+//! (durable file writes and the snapshot's file I/O), everything here is pure: no clock, no file system (the
+//! timestamp comes in).
 //!
 //! Architecture Invariant: the writer does not decide what changed; it prints what the plan says, and the steps it
 //! prints are literal definitions, never references to the live model.
 #![deny(missing_docs)]
 
 pub mod codegen;
+pub mod files;
 
 use std::fmt::Write as _;
 

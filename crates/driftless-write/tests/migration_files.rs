@@ -17,8 +17,8 @@ fn migration_files_and_sql_per_scenario() {
     insta::glob!("../../driftless-core/tests/fixtures", "diff/*/old.json", |old_path| {
         let dir = old_path.parent().expect("a scenario folder");
         let scenario = dir.file_name().unwrap().to_str().unwrap();
-        let old = snapshot::read(old_path).unwrap();
-        let new = snapshot::read(&dir.join("new.json")).unwrap();
+        let old = driftless_write::files::read_snapshot(old_path).unwrap();
+        let new = driftless_write::files::read_snapshot(&dir.join("new.json")).unwrap();
         let hints: RenameHints =
             fs::read_to_string(dir.join("renames.json")).map(|t| serde_json::from_str(&t).unwrap()).unwrap_or_default();
         // Scenarios whose diff is an error are covered by the `scenarios` test; an empty plan writes no file.
