@@ -13,7 +13,6 @@ use driftless_core::classify;
 use driftless_core::dialect::Dialect;
 use driftless_core::report;
 use driftless_core::schema::{RenameHints, Schema};
-use driftless_core::snapshot;
 use driftless_migrate::redact;
 
 use crate::Project;
@@ -52,13 +51,13 @@ fn load(project: &Project, side: &str) -> anyhow::Result<Schema> {
     match side {
         "empty" => Ok(Schema::empty()),
         "models" => project.models.build().context("the models do not form a valid schema"),
-        "snapshot" => Ok(snapshot::read(&project.snapshot)?),
+        "snapshot" => Ok(driftless_write::files::read_snapshot(&project.snapshot)?),
         url if url.contains("://") => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let schema = runtime.block_on(driftless_introspect::schema_from_url(url))?;
             Ok(schema)
         }
-        path => Ok(snapshot::read(std::path::Path::new(path))?),
+        path => Ok(driftless_write::files::read_snapshot(std::path::Path::new(path))?),
     }
 }
 

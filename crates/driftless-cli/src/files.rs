@@ -1,12 +1,13 @@
 //! Writing several files together: all of them land, or the tree is left as it was.
 //!
-//! Each file is first written to a temporary sibling; only when every temporary exists are they renamed over the
-//! targets, in order. If a rename fails, the targets already replaced get their previous contents back and files
-//! that did not exist before are removed.
+//! Each file is first written to a flushed temporary sibling (`driftless_write::files::stage`); only when every
+//! temporary exists are they renamed over the targets, in order, and their folders flushed. If a rename fails, the
+//! targets already replaced get their previous contents back and files that did not exist before are removed.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use driftless_write::files::{self, stage, sync_parent};
 
 /// A file to write.
 #[derive(Debug)]
@@ -21,44 +22,25 @@ impl Staged {
     }
 }
 
-fn temp_path(path: &Path) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(format!(".driftless-tmp{}", std::process::id()));
-    PathBuf::from(p)
-}
-
 /// Writes every staged file, or none.
 pub(crate) fn commit_all(files: &[Staged]) -> anyhow::Result<()> {
+    // A temporary file not yet renamed is removed when its `files::Staged` drops, so an early return leaves none.
     let mut temps = Vec::new();
     for f in files {
-        if let Some(parent) = f.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
-        }
-        let tmp = temp_path(&f.path);
-        if let Err(e) = std::fs::write(&tmp, &f.contents) {
-            for t in &temps {
-                let _ = std::fs::remove_file(t);
-            }
-            return Err(e).with_context(|| format!("could not write {}", tmp.display()));
-        }
-        temps.push(tmp);
+        temps.push(stage(&f.path, f.contents.as_bytes())?);
     }
     let previous: Vec<Option<Vec<u8>>> = files.iter().map(|f| std::fs::read(&f.path).ok()).collect();
-    for (i, (f, tmp)) in files.iter().zip(&temps).enumerate() {
-        if let Err(e) = std::fs::rename(tmp, &f.path) {
+    for (i, temp) in temps.into_iter().enumerate() {
+        if let Err(e) = temp.persist() {
             let mut not_restored = Vec::new();
             for (j, done) in files.iter().enumerate().take(i) {
                 let restored = match &previous[j] {
-                    Some(bytes) => std::fs::write(&done.path, bytes),
+                    Some(bytes) => files::write_atomic(&done.path, bytes).map_err(|e| e.source),
                     None => std::fs::remove_file(&done.path),
                 };
                 if let Err(r) = restored {
                     not_restored.push(format!("{} ({r})", done.path.display()));
                 }
-            }
-            for t in &temps[i..] {
-                // A leftover temporary file changes nothing the project reads; its name says what it is.
-                let _ = std::fs::remove_file(t);
             }
             let outcome = if not_restored.is_empty() {
                 "nothing was changed".to_owned()
@@ -68,8 +50,12 @@ pub(crate) fn commit_all(files: &[Staged]) -> anyhow::Result<()> {
                     not_restored.join(", ")
                 )
             };
-            return Err(e).with_context(|| format!("could not write {}; {outcome}", f.path.display()));
+            return Err(e.source).with_context(|| format!("could not write {}; {outcome}", files[i].path.display()));
         }
+    }
+    for f in files {
+        sync_parent(&f.path)
+            .with_context(|| format!("{} was written but may not survive a crash", f.path.display()))?;
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use driftless_core::judge;
 use driftless_core::migration::Class;
 use driftless_core::schema::{RenameHints, Schema};
 use driftless_core::snapshot;
-use driftless_core::write::{self, MigrationFile};
+use driftless_write::{self as write, MigrationFile};
 
 use crate::Project;
 use crate::files::{Staged, commit_all};
@@ -227,8 +227,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         .with_context(|| format!("could not create {}", project.migrations.display()))?;
     names.push(full_name.clone());
     let registry_text = write::registry_file(&names, &project.crate_path);
-    let mut formatted =
-        write::rustfmt_all(&[&file_text, &registry_text], &project.migrations).map_err(anyhow::Error::msg)?;
+    let mut formatted = write::rustfmt_all(&[&file_text, &registry_text], &project.migrations)?;
     let (registry_text, file_text) = (formatted.pop().expect("two outputs"), formatted.pop().expect("two outputs"));
     let mut staged = vec![Staged::new(&file_path, file_text), Staged::new(&registry_path, registry_text)];
     if !args.empty {

@@ -52,7 +52,7 @@ impl Project {
             snapshot: root.join("snapshots/schema.json"),
             migrations: root.join("migrations"),
             registry: Vec::new(),
-            crate_path: driftless_core::write::DEFAULT_CRATE.to_owned(),
+            crate_path: driftless_write::DEFAULT_CRATE.to_owned(),
         }
     }
 

@@ -9,8 +9,8 @@ use driftless_core::classify;
 use driftless_core::migration::Migration;
 use driftless_core::schema::{RenameHints, Schema};
 use driftless_core::snapshot;
-use driftless_core::write::{self, MigrationFile};
 use driftless_migrate::{Database, Migrator, ProgressMode};
+use driftless_write::{self as write, MigrationFile};
 
 use crate::Project;
 use crate::files::{Staged, commit_all};
@@ -88,12 +88,11 @@ async fn pull(project: &Project, url: &str, name: &str, timestamp: String) -> an
     });
     std::fs::create_dir_all(&project.migrations)
         .with_context(|| format!("could not create {}", project.migrations.display()))?;
-    let text = write::rustfmt(&text, &project.migrations).map_err(anyhow::Error::msg)?;
+    let text = write::rustfmt(&text, &project.migrations)?;
     let registry = write::rustfmt(
         &write::registry_file(std::slice::from_ref(&full_name), &project.crate_path),
         &project.migrations,
-    )
-    .map_err(anyhow::Error::msg)?;
+    )?;
     let file_path = project.migrations.join(format!("{full_name}.rs"));
     let registry_path = project.migrations.join("mod.rs");
     commit_all(&[

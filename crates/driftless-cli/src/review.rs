@@ -250,7 +250,7 @@ pub(crate) fn run(project: &Project, args: ReviewArgs) -> anyhow::Result<ExitCod
         }
     };
     match &args.output {
-        Some(path) => std::fs::write(path, &out).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => driftless_write::files::write_atomic(path, out.as_bytes())?,
         None => print!("{out}"),
     }
     Ok(if review.blockers().is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })

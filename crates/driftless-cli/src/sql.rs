@@ -4,10 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use driftless_core::dialect::Dialect;
+use driftless_core::migration::short_name;
 use driftless_core::render;
 use driftless_core::replay;
 use driftless_core::schema::Schema;
-use driftless_core::write;
 
 use crate::Project;
 
@@ -30,7 +30,7 @@ pub(crate) fn run(project: &Project, args: SqlArgs) -> anyhow::Result<ExitCode> 
         .registry
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.name == args.name || write::short_name(&m.name) == Some(args.name.as_str()))
+        .filter(|(_, m)| m.name == args.name || short_name(&m.name) == Some(args.name.as_str()))
         .map(|(i, _)| i)
         .collect();
     let index = match matches.as_slice() {

@@ -73,7 +73,7 @@ fn snapshot_matches(project: &Project) -> anyhow::Result<bool> {
     if !project.snapshot.exists() && project.registry.is_empty() {
         return Ok(true);
     }
-    let committed = snapshot::read(&project.snapshot)?;
+    let committed = driftless_write::files::read_snapshot(&project.snapshot)?;
     let check = history::check_snapshot(&committed, &project.registry)?;
     if check.matches() {
         return Ok(true);
@@ -96,12 +96,14 @@ pub(crate) fn repair(project: &Project, args: RepairArgs) -> anyhow::Result<Exit
     let replayed = history::replay_all(&project.registry)?;
     let shown = project.snapshot.display();
     if project.snapshot.exists()
-        && snapshot::read(&project.snapshot).is_ok_and(|s| snapshot::hash(&s) == snapshot::hash(&replayed))
+        && driftless_write::files::read_snapshot(&project.snapshot)
+            .is_ok_and(|s| snapshot::hash(&s) == snapshot::hash(&replayed))
     {
         println!("{shown} already matches the replay of the migrations; nothing written");
         return Ok(ExitCode::SUCCESS);
     }
-    snapshot::write(&project.snapshot, &replayed).with_context(|| format!("could not write {shown}"))?;
+    driftless_write::files::write_snapshot(&project.snapshot, &replayed)
+        .with_context(|| format!("could not write {shown}"))?;
     println!("rewrote {shown} from the replay of {} migration(s)", project.registry.len());
     Ok(ExitCode::SUCCESS)
 }

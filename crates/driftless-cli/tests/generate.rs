@@ -46,12 +46,12 @@ fn first_generation_writes_file_registry_and_snapshot() {
     assert_eq!(code, ExitCode::SUCCESS);
     assert_eq!(migration_files(dir.path()), ["m20261122_100000_init.rs", "mod.rs"]);
     let file = std::fs::read_to_string(dir.path().join("migrations/m20261122_100000_init.rs")).unwrap();
-    assert!(file.contains("//! - [safe] create_table create table `users` (id, name)"), "{file}");
+    assert!(file.contains("//! - [safe] create table `users` (id, name)"), "{file}");
     assert!(file.contains("Migration::new(\"m20261122_100000_init\")"), "{file}");
     let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
     assert!(registry.contains("pub mod m20261122_100000_init;\n"), "{registry}");
     assert!(registry.contains("vec![m20261122_100000_init::migration()]"), "{registry}");
-    let snapshot = driftless_core::snapshot::read(&dir.path().join("snapshots/schema.json")).unwrap();
+    let snapshot = driftless_write::files::read_snapshot(&dir.path().join("snapshots/schema.json")).unwrap();
     assert_eq!(snapshot.tables.len(), 1);
 
     // Nothing changed: says so, writes nothing, even without --name.
@@ -101,10 +101,7 @@ fn empty_writes_a_skeleton_and_keeps_the_snapshot() {
     assert!(skeleton.contains("Migration::new(\"m20261122_110000_backfill\").up([]).down([])"), "{skeleton}");
     assert_eq!(std::fs::read_to_string(dir.path().join("snapshots/schema.json")).unwrap(), snapshot);
     let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
-    assert_eq!(
-        driftless_core::write::parse_registry(&registry),
-        ["m20261122_100000_init", "m20261122_110000_backfill"]
-    );
+    assert_eq!(driftless_write::parse_registry(&registry), ["m20261122_100000_init", "m20261122_110000_backfill"]);
     // A timestamp older than the last migration is refused rather than reordering history.
     let code = run(&p, ["migrate-generate", "--empty", "--name", "late", "--timestamp", "20261122_090000"]);
     assert_eq!(code, ExitCode::from(2));

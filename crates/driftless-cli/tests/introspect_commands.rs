@@ -78,7 +78,7 @@ async fn db_pull_adopts(backend: Backend, sql: &str) {
     .unwrap();
     assert_eq!(code, ExitCode::SUCCESS, "{backend}: db-pull succeeds");
 
-    let pulled = snapshot::read(&dir.path().join("snapshots/schema.json")).unwrap();
+    let pulled = driftless_write::files::read_snapshot(&dir.path().join("snapshots/schema.json")).unwrap();
     assert_eq!(pulled.tables.len(), 2, "{backend}: both tables adopted");
     let live = driftless_introspect::introspect(&db).await.unwrap();
     let plan = classify::plan(&pulled, &live, &RenameHints::default()).unwrap();
@@ -160,16 +160,16 @@ fn migrate_verify_passes_on_the_example_history() {
 fn snapshot_repair_detects_and_rewrites_a_hand_edited_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut schema = snapshot::read(&root.join("snapshots/schema.json")).unwrap();
+    let mut schema = driftless_write::files::read_snapshot(&root.join("snapshots/schema.json")).unwrap();
     let users = schema.table_mut("users").unwrap();
     users.columns.retain(|c| c.name != "timezone");
     let p = project(dir.path(), example_app::migrations::migrations());
-    snapshot::write(&p.snapshot, &schema).unwrap();
+    driftless_write::files::write_snapshot(&p.snapshot, &schema).unwrap();
     assert_eq!(run(&p, ["snapshot-repair", "--check"]), ExitCode::from(1));
     assert_eq!(run(&p, ["migrate-verify"]), ExitCode::from(1), "verify also checks the snapshot");
     assert_eq!(run(&p, ["snapshot-repair"]), ExitCode::SUCCESS);
     assert_eq!(run(&p, ["snapshot-repair", "--check"]), ExitCode::SUCCESS);
-    let repaired = snapshot::read(&p.snapshot).unwrap();
+    let repaired = driftless_write::files::read_snapshot(&p.snapshot).unwrap();
     assert!(repaired.table("users").unwrap().column("timezone").is_some());
 }
 

@@ -9,7 +9,7 @@ use driftless_cli::{Project, run};
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, SchemaBuilder, Table};
-use driftless_core::write;
+use driftless_write as write;
 
 const INIT: &str = "m20261122_100000_init";
 const DROP: &str = "m20261122_110000_drop_nickname";

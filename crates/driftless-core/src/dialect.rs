@@ -59,6 +59,7 @@ impl fmt::Display for Dialect {
 
 /// A dialect name that is not one of `sqlite`, `postgres`, `mysql` (or their aliases).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error("unknown dialect `{0}`: expected one of sqlite, postgres, mysql")]
 pub struct ParseDialectError(pub String);
 

@@ -1,5 +1,5 @@
-//! driftless-core: the pure half of driftless — the portable schema model, the schema.json snapshot format, and
-//! (in later modules) the differ, classifier, renderer and migration-file writer.
+//! driftless-core: the pure half of driftless — the portable schema model, the schema.json text format, the
+//! differ, classifier, judge, replay and renderer. The migration-file writer is `driftless-write`.
 //!
 //! Why a separate crate: everything here is pure computation over values, with no database driver, so
 //! `migrate-generate`, the derive's compile-fail tests and the differ's benchmarks build without sqlx.
@@ -12,6 +12,7 @@ pub mod classify;
 pub mod define;
 pub mod dialect;
 pub mod diff;
+pub mod hash;
 pub mod judge;
 pub mod migration;
 pub mod model;
@@ -23,7 +24,6 @@ pub mod snapshot;
 pub mod step;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod write;
 
 pub use dialect::Dialect;
 pub use schema::{Column, ColumnType, DefaultExpr, DefaultValue, Literal, Schema, Table};

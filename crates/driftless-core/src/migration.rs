@@ -210,6 +210,16 @@ impl Migration {
     }
 }
 
+/// The user-given part of a generated migration name (`add_user_timezone` of `m20261122_030000_add_user_timezone`),
+/// or `None` when the name does not have the generated shape.
+pub fn short_name(full: &str) -> Option<&str> {
+    let rest = full.strip_prefix('m')?;
+    let (date, rest) = rest.split_once('_')?;
+    let (time, name) = rest.split_once('_')?;
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(date, 8) && digits(time, 6) && !name.is_empty()).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +287,15 @@ mod tests {
         assert!(Class::Safe < Class::ReviewRequired && Class::ReviewRequired < Class::Dangerous);
         assert_eq!(Class::parse("review_required"), Some(Class::ReviewRequired));
         assert_eq!(Class::Dangerous.to_string(), "dangerous");
+    }
+
+    #[test]
+    fn short_names_strip_the_timestamp() {
+        assert_eq!(short_name("m20261122_030000_add_user_timezone"), Some("add_user_timezone"));
+        assert_eq!(short_name("m20261122_030000_v2"), Some("v2"));
+        assert_eq!(short_name("m2026112_030000_x"), None);
+        assert_eq!(short_name("baseline"), None);
+        assert_eq!(short_name("m20261122_030000_"), None);
     }
 }
 

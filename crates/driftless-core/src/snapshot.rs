@@ -1,4 +1,6 @@
-//! Reading and writing `schema.json`, the committed snapshot of the schema as of the last generated migration.
+//! The text of `schema.json`, the committed snapshot of the schema as of the last generated migration: parsing
+//! ([`from_str`]), printing ([`to_string`]) and hashing ([`hash`]). Reading and writing the file is
+//! `driftless_write::files`; this module does no I/O.
 //!
 //! Writing is deterministic — canonical order, two-space pretty JSON, a trailing newline — so that one model change
 //! gives a minimal diff in a pull request. Reading is strict: an unknown `format`, an unknown key, malformed JSON or
@@ -23,7 +25,7 @@ pub const FORMAT: &str = "driftless-schema/1";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SnapshotError {
-    /// The file could not be read or written.
+    /// The file could not be read (produced by the file readers outside this crate, `driftless_write::files`).
     #[error("{}: {source}", path.display())]
     Io {
         /// The file.
@@ -125,10 +127,7 @@ pub fn hash(schema: &Schema) -> String {
 /// The hash of a snapshot's text as written by [`to_string`] (for callers that already have the text, such as the
 /// bytes of a committed schema.json).
 pub fn hash_text(canonical: &str) -> String {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let h = canonical.bytes().fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME));
-    format!("fnv1a64:{h:016x}")
+    format!("fnv1a64:{:016x}", crate::hash::fnv1a64(canonical.bytes()))
 }
 
 fn is_normalized(s: &Schema) -> bool {
@@ -167,34 +166,6 @@ fn finish(parsed: SnapshotIn, origin: &Path) -> Result<Schema, SnapshotError> {
     let schema = Schema { tables: parsed.tables, enums: parsed.enums }.normalized();
     schema.validate().map_err(|errors| SnapshotError::Invalid { path: origin.to_owned(), errors })?;
     Ok(schema)
-}
-
-/// Reads and validates a snapshot file.
-pub fn read(path: &Path) -> Result<Schema, SnapshotError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Io { path: path.to_owned(), source })?;
-    from_str(&text, path)
-}
-
-/// Writes the canonical text of `schema` to `path` atomically (a temporary file beside it, then a rename), so a
-/// failure never leaves a half-written snapshot.
-pub fn write(path: &Path, schema: &Schema) -> Result<(), SnapshotError> {
-    write_atomic(path, to_string(schema).as_bytes())
-}
-
-/// Writes `bytes` to `path` through a temporary sibling and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
-    let io_err = |source| SnapshotError::Io { path: path.to_owned(), source };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io_err)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(io_err)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err(e)
-    })
 }
 
 /// The error for text that does not deserialise into a snapshot. When the text is valid JSON the problem is its
@@ -466,16 +437,5 @@ mod tests {
             )
         );
         assert_eq!(shorten("short `a` and \"b\" and `unterminated"), "short `a` and \"b\" and `unterminated");
-    }
-
-    #[test]
-    fn write_is_atomic_and_round_trips() {
-        let dir = std::env::temp_dir().join(format!("driftless_snapshot_{}", std::process::id()));
-        let path = dir.join("nested/schema.json");
-        write(&path, &sample()).unwrap();
-        assert_eq!(read(&path).unwrap(), sample().normalized());
-        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

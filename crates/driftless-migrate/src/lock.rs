@@ -15,14 +15,7 @@ use crate::error::Error;
 /// A 64-bit FNV-1a hash: stable across builds and platforms (unlike `std`'s hashers), so every migrator computes
 /// the same lock key for the same database and table.
 pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
+    driftless_core::hash::fnv1a64(parts.iter().flat_map(|part| part.bytes().chain(std::iter::once(0))))
 }
 
 /// Waiting for a lock: sleeps between attempts (10 ms doubling to 250 ms) and fails with [`Error::LockTimeout`]

@@ -142,7 +142,7 @@ fn full_name<'a>(migrations: &'a [Migration], name: &str) -> Result<&'a str, Err
     }
     let matches: Vec<&str> = migrations
         .iter()
-        .filter(|m| driftless_core::write::short_name(&m.name) == Some(name))
+        .filter(|m| driftless_core::migration::short_name(&m.name) == Some(name))
         .map(|m| m.name.as_str())
         .collect();
     match matches.as_slice() {

@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use crate::schema::{Schema, Table};
 
+use super::Differ;
+
 /// A many-to-many relation carried by a pivot table.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Relation {
@@ -73,4 +75,37 @@ pub fn pivot_relations(t: &Table) -> Vec<Relation> {
 /// Every many-to-many relation in a schema.
 pub fn relations(schema: &Schema) -> Vec<Relation> {
     schema.tables.iter().flat_map(pivot_relations).collect()
+}
+
+impl Differ<'_> {
+    pub(super) fn relation_changes(&self) -> Vec<RelationChange> {
+        let old_rel = relations(self.old);
+        let new_rel: BTreeSet<Relation> = relations(self.new).into_iter().collect();
+        let map = |n: &str| -> Option<String> { self.succ.get(n).map(|s| (*s).to_owned()) };
+        let mut mapped_old: BTreeSet<Relation> = BTreeSet::new();
+        let mut out = Vec::new();
+        for r in old_rel {
+            let m = match (map(&r.pivot), map(&r.tables[0]), map(&r.tables[1])) {
+                (Some(p), Some(a), Some(b)) => {
+                    let mut tables = [a, b];
+                    tables.sort();
+                    Some(Relation { pivot: p, tables })
+                }
+                _ => None,
+            };
+            match m {
+                Some(m) if new_rel.contains(&m) => {
+                    mapped_old.insert(m);
+                }
+                _ => out.push(RelationChange { kind: RelationChangeKind::Removed, relation: r }),
+            }
+        }
+        for r in new_rel {
+            if !mapped_old.contains(&r) {
+                out.push(RelationChange { kind: RelationChangeKind::Added, relation: r });
+            }
+        }
+        out.sort();
+        out
+    }
 }

@@ -89,6 +89,7 @@ impl ColumnType {
 
 /// An unknown or malformed type in its text form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error("unknown column type `{input}`: {reason}")]
 pub struct ParseColumnTypeError {
     /// What was read.

@@ -6,28 +6,28 @@
 //! New snapshot: fnv1a64:d82f277bf318fd96
 //!
 //! Changes (worst first):
-//! - [safe] create_enum create enum `message_role` (user, assistant, system, tool)
+//! - [safe] create enum `message_role` (user, assistant, system, tool)
 //!   sqlite: nothing to run: SQLite checks enum `message_role`'s values with a CHECK on each column that uses it
 //!   (safe); postgres: creates enum type `message_role` (user, assistant, system, tool) (safe); mysql: nothing to
 //!   run: MySQL spells enum `message_role` inline in each column that uses it (safe).
-//! - [safe] create_enum create enum `post_status` (draft, published, archived)
+//! - [safe] create enum `post_status` (draft, published, archived)
 //!   sqlite: nothing to run: SQLite checks enum `post_status`'s values with a CHECK on each column that uses it
 //!   (safe); postgres: creates enum type `post_status` (draft, published, archived) (safe); mysql: nothing to run:
 //!   MySQL spells enum `post_status` inline in each column that uses it (safe).
-//! - [safe] create_table create table `chats` (id, user_id, title, metadata, created_at, updated_at)
+//! - [safe] create table `chats` (id, user_id, title, metadata, created_at, updated_at)
 //!   creates the new, empty table `chats`.
-//! - [safe] create_table create table `messages` (id, chat_id, role, content, reasoning, prompt_tokens,
-//!   completion_tokens, created_at)
+//! - [safe] create table `messages` (id, chat_id, role, content, reasoning, prompt_tokens, completion_tokens,
+//!   created_at)
 //!   creates the new, empty table `messages`.
-//! - [safe] create_table create table `post_tags` (post_id, tag_id)
+//! - [safe] create table `post_tags` (post_id, tag_id)
 //!   creates the new, empty table `post_tags`.
-//! - [safe] create_table create table `posts` (id, author_id, title, body, status, price, published_at)
+//! - [safe] create table `posts` (id, author_id, title, body, status, price, published_at)
 //!   creates the new, empty table `posts`.
-//! - [safe] create_table create table `roles` (id, name, description)
+//! - [safe] create table `roles` (id, name, description)
 //!   creates the new, empty table `roles`.
-//! - [safe] create_table create table `tags` (id, name)
+//! - [safe] create table `tags` (id, name)
 //!   creates the new, empty table `tags`.
-//! - [safe] create_table create table `users` (id, name, email, active, role_id, created_at)
+//! - [safe] create table `users` (id, name, email, active, role_id, created_at)
 //!   creates the new, empty table `users`.
 
 use driftless::migration::prelude::*;

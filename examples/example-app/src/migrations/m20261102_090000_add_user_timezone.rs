@@ -6,7 +6,7 @@
 //! New snapshot: fnv1a64:b6a303802535594c
 //!
 //! Changes (worst first):
-//! - [safe] add_column_nullable add column `users.timezone` (text, nullable)
+//! - [safe, add_column_nullable] add column `users.timezone` (text, nullable)
 //!   sqlite: adds nullable column `users.timezone`: existing rows read NULL (safe); postgres: adds nullable column
 //!   `users.timezone`: a catalog change; existing rows read NULL (safe); mysql: adds nullable column
 //!   `users.timezone`: an instant change (ALGORITHM=INSTANT); existing rows read NULL (safe).

@@ -6,7 +6,7 @@
 //! New snapshot: fnv1a64:a0163b4e18954cde
 //!
 //! Changes (worst first):
-//! - [review_required] rename_column rename column `messages.reasoning` to `thinking_text`
+//! - [review_required] rename column `messages.reasoning` to `thinking_text`
 //!   renames column `messages.reasoning` to `thinking_text`: code still running against the old name fails until
 //!   the new code is deployed. Safer: add the new column, write both from code, backfill, then drop the old one in
 //!   a later migration.

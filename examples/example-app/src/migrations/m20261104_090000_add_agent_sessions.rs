@@ -6,7 +6,7 @@
 //! New snapshot: fnv1a64:1e3c426132e0bef3
 //!
 //! Changes (worst first):
-//! - [safe] create_table create table `agent_sessions` (id, chat_id, model, metadata, started_at, ended_at)
+//! - [safe] create table `agent_sessions` (id, chat_id, model, metadata, started_at, ended_at)
 //!   creates the new, empty table `agent_sessions`.
 
 use driftless::migration::prelude::*;

@@ -6,11 +6,11 @@
 //! New snapshot: fnv1a64:30d63b778b9f77ba
 //!
 //! Changes (worst first):
-//! - [review_required] rename_column rename column `messages.completion_tokens` to `output_tokens`
+//! - [review_required] rename column `messages.completion_tokens` to `output_tokens`
 //!   renames column `messages.completion_tokens` to `output_tokens`: code still running against the old name fails
 //!   until the new code is deployed. Safer: add the new column, write both from code, backfill, then drop the old
 //!   one in a later migration.
-//! - [review_required] rename_column rename column `messages.prompt_tokens` to `input_tokens`
+//! - [review_required] rename column `messages.prompt_tokens` to `input_tokens`
 //!   renames column `messages.prompt_tokens` to `input_tokens`: code still running against the old name fails until
 //!   the new code is deployed. Safer: add the new column, write both from code, backfill, then drop the old one in
 //!   a later migration.

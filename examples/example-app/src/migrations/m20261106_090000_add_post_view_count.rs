@@ -6,7 +6,7 @@
 //! New snapshot: fnv1a64:786ff93de6c79057
 //!
 //! Changes (worst first):
-//! - [safe] add_column_constant_default add column `posts.view_count` (i64, NOT NULL, default 0)
+//! - [safe, add_column_constant_default] add column `posts.view_count` (i64, NOT NULL, default 0)
 //!   sqlite: adds column `posts.view_count` with a constant default: SQLite stores the default in the schema, no
 //!   rewrite (safe); postgres: adds column `posts.view_count` with a constant default: PostgreSQL 11+ stores the
 //!   default in the catalog, no rewrite (safe); mysql: adds column `posts.view_count` with a constant default:
