@@ -44,6 +44,7 @@ use serde::Serialize;
 use crate::schema::{Column, ColumnType, DefaultValue, ForeignKey, Index, Literal, RenameHints, Schema, Table};
 use crate::step::Step;
 
+pub use hints::hints_applied_by;
 pub use relations::{Relation, RelationChange, RelationChangeKind, pivot_relations, relations};
 
 /// Why two schemas could not be diffed.

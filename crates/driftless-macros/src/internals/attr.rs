@@ -191,6 +191,7 @@ pub struct Container {
     checks: Vec<CheckAttr>,
     comment: Option<WithSpan<String>>,
     crate_path: Option<syn::Path>,
+    unlisted: bool,
 }
 
 impl Container {
@@ -199,6 +200,7 @@ impl Container {
         let mut renamed_from = Attr::none(cx, RENAMED_FROM);
         let mut comment = Attr::none(cx, COMMENT);
         let mut crate_path = Attr::none(cx, CRATE);
+        let mut unlisted = BoolAttr::none(cx, UNLISTED);
         let mut indexes = Vec::new();
         let mut uniques = Vec::new();
         let mut checks = Vec::new();
@@ -219,6 +221,8 @@ impl Container {
                         Err(_) => cx.error_spanned_by(&lit, format!("`{}` is not a path", lit.value())),
                     }
                 }
+            } else if meta.path == UNLISTED {
+                unlisted.parse(&meta)?;
             } else if meta.path == INDEX {
                 if let Some(index) = parse_key(cx, &meta, INDEX)? {
                     indexes.push(index);
@@ -252,7 +256,13 @@ impl Container {
             checks,
             comment: comment.get(),
             crate_path: crate_path.get().map(|p| p.value),
+            unlisted: unlisted.get().is_some(),
         }
+    }
+
+    /// `unlisted`: the struct is deliberately left out of `schema![...]`, so the derive does not register it.
+    pub fn unlisted(&self) -> bool {
+        self.unlisted
     }
 
     pub fn table(&self) -> Option<&WithSpan<String>> {
