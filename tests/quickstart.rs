@@ -91,8 +91,11 @@ fn readme_quick_start_works_in_a_scratch_project() {
         run.stderr
     );
     // Left out on purpose, it is no longer reported.
-    std::fs::write(&lib, format!("{text}{}", forgotten.replace("#[derive(Model)]", "#[derive(Model)]\n#[model(unlisted)]")))
-        .unwrap();
+    std::fs::write(
+        &lib,
+        format!("{text}{}", forgotten.replace("#[derive(Model)]", "#[derive(Model)]\n#[model(unlisted)]")),
+    )
+    .unwrap();
     let run = cargo(dir, &["xtask", "migrate-generate", "--check"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     std::fs::write(&lib, &text).unwrap();
