@@ -73,9 +73,34 @@ fn readme_quick_start_works_in_a_scratch_project() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("up to date"), "{}", run.stdout);
 
-    // A model change without a migration: the CI check fails and names the change.
+    // A model derived but left out of `schema![...]`: generate and the CI check refuse, naming the struct, its table
+    // and the fix. The registration lives in the app crate and reaches the xtask binary through the linker.
     let lib = dir.join("app/src/lib.rs");
     let text = std::fs::read_to_string(&lib).unwrap();
+    let forgotten = "\n#[derive(Model)]\npub struct AuditLog {\n    #[model(primary_key)]\n    pub id: i64,\n}\n";
+    std::fs::write(&lib, format!("{text}{forgotten}")).unwrap();
+    let run = cargo(dir, &["xtask", "migrate-generate", "--check"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error: 1 model(s) derive `Model` but are not in the schema; nothing was written\n  `app::AuditLog` (table \
+             `audit_log`): add AuditLog to driftless::schema![...], or mark it #[model(unlisted)] if it is left out \
+             on purpose\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Left out on purpose, it is no longer reported.
+    std::fs::write(
+        &lib,
+        format!("{text}{}", forgotten.replace("#[derive(Model)]", "#[derive(Model)]\n#[model(unlisted)]")),
+    )
+    .unwrap();
+    let run = cargo(dir, &["xtask", "migrate-generate", "--check"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    std::fs::write(&lib, &text).unwrap();
+
+    // A model change without a migration: the CI check fails and names the change.
     let edited = text.replace(
         "    pub email: Option<String>,\n",
         "    pub email: Option<String>,\n    pub nickname: Option<String>,\n",

@@ -27,6 +27,22 @@ fn generate_check_is_clean_on_main() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("up to date: the models match "), "{stdout}");
     assert!(stdout.trim_end().ends_with("snapshots/schema.json"), "{stdout}");
+    // The example keeps its `renamed_from`s after the migrations that applied them: each note names the migration
+    // and says when the hint can go.
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            "note: the rename column `messages.completion_tokens` -> `output_tokens` was applied by migration \
+             `m20261105_090000_rename_token_columns`; its `renamed_from` can be removed once every database has \
+             applied that migration",
+            "note: the rename column `messages.prompt_tokens` -> `input_tokens` was applied by migration \
+             `m20261105_090000_rename_token_columns`; its `renamed_from` can be removed once every database has \
+             applied that migration",
+            "note: the rename column `messages.reasoning` -> `thinking_text` was applied by migration \
+             `m20261103_090000_rename_reasoning_to_thinking_text`; its `renamed_from` can be removed once every \
+             database has applied that migration",
+        ]
+    );
 }
 
 #[test]

@@ -64,6 +64,49 @@ pub(crate) fn timestamp(arg: Option<String>) -> anyhow::Result<String> {
     Ok(given)
 }
 
+/// Refuses when a `#[derive(Model)]` struct linked into the program is missing from `schema![...]`: its table would
+/// silently be left out of every migration. A struct left out on purpose says so with `#[model(unlisted)]`.
+fn check_listed(project: &Project) -> anyhow::Result<()> {
+    let unlisted = driftless_core::model::unlisted(&project.registered, &project.models);
+    if unlisted.is_empty() {
+        return Ok(());
+    }
+    let mut text = format!("{} model(s) derive `Model` but are not in the schema; nothing was written", unlisted.len());
+    for m in &unlisted {
+        let name = m.path().rsplit("::").next().unwrap_or(m.path());
+        text.push_str(&format!(
+            "\n  `{}` (table `{}`): add {name} to driftless::schema![...], or mark it #[model(unlisted)] if it is \
+             left out on purpose",
+            m.path(),
+            m.table()
+        ));
+    }
+    bail!(text)
+}
+
+/// The note for a rename hint the snapshot already reflects. This snapshot no longer needs the hint, but a
+/// checkout or database still behind the migration that did the rename does (regenerating there without it would
+/// drop and add instead of renaming), so the note names that migration and says when the hint can go.
+fn stale_hint_note(project: &Project, hint: &str) -> String {
+    let applied_by = project
+        .registry
+        .iter()
+        .rev()
+        .find(|m| m.up.iter().any(|s| driftless_core::diff::hints_applied_by(s).iter().any(|h| h == hint)));
+    match applied_by {
+        Some(m) => format!(
+            "note: the rename {hint} was applied by migration `{}`; its `renamed_from` can be removed once every \
+             database has applied that migration",
+            m.name
+        ),
+        None => format!(
+            "note: the rename {hint} is already in {}, but no migration in the registry renames it (a hand-written \
+             one may have); its `renamed_from` can be removed once every database has the new name",
+            project.snapshot.display()
+        ),
+    }
+}
+
 pub(crate) fn read_renames(path: &Path) -> anyhow::Result<RenameHints> {
     let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
@@ -144,10 +187,11 @@ fn mislabelled(project: &Project) -> Vec<String> {
 }
 
 pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    check_listed(project)?;
     let inputs = inputs(project, args.renames.as_deref())?;
     let plan = classify::plan(&inputs.old, &inputs.new, &inputs.hints)?;
     for hint in &plan.stale_hints {
-        eprintln!("note: the rename {hint} was applied by an earlier migration; its `renamed_from` can be removed");
+        eprintln!("{}", stale_hint_note(project, hint));
     }
     let shown = project.snapshot.display();
     if args.check {
@@ -295,6 +339,62 @@ mod tests {
                  sqlite, drop_table on postgres, drop_table on mysql); the migrator judges the steps and refuses it",
                 "  fix: regenerate it, or correct its label to `.class(Class::Dangerous)`",
             ]
+        );
+    }
+
+    #[test]
+    fn a_derived_model_missing_from_the_schema_is_named_with_its_table_and_fix() {
+        use driftless_core::model::__private::registration;
+        use driftless_core::schema::ModelDef;
+        let mut models = driftless_core::schema::SchemaBuilder::new();
+        let users = Table::new("users");
+        models.model(ModelDef {
+            rust_name: "User",
+            table: users,
+            enums: vec![],
+            renamed_from: None,
+            column_renames: vec![],
+        });
+        let mut project = Project::new(std::path::Path::new("/p"), models);
+        project.registered = vec![
+            registration("app::models::AuditLog", "audit_log"),
+            registration("app::models::User", "users"),
+            registration("app::Draft", "drafts"),
+        ];
+        assert_eq!(
+            check_listed(&project).unwrap_err().to_string(),
+            "2 model(s) derive `Model` but are not in the schema; nothing was written\n  `app::models::AuditLog` (table \
+             `audit_log`): add AuditLog to driftless::schema![...], or mark it #[model(unlisted)] if it is left out on \
+             purpose\n  `app::Draft` (table `drafts`): add Draft to driftless::schema![...], or mark it \
+             #[model(unlisted)] if it is left out on purpose"
+        );
+        project.registered.retain(|r| r.table() == "users");
+        assert!(check_listed(&project).is_ok());
+    }
+
+    #[test]
+    fn a_stale_hint_names_the_migration_that_applied_it() {
+        let root = std::path::Path::new("/p");
+        let registry = vec![
+            Migration::new("m1_init"),
+            Migration::new("m2_rename").up([Step::RenameColumn {
+                table: "users".into(),
+                from: "login".into(),
+                to: "handle".into(),
+            }]),
+        ];
+        let project = Project::new(root, driftless_core::schema::SchemaBuilder::new())
+            .with_migrations(root.join("migrations"), registry);
+        assert_eq!(
+            stale_hint_note(&project, "column `users.login` -> `handle`"),
+            "note: the rename column `users.login` -> `handle` was applied by migration `m2_rename`; its \
+             `renamed_from` can be removed once every database has applied that migration"
+        );
+        assert_eq!(
+            stale_hint_note(&project, "table `people` -> `users`"),
+            "note: the rename table `people` -> `users` is already in /p/snapshots/schema.json, but no migration in \
+             the registry renames it (a hand-written one may have); its `renamed_from` can be removed once every \
+             database has the new name"
         );
     }
 }

@@ -24,6 +24,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use driftless_core::migration::Migration;
+use driftless_core::model::Registered;
 use driftless_core::schema::SchemaBuilder;
 use driftless_core::snapshot;
 use run_migrations::RuntimeCommand;
@@ -41,6 +42,9 @@ pub struct Project {
     pub registry: Vec<Migration>,
     /// The crate path generated files import from (`driftless`).
     pub crate_path: String,
+    /// Every `#[derive(Model)]` struct linked into this program (`driftless_core::model::registered`):
+    /// `migrate-generate` refuses while one of them is missing from `models`.
+    pub registered: Vec<Registered>,
 }
 
 impl Project {
@@ -53,6 +57,7 @@ impl Project {
             migrations: root.join("migrations"),
             registry: Vec::new(),
             crate_path: driftless_write::DEFAULT_CRATE.to_owned(),
+            registered: driftless_core::model::registered(),
         }
     }
 

@@ -216,3 +216,21 @@ fn driftless_timestamp_is_checked_too() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_derived_model_missing_from_the_schema_stops_generate_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = project(dir.path(), vec![users(false)]);
+    assert!(p.registered.is_empty(), "this test binary derives no model: {:?}", p.registered);
+    p.registered = vec![
+        driftless_core::model::__private::registration("app::User", "users"),
+        driftless_core::model::__private::registration("app::AuditLog", "audit_log"),
+    ];
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init"]), ExitCode::from(2));
+    assert_eq!(run(&p, ["migrate-generate", "--check"]), ExitCode::from(2));
+    assert!(migration_files(dir.path()).is_empty(), "nothing was written");
+    assert!(!dir.path().join("snapshots/schema.json").exists());
+    // Listed, it generates.
+    p.registered.retain(|r| r.table() == "users");
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init"]), ExitCode::SUCCESS);
+}

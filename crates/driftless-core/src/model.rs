@@ -34,7 +34,7 @@
 
 use crate::schema::{
     Check, ColumnType, CustomType, DefaultValue, EnumType, ForeignKey, Index, ModelDef, PrimaryKey, ReferentialAction,
-    Table, UniqueConstraint, constraint_name,
+    SchemaBuilder, Table, UniqueConstraint, constraint_name,
 };
 use crate::schema::{Column, DefaultExpr, Literal};
 
@@ -48,6 +48,46 @@ pub trait Model {
 
     /// The frozen description of the table, its enum types and its rename hints.
     fn model_def() -> ModelDef;
+}
+
+/// A `#[derive(Model)]` struct linked into the program, as the derive registers it (through `inventory`).
+///
+/// The project's schema stays the explicit list in `schema![...]`; the registrations only let `migrate-generate`
+/// name a model that is missing from that list (see [`unlisted`]). A struct marked `#[model(unlisted)]` is not
+/// registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Registered {
+    path: &'static str,
+    table: &'static str,
+}
+
+impl Registered {
+    /// The struct's path (`my_app::models::User`).
+    pub fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// The struct's table ([`Model::TABLE`]).
+    pub fn table(&self) -> &'static str {
+        self.table
+    }
+}
+
+inventory::collect!(Registered);
+
+/// Every registered model linked into the program, sorted by path then table (the registration order is
+/// unspecified).
+pub fn registered() -> Vec<Registered> {
+    let mut all: Vec<Registered> = inventory::iter::<Registered>.into_iter().copied().collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The models of `registered` whose table is not among `listed`'s models: derived, but missing from
+/// `schema![...]`, in `registered`'s order.
+pub fn unlisted(registered: &[Registered], listed: &SchemaBuilder) -> Vec<Registered> {
+    registered.iter().filter(|r| !listed.models().iter().any(|m| m.table.name == r.table)).copied().collect()
 }
 
 /// A Rust type that can be stored in a column, with the portable type it maps to.
@@ -195,6 +235,13 @@ impl DecimalColumn for rust_decimal::Decimal {}
 #[doc(hidden)]
 pub mod __private {
     use super::*;
+
+    /// The registration `#[derive(Model)]` submits for a struct (see [`Registered`]).
+    pub const fn registration(path: &'static str, table: &'static str) -> Registered {
+        Registered { path, table }
+    }
+
+    pub use inventory;
 
     /// Requires `T: TextColumn` (emitted at the `max_length` attribute's span).
     pub fn assert_text_column<T: TextColumn + ?Sized>() {}

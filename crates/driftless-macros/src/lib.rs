@@ -37,6 +37,8 @@ use proc_macro::TokenStream;
 /// - `check(name = "...", expr = "...")`: a check constraint (default name `<table>_check`); repeatable.
 /// - `comment = "..."`: the table comment.
 /// - `crate = "path::to::driftless"`: where the runtime crate is, if not `::driftless`.
+/// - `unlisted`: the struct is left out of `schema![...]` on purpose. Every other derived model registers itself
+///   (through `inventory`), and `migrate-generate` refuses while one is missing from the list.
 ///
 /// Column lists name database columns (after `column = "..."` renames).
 ///

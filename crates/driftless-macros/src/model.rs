@@ -88,10 +88,20 @@ fn generate(cont: &Container) -> TokenStream {
             }
         }
     };
+    // Every model registers itself, so `migrate-generate` can name one missing from `schema![...]`; the list stays
+    // the schema. `#[model(unlisted)]` opts out.
+    let registration = (!cont.attrs.unlisted()).then(|| {
+        quote! {
+            #p::inventory::submit! {
+                #p::registration(::core::concat!(::core::module_path!(), "::", #rust_name), #table)
+            }
+        }
+    });
     let (iden_enum, iden_impls) = iden;
     let body = quote! {
         #model_impl
         #iden_impls
+        #registration
     };
     let wrapped = dummy::wrap_in_const(cont.attrs.crate_path(), body);
     quote! {

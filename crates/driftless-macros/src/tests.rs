@@ -35,6 +35,23 @@ struct User {
     );
     assert!(out.contains(r#"ModelBuilder::new("User", "user")"#));
     assert!(out.contains("enum UserIden"));
+    assert!(out.contains("inventory::submit!") && out.contains(r#""User"), "user")"#), "{out}");
+}
+
+#[test]
+fn unlisted_struct_is_not_registered() {
+    let input = r#"
+#[model(unlisted)]
+struct Scratch {
+    #[model(primary_key)]
+    id: i64,
+}
+"#;
+    let out = pretty(expand_model(input.parse().unwrap()));
+    assert!(out.contains("impl _driftless::__private::Model for Scratch"), "{out}");
+    assert!(!out.contains("inventory") && !out.contains("registration"), "{out}");
+    let listed = pretty(expand_model(input.replace("#[model(unlisted)]", "").parse().unwrap()));
+    assert!(listed.contains("inventory::submit!"), "{listed}");
 }
 
 #[test]

@@ -38,8 +38,10 @@
 //!
 //! # The schema is an explicit list
 //!
-//! There is no global registry of models: [`schema!`] takes the models in the order you list them, so what the
-//! project's schema contains is always visible in one place.
+//! [`schema!`] takes the models in the order you list them, so what the project's schema contains is always visible
+//! in one place. Each derived model also registers itself (through `inventory`, re-exported in [`__private`], so no
+//! dependency of yours), only so that `migrate-generate` can refuse one missing from the list, naming the struct, its
+//! table and the fix; a struct left out on purpose says `#[model(unlisted)]`.
 //!
 //! # Features
 //!

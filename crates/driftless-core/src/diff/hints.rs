@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::schema::{RenameHints, Schema, Table};
+use crate::step::Step;
 
 use super::DiffError;
 
@@ -30,6 +31,19 @@ fn column_hint(table: &str, from: &str, to: &str) -> String {
 
 fn enum_hint(e: &str, from: &str, to: &str) -> String {
     format!("enum value `{e}.{from}` -> `{to}`")
+}
+
+/// The rename hints `step` carries out, spelled as in `Diff::stale_hints`: a table or column rename, or the value
+/// renames of an enum change. With it a caller finds the migration that applied a stale hint.
+pub fn hints_applied_by(step: &Step) -> Vec<String> {
+    match step {
+        Step::RenameTable { from, to } => vec![table_hint(from, to)],
+        Step::RenameColumn { table, from, to } => vec![column_hint(table, from, to)],
+        Step::AlterEnum { to, renamed_values, .. } => {
+            renamed_values.iter().map(|(from, new)| enum_hint(&to.name, from, new)).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 pub(crate) fn resolve<'a>(
@@ -293,5 +307,30 @@ mod tests {
              still has a column `email` that would have to be dropped first; drop or rename `email` in one migration \
              and rename `login` in the next"
         );
+    }
+
+    /// Once a rename hint has been applied, the next diff reports it stale in the very words `hints_applied_by`
+    /// gives the step that applied it, so the CLI can name that migration.
+    #[test]
+    fn a_stale_hint_is_spelled_as_the_rename_step_that_applied_it() {
+        let mut models = SchemaBuilder::new();
+        models.model(model(
+            table("members")
+                .with_column(column("id", ColumnType::BigInt))
+                .with_column(column("email", ColumnType::Text))
+                .with_column(column("handle", ColumnType::Text)),
+            Some("users"),
+            &[("login", "handle")],
+        ));
+        let mut old = old();
+        old.tables.retain(|t| t.name == "users");
+        let new = models.build().unwrap();
+        let hints = models.rename_hints();
+        let diff = crate::diff::diff(&old, &new, &hints).unwrap();
+        let mut applied: Vec<String> = diff.changes.iter().flat_map(|c| super::hints_applied_by(&c.step)).collect();
+        applied.sort();
+        assert_eq!(applied, ["column `members.login` -> `handle`", "table `users` -> `members`"]);
+        let again = crate::diff::diff(&new, &new, &hints).unwrap();
+        assert_eq!(again.stale_hints, applied);
     }
 }

@@ -53,6 +53,7 @@ use serde::Serialize;
 use crate::schema::{ColumnType, Index, RenameHints, Schema, Table};
 use crate::step::Step;
 
+pub use hints::hints_applied_by;
 pub use relations::{Relation, RelationChange, RelationChangeKind, pivot_relations, relations};
 
 /// Why two schemas could not be diffed.

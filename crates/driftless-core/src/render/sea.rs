@@ -7,8 +7,7 @@
 
 use sea_query::{
     Alias, ColumnDef, ConditionalStatement, Expr, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index,
-    IntoIden, Keyword, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, SqliteQueryBuilder, Table,
-    TableCreateStatement,
+    MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
 };
 
 use crate::dialect::Dialect;
@@ -58,17 +57,22 @@ pub(crate) fn column_def(
     table: &str,
     inline_pk: bool,
 ) -> Result<ColumnDef, RenderError> {
+    // The type text is `spell`'s, given to sea-query's custom column type, which prints it as written.
     let ty = spell::column_type_decorated(d, col, schema, table)?;
     let mut def = ColumnDef::new(alias(&col.name));
-    def.custom(alias(&ty));
+    def.custom(ty);
     if !col.nullable {
         def.not_null();
     }
+    // The default and SQLite's enum CHECK are SQL text `spell` already wrote, so they are appended as written
+    // (`ColumnDef::extra`) rather than through an expression sea-query would parenthesise (`DEFAULT ('x')`). They
+    // come right after NOT NULL, where sea-query would print them: a column with a default is never the inline
+    // `PRIMARY KEY AUTOINCREMENT` one, nor MySQL's `AUTO_INCREMENT`.
+    let mut extra = Vec::new();
     if let Some(default) = &col.default {
         // An identity / auto-increment column takes its values from the database; a default would conflict.
         if !col.auto_increment {
-            let text = spell::default_sql(d, &col.ty, default);
-            def.default(Expr::Keyword(Keyword::Custom(alias(&text).into_iden())));
+            extra.push(format!("DEFAULT {}", spell::default_sql(d, &col.ty, default)));
         }
     }
     if inline_pk {
@@ -78,7 +82,10 @@ pub(crate) fn column_def(
     }
     if let (Dialect::Sqlite, schema::ColumnType::Enum(name)) = (d, &col.ty) {
         let values = &spell::enum_values(schema, name, table)?.values;
-        def.check(Expr::cust(spell::sqlite_enum_check(&col.name, values)));
+        extra.push(format!("CHECK ({})", spell::sqlite_enum_check(&col.name, values)));
+    }
+    if !extra.is_empty() {
+        def.extra(extra.join(" "));
     }
     if let (Dialect::Mysql, Some(comment)) = (d, &col.comment) {
         def.comment(comment.clone());

@@ -1,5 +1,6 @@
 //! From an explicit, ordered list of model definitions to a validated [`Schema`] plus the rename hints the models
-//! carry. There is no global registry: the list the user writes is the whole schema.
+//! carry. The list the user writes is the whole schema (the derive's registrations, `model::registered`, only serve to
+//! name a model missing from it).
 
 use serde::{Deserialize, Serialize};
 

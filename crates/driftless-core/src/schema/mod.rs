@@ -9,6 +9,7 @@
 //! is a schema error, not a rendering one.
 
 mod build;
+mod keywords;
 mod names;
 mod types;
 mod validate;
@@ -135,23 +136,13 @@ pub enum DefaultExpr {
 impl DefaultExpr {
     /// The keyword used in `#[model(default_expr = "...")]` and in schema.json.
     pub fn keyword(self) -> &'static str {
-        match self {
-            DefaultExpr::CurrentTimestamp => "current_timestamp",
-            DefaultExpr::CurrentDate => "current_date",
-            DefaultExpr::CurrentTime => "current_time",
-            DefaultExpr::GenRandomUuid => "gen_random_uuid",
-        }
+        // Every variant has its row (a test checks it).
+        keywords::DEFAULT_EXPR_KEYWORDS.iter().find(|(e, ..)| *e == self).map_or("", |(_, k, _)| k)
     }
 
     /// Parses a keyword (also accepting the aliases `now` and `uuid`).
     pub fn from_keyword(s: &str) -> Option<Self> {
-        Some(match s {
-            "current_timestamp" | "now" => DefaultExpr::CurrentTimestamp,
-            "current_date" => DefaultExpr::CurrentDate,
-            "current_time" => DefaultExpr::CurrentTime,
-            "gen_random_uuid" | "uuid" => DefaultExpr::GenRandomUuid,
-            _ => return None,
-        })
+        keywords::default_expr_from_keyword(s)
     }
 
     /// Whether the expression yields a different value per row, which forces a table rewrite when a column with
@@ -241,27 +232,13 @@ impl ReferentialAction {
 
     /// The keyword used in attributes and schema.json (`cascade`, `set_null`, ...).
     pub fn keyword(self) -> &'static str {
-        match self {
-            ReferentialAction::NoAction => "no_action",
-            ReferentialAction::Restrict => "restrict",
-            ReferentialAction::Cascade => "cascade",
-            ReferentialAction::SetNull => "set_null",
-            ReferentialAction::SetDefault => "set_default",
-        }
+        // Every variant has its row (a test checks it).
+        keywords::REFERENTIAL_ACTION_KEYWORDS.iter().find(|(a, _)| *a == self).map_or("", |(_, k)| k)
     }
 
     /// Parses a keyword; spaces and hyphens are accepted in place of underscores (`"set null"`).
     pub fn from_keyword(s: &str) -> Option<Self> {
-        let norm: String =
-            s.trim().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() }).collect();
-        Some(match norm.as_str() {
-            "no_action" => ReferentialAction::NoAction,
-            "restrict" => ReferentialAction::Restrict,
-            "cascade" => ReferentialAction::Cascade,
-            "set_null" => ReferentialAction::SetNull,
-            "set_default" => ReferentialAction::SetDefault,
-            _ => return None,
-        })
+        keywords::referential_action_from_keyword(s)
     }
 
     /// The SQL spelling (`NO ACTION`, `SET NULL`, ...).

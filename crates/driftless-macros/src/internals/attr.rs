@@ -103,16 +103,7 @@ pub enum Action {
 impl Action {
     /// The keywords `ReferentialAction::from_keyword` accepts (spaces and hyphens may replace underscores).
     fn from_keyword(s: &str) -> Option<Self> {
-        let norm: String =
-            s.trim().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() }).collect();
-        Some(match norm.as_str() {
-            "no_action" => Action::NoAction,
-            "restrict" => Action::Restrict,
-            "cascade" => Action::Cascade,
-            "set_null" => Action::SetNull,
-            "set_default" => Action::SetDefault,
-            _ => return None,
-        })
+        keywords::referential_action_from_keyword(s)
     }
 
     /// The `ReferentialAction` variant name.
@@ -138,13 +129,7 @@ pub enum DefaultExprKw {
 
 impl DefaultExprKw {
     fn from_keyword(s: &str) -> Option<Self> {
-        Some(match s {
-            "current_timestamp" | "now" => DefaultExprKw::CurrentTimestamp,
-            "current_date" => DefaultExprKw::CurrentDate,
-            "current_time" => DefaultExprKw::CurrentTime,
-            "gen_random_uuid" | "uuid" => DefaultExprKw::GenRandomUuid,
-            _ => return None,
-        })
+        keywords::default_expr_from_keyword(s)
     }
 
     /// The `DefaultExpr` variant name.
@@ -156,6 +141,14 @@ impl DefaultExprKw {
             DefaultExprKw::GenRandomUuid => "GenRandomUuid",
         }
     }
+}
+
+// The keyword tables, written once in driftless-core and included here, with this crate's enums standing in for
+// `ReferentialAction` and `DefaultExpr` (the file says why it is shared this way).
+use {Action as ReferentialAction, DefaultExprKw as DefaultExpr};
+
+mod keywords {
+    include!("../../../driftless-core/src/schema/keywords.rs");
 }
 
 /// `references = "table.column"`.
@@ -191,6 +184,7 @@ pub struct Container {
     checks: Vec<CheckAttr>,
     comment: Option<WithSpan<String>>,
     crate_path: Option<syn::Path>,
+    unlisted: bool,
 }
 
 impl Container {
@@ -199,6 +193,7 @@ impl Container {
         let mut renamed_from = Attr::none(cx, RENAMED_FROM);
         let mut comment = Attr::none(cx, COMMENT);
         let mut crate_path = Attr::none(cx, CRATE);
+        let mut unlisted = BoolAttr::none(cx, UNLISTED);
         let mut indexes = Vec::new();
         let mut uniques = Vec::new();
         let mut checks = Vec::new();
@@ -219,6 +214,8 @@ impl Container {
                         Err(_) => cx.error_spanned_by(&lit, format!("`{}` is not a path", lit.value())),
                     }
                 }
+            } else if meta.path == UNLISTED {
+                unlisted.parse(&meta)?;
             } else if meta.path == INDEX {
                 if let Some(index) = parse_key(cx, &meta, INDEX)? {
                     indexes.push(index);
@@ -252,7 +249,13 @@ impl Container {
             checks,
             comment: comment.get(),
             crate_path: crate_path.get().map(|p| p.value),
+            unlisted: unlisted.get().is_some(),
         }
+    }
+
+    /// `unlisted`: the struct is deliberately left out of `schema![...]`, so the derive does not register it.
+    pub fn unlisted(&self) -> bool {
+        self.unlisted
     }
 
     pub fn table(&self) -> Option<&WithSpan<String>> {
@@ -777,9 +780,9 @@ fn parse_default_expr(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<D
         cx.error_spanned_by(
             &lit,
             format!(
-                "unknown default expression `{}`; expected one of `now`, `current_timestamp`, `current_date`, \
-                 `current_time`, `uuid`, `gen_random_uuid` (for anything else use `default_sql = \"...\"`)",
-                lit.value()
+                "unknown default expression `{}`; expected one of {} (for anything else use `default_sql = \"...\"`)",
+                lit.value(),
+                keywords::default_expr_spellings()
             ),
         );
     }
@@ -811,9 +814,9 @@ fn parse_action(cx: &Ctxt, name: Symbol, meta: &ParseNestedMeta) -> syn::Result<
         cx.error_spanned_by(
             &lit,
             format!(
-                "unknown referential action `{}`; expected one of `cascade`, `set_null`, `restrict`, `no_action`, \
-                 `set_default`",
-                lit.value()
+                "unknown referential action `{}`; expected one of {}",
+                lit.value(),
+                keywords::referential_action_spellings()
             ),
         );
     }

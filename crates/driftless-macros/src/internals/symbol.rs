@@ -26,6 +26,7 @@ pub const UNIQUE: Symbol = Symbol("unique");
 pub const CHECK: Symbol = Symbol("check");
 pub const COMMENT: Symbol = Symbol("comment");
 pub const CRATE: Symbol = Symbol("crate");
+pub const UNLISTED: Symbol = Symbol("unlisted");
 
 // Keywords inside `index(...)`, `unique(...)` and `check(...)`.
 pub const COLUMNS: Symbol = Symbol("columns");
