@@ -15,7 +15,7 @@ use driftless_testdb::{Backend, TestDb};
 const RUNNING: &str = "m20260101T000000_running";
 
 fn same(text: &str) -> Step {
-    Step::RawSql { sql: DialectSql { default: Some(text.to_owned()), ..DialectSql::default() } }
+    Step::RawSql { sql: DialectSql { default: Some(text.to_owned()), ..DialectSql::default() }, effect: None }
 }
 
 /// A migration applied statement by statement whose second statement runs for a second or two.

@@ -18,7 +18,7 @@ use std::fmt;
 use crate::classify::{self, Class, Classification, PerDialect};
 use crate::dialect::Dialect;
 use crate::migration::Migration;
-use crate::render::apply_steps;
+use crate::replay::{ReplayOptions, apply_steps_with};
 use crate::schema::Schema;
 use crate::step::Step;
 
@@ -106,9 +106,10 @@ pub fn judge(before: &Schema, migration: &Migration) -> Verdict {
 }
 
 /// Judges every migration of a registry, in order, replaying the `up` steps in memory from the empty schema (the
-/// same replay the migrator renders with). A migration whose before-schema cannot be computed gets an error
-/// naming the migration that broke the replay, and so does every later one except migrations of hand-written SQL
-/// alone, which are judged without a schema.
+/// same replay, with the same options, the migrator renders with: [`ReplayOptions::DATABASE`]). A migration whose
+/// before-schema cannot be computed (after hand-written SQL that does not declare its effect, or a step that does
+/// not apply) gets an error naming the migration that broke the replay, and so does every later one except
+/// migrations of hand-written SQL alone, which are judged without a schema.
 pub fn judge_registry(registry: &[Migration]) -> Vec<Result<Verdict, JudgeError>> {
     let mut out = Vec::with_capacity(registry.len());
     let mut state: Result<Schema, (String, String)> = Ok(Schema::empty());
@@ -116,7 +117,8 @@ pub fn judge_registry(registry: &[Migration]) -> Vec<Result<Verdict, JudgeError>
         match &state {
             Ok(before) => {
                 out.push(Ok(judge(before, m)));
-                state = apply_steps(before, &m.up).map_err(|e| (m.name.clone(), e.to_string()));
+                state = apply_steps_with(before, &m.up, ReplayOptions::DATABASE)
+                    .map_err(|e| (m.name.clone(), e.to_string()));
             }
             // Hand-written SQL is judged without a schema, so it can still be judged after a broken replay.
             Err(_) if m.up.iter().all(|s| matches!(s, Step::RawSql { .. } | Step::Irreversible { .. })) => {
@@ -242,7 +244,10 @@ mod tests {
 
     #[test]
     fn raw_sql_is_at_least_review_required_and_may_be_declared_higher() {
-        let raw = Step::RawSql { sql: DialectSql { default: Some("DELETE FROM users".into()), ..Default::default() } };
+        let raw = Step::RawSql {
+            sql: DialectSql { default: Some("DELETE FROM users".into()), ..Default::default() },
+            effect: None,
+        };
         let safe = Migration::new("m").up([raw.clone()]);
         let v = judge(&Schema::empty(), &safe);
         assert_eq!(v.worst(), Class::ReviewRequired);

@@ -237,6 +237,37 @@ mod tests {
     }
 
     #[test]
+    fn an_undeclared_raw_step_keeps_the_checksum_it_had_before_effects_existed() {
+        use crate::define::{irreversible, raw_sql, sql};
+        let old =
+            Migration::new("m1").up([raw_sql(sql("UPDATE users SET tz = 'UTC'"))]).down([irreversible("data fix")]);
+        // The canonical JSON and checksum of this migration before `effect` was added to `raw_sql` steps.
+        assert_eq!(
+            serde_json::to_string(&old.up).unwrap(),
+            r#"[{"step":"raw_sql","sql":{"default":"UPDATE users SET tz = 'UTC'"}}]"#
+        );
+        assert_eq!(old.checksum(), "a559e1c30e2b97d76acb9a96d8ef326053b9732b7f645e1a78092cc080410ad4");
+        // Declaring the effect is a change of the steps: the checksum changes, and the JSON round-trips.
+        let declared = Migration::new("m1")
+            .up([raw_sql(sql("UPDATE users SET tz = 'UTC'")).changes_nothing()])
+            .down([irreversible("data fix")]);
+        assert_ne!(declared.checksum(), old.checksum());
+        let json = serde_json::to_string(&declared.up).unwrap();
+        assert_eq!(json, r#"[{"step":"raw_sql","sql":{"default":"UPDATE users SET tz = 'UTC'"},"effect":"nothing"}]"#);
+        assert_eq!(serde_json::from_str::<Vec<Step>>(&json).unwrap(), declared.up);
+        let amounts = raw_sql(sql("ALTER TABLE users ADD tz TEXT"))
+            .amounts_to([crate::define::add_column("users", Column::new("tz", ColumnType::Text))]);
+        let json = serde_json::to_string(&amounts).unwrap();
+        assert!(
+            json.ends_with(
+                r#""effect":{"steps":[{"step":"add_column","table":"users","column":{"name":"tz","type":"text"}}]}}"#
+            ),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), amounts);
+    }
+
+    #[test]
     fn acknowledgement_must_be_filled_in() {
         assert!(!add_tz().is_acknowledged());
         assert!(!add_tz().acknowledged("", "because").is_acknowledged());

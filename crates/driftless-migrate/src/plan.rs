@@ -150,7 +150,8 @@ mod tests {
 
     #[test]
     fn raw_sql_needs_no_schema_and_irreversible_is_refused() {
-        let raw = Step::RawSql { sql: DialectSql { default: Some("SELECT 1".into()), ..Default::default() } };
+        let raw =
+            Step::RawSql { sql: DialectSql { default: Some("SELECT 1".into()), ..Default::default() }, effect: None };
         let registry = vec![
             Migration::new("m1").up([raw.clone()]).down([Step::Irreversible { reason: "the data is gone".into() }]),
         ];

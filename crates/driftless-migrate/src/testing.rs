@@ -19,7 +19,7 @@ use crate::report::Direction;
 /// use driftless_core::migration::Migration;
 /// use driftless_core::step::{DialectSql, Step};
 ///
-/// let create = Step::RawSql { sql: DialectSql { default: Some("CREATE TABLE t (id INTEGER)".into()), ..Default::default() } };
+/// let create = Step::RawSql { sql: DialectSql { default: Some("CREATE TABLE t (id INTEGER)".into()), ..Default::default() }, effect: None };
 /// let pool = driftless_migrate::testing::sqlite_memory([Migration::new("m1_t").up([create])]).await?;
 /// let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&pool).await.unwrap();
 /// assert_eq!(n, 0);

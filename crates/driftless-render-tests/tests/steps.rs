@@ -517,6 +517,7 @@ db_test!(raw_sql_runs_its_dialect_text, |h| {
             postgres: Some("UPDATE users SET bio = 'postgres text' WHERE bio IS NOT NULL".into()),
             ..DialectSql::default()
         },
+        effect: None,
     }];
     h.up(&s, &steps).await;
     let expected = match h.dialect {

@@ -9,7 +9,7 @@ use crate::schema::{
     Check, Column, ColumnType, DefaultValue, EnumType, ForeignKey, Index, Literal, PrimaryKey, ReferentialAction,
     Table, UniqueConstraint,
 };
-use crate::step::{DialectSql, Step};
+use crate::step::{DialectSql, RawEffect, Step};
 
 fn lit(s: &str) -> String {
     format!("{s:?}")
@@ -243,7 +243,14 @@ pub fn step(s: &Step) -> String {
         Step::SetTableComment { table, from, to } => {
             format!("set_table_comment({}, {}, {})", lit(table), opt_str(from.as_deref()), opt_str(to.as_deref()))
         }
-        Step::RawSql { sql } => format!("raw_sql({})", dialect_sql(sql)),
+        Step::RawSql { sql, effect: None } => format!("raw_sql({})", dialect_sql(sql)),
+        Step::RawSql { sql, effect: Some(RawEffect::Nothing) } => {
+            format!("raw_sql({}).changes_nothing()", dialect_sql(sql))
+        }
+        Step::RawSql { sql, effect: Some(RawEffect::Steps(steps)) } => {
+            let steps: Vec<String> = steps.iter().map(step).collect();
+            format!("raw_sql({}).amounts_to([{}])", dialect_sql(sql), steps.join(", "))
+        }
         Step::Irreversible { reason } => format!("irreversible({})", lit(reason)),
     }
 }
