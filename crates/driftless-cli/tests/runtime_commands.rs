@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use driftless_cli::{Project, run};
-use driftless_core::migration::Migration;
-use driftless_core::schema::SchemaBuilder;
+use driftless_core::migration::{Class, Migration};
+use driftless_core::schema::{ColumnType, SchemaBuilder};
 use driftless_core::step::{DialectSql, Step};
 use driftless_migrate::{Database, Migrator, ProgressMode};
 use driftless_testdb::{Backend, TestDb};
@@ -28,7 +28,15 @@ fn running(backend: Backend) -> Migration {
         }
     };
     Migration::new(RUNNING)
-        .up([same("CREATE TABLE running (id INTEGER)"), same(slow)])
+        .class(Class::ReviewRequired)
+        // Declared, so that `migrate-status` can check drift past it afterwards.
+        .up([
+            same("CREATE TABLE running (id BIGINT)").amounts_to([Step::CreateTable {
+                table: driftless_core::define::table("running")
+                    .with_column(driftless_core::define::column("id", ColumnType::BigInt).nullable()),
+            }]),
+            same(slow).changes_nothing(),
+        ])
         .down([same("DROP TABLE running")])
         .non_transactional()
 }

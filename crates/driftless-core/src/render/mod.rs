@@ -227,14 +227,20 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
     let mut state = ctx.clone();
     state.normalize();
     let mut out = Out { dialect, statements: Vec::new(), step: 0, fk_off: false };
-    // The index of an undeclared raw SQL step: from there on the schema is unknown.
-    let mut unknown_after: Option<usize> = None;
+    // From a raw SQL step whose effect is undeclared (or does not apply) on, the schema is unknown: hand-written
+    // SQL still renders without it, any other step is an error.
+    let mut unknown_after: Option<(usize, ReplayError)> = None;
     for (i, step) in steps.iter().enumerate() {
         out.step = i;
-        if let Some(raw_index) = unknown_after
+        if let Some((raw_index, why)) = &unknown_after
             && !matches!(step, Step::RawSql { .. } | Step::Irreversible { .. })
         {
-            return Err(RenderError::UndeclaredRawSql { step: step.kind(), index: i, raw_index });
+            return Err(match why {
+                ReplayError::UndeclaredRawSql { .. } => {
+                    RenderError::UndeclaredRawSql { step: step.kind(), index: i, raw_index: *raw_index }
+                }
+                other => RenderError::Replay(other.clone()),
+            });
         }
         match step {
             Step::Irreversible { reason } => return Err(RenderError::Irreversible { reason: reason.clone() }),
@@ -259,7 +265,7 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
         if unknown_after.is_none() {
             match replay::apply_step_with(&mut state, step, ReplayOptions::DATABASE) {
                 Ok(()) => {}
-                Err(ReplayError::UndeclaredRawSql { .. }) => unknown_after = Some(i),
+                Err(e) if matches!(step, Step::RawSql { .. }) => unknown_after = Some((i, e)),
                 Err(e) => return Err(e.into()),
             }
         }
