@@ -165,6 +165,14 @@ async fn undeclared_raw_sql_stops_the_replay_and_says_where(backend: Backend) {
     assert_eq!(err.to_string(), format!("up of migration `{HAND}` cannot be replayed in memory: {UNDECLARED}"));
     scratch_db.close().await;
     other.close().await.unwrap();
+
+    // Declared afterwards: the checksum is the same (nothing the database runs changed), drift is checked and
+    // clean, and the later migration applies.
+    let p = project(dir.path(), registry(true, true));
+    assert_eq!(command(&p, &["migrate-status", "--database-url", &url]).await, ExitCode::from(0), "{backend}");
+    assert_eq!(command(&p, &["migrate", "--database-url", &url]).await, ExitCode::SUCCESS, "{backend}");
+    let drift = driftless_introspect::drift(&db, &p.registry).await.unwrap();
+    assert!(drift.is_clean(), "{backend}: {drift}");
     scratch.close().await.unwrap();
     db.close().await;
     testdb.close().await.unwrap();
