@@ -271,7 +271,7 @@ pub fn apply_step_with(schema: &mut Schema, step: &Step, options: ReplayOptions)
             None => {}
         },
         Step::RenameTable { from, to } => {
-            let i = r.table_index(schema, from)?;
+            r.table_index(schema, from)?;
             if from != to
                 && let Some(j) = find_table(schema, to)
             {
@@ -281,7 +281,7 @@ pub fn apply_step_with(schema: &mut Schema, step: &Step, options: ReplayOptions)
                 // The step's definition wins: the table it renames replaces the one of that name.
                 schema.tables.remove(j);
             }
-            let i = if from != to { r.table_index(schema, from)? } else { i };
+            let i = r.table_index(schema, from)?;
             let mut t = schema.tables.remove(i);
             t.name = to.clone();
             insert_sorted(&mut schema.tables, t, |t| &t.name);
