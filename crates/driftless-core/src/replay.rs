@@ -91,10 +91,10 @@ pub enum ReplayError {
         index: usize,
     },
     /// A step declared as the effect of hand-written SQL (`amounts_to`) does not apply.
-    #[error("the effect declared for hand-written SQL does not apply: {source}")]
+    #[error("the effect declared for hand-written SQL does not apply: {reason}")]
     Declared {
-        /// Why the declared step does not apply.
-        source: Box<ReplayError>,
+        /// Why the declared step does not apply (in the message, not `source()`, so a chain printer says it once).
+        reason: Box<ReplayError>,
     },
     /// The step cannot be replayed at all (an irreversible placeholder).
     #[error("while replaying {step}: {reason}")]
@@ -419,7 +419,7 @@ pub fn apply_step_with(schema: &mut Schema, step: &Step, options: ReplayOptions)
                 let mut next = schema.clone();
                 for s in steps {
                     apply_step_with(&mut next, s, options)
-                        .map_err(|source| ReplayError::Declared { source: Box::new(source) })?;
+                        .map_err(|e| ReplayError::Declared { reason: Box::new(e) })?;
                 }
                 *schema = next;
             }
