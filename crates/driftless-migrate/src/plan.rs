@@ -5,11 +5,10 @@
 //! The renderer needs the schema as it is *before* the steps (an SQLite rebuild recreates the whole table, MySQL
 //! spells an enum inline in every column). The migrator computes it by replaying the registry's `up` steps in
 //! memory from the empty schema (`driftless_core::replay`, with the renderer's `ReplayOptions::DATABASE`), in
-//! registry order: the `up` of migration
-//! *i* renders against the schema after migrations *0..i*, its `down` against the schema after *0..=i*. The
-//! replay is skipped when every migration to run is hand-written SQL, which needs no schema; it stops at
-//! hand-written SQL that does not declare its effect, and a later migration that needs the schema is refused,
-//! naming the migration and step to declare.
+//! registry order: the `up` of migration *i* renders against the schema after migrations *0..i*, its `down` against
+//! the schema after *0..=i*. The replay is skipped when every migration to run is hand-written SQL, which needs no
+//! schema; it stops at hand-written SQL that does not declare its effect, and a later migration that needs the
+//! schema is refused, naming the migration and step to declare.
 
 use driftless_core::Dialect;
 use driftless_core::migration::Migration;
