@@ -28,6 +28,7 @@ use driftless_core::dialect::Dialect;
 use driftless_core::judge::{JudgeError, Verdict, judge_registry};
 use driftless_core::migration::Migration;
 use driftless_core::render;
+use driftless_core::replay::{self, ReplayOptions};
 use driftless_core::schema::Schema;
 use driftless_core::step::Step;
 use driftless_introspect::history::{Conflict, branch_conflicts};
@@ -266,7 +267,11 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
     // The schema before each migration, replayed as the migrator renders (`before[i]`; `before[n]` is the end).
     let mut before: Vec<Option<Schema>> = vec![Some(Schema::empty())];
     for m in registry {
-        let next = before.last().cloned().flatten().and_then(|s| render::apply_steps(&s, &m.up).ok());
+        let next = before
+            .last()
+            .cloned()
+            .flatten()
+            .and_then(|s| replay::apply_steps_with(&s, &m.up, ReplayOptions::DATABASE).ok());
         before.push(next);
     }
     let verdicts = judge_registry(registry);
@@ -337,10 +342,13 @@ fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
         }
     };
     let up = render::render_steps(&m.up, dialect, before).map(|r| r.script()).map_err(|e| e.to_string());
-    let down = render::apply_steps(before, &m.up)
-        .and_then(|after| render::render_steps(&m.down, dialect, &after))
-        .map(|r| r.script())
-        .map_err(|e| e.to_string());
+    let render_down = |ctx: &Schema| render::render_steps(&m.down, dialect, ctx).map(|r| r.script());
+    let down = match replay::apply_steps_with(before, &m.up, ReplayOptions::DATABASE) {
+        Ok(after) => render_down(&after).map_err(|e| e.to_string()),
+        // Hand-written SQL renders without a schema, even after `up` SQL that does not declare its effect.
+        Err(_) if hand_written(&m.down) => render_down(&empty).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
     Sql { dialect, up, down }
 }
 

@@ -136,6 +136,9 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
                 eprintln!("         fix: {}", c.fix());
             }
             // Drift: the live schema against the replay of the applied migrations (not while one is running).
+            // Drift that cannot be checked (an applied migration that does not replay, such as hand-written SQL
+            // that does not declare its effect) is a problem too: exit 1, not a silent success.
+            let mut unchecked = false;
             let drifted = if !status.in_progress.is_empty() {
                 eprintln!("drift not checked: a migration is being applied by another process");
                 0
@@ -147,6 +150,7 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
                     }
                     Err(e) => {
                         eprintln!("drift not checked: {}", redact(&e.to_string()));
+                        unchecked = true;
                         0
                     }
                 }
@@ -157,7 +161,7 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
                 status.pending.len(),
                 status.problems.len()
             );
-            if status.problems.is_empty() && drifted == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if status.problems.is_empty() && drifted == 0 && !unchecked { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         RuntimeCommand::History => {
             let rows = migrator.history().await?;

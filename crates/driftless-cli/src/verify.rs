@@ -74,7 +74,14 @@ fn snapshot_matches(project: &Project) -> anyhow::Result<bool> {
         return Ok(true);
     }
     let committed = driftless_write::files::read_snapshot(&project.snapshot)?;
-    let check = history::check_snapshot(&committed, &project.registry)?;
+    let check = match history::check_snapshot(&committed, &project.registry) {
+        Ok(check) => check,
+        // A finding about the migrations, like a difference: say where the replay stops.
+        Err(e) => {
+            eprintln!("{} not checked: {e}", project.snapshot.display());
+            return Ok(false);
+        }
+    };
     if check.matches() {
         return Ok(true);
     }
@@ -93,7 +100,8 @@ pub(crate) fn repair(project: &Project, args: RepairArgs) -> anyhow::Result<Exit
     if args.check {
         return Ok(if snapshot_matches(project)? { ExitCode::SUCCESS } else { ExitCode::from(1) });
     }
-    let replayed = history::replay_all(&project.registry)?;
+    // The message already holds its cause: no chain to print it twice.
+    let replayed = history::replay_all(&project.registry).map_err(|e| anyhow::anyhow!("{e}"))?;
     let shown = project.snapshot.display();
     if project.snapshot.exists()
         && driftless_write::files::read_snapshot(&project.snapshot)

@@ -86,7 +86,14 @@ async fn db_pull_adopts(backend: Backend, sql: &str) {
     // The snapshot is faithful: built from it on a fresh database, the schema reads back the same.
     let fresh = TestDb::new(backend).await.unwrap();
     let fresh_db = Database::connect(fresh.url()).await.unwrap();
-    let script = driftless_core::render::create_schema(&pulled, fresh_db.dialect()).unwrap();
+    // Built in the differ's order, as a first generated migration would.
+    let steps: Vec<_> = driftless_core::diff::diff(&driftless_core::Schema::empty(), &pulled, &RenameHints::default())
+        .unwrap()
+        .steps()
+        .cloned()
+        .collect();
+    let script =
+        driftless_core::render::render_steps(&steps, fresh_db.dialect(), &driftless_core::Schema::empty()).unwrap();
     for s in &script.statements {
         exec_script(&fresh_db, &s.sql).await;
     }

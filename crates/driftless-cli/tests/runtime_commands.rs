@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use driftless_cli::{Project, run};
 use driftless_core::migration::{Class, Migration};
-use driftless_core::schema::SchemaBuilder;
+use driftless_core::schema::{ColumnType, SchemaBuilder};
 use driftless_core::step::{DialectSql, Step};
 use driftless_migrate::{Database, Migrator, ProgressMode};
 use driftless_testdb::{Backend, TestDb};
@@ -15,7 +15,7 @@ use driftless_testdb::{Backend, TestDb};
 const RUNNING: &str = "m20260101T000000_running";
 
 fn same(text: &str) -> Step {
-    Step::RawSql { sql: DialectSql { default: Some(text.to_owned()), ..DialectSql::default() } }
+    Step::RawSql { sql: DialectSql { default: Some(text.to_owned()), ..DialectSql::default() }, effect: None }
 }
 
 /// A migration applied statement by statement whose second statement runs for a second or two.
@@ -29,7 +29,14 @@ fn running(backend: Backend) -> Migration {
     };
     Migration::new(RUNNING)
         .class(Class::ReviewRequired)
-        .up([same("CREATE TABLE running (id INTEGER)"), same(slow)])
+        // Declared, so that `migrate-status` can check drift past it afterwards.
+        .up([
+            same("CREATE TABLE running (id BIGINT)").amounts_to([Step::CreateTable {
+                table: driftless_core::define::table("running")
+                    .with_column(driftless_core::define::column("id", ColumnType::BigInt).nullable()),
+            }]),
+            same(slow).changes_nothing(),
+        ])
         .down([same("DROP TABLE running")])
         .non_transactional()
 }

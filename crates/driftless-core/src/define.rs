@@ -12,7 +12,7 @@ use crate::schema::{
     Check, Column, ColumnType, DefaultExpr, DefaultValue, EnumType, ForeignKey, Index, Literal, PrimaryKey,
     ReferentialAction, Table, UniqueConstraint,
 };
-use crate::step::{DialectSql, Step};
+use crate::step::{DialectSql, RawEffect, Step};
 
 /// A NOT NULL column with no default; refine it with the methods on [`Column`].
 pub fn column(name: &str, ty: ColumnType) -> Column {
@@ -294,9 +294,34 @@ pub fn set_table_comment(table: &str, from: Option<&str>, to: Option<&str>) -> S
     Step::SetTableComment { table: table.to_owned(), from: from.map(str::to_owned), to: to.map(str::to_owned) }
 }
 
-/// Step: hand-written SQL; build the text with [`sql`] and the per-dialect methods on [`DialectSql`].
+/// Step: hand-written SQL; build the text with [`sql`] and the per-dialect methods on [`DialectSql`], then declare
+/// what it does to the schema with [`Step::changes_nothing`] or [`Step::amounts_to`]. Undeclared, the schema after
+/// it is unknown, and the in-memory replay (verify, drift, `migrate-sql`, later migrations that need the schema)
+/// stops there.
 pub fn raw_sql(sql: DialectSql) -> Step {
-    Step::RawSql { sql }
+    Step::RawSql { sql, effect: None }
+}
+
+impl Step {
+    /// Declares that hand-written SQL changes nothing the schema models (data, grants, objects driftless does not
+    /// model): `raw_sql(sql("UPDATE users SET tz = 'UTC'")).changes_nothing()`. Other steps are returned unchanged.
+    pub fn changes_nothing(self) -> Step {
+        self.with_effect(RawEffect::Nothing)
+    }
+
+    /// Declares the model steps hand-written SQL amounts to; the replay applies them in its place, the database
+    /// runs only the SQL: `raw_sql(sql("ALTER TABLE ...")).amounts_to([add_column("users", ...)])`. Other steps are
+    /// returned unchanged.
+    pub fn amounts_to(self, steps: impl IntoIterator<Item = Step>) -> Step {
+        self.with_effect(RawEffect::Steps(steps.into_iter().collect()))
+    }
+
+    fn with_effect(self, declared: RawEffect) -> Step {
+        match self {
+            Step::RawSql { sql, .. } => Step::RawSql { sql, effect: Some(declared) },
+            other => other,
+        }
+    }
 }
 
 /// SQL text used on every dialect (override per dialect with [`DialectSql::sqlite`] and friends).
@@ -362,5 +387,22 @@ mod tests {
         let raw = sql("SELECT 1").postgres("SELECT 2");
         assert_eq!(raw.default.as_deref(), Some("SELECT 1"));
         assert_eq!(raw.postgres.as_deref(), Some("SELECT 2"));
+    }
+
+    #[test]
+    fn raw_sql_declares_its_effect() {
+        let text = sql("UPDATE users SET tz = 'UTC'");
+        assert_eq!(raw_sql(text.clone()), Step::RawSql { sql: text.clone(), effect: None });
+        assert_eq!(
+            raw_sql(text.clone()).changes_nothing(),
+            Step::RawSql { sql: text.clone(), effect: Some(RawEffect::Nothing) }
+        );
+        let add = add_column("users", column("tz", ColumnType::Text).nullable());
+        assert_eq!(
+            raw_sql(text.clone()).amounts_to([add.clone()]),
+            Step::RawSql { sql: text, effect: Some(RawEffect::Steps(vec![add.clone()])) }
+        );
+        // Declaring an effect on a step that is not raw SQL changes nothing.
+        assert_eq!(add.clone().changes_nothing(), add);
     }
 }

@@ -6,7 +6,8 @@
 //! error. Changing `Class::Dangerous` to `Class::Safe` in a file, or writing a `drop_table` by hand in an `--empty`
 //! migration, therefore buys nothing: the drop is dangerous and needs its acknowledgement.
 //!
-//! Raw SQL cannot be judged, so a migration holding any is at least `review_required`. A label may declare a
+//! Raw SQL cannot be judged, so a migration holding any is at least `review_required`; SQL that declares the model
+//! steps it amounts to is also judged as those steps (the worse verdict wins). A label may declare a
 //! migration higher than its steps (a hand-written `DELETE` declared `Dangerous` then needs an acknowledgement),
 //! never lower: a label below the class of the steps is a disagreement, and refused.
 //!
@@ -18,9 +19,9 @@ use std::fmt;
 use crate::classify::{self, Class, Classification, PerDialect};
 use crate::dialect::Dialect;
 use crate::migration::Migration;
-use crate::render::apply_steps;
+use crate::replay::{ReplayOptions, apply_step_with, apply_steps_with};
 use crate::schema::Schema;
-use crate::step::Step;
+use crate::step::{RawEffect, Step};
 
 /// A migration's computed class.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +96,8 @@ pub enum JudgeError {
 
 /// Judges one migration against the schema just before it.
 pub fn judge(before: &Schema, migration: &Migration) -> Verdict {
-    let steps = classify::classify_steps(before, &migration.up);
+    let mut steps = classify::classify_steps(before, &migration.up);
+    judge_declared_effects(before, &migration.up, &mut steps);
     let has_raw_sql = migration.up.iter().any(|s| matches!(s, Step::RawSql { .. }));
     let steps_class = PerDialect::from_fn(|d| {
         let worst = steps.iter().map(|s| s.get(d).class).max().unwrap_or(Class::Safe);
@@ -105,10 +107,43 @@ pub fn judge(before: &Schema, migration: &Migration) -> Verdict {
     Verdict { name: migration.name.clone(), steps, steps_class, class, declared: migration.class }
 }
 
+/// Hand-written SQL that declares the model steps it amounts to (`amounts_to`) is judged as those steps too, and
+/// keeps the worse verdict per dialect: SQL declared to drop a column is as dangerous as the drop, and needs its
+/// acknowledgement. (It stays at least `review_required` either way: the SQL itself is not read.)
+fn judge_declared_effects(before: &Schema, up: &[Step], out: &mut [PerDialect<Classification>]) {
+    if !up.iter().any(|s| matches!(s, Step::RawSql { effect: Some(RawEffect::Steps(_)), .. })) {
+        return;
+    }
+    let mut state = before.clone();
+    state.normalize();
+    for (i, step) in up.iter().enumerate() {
+        if let Step::RawSql { effect: Some(RawEffect::Steps(declared)), .. } = step {
+            let judged = classify::classify_steps(&state, declared);
+            let raised = PerDialect::from_fn(|d| {
+                let own = out[i].get(d);
+                let worst = judged.iter().map(|c| c.get(d)).filter(|c| c.class > own.class).max_by_key(|c| c.class);
+                match worst {
+                    Some(c) => Classification {
+                        reason: format!("hand-written SQL declared to amount to this: {}", c.reason),
+                        ..c.clone()
+                    },
+                    None => own.clone(),
+                }
+            });
+            out[i] = raised;
+        }
+        // The state just before each step; past a step that does not replay, the rest is judged as written.
+        if apply_step_with(&mut state, step, ReplayOptions::DATABASE).is_err() {
+            return;
+        }
+    }
+}
+
 /// Judges every migration of a registry, in order, replaying the `up` steps in memory from the empty schema (the
-/// same replay the migrator renders with). A migration whose before-schema cannot be computed gets an error
-/// naming the migration that broke the replay, and so does every later one except migrations of hand-written SQL
-/// alone, which are judged without a schema.
+/// same replay, with the same options, the migrator renders with: [`ReplayOptions::DATABASE`]). A migration whose
+/// before-schema cannot be computed (after hand-written SQL that does not declare its effect, or a step that does
+/// not apply) gets an error naming the migration that broke the replay, and so does every later one except
+/// migrations of hand-written SQL alone, which are judged without a schema.
 pub fn judge_registry(registry: &[Migration]) -> Vec<Result<Verdict, JudgeError>> {
     let mut out = Vec::with_capacity(registry.len());
     let mut state: Result<Schema, (String, String)> = Ok(Schema::empty());
@@ -116,7 +151,8 @@ pub fn judge_registry(registry: &[Migration]) -> Vec<Result<Verdict, JudgeError>
         match &state {
             Ok(before) => {
                 out.push(Ok(judge(before, m)));
-                state = apply_steps(before, &m.up).map_err(|e| (m.name.clone(), e.to_string()));
+                state = apply_steps_with(before, &m.up, ReplayOptions::DATABASE)
+                    .map_err(|e| (m.name.clone(), e.to_string()));
             }
             // Hand-written SQL is judged without a schema, so it can still be judged after a broken replay.
             Err(_) if m.up.iter().all(|s| matches!(s, Step::RawSql { .. } | Step::Irreversible { .. })) => {
@@ -241,8 +277,39 @@ mod tests {
     }
 
     #[test]
+    fn raw_sql_is_judged_as_the_steps_it_declares_when_they_are_worse() {
+        let mut before = Schema { tables: vec![users()], enums: vec![] };
+        before.tables[0].columns.push(Column::new("bio", ColumnType::Text));
+        let bio = Column::new("bio", ColumnType::Text);
+        let drop = Step::RawSql {
+            sql: DialectSql { default: Some("ALTER TABLE users DROP COLUMN bio".into()), ..Default::default() },
+            effect: Some(RawEffect::Steps(vec![Step::DropColumn { table: "users".into(), column: bio }])),
+        };
+        let v = judge(&before, &Migration::new("m").class(Class::ReviewRequired).up([drop]));
+        assert_eq!(v.steps_worst(), Class::Dangerous);
+        let c = v.steps[0].get(Dialect::Postgres);
+        assert_eq!(c.code, "drop_column");
+        assert!(c.reason.starts_with("hand-written SQL declared to amount to this: "), "{}", c.reason);
+        assert!(!v.label_agrees());
+        // A harmless declared step leaves the raw SQL's own verdict.
+        let add = Step::RawSql {
+            sql: DialectSql { default: Some("ALTER TABLE users ADD COLUMN tz TEXT".into()), ..Default::default() },
+            effect: Some(RawEffect::Steps(vec![Step::AddColumn {
+                table: "users".into(),
+                column: Column { nullable: true, ..Column::new("tz", ColumnType::Text) },
+            }])),
+        };
+        let v = judge(&before, &Migration::new("m").class(Class::ReviewRequired).up([add]));
+        assert_eq!(v.steps_worst(), Class::ReviewRequired);
+        assert_eq!(v.steps[0].get(Dialect::Sqlite).code, "raw_sql");
+    }
+
+    #[test]
     fn raw_sql_is_at_least_review_required_and_may_be_declared_higher() {
-        let raw = Step::RawSql { sql: DialectSql { default: Some("DELETE FROM users".into()), ..Default::default() } };
+        let raw = Step::RawSql {
+            sql: DialectSql { default: Some("DELETE FROM users".into()), ..Default::default() },
+            effect: None,
+        };
         let safe = Migration::new("m").up([raw.clone()]);
         let v = judge(&Schema::empty(), &safe);
         assert_eq!(v.worst(), Class::ReviewRequired);

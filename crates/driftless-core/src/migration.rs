@@ -198,14 +198,17 @@ impl Migration {
     }
 
     /// The checksum of the migration's normalised steps (`up` and `down`, as canonical JSON), hex SHA-256. Editing
-    /// an applied migration's steps changes it; editing comments, the acknowledgement or formatting does not.
+    /// an applied migration's steps changes it; editing comments, the acknowledgement or formatting does not, and
+    /// neither does declaring the effect of its hand-written SQL (`changes_nothing`, `amounts_to`): that changes
+    /// nothing the database runs, and `verify` and drift detection check the declaration against a database.
     pub fn checksum(&self) -> String {
         #[derive(Serialize)]
         struct Canon<'a> {
             up: &'a [Step],
             down: &'a [Step],
         }
-        let json = serde_json::to_vec(&Canon { up: &self.up, down: &self.down }).expect("steps always serialise");
+        let (up, down) = (without_effects(&self.up), without_effects(&self.down));
+        let json = serde_json::to_vec(&Canon { up: &up, down: &down }).expect("steps always serialise");
         Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
     }
 }
@@ -218,6 +221,18 @@ pub fn short_name(full: &str) -> Option<&str> {
     let (time, name) = rest.split_once('_')?;
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     (digits(date, 8) && digits(time, 6) && !name.is_empty()).then_some(name)
+}
+
+/// The steps with the declared effects of hand-written SQL left out (see [`Migration::checksum`]).
+fn without_effects(steps: &[Step]) -> std::borrow::Cow<'_, [Step]> {
+    if !steps.iter().any(|s| matches!(s, Step::RawSql { effect: Some(_), .. })) {
+        return std::borrow::Cow::Borrowed(steps);
+    }
+    let strip = |s: &Step| match s {
+        Step::RawSql { sql, .. } => Step::RawSql { sql: sql.clone(), effect: None },
+        other => other.clone(),
+    };
+    std::borrow::Cow::Owned(steps.iter().map(strip).collect())
 }
 
 #[cfg(test)]
@@ -244,6 +259,42 @@ mod tests {
             column.ty = ColumnType::Varchar(64);
         }
         assert_ne!(a.checksum(), c.checksum());
+    }
+
+    #[test]
+    fn an_undeclared_raw_step_keeps_the_checksum_it_had_before_effects_existed() {
+        use crate::define::{irreversible, raw_sql, sql};
+        let old =
+            Migration::new("m1").up([raw_sql(sql("UPDATE users SET tz = 'UTC'"))]).down([irreversible("data fix")]);
+        // The canonical JSON and checksum of this migration before `effect` was added to `raw_sql` steps.
+        assert_eq!(
+            serde_json::to_string(&old.up).unwrap(),
+            r#"[{"step":"raw_sql","sql":{"default":"UPDATE users SET tz = 'UTC'"}}]"#
+        );
+        assert_eq!(old.checksum(), "a559e1c30e2b97d76acb9a96d8ef326053b9732b7f645e1a78092cc080410ad4");
+        // Declaring the effect runs nothing new: an applied migration can be declared without a checksum mismatch.
+        // The SQL is still covered.
+        let declared = Migration::new("m1")
+            .up([raw_sql(sql("UPDATE users SET tz = 'UTC'")).changes_nothing()])
+            .down([irreversible("data fix")]);
+        assert_eq!(declared.checksum(), old.checksum());
+        let edited = Migration::new("m1")
+            .up([raw_sql(sql("UPDATE users SET tz = 'GMT'")).changes_nothing()])
+            .down([irreversible("data fix")]);
+        assert_ne!(edited.checksum(), old.checksum());
+        let json = serde_json::to_string(&declared.up).unwrap();
+        assert_eq!(json, r#"[{"step":"raw_sql","sql":{"default":"UPDATE users SET tz = 'UTC'"},"effect":"nothing"}]"#);
+        assert_eq!(serde_json::from_str::<Vec<Step>>(&json).unwrap(), declared.up);
+        let amounts = raw_sql(sql("ALTER TABLE users ADD tz TEXT"))
+            .amounts_to([crate::define::add_column("users", Column::new("tz", ColumnType::Text))]);
+        let json = serde_json::to_string(&amounts).unwrap();
+        assert!(
+            json.ends_with(
+                r#""effect":{"steps":[{"step":"add_column","table":"users","column":{"name":"tz","type":"text"}}]}}"#
+            ),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), amounts);
     }
 
     #[test]

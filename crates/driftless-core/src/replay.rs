@@ -1,19 +1,25 @@
 //! Replays steps on a schema value in memory: the schema a migration leads to, without a database.
 //!
 //! The differ's property tests use it (applying `diff(a, b)` to `a` must give `b`), the classifier uses it to know
-//! the state of a table just before a step, and migration verification replays the journal with it. It is strict:
+//! the state of a table just before a step, and migration verification replays the journal with it; the renderer
+//! and the migrator keep the state at each step with it. With [`ReplayOptions::MODEL`] it is strict:
 //! a step whose frozen definition does not match the state it is applied to (a dropped column that differs from the
 //! column in the schema, an `AlterColumn` whose `from` is not the current column, a rename onto a name in use) is an
 //! error, because it means the migration and the schema have drifted apart.
 //!
 //! What a database does implicitly is done here too: renaming a table updates the foreign keys that point at it,
 //! renaming a column updates the keys, indexes and foreign keys (on both sides) that name it. SQL text (check
-//! expressions, partial-index predicates, raw SQL) is opaque and never rewritten.
+//! expressions, partial-index predicates, raw SQL) is opaque and never rewritten: hand-written SQL is replayed by
+//! its declared effect (`raw_sql(...).changes_nothing()` / `.amounts_to([...])`), and undeclared SQL stops the
+//! replay with [`ReplayError::UndeclaredRawSql`].
+//!
+//! There is one replay; what its callers need differently (the model's strict view, the database's view the
+//! renderer keeps) is a named option, [`ReplayOptions`].
 //!
 //! Architecture Invariant: replay is pure; it never panics on a bad step, it returns a [`ReplayError`].
 
-use crate::schema::{Column, Schema, Table};
-use crate::step::Step;
+use crate::schema::{Column, ColumnType, DefaultValue, Literal, Schema, Table};
+use crate::step::{RawEffect, Step};
 
 /// A step that cannot be applied to the schema it was given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,7 +79,24 @@ pub enum ReplayError {
         /// The object's name.
         name: String,
     },
-    /// The step cannot be replayed at all (hand-written SQL, or an irreversible placeholder).
+    /// Hand-written SQL that does not declare its effect on the schema: the schema after it is unknown.
+    #[error(
+        "step {} is hand-written SQL that does not declare its effect on the schema, so the schema after it is \
+         unknown; declare it in the migration file: `raw_sql(...).changes_nothing()` if it changes nothing driftless \
+         models (data, grants), or `raw_sql(...).amounts_to([...])` with the model steps it amounts to",
+        index + 1
+    )]
+    UndeclaredRawSql {
+        /// The step's index (from 0) in the steps replayed.
+        index: usize,
+    },
+    /// A step declared as the effect of hand-written SQL (`amounts_to`) does not apply.
+    #[error("the effect declared for hand-written SQL does not apply: {reason}")]
+    Declared {
+        /// Why the declared step does not apply (in the message, not `source()`, so a chain printer says it once).
+        reason: Box<ReplayError>,
+    },
+    /// The step cannot be replayed at all (an irreversible placeholder).
     #[error("while replaying {step}: {reason}")]
     Opaque {
         /// The step's kind.
@@ -83,6 +106,16 @@ pub enum ReplayError {
     },
 }
 
+impl ReplayError {
+    /// The error with the index of the step it came from, for errors that carry one.
+    fn at_step(self, i: usize) -> ReplayError {
+        match self {
+            ReplayError::UndeclaredRawSql { .. } => ReplayError::UndeclaredRawSql { index: i },
+            other => other,
+        }
+    }
+}
+
 fn in_table(table: &Option<String>) -> String {
     match table {
         Some(t) => format!(" in table `{t}`"),
@@ -90,75 +123,165 @@ fn in_table(table: &Option<String>) -> String {
     }
 }
 
-/// Applies `steps` in order to a copy of `schema` and returns the result (normalized).
+/// The named options of a replay: the two ways callers need to read a list of steps.
+///
+/// There is one replay; what differs between its callers is spelled here. The differ, its property tests, the
+/// classifier, `verify`, drift detection, `snapshot-repair` and `migrate-sql` read steps as the *model* sees them
+/// ([`ReplayOptions::MODEL`]): a migration is checked against the schema it was written for. The renderer, the
+/// migrator's planning, the judge and `migrate-review` read them as the *database* sees them
+/// ([`ReplayOptions::DATABASE`]): they render and judge what they are given, and a renamed enum value follows into
+/// the defaults that use it, as it does in the database.
+///
+/// Hand-written SQL is replayed the same way by both: its declared effect is applied
+/// ([`RawEffect`](crate::step::RawEffect)), and undeclared SQL is a [`ReplayError::UndeclaredRawSql`], because the
+/// schema after it is unknown. An `Irreversible` step is always an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReplayOptions {
+    /// Whether a step's frozen definitions must match the state: the object a step drops or changes must be
+    /// exactly the one in the schema, and a step must not create a name in use. When `false`, the step's own
+    /// definition wins (a create replaces, a drop of something absent is a no-op); only a step on a table, column or
+    /// index that does not exist at all is an error, because nothing can be rendered against it.
+    pub check_definitions: bool,
+    /// Whether renaming an enum value also renames it in the column defaults that use it, as PostgreSQL does in
+    /// place and the MySQL and SQLite renderings do explicitly. The differ emits a separate `AlterColumn` for such
+    /// a default, so its view (strict `from` checks) keeps the default as it was until that step.
+    pub enum_renames_follow_defaults: bool,
+}
+
+impl ReplayOptions {
+    /// The model's view: strict definitions, defaults change only through their own steps.
+    pub const MODEL: ReplayOptions = ReplayOptions { check_definitions: true, enum_renames_follow_defaults: false };
+    /// The database's view, used to render: the step's definition wins, renamed enum values follow into defaults.
+    pub const DATABASE: ReplayOptions = ReplayOptions { check_definitions: false, enum_renames_follow_defaults: true };
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions::MODEL
+    }
+}
+
+/// Applies `steps` in order to a copy of `schema` and returns the result (normalized), with
+/// [`ReplayOptions::MODEL`].
 pub fn apply_steps<'a>(schema: &Schema, steps: impl IntoIterator<Item = &'a Step>) -> Result<Schema, ReplayError> {
+    apply_steps_with(schema, steps, ReplayOptions::MODEL)
+}
+
+/// Applies `steps` in order to a copy of `schema` with `options` and returns the result (normalized). A
+/// [`ReplayError::UndeclaredRawSql`] names the step's index in `steps`.
+pub fn apply_steps_with<'a>(
+    schema: &Schema,
+    steps: impl IntoIterator<Item = &'a Step>,
+    options: ReplayOptions,
+) -> Result<Schema, ReplayError> {
     let mut state = schema.clone();
     state.normalize();
-    for step in steps {
-        apply_step(&mut state, step)?;
+    for (i, step) in steps.into_iter().enumerate() {
+        apply_step_with(&mut state, step, options).map_err(|e| e.at_step(i))?;
     }
     Ok(state)
 }
 
-/// Applies one step to `schema` in place. On error the schema is left unchanged.
+/// Applies one step to `schema` in place, with [`ReplayOptions::MODEL`]. On error the schema is left unchanged.
 ///
 /// The schema must be normalized (see [`Schema::normalize`]; [`apply_steps`] does it), and stays so: tables are
 /// looked up by binary search.
 pub fn apply_step(schema: &mut Schema, step: &Step) -> Result<(), ReplayError> {
+    apply_step_with(schema, step, ReplayOptions::MODEL)
+}
+
+/// Applies one step to `schema` in place with `options` (see [`apply_step`]). On error the schema is left
+/// unchanged; a [`ReplayError::UndeclaredRawSql`] says step index 0 (see [`apply_steps_with`]).
+pub fn apply_step_with(schema: &mut Schema, step: &Step, options: ReplayOptions) -> Result<(), ReplayError> {
     let kind = step.kind();
     let r = Replayer { kind };
+    let strict = options.check_definitions;
     match step {
         Step::CreateEnum { r#enum } => {
-            if schema.enum_type(&r#enum.name).is_some() {
-                return Err(r.exists("enum", None, &r#enum.name));
+            if let Some(i) = schema.enums.iter().position(|e| e.name == r#enum.name) {
+                if strict {
+                    return Err(r.exists("enum", None, &r#enum.name));
+                }
+                schema.enums.remove(i);
             }
             insert_sorted(&mut schema.enums, r#enum.clone(), |e| &e.name);
         }
-        Step::DropEnum { r#enum } => {
-            let i = schema
-                .enums
-                .iter()
-                .position(|e| e.name == r#enum.name)
-                .ok_or_else(|| r.unknown("enum", None, &r#enum.name))?;
-            if schema.enums[i] != *r#enum {
-                return Err(r.mismatch("enum", None, &r#enum.name));
+        Step::DropEnum { r#enum } => match schema.enums.iter().position(|e| e.name == r#enum.name) {
+            Some(i) if strict && schema.enums[i] != *r#enum => return Err(r.mismatch("enum", None, &r#enum.name)),
+            Some(i) => {
+                schema.enums.remove(i);
             }
-            schema.enums.remove(i);
-        }
-        Step::AlterEnum { from, to, .. } => {
-            if from.name != to.name {
-                return Err(r.mismatch("enum", None, &from.name));
+            None if strict => return Err(r.unknown("enum", None, &r#enum.name)),
+            None => {}
+        },
+        Step::AlterEnum { from, to, renamed_values } => {
+            if strict {
+                if from.name != to.name {
+                    return Err(r.mismatch("enum", None, &from.name));
+                }
+                let e = schema
+                    .enums
+                    .iter()
+                    .find(|e| e.name == from.name)
+                    .ok_or_else(|| r.unknown("enum", None, &from.name))?;
+                if *e != *from {
+                    return Err(r.mismatch("enum", None, &from.name));
+                }
             }
-            let e = schema
-                .enums
-                .iter_mut()
-                .find(|e| e.name == from.name)
-                .ok_or_else(|| r.unknown("enum", None, &from.name))?;
-            if *e != *from {
-                return Err(r.mismatch("enum", None, &from.name));
+            schema.enums.retain(|e| e.name != from.name && e.name != to.name);
+            insert_sorted(&mut schema.enums, to.clone(), |e| &e.name);
+            if options.enum_renames_follow_defaults {
+                // A renamed value keeps its place in the database (PostgreSQL renames the label in place), and a
+                // column default that used it follows.
+                for t in &mut schema.tables {
+                    for c in &mut t.columns {
+                        if !matches!(&c.ty, ColumnType::Enum(e) if *e == from.name) {
+                            continue;
+                        }
+                        c.ty = ColumnType::Enum(to.name.clone());
+                        if let Some(DefaultValue::Value(Literal::String(v))) = &mut c.default
+                            && let Some((_, new)) = renamed_values.iter().find(|(old, _)| old == v)
+                        {
+                            *v = new.clone();
+                        }
+                    }
+                }
             }
-            *e = to.clone();
         }
         Step::CreateTable { table } => {
-            if find_table(schema, &table.name).is_some() {
-                return Err(r.exists("table", None, &table.name));
+            if let Some(i) = find_table(schema, &table.name) {
+                if strict {
+                    return Err(r.exists("table", None, &table.name));
+                }
+                schema.tables.remove(i);
             }
             let mut t = table.clone();
             t.normalize();
             insert_sorted(&mut schema.tables, t, |t| &t.name);
         }
-        Step::DropTable { table } => {
-            let i = r.table_index(schema, &table.name)?;
-            if schema.tables[i] != *table && !same_table(&schema.tables[i], table) {
+        Step::DropTable { table } => match find_table(schema, &table.name) {
+            Some(i) if strict && schema.tables[i] != *table && !same_table(&schema.tables[i], table) => {
                 return Err(r.mismatch("table", None, &table.name));
             }
-            schema.tables.remove(i);
-        }
-        Step::RenameTable { from, to } => {
-            let i = r.table_index(schema, from)?;
-            if from != to && find_table(schema, to).is_some() {
-                return Err(r.exists("table", None, to));
+            Some(i) => {
+                schema.tables.remove(i);
             }
+            None if strict => return Err(r.table_index(schema, &table.name).unwrap_err()),
+            None => {}
+        },
+        Step::RenameTable { from, to } => {
+            r.table_index(schema, from)?;
+            if from != to
+                && let Some(j) = find_table(schema, to)
+            {
+                if strict {
+                    return Err(r.exists("table", None, to));
+                }
+                // The step's definition wins: the table it renames replaces the one of that name.
+                schema.tables.remove(j);
+            }
+            let i = r.table_index(schema, from)?;
             let mut t = schema.tables.remove(i);
             t.name = to.clone();
             insert_sorted(&mut schema.tables, t, |t| &t.name);
@@ -172,29 +295,34 @@ pub fn apply_step(schema: &mut Schema, step: &Step) -> Result<(), ReplayError> {
         }
         Step::AddColumn { table, column } => {
             let t = r.table_mut(schema, table)?;
-            if t.column(&column.name).is_some() {
-                return Err(r.exists("column", Some(table), &column.name));
+            if let Some(c) = t.column_mut(&column.name) {
+                if strict {
+                    return Err(r.exists("column", Some(table), &column.name));
+                }
+                *c = column.clone();
+            } else {
+                t.columns.push(column.clone());
             }
-            t.columns.push(column.clone());
         }
         Step::DropColumn { table, column } => {
             let t = r.table_mut(schema, table)?;
-            let i = t
-                .columns
-                .iter()
-                .position(|c| c.name == column.name)
-                .ok_or_else(|| r.unknown("column", Some(table), &column.name))?;
-            if t.columns[i] != *column {
-                return Err(r.mismatch("column", Some(table), &column.name));
+            match t.columns.iter().position(|c| c.name == column.name) {
+                Some(i) if strict && t.columns[i] != *column => {
+                    return Err(r.mismatch("column", Some(table), &column.name));
+                }
+                Some(i) => {
+                    t.columns.remove(i);
+                }
+                None if strict => return Err(r.unknown("column", Some(table), &column.name)),
+                None => {}
             }
-            t.columns.remove(i);
         }
         Step::RenameColumn { table, from, to } => {
             let t = r.table_mut(schema, table)?;
             if t.column(from).is_none() {
                 return Err(r.unknown("column", Some(table), from));
             }
-            if from != to && t.column(to).is_some() {
+            if strict && from != to && t.column(to).is_some() {
                 return Err(r.exists("column", Some(table), to));
             }
             rename_column_in_table(t, from, to);
@@ -207,19 +335,19 @@ pub fn apply_step(schema: &mut Schema, step: &Step) -> Result<(), ReplayError> {
             }
         }
         Step::AlterColumn { table, from, to, .. } => {
-            if from.name != to.name {
+            if strict && from.name != to.name {
                 return Err(r.mismatch("column", Some(table), &from.name));
             }
             let t = r.table_mut(schema, table)?;
             let c = t.column_mut(&from.name).ok_or_else(|| r.unknown("column", Some(table), &from.name))?;
-            if *c != *from {
+            if strict && *c != *from {
                 return Err(r.mismatch("column", Some(table), &from.name));
             }
             *c = to.clone();
         }
         Step::SetPrimaryKey { table, from, to } => {
             let t = r.table_mut(schema, table)?;
-            if t.primary_key != *from {
+            if strict && t.primary_key != *from {
                 let name = from.as_ref().or(t.primary_key.as_ref()).map(|p| p.name.clone()).unwrap_or_default();
                 return Err(r.mismatch("primary key", Some(table), &name));
             }
@@ -227,20 +355,17 @@ pub fn apply_step(schema: &mut Schema, step: &Step) -> Result<(), ReplayError> {
         }
         Step::CreateIndex { table, index } => {
             let t = r.table_mut(schema, table)?;
-            if t.indexes.iter().any(|i| i.name == index.name) {
-                return Err(r.exists("index", Some(table), &index.name));
-            }
-            insert_sorted(&mut t.indexes, index.clone(), |i| &i.name);
+            add_named(&r, strict, &mut t.indexes, index, |i| &i.name, "index", table)?;
         }
         Step::DropIndex { table, index } => {
             let t = r.table_mut(schema, table)?;
-            remove_exact(&mut t.indexes, index, |i| &i.name).map_err(|e| r.lookup(e, "index", table, &index.name))?;
+            drop_named(&r, strict, &mut t.indexes, index, |i| &i.name, "index", table)?;
         }
         Step::RenameIndex { table, from, to } => {
             let t = r.table_mut(schema, table)?;
             let i =
                 t.indexes.iter().position(|i| i.name == *from).ok_or_else(|| r.unknown("index", Some(table), from))?;
-            if from != to && t.indexes.iter().any(|i| i.name == *to) {
+            if strict && from != to && t.indexes.iter().any(|i| i.name == *to) {
                 return Err(r.exists("index", Some(table), to));
             }
             let mut index = t.indexes.remove(i);
@@ -249,65 +374,99 @@ pub fn apply_step(schema: &mut Schema, step: &Step) -> Result<(), ReplayError> {
         }
         Step::AddUnique { table, unique } => {
             let t = r.table_mut(schema, table)?;
-            if t.uniques.iter().any(|u| u.name == unique.name) {
-                return Err(r.exists("unique constraint", Some(table), &unique.name));
-            }
-            insert_sorted(&mut t.uniques, unique.clone(), |u| &u.name);
+            add_named(&r, strict, &mut t.uniques, unique, |u| &u.name, "unique constraint", table)?;
         }
         Step::DropUnique { table, unique } => {
             let t = r.table_mut(schema, table)?;
-            remove_exact(&mut t.uniques, unique, |u| &u.name)
-                .map_err(|e| r.lookup(e, "unique constraint", table, &unique.name))?;
+            drop_named(&r, strict, &mut t.uniques, unique, |u| &u.name, "unique constraint", table)?;
         }
         Step::AddForeignKey { table, foreign_key } => {
             let t = r.table_mut(schema, table)?;
-            if t.foreign_keys.iter().any(|f| f.name == foreign_key.name) {
-                return Err(r.exists("foreign key", Some(table), &foreign_key.name));
-            }
-            insert_sorted(&mut t.foreign_keys, foreign_key.clone(), |f| &f.name);
+            add_named(&r, strict, &mut t.foreign_keys, foreign_key, |f| &f.name, "foreign key", table)?;
         }
         Step::DropForeignKey { table, foreign_key } => {
             let t = r.table_mut(schema, table)?;
-            remove_exact(&mut t.foreign_keys, foreign_key, |f| &f.name)
-                .map_err(|e| r.lookup(e, "foreign key", table, &foreign_key.name))?;
+            drop_named(&r, strict, &mut t.foreign_keys, foreign_key, |f| &f.name, "foreign key", table)?;
         }
         Step::AlterForeignKey { table, from, to } => {
             let t = r.table_mut(schema, table)?;
-            if from.name != to.name && t.foreign_keys.iter().any(|f| f.name == to.name) {
+            if strict && from.name != to.name && t.foreign_keys.iter().any(|f| f.name == to.name) {
                 return Err(r.exists("foreign key", Some(table), &to.name));
             }
-            remove_exact(&mut t.foreign_keys, from, |f| &f.name)
-                .map_err(|e| r.lookup(e, "foreign key", table, &from.name))?;
-            insert_sorted(&mut t.foreign_keys, to.clone(), |f| &f.name);
+            drop_named(&r, strict, &mut t.foreign_keys, from, |f| &f.name, "foreign key", table)?;
+            add_named(&r, false, &mut t.foreign_keys, to, |f| &f.name, "foreign key", table)?;
         }
         Step::AddCheck { table, check } => {
             let t = r.table_mut(schema, table)?;
-            if t.checks.iter().any(|c| c.name == check.name) {
-                return Err(r.exists("check", Some(table), &check.name));
-            }
-            insert_sorted(&mut t.checks, check.clone(), |c| &c.name);
+            add_named(&r, strict, &mut t.checks, check, |c| &c.name, "check", table)?;
         }
         Step::DropCheck { table, check } => {
             let t = r.table_mut(schema, table)?;
-            remove_exact(&mut t.checks, check, |c| &c.name).map_err(|e| r.lookup(e, "check", table, &check.name))?;
+            drop_named(&r, strict, &mut t.checks, check, |c| &c.name, "check", table)?;
         }
         Step::SetTableComment { table, from, to } => {
             let t = r.table_mut(schema, table)?;
-            if t.comment != *from {
+            if strict && t.comment != *from {
                 return Err(r.mismatch("table comment", None, table));
             }
             t.comment = to.clone();
         }
-        Step::RawSql { .. } => {
-            return Err(ReplayError::Opaque {
-                step: kind,
-                reason: "hand-written SQL cannot be replayed in memory; compare against a database instead".into(),
-            });
-        }
+        Step::RawSql { effect, .. } => match effect {
+            None => return Err(ReplayError::UndeclaredRawSql { index: 0 }),
+            Some(RawEffect::Nothing) => {}
+            Some(RawEffect::Steps(steps)) => {
+                // All or nothing, like every other step.
+                let mut next = schema.clone();
+                for s in steps {
+                    apply_step_with(&mut next, s, options)
+                        .map_err(|e| ReplayError::Declared { reason: Box::new(e) })?;
+                }
+                *schema = next;
+            }
+        },
         Step::Irreversible { reason } => {
             return Err(ReplayError::Opaque { step: kind, reason: format!("the step is irreversible: {reason}") });
         }
     }
+    Ok(())
+}
+
+/// Adds a named object (index, constraint) to a table's sorted list: strict, a name in use is an error; otherwise
+/// the step's definition replaces it.
+fn add_named<T: Clone>(
+    r: &Replayer,
+    strict: bool,
+    v: &mut Vec<T>,
+    item: &T,
+    key: impl Fn(&T) -> &String,
+    what: &'static str,
+    table: &str,
+) -> Result<(), ReplayError> {
+    if let Some(i) = v.iter().position(|x| key(x) == key(item)) {
+        if strict {
+            return Err(r.exists(what, Some(table), key(item)));
+        }
+        v.remove(i);
+    }
+    insert_sorted(v, item.clone(), key);
+    Ok(())
+}
+
+/// Removes a named object from a table's list: strict, it must exist exactly as the step froze it; otherwise
+/// whatever has that name goes, if anything.
+fn drop_named<T: PartialEq>(
+    r: &Replayer,
+    strict: bool,
+    v: &mut Vec<T>,
+    item: &T,
+    key: impl Fn(&T) -> &String,
+    what: &'static str,
+    table: &str,
+) -> Result<(), ReplayError> {
+    if strict {
+        return remove_exact(v, item, &key).map_err(|e| r.lookup(e, what, table, key(item)));
+    }
+    v.retain(|x| key(x) != key(item));
     Ok(())
 }
 
@@ -358,7 +517,7 @@ enum Lookup {
     Differs,
 }
 
-fn remove_exact<T: PartialEq>(v: &mut Vec<T>, item: &T, key: impl Fn(&T) -> &String) -> Result<(), Lookup> {
+fn remove_exact<T: PartialEq>(v: &mut Vec<T>, item: &T, key: &impl Fn(&T) -> &String) -> Result<(), Lookup> {
     let i = v.iter().position(|x| key(x) == key(item)).ok_or(Lookup::Missing)?;
     if v[i] != *item {
         return Err(Lookup::Differs);
@@ -497,6 +656,61 @@ mod tests {
             "while replaying rename_index: index `x` does not exist in table `users`; the migration does not match \
              the schema"
         );
+    }
+
+    #[test]
+    fn the_options_name_what_the_model_and_database_views_disagree_on() {
+        use crate::schema::{DefaultValue, EnumType, Literal};
+        let from = EnumType { name: "status".into(), values: vec!["draft".into(), "live".into()] };
+        let to = EnumType { name: "status".into(), values: vec!["drafted".into(), "live".into()] };
+        let mut t = Table::new("posts");
+        let mut c = Column::new("status", ColumnType::Enum("status".into()));
+        c.default = Some(DefaultValue::Value(Literal::String("draft".into())));
+        t.columns.push(c);
+        let s = Schema { tables: vec![t], enums: vec![from.clone()] };
+        let rename = [Step::AlterEnum { from, to, renamed_values: vec![("draft".into(), "drafted".into())] }];
+        let default = |s: &Schema| s.table("posts").unwrap().columns[0].default.clone();
+        let model = apply_steps_with(&s, &rename, ReplayOptions::MODEL).unwrap();
+        assert_eq!(default(&model), Some(DefaultValue::Value(Literal::String("draft".into()))));
+        let database = apply_steps_with(&s, &rename, ReplayOptions::DATABASE).unwrap();
+        assert_eq!(default(&database), Some(DefaultValue::Value(Literal::String("drafted".into()))));
+
+        // A create over an existing object: an error for the model, the step's definition wins for the database.
+        let s = Schema { tables: vec![users()], enums: vec![] };
+        let mut other = users();
+        other.columns.pop();
+        let create = [Step::CreateTable { table: other.clone() }];
+        assert!(matches!(
+            apply_steps_with(&s, &create, ReplayOptions::MODEL),
+            Err(ReplayError::AlreadyExists { what: "table", .. })
+        ));
+        let replaced = apply_steps_with(&s, &create, ReplayOptions::DATABASE).unwrap();
+        assert_eq!(replaced.table("users").unwrap().columns, other.columns);
+        // Both stop at undeclared hand-written SQL and at a step on a table that does not exist.
+        let raw = Step::RawSql { sql: crate::define::sql("SELECT 1"), effect: None };
+        for options in [ReplayOptions::MODEL, ReplayOptions::DATABASE] {
+            let e = apply_steps_with(&s, &[raw.clone().changes_nothing(), raw.clone()], options).unwrap_err();
+            assert_eq!(e, ReplayError::UndeclaredRawSql { index: 1 });
+            let e = apply_steps_with(&s, &[Step::DropTable { table: posts() }], options);
+            assert_eq!(e.is_err(), options == ReplayOptions::MODEL);
+        }
+    }
+
+    #[test]
+    fn a_declared_effect_applies_all_or_nothing() {
+        let s = Schema { tables: vec![users()], enums: vec![] }.normalized();
+        let raw = Step::RawSql { sql: crate::define::sql("ALTER TABLE users ADD tz TEXT"), effect: None }.amounts_to([
+            Step::AddColumn { table: "users".into(), column: Column::new("tz", ColumnType::Text) },
+            Step::AddColumn { table: "users".into(), column: Column::new("email", ColumnType::Text) },
+        ]);
+        let mut state = s.clone();
+        let e = apply_step(&mut state, &raw).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the effect declared for hand-written SQL does not apply: while replaying add_column: column `email` \
+             already exists in table `users`; rename or drop the existing one first"
+        );
+        assert_eq!(state, s);
     }
 
     #[test]

@@ -183,12 +183,32 @@ pub enum Step {
     RawSql {
         /// The SQL per dialect.
         sql: DialectSql,
+        /// What the SQL does to the schema driftless models, as its author declares it (Django's
+        /// `RunSQL(state_operations=...)`). `None`: undeclared, so the schema after it is unknown and the in-memory
+        /// replay (verify, drift, `migrate-sql`, later migrations) stops there. Not serialised when `None`, so the
+        /// checksum of a migration written before effects existed does not change.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effect: Option<RawEffect>,
     },
     /// A step that cannot be undone; appears in `down` in place of a fake inverse.
     Irreversible {
         /// Why it cannot be undone.
         reason: String,
     },
+}
+
+/// The effect of hand-written SQL on the schema driftless models, declared by its author.
+///
+/// The SQL itself is never parsed: the replay believes the declaration. `verify` and drift detection then check it
+/// against a real database, so a wrong declaration shows up as a difference there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum RawEffect {
+    /// The SQL changes nothing the schema models: data changes, grants, objects driftless does not model.
+    Nothing,
+    /// The SQL amounts to these model steps: the replay applies them in its place (they are never rendered).
+    Steps(Vec<Step>),
 }
 
 /// SQL text per dialect; a dialect without its own text uses `default`, and a step with neither for a dialect is

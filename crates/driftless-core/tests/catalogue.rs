@@ -72,7 +72,10 @@ fn classification_catalogue_is_current() {
     filled.default = Some(DefaultValue::Value(Literal::String(String::new())));
     let extra = [
         Step::AlterColumn { table: "users".into(), from: bio, to: filled, backfill: Some("''".into()) },
-        Step::RawSql { sql: DialectSql { default: Some("UPDATE users SET score = 0".into()), ..Default::default() } },
+        Step::RawSql {
+            sql: DialectSql { default: Some("UPDATE users SET score = 0".into()), ..Default::default() },
+            effect: None,
+        },
         Step::Irreversible { reason: "hand-written SQL has no automatic inverse".into() },
     ];
     for (step, per) in extra.iter().zip(classify_steps(&base, &extra)) {

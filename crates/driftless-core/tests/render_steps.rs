@@ -3,9 +3,13 @@
 
 use std::fmt::Write as _;
 
+use driftless_core::diff::diff;
 use driftless_core::render::{self, RenderError};
-use driftless_core::schema::{Check, EnumType, ForeignKey, Index, PrimaryKey, ReferentialAction, UniqueConstraint};
-use driftless_core::step::{DialectSql, Step};
+use driftless_core::replay::{self, ReplayOptions};
+use driftless_core::schema::{
+    Check, EnumType, ForeignKey, Index, PrimaryKey, ReferentialAction, RenameHints, UniqueConstraint,
+};
+use driftless_core::step::{DialectSql, RawEffect, Step};
 use driftless_core::{Column, ColumnType, DefaultExpr, DefaultValue, Dialect, Literal, Schema, Table};
 use serde_json::json;
 
@@ -79,7 +83,7 @@ fn up_down(ctx: &Schema, steps: &[Step]) -> String {
     out.push_str(&render_one(steps, ctx));
     let down: Vec<Step> = steps.iter().rev().map(Step::inverse).collect();
     out.push_str("==== down ====\n");
-    match render::apply_steps(ctx, steps) {
+    match replay::apply_steps_with(ctx, steps, ReplayOptions::DATABASE) {
         Ok(after) => out.push_str(&render_one(&down, &after)),
         Err(e) => writeln!(out, "-- error: {e}").unwrap(),
     }
@@ -481,13 +485,17 @@ scenario!(
             postgres: Some("UPDATE users SET bio = NULL WHERE bio = ''".into()),
             ..DialectSql::default()
         },
+        effect: Some(RawEffect::Nothing),
     }]
 );
 
 scenario!(
     raw_sql_without_text_for_a_dialect,
     base(),
-    vec![Step::RawSql { sql: DialectSql { postgres: Some("VACUUM".into()), ..DialectSql::default() } }]
+    vec![Step::RawSql {
+        sql: DialectSql { postgres: Some("VACUUM".into()), ..DialectSql::default() },
+        effect: Some(RawEffect::Nothing),
+    }]
 );
 
 scenario!(sqlite_rebuild_of_a_parent_table_keeps_children, base(), {
@@ -517,7 +525,7 @@ scenario!(a_migration_with_several_steps, Schema::empty(), {
 });
 
 #[test]
-fn create_schema_orders_tables_by_reference_and_defers_cycles() {
+fn a_schema_from_empty_renders_in_the_differs_order() {
     let s = schema(json!({
         "tables": [
             {"name": "a", "columns": [{"name": "id", "type": "i32"}, {"name": "b_id", "type": "i32", "nullable": true}],
@@ -534,9 +542,53 @@ fn create_schema_orders_tables_by_reference_and_defers_cycles() {
     let mut out = String::new();
     for d in Dialect::ALL {
         writeln!(out, "-- {}", d.display_name()).unwrap();
-        out.push_str(&render::create_schema(&s, d).unwrap().script());
+        // The differ's order: referenced tables first, foreign keys in a reference cycle added afterwards.
+        let steps: Vec<Step> = diff(&Schema::empty(), &s, &RenameHints::default()).unwrap().steps().cloned().collect();
+        out.push_str(&render::render_steps(&steps, d, &Schema::empty()).unwrap().script());
     }
     insta::assert_snapshot!(out);
+}
+
+#[test]
+fn steps_after_undeclared_raw_sql_are_an_error_and_declared_effects_are_replayed() {
+    let add_tz = Step::AddColumn { table: "users".into(), column: Column { nullable: true, ..col("tz", "text") } };
+    let raw = |effect| Step::RawSql {
+        sql: DialectSql { default: Some("ALTER TABLE users ADD COLUMN tz TEXT".into()), ..DialectSql::default() },
+        effect,
+    };
+    let index = Step::CreateIndex {
+        table: "users".into(),
+        index: Index { name: "users_tz_idx".into(), columns: vec!["tz".into()], unique: false, predicate: None },
+    };
+    for d in Dialect::ALL {
+        // Undeclared: the raw SQL alone renders; a later step that needs the schema is refused, naming both steps.
+        assert_eq!(render::render_steps(&[raw(None)], d, &base()).unwrap().statements.len(), 1);
+        let e = render::render_steps(&[raw(None), index.clone()], d, &base()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "create_index (step 2) needs the schema before it, which is unknown after step 1: hand-written SQL that \
+             does not declare its effect; declare it with `raw_sql(...).changes_nothing()` or \
+             `raw_sql(...).amounts_to([...])`"
+        );
+        // Declared: the index renders against the schema the raw SQL amounts to, and only the raw SQL runs for it.
+        let r = render::render_steps(&[raw(Some(RawEffect::Steps(vec![add_tz.clone()]))), index.clone()], d, &base())
+            .unwrap();
+        assert_eq!(r.statements[0].sql, "ALTER TABLE users ADD COLUMN tz TEXT");
+        assert!(r.statements[1].sql.contains("users_tz_idx"), "{d:?}: {r}");
+    }
+    // The replay applies the declared steps; undeclared SQL stops it, naming the step.
+    let after =
+        replay::apply_steps(&base(), &[raw(Some(RawEffect::Nothing)), raw(Some(RawEffect::Steps(vec![add_tz])))])
+            .unwrap();
+    assert!(after.table("users").unwrap().column("tz").is_some());
+    let e = replay::apply_steps(&base(), &[raw(Some(RawEffect::Nothing)), raw(None)]).unwrap_err();
+    assert_eq!(e, replay::ReplayError::UndeclaredRawSql { index: 1 });
+    assert_eq!(
+        e.to_string(),
+        "step 2 is hand-written SQL that does not declare its effect on the schema, so the schema after it is \
+         unknown; declare it in the migration file: `raw_sql(...).changes_nothing()` if it changes nothing driftless \
+         models (data, grants), or `raw_sql(...).amounts_to([...])` with the model steps it amounts to"
+    );
 }
 
 #[test]

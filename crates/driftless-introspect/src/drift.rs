@@ -24,12 +24,9 @@ pub enum DriftError {
     /// The tracking table could not be read.
     #[error(transparent)]
     Migrator(#[from] driftless_migrate::Error),
-    /// An applied migration's steps cannot be replayed (hand-written SQL, or a migration that does not match the
-    /// state before it).
-    #[error(
-        "cannot compute the schema expected after migration `{migration}`: {source}; drift is not checked past a \
-         hand-written sql step"
-    )]
+    /// An applied migration's steps cannot be replayed (hand-written SQL that does not declare its effect, or a
+    /// migration that does not match the state before it).
+    #[error("cannot compute the schema expected after migration `{migration}`: {source}; drift is not checked")]
     Replay {
         /// The migration whose steps failed to replay.
         migration: String,

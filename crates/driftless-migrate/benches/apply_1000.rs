@@ -32,7 +32,9 @@ fn ours(n: usize) -> Vec<Migration> {
     (0..n)
         .map(|i| {
             let sql = DialectSql { default: Some(statement(i)), ..DialectSql::default() };
-            Migration::new(format!("m{i:04}_t{i:04}")).class(Class::ReviewRequired).up([Step::RawSql { sql }])
+            Migration::new(format!("m{i:04}_t{i:04}"))
+                .class(Class::ReviewRequired)
+                .up([Step::RawSql { sql, effect: None }])
         })
         .collect()
 }

@@ -4,13 +4,16 @@
 //!
 //! The renderer needs the schema as it is *before* the steps (an SQLite rebuild recreates the whole table, MySQL
 //! spells an enum inline in every column). The migrator computes it by replaying the registry's `up` steps in
-//! memory from the empty schema (`driftless_core::render::apply_steps`), in registry order: the `up` of migration
-//! *i* renders against the schema after migrations *0..i*, its `down` against the schema after *0..=i*. The
-//! replay is skipped when every migration to run is hand-written SQL, which needs no schema.
+//! memory from the empty schema (`driftless_core::replay`, with the renderer's `ReplayOptions::DATABASE`), in
+//! registry order: the `up` of migration *i* renders against the schema after migrations *0..i*, its `down` against
+//! the schema after *0..=i*. The replay is skipped when every migration to run is hand-written SQL, which needs no
+//! schema; it stops at hand-written SQL that does not declare its effect, and a later migration that needs the
+//! schema is refused, naming the migration and step to declare.
 
 use driftless_core::Dialect;
 use driftless_core::migration::Migration;
-use driftless_core::render::{RenderError, RenderedMigration, apply_steps, render_steps};
+use driftless_core::render::{RenderError, RenderedMigration, render_steps};
+use driftless_core::replay::{ReplayOptions, apply_steps_with};
 use driftless_core::schema::Schema;
 use driftless_core::step::Step;
 
@@ -99,7 +102,8 @@ pub(crate) fn plans(
             for direction in [Direction::Up, Direction::Down] {
                 if direction == Direction::Down {
                     state = state.and_then(|s| {
-                        apply_steps(&s, &m.up).map_err(|e| format!("replaying migration {}: {e}", m.name))
+                        apply_steps_with(&s, &m.up, ReplayOptions::DATABASE)
+                            .map_err(|e| format!("replaying migration {}: {e}", m.name))
                     });
                 }
                 for k in 0..wanted.len() {
@@ -150,7 +154,8 @@ mod tests {
 
     #[test]
     fn raw_sql_needs_no_schema_and_irreversible_is_refused() {
-        let raw = Step::RawSql { sql: DialectSql { default: Some("SELECT 1".into()), ..Default::default() } };
+        let raw =
+            Step::RawSql { sql: DialectSql { default: Some("SELECT 1".into()), ..Default::default() }, effect: None };
         let registry = vec![
             Migration::new("m1").up([raw.clone()]).down([Step::Irreversible { reason: "the data is gone".into() }]),
         ];

@@ -19,7 +19,7 @@ use crate::report::Direction;
 /// use driftless_core::migration::{Class, Migration};
 /// use driftless_core::step::{DialectSql, Step};
 ///
-/// let create = Step::RawSql { sql: DialectSql { default: Some("CREATE TABLE t (id INTEGER)".into()), ..Default::default() } };
+/// let create = Step::RawSql { sql: DialectSql { default: Some("CREATE TABLE t (id INTEGER)".into()), ..Default::default() }, effect: None };
 /// // Hand-written SQL is at least review_required, and its label must say so.
 /// let m = Migration::new("m1_t").class(Class::ReviewRequired).up([create]);
 /// let pool = driftless_migrate::testing::sqlite_memory([m]).await?;

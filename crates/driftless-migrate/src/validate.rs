@@ -165,6 +165,7 @@ mod tests {
         let (mut reg, sums) = registry(&["m1", "m2", "m3", "m4"]);
         let raw = driftless_core::step::Step::RawSql {
             sql: driftless_core::step::DialectSql { default: Some("DELETE FROM t".into()), ..Default::default() },
+            effect: None,
         };
         reg[3] = Migration::new("m4").class(Class::Dangerous).up([raw]);
         let mut applied = vec![row(1, "m1", &sums[0]), row(2, "m3", "edited"), row(3, "gone", "x")];

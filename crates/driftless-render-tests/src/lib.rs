@@ -196,9 +196,15 @@ impl Harness {
         self.try_exec("COMMIT").await
     }
 
-    /// Creates `schema` from empty.
+    /// Creates `schema` from empty, in the differ's order (`diff(empty, schema)`), as a first generated migration
+    /// would.
     pub async fn create(&mut self, schema: &Schema) {
-        let m = render::create_schema(schema, self.dialect).expect("render the starting schema");
+        let steps: Vec<Step> = driftless_core::diff::diff(&Schema::empty(), schema, &Default::default())
+            .expect("diff the starting schema from empty")
+            .steps()
+            .cloned()
+            .collect();
+        let m = render::render_steps(&steps, self.dialect, &Schema::empty()).expect("render the starting schema");
         if let Err(e) = self.apply(&m).await {
             panic!("{}: creating the starting schema failed: {e}\n{}", self.dialect, m.script());
         }
@@ -210,7 +216,8 @@ impl Harness {
         if let Err(e) = self.apply(&m).await {
             panic!("{}: up failed: {e}\n{}", self.dialect, m.script());
         }
-        render::apply_steps(ctx, steps).expect("schema after up")
+        driftless_core::replay::apply_steps_with(ctx, steps, driftless_core::replay::ReplayOptions::DATABASE)
+            .expect("schema after up")
     }
 
     /// Renders the inverse of `steps` (the migration's `down`) against `after` and applies it.

@@ -2,7 +2,7 @@
 //! that must survive and the constraint the step changed, apply `down`, check again.
 
 use driftless_core::schema::{Check, EnumType, ForeignKey, Index, PrimaryKey, ReferentialAction, UniqueConstraint};
-use driftless_core::step::{DialectSql, Step};
+use driftless_core::step::{DialectSql, RawEffect, Step};
 use driftless_core::{Column, ColumnType, DefaultExpr, DefaultValue, Dialect, Literal, Schema, Table};
 use driftless_render_tests::fixtures::{SEED, USERS, base, seeded_users, table};
 use driftless_render_tests::{Harness, db_test};
@@ -517,6 +517,7 @@ db_test!(raw_sql_runs_its_dialect_text, |h| {
             postgres: Some("UPDATE users SET bio = 'postgres text' WHERE bio IS NOT NULL".into()),
             ..DialectSql::default()
         },
+        effect: Some(RawEffect::Nothing),
     }];
     h.up(&s, &steps).await;
     let expected = match h.dialect {
@@ -524,6 +525,30 @@ db_test!(raw_sql_runs_its_dialect_text, |h| {
         _ => rows(&[&["1", "default text"], &["2", "default text"], &["3", "default text"]]),
     };
     assert_eq!(h.rows("SELECT id, bio FROM users ORDER BY id").await, expected);
+});
+
+// Hand-written SQL that declares the step it amounts to: the database runs only the SQL, and a later step of the
+// same migration renders against the declared schema.
+db_test!(raw_sql_declaring_its_effect_lets_later_steps_render, |h| {
+    let s = seeded(h).await;
+    let tz = Column { nullable: true, ..Column::new("tz", ColumnType::Varchar(64)) };
+    let steps = [
+        Step::RawSql {
+            sql: DialectSql {
+                default: Some("ALTER TABLE users ADD COLUMN tz VARCHAR(64)".into()),
+                ..DialectSql::default()
+            },
+            effect: Some(RawEffect::Steps(vec![Step::AddColumn { table: "users".into(), column: tz.clone() }])),
+        },
+        Step::CreateIndex {
+            table: "users".into(),
+            index: Index { name: "users_tz_idx".into(), columns: vec!["tz".into()], unique: false, predicate: None },
+        },
+    ];
+    let after = h.up(&s, &steps).await;
+    assert_eq!(after.table("users").unwrap().column("tz"), Some(&tz));
+    assert!(after.table("users").unwrap().indexes.iter().any(|i| i.name == "users_tz_idx"));
+    assert_eq!(h.value("SELECT COUNT(*) FROM users WHERE tz IS NULL").await, "3");
 });
 
 db_test!(create_table_with_every_kind_of_default, |h| {

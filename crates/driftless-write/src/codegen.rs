@@ -9,7 +9,7 @@ use driftless_core::schema::{
     Check, Column, ColumnType, DefaultValue, EnumType, ForeignKey, Index, Literal, PrimaryKey, ReferentialAction,
     Table, UniqueConstraint,
 };
-use driftless_core::step::{DialectSql, Step};
+use driftless_core::step::{DialectSql, RawEffect, Step};
 
 fn lit(s: &str) -> String {
     format!("{s:?}")
@@ -246,7 +246,14 @@ pub fn step(s: &Step) -> String {
         Step::SetTableComment { table, from, to } => {
             format!("set_table_comment({}, {}, {})", lit(table), opt_str(from.as_deref()), opt_str(to.as_deref()))
         }
-        Step::RawSql { sql } => format!("raw_sql({})", dialect_sql(sql)),
+        Step::RawSql { sql, effect: None } => format!("raw_sql({})", dialect_sql(sql)),
+        Step::RawSql { sql, effect: Some(RawEffect::Nothing) } => {
+            format!("raw_sql({}).changes_nothing()", dialect_sql(sql))
+        }
+        Step::RawSql { sql, effect: Some(RawEffect::Steps(steps)) } => {
+            let steps: Vec<String> = steps.iter().map(step).collect();
+            format!("raw_sql({}).amounts_to([{}])", dialect_sql(sql), steps.join(", "))
+        }
         Step::Irreversible { reason } => format!("irreversible({})", lit(reason)),
 
         // `Step` is `#[non_exhaustive]`; see `column_type`. `every_step` in `tests/codegen_roundtrip.rs` must list

@@ -72,6 +72,9 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
         set_table_comment("users", None, Some("people, again")),
         raw_sql(sql("UPDATE users SET tz = 'UTC'").mysql("UPDATE `users` SET `tz` = 'UTC'")),
         raw_sql(sql_per_dialect().sqlite("SELECT 1").postgres("SELECT 2")),
+        raw_sql(sql("UPDATE users SET bio = NULL")).changes_nothing(),
+        raw_sql(sql("ALTER TABLE users ADD COLUMN note TEXT"))
+            .amounts_to([add_column("users", column("note", ColumnType::Text).nullable())]),
     ];
     let down = vec![
         irreversible("hand-written SQL has no inverse"),

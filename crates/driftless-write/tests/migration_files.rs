@@ -7,7 +7,8 @@ use std::fs;
 
 use driftless_core::classify::plan;
 use driftless_core::dialect::Dialect;
-use driftless_core::render::{apply_steps, render_steps};
+use driftless_core::render::render_steps;
+use driftless_core::replay::{ReplayOptions, apply_steps_with};
 use driftless_core::schema::RenameHints;
 use driftless_core::snapshot;
 use driftless_write::{self as write, MigrationFile};
@@ -42,7 +43,7 @@ fn migration_files_and_sql_per_scenario() {
         });
         let mut out = write::rustfmt(&text, std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
             .expect("generated code is valid Rust");
-        let after = apply_steps(&old, &up);
+        let after = apply_steps_with(&old, &up, ReplayOptions::DATABASE);
         for dialect in Dialect::all() {
             for (direction, steps, ctx) in [("up", &up, Ok(&old)), ("down", &down, after.as_ref())] {
                 out.push_str(&format!("\n-- {} {direction}\n", dialect.name()));

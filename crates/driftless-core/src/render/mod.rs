@@ -38,15 +38,13 @@ mod rebuild;
 mod sea;
 mod spell;
 mod sqlite;
-mod state;
 
 use std::fmt;
 
 use crate::dialect::Dialect;
+use crate::replay::{self, ReplayError, ReplayOptions};
 use crate::schema::{Schema, Table};
 use crate::step::{DialectSql, Step};
-
-pub use state::apply_steps;
 
 /// One SQL statement of a rendered migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +174,25 @@ pub enum RenderError {
         /// The table using it.
         table: String,
     },
+    /// A step comes after hand-written SQL that does not declare its effect on the schema, and rendering it needs
+    /// the schema, which is unknown from there on.
+    #[error(
+        "{step} (step {}) needs the schema before it, which is unknown after step {}: hand-written SQL that does not \
+         declare its effect; declare it with `raw_sql(...).changes_nothing()` or `raw_sql(...).amounts_to([...])`",
+        index + 1,
+        raw_index + 1
+    )]
+    UndeclaredRawSql {
+        /// The step kind that needs the schema.
+        step: &'static str,
+        /// Its index (from 0).
+        index: usize,
+        /// The index (from 0) of the undeclared raw SQL step.
+        raw_index: usize,
+    },
+    /// The steps do not apply to the schema state (the database's view, see `replay::ReplayOptions::DATABASE`).
+    #[error(transparent)]
+    Replay(ReplayError),
     /// A name contains the dialect's identifier quote character.
     #[error("the name `{name}` contains a quote character, which {dialect} identifiers cannot hold safely; rename it")]
     InvalidIdentifier {
@@ -187,7 +204,7 @@ pub enum RenderError {
 }
 
 /// Renders `steps` for `dialect`. `ctx` is the schema as it is before the first step (for a migration's `up`, the
-/// parent snapshot; for its `down`, the schema after `up` — see [`apply_steps`]).
+/// parent snapshot; for its `down`, the schema after `up`, replayed with `replay::ReplayOptions::DATABASE`).
 ///
 /// ```
 /// use driftless_core::render::render_steps;
@@ -210,11 +227,24 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
     let mut state = ctx.clone();
     state.normalize();
     let mut out = Out { dialect, statements: Vec::new(), step: 0, fk_off: false };
+    // From a raw SQL step whose effect is undeclared (or does not apply) on, the schema is unknown: hand-written
+    // SQL still renders without it, any other step is an error.
+    let mut unknown_after: Option<(usize, ReplayError)> = None;
     for (i, step) in steps.iter().enumerate() {
         out.step = i;
+        if let Some((raw_index, why)) = &unknown_after
+            && !matches!(step, Step::RawSql { .. } | Step::Irreversible { .. })
+        {
+            return Err(match why {
+                ReplayError::UndeclaredRawSql { .. } => {
+                    RenderError::UndeclaredRawSql { step: step.kind(), index: i, raw_index: *raw_index }
+                }
+                other => RenderError::Replay(other.clone()),
+            });
+        }
         match step {
             Step::Irreversible { reason } => return Err(RenderError::Irreversible { reason: reason.clone() }),
-            Step::RawSql { sql } => out.push(raw_sql(sql, dialect)?),
+            Step::RawSql { sql, .. } => out.push(raw_sql(sql, dialect)?),
             Step::AlterEnum { from, to, .. } if from.name != to.name => {
                 return Err(RenderError::Unsupported {
                     step: "alter_enum",
@@ -232,7 +262,13 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
                 Dialect::Mysql => mysql::render(step, &state, &mut out)?,
             },
         }
-        state::apply(&mut state, step)?;
+        if unknown_after.is_none() {
+            match replay::apply_step_with(&mut state, step, ReplayOptions::DATABASE) {
+                Ok(()) => {}
+                Err(e) if matches!(step, Step::RawSql { .. }) => unknown_after = Some((i, e)),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
     if dialect == Dialect::Postgres {
         // A value added by ADD VALUE cannot be used in the transaction that added it: when a later step uses it,
@@ -248,44 +284,27 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
     Ok(RenderedMigration { dialect, statements: out.statements, sqlite_foreign_keys_off: out.fk_off })
 }
 
-/// Renders a whole schema from empty: enum types, then tables in an order where every referenced table comes
-/// first (foreign keys in a reference cycle are added afterwards with `ALTER TABLE` on PostgreSQL and MySQL;
-/// SQLite does not check references at creation time and keeps them inline), then indexes.
-pub fn create_schema(schema: &Schema, dialect: Dialect) -> Result<RenderedMigration, RenderError> {
-    render_steps(&create_steps(schema, dialect), dialect, &Schema::empty())
+/// Applies one step to the render state: the one replay, with the database's view
+/// ([`ReplayOptions::DATABASE`]).
+fn apply(state: &mut Schema, step: &Step) -> Result<(), RenderError> {
+    replay::apply_step_with(state, step, ReplayOptions::DATABASE).map_err(RenderError::from)
 }
 
-/// The steps that build `schema` from an empty database on `dialect` (see [`create_schema`] for the order).
-pub fn create_steps(schema: &Schema, dialect: Dialect) -> Vec<Step> {
-    let mut steps: Vec<Step> = schema.enums.iter().map(|e| Step::CreateEnum { r#enum: e.clone() }).collect();
-    if dialect == Dialect::Sqlite {
-        steps.extend(schema.tables.iter().map(|t| Step::CreateTable { table: t.clone() }));
-        return steps;
-    }
-    let mut created: Vec<&str> = Vec::new();
-    let mut pending: Vec<&Table> = schema.tables.iter().collect();
-    let mut deferred = Vec::new();
-    while !pending.is_empty() {
-        let ready = |t: &Table, created: &[&str]| {
-            t.foreign_keys.iter().all(|fk| fk.ref_table == t.name || created.contains(&fk.ref_table.as_str()))
-        };
-        let pos = pending.iter().position(|t| ready(t, &created)).unwrap_or(0);
-        let t = pending.remove(pos);
-        let mut table = t.clone();
-        if !ready(t, &created) {
-            // A reference cycle: create this table without the foreign keys that point at tables not created yet.
-            let (keep, later): (Vec<_>, Vec<_>) = table
-                .foreign_keys
-                .into_iter()
-                .partition(|fk| fk.ref_table == t.name || created.contains(&fk.ref_table.as_str()));
-            table.foreign_keys = keep;
-            deferred.extend(later.into_iter().map(|fk| Step::AddForeignKey { table: t.name.clone(), foreign_key: fk }));
+impl From<ReplayError> for RenderError {
+    /// The replay's errors in the renderer's words: the lenient database view fails only on a table, column or
+    /// index that does not exist.
+    fn from(e: ReplayError) -> RenderError {
+        match e {
+            ReplayError::UnknownTable { step, table } => RenderError::UnknownTable { step, table },
+            ReplayError::Unknown { step, what: "column", table: Some(table), name } => {
+                RenderError::UnknownColumn { step, table, column: name }
+            }
+            ReplayError::Unknown { step, what: "index", table: Some(table), name } => {
+                RenderError::UnknownIndex { step, table, index: name }
+            }
+            other => RenderError::Replay(other),
         }
-        created.push(&t.name);
-        steps.push(Step::CreateTable { table });
     }
-    steps.extend(deferred);
-    steps
 }
 
 fn raw_sql(sql: &DialectSql, dialect: Dialect) -> Result<String, RenderError> {

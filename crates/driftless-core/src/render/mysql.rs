@@ -8,7 +8,7 @@ use crate::dialect::Dialect;
 use crate::schema::{ColumnType, EnumType, ForeignKey, Schema, Table};
 use crate::step::Step;
 
-use super::{Out, RenderError, sea, spell, state, table};
+use super::{Out, RenderError, sea, spell, table};
 
 const D: Dialect = Dialect::Mysql;
 
@@ -118,7 +118,7 @@ fn keep_foreign_key_indexes(step: &Step, st: &Schema, out: &mut Out) -> Result<(
     let name = step.table().unwrap_or_default();
     let before = table(st, name, step)?;
     let mut after = st.clone();
-    state::apply(&mut after, step)?;
+    super::apply(&mut after, step)?;
     let after = table(&after, name, step)?;
     for fk in &before.foreign_keys {
         if fk_is_covered(before, fk) && !fk_is_covered(after, fk) {
@@ -146,7 +146,7 @@ fn alter_enum(
     out: &mut Out,
 ) -> Result<(), RenderError> {
     let mut after = st.clone();
-    state::apply(&mut after, step)?;
+    super::apply(&mut after, step)?;
     let is_enum = |ty: &ColumnType| matches!(ty, ColumnType::Enum(e) if *e == from.name);
     let using: Vec<(String, String)> = st
         .tables
@@ -157,7 +157,7 @@ fn alter_enum(
         let mut union = from.clone();
         union.values.extend(to.values.iter().filter(|v| !from.values.contains(v)).cloned());
         let mut wide = st.clone();
-        state::apply(&mut wide, &Step::AlterEnum { from: from.clone(), to: union, renamed_values: Vec::new() })?;
+        super::apply(&mut wide, &Step::AlterEnum { from: from.clone(), to: union, renamed_values: Vec::new() })?;
         for (t, c) in &using {
             let col = table(&wide, t, step)?.column(c).cloned();
             if let Some(col) = col {

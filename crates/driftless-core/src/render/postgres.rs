@@ -11,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::schema::{Column, ColumnType, EnumType, Schema, fit_identifier};
 use crate::step::Step;
 
-use super::{Out, RenderError, sea, spell, state};
+use super::{Out, RenderError, sea, spell};
 
 const D: Dialect = Dialect::Postgres;
 
@@ -211,7 +211,7 @@ fn alter_enum(
     }
     // Values removed or reordered: PostgreSQL cannot drop an enum value, so the type is rebuilt.
     let mut after = st.clone();
-    state::apply(&mut after, step)?;
+    super::apply(&mut after, step)?;
     // Types share a namespace with tables (each table has a row type): pick a name neither uses.
     let taken = |n: &str| st.enums.iter().any(|e| e.name == n) || st.tables.iter().any(|t| t.name == n);
     let mut old_name = fit_identifier(&format!("{}__old", from.name));

@@ -11,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::schema::{ColumnType, Schema, Table};
 use crate::step::Step;
 
-use super::{Out, RenderError, rebuild, sea, spell, state, table};
+use super::{Out, RenderError, rebuild, sea, spell, table};
 
 const D: Dialect = Dialect::Sqlite;
 
@@ -64,7 +64,7 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
 
 fn render_rebuild(step: &Step, st: &Schema, out: &mut Out) -> Result<(), RenderError> {
     let mut after = st.clone();
-    state::apply(&mut after, step)?;
+    super::apply(&mut after, step)?;
     if let Step::AlterEnum { from, to, renamed_values } = step {
         // Every table with a column of this enum carries its values in a CHECK.
         for old in st.tables.iter().filter(|t| uses_enum(t, &from.name)) {

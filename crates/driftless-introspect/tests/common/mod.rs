@@ -62,9 +62,14 @@ pub async fn run(db: &Database, m: &RenderedMigration) -> Result<(), String> {
     }
 }
 
-/// Creates `schema` from empty.
+/// Creates `schema` from empty, in the differ's order (`diff(empty, schema)`), as a first generated migration would.
 pub async fn create(db: &Database, schema: &Schema) -> Result<(), String> {
-    let rendered = render::create_schema(schema, db.dialect()).map_err(|e| e.to_string())?;
+    let steps: Vec<Step> = driftless_core::diff::diff(&Schema::empty(), schema, &RenameHints::default())
+        .map_err(|e| e.to_string())?
+        .steps()
+        .cloned()
+        .collect();
+    let rendered = render::render_steps(&steps, db.dialect(), &Schema::empty()).map_err(|e| e.to_string())?;
     run(db, &rendered).await
 }
 

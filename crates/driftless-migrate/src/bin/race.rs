@@ -19,6 +19,7 @@ fn sql(sqlite: &str, postgres: &str, mysql: &str) -> Step {
             postgres: Some(postgres.to_owned()),
             mysql: Some(mysql.to_owned()),
         },
+        effect: None,
     }
 }
 

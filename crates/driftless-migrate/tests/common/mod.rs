@@ -117,6 +117,7 @@ pub fn sql(sqlite: &str, postgres: &str, mysql: &str) -> Step {
             postgres: Some(postgres.to_owned()),
             mysql: Some(mysql.to_owned()),
         },
+        effect: None,
     }
 }
 
@@ -133,7 +134,7 @@ pub fn slow_statement(dialect: Dialect) -> Step {
 
 /// A raw SQL step with the same text everywhere.
 pub fn same(text: &str) -> Step {
-    Step::RawSql { sql: DialectSql { default: Some(text.to_owned()), ..DialectSql::default() } }
+    Step::RawSql { sql: DialectSql { default: Some(text.to_owned()), ..DialectSql::default() }, effect: None }
 }
 
 pub const M1: &str = "m20260101T000000_create_users";

@@ -51,7 +51,7 @@ pub(super) fn uses_enum_value(step: &Step, name: &str, value: &str) -> bool {
         }
         Step::AddCheck { check, .. } => in_text(&check.expr),
         Step::CreateIndex { index, .. } => index.predicate.as_deref().is_some_and(in_text),
-        Step::RawSql { sql } => sql.postgres.as_deref().or(sql.default.as_deref()).is_some_and(in_text),
+        Step::RawSql { sql, .. } => sql.postgres.as_deref().or(sql.default.as_deref()).is_some_and(in_text),
         _ => false,
     }
 }
