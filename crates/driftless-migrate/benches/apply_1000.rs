@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use driftless_core::migration::{Class, Migration};
 use driftless_core::step::{DialectSql, Step};
-use driftless_migrate::{Migrator, ProgressMode};
+use driftless_migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, SqlSafeStr};
 
@@ -63,7 +63,7 @@ async fn fresh_pool(dir: &std::path::Path, name: &str) -> SqlitePool {
 
 async fn time_ours(dir: &std::path::Path, migrations: &[Migration]) -> Duration {
     let pool = fresh_pool(dir, "driftless").await;
-    let migrator = Migrator::new(pool.clone(), migrations.to_vec()).progress(ProgressMode::Quiet);
+    let migrator = Migrator::new(pool.clone(), migrations.to_vec());
     let start = Instant::now();
     let report = migrator.migrate().await.expect("driftless migrates");
     let took = start.elapsed();

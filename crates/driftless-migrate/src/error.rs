@@ -6,7 +6,7 @@ use std::time::Duration;
 use driftless_core::Dialect;
 use driftless_core::migration::Class;
 
-use crate::report::{Direction, short};
+use crate::outcome::{Direction, short};
 
 /// Why an operation failed or refused. A refusal (every variant except [`Error::Connect`], [`Error::Unreachable`],
 /// [`Error::Database`], [`Error::Statement`] and [`Error::ForeignKeyViolation`]) is decided before anything runs and

@@ -4,7 +4,7 @@
 use driftless_core::Dialect;
 
 use crate::error::Error;
-use crate::report::{AppliedMigration, Direction};
+use crate::outcome::{AppliedMigration, Direction};
 
 /// The tracking table's name, checked, with its quoted spelling for one dialect.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ const KILLED: &str = "m20260110T000000_killed";
 
 /// Five statements, the third slow: a run cancelled while it runs stops inside statement 3.
 fn five_statements(dialect: Dialect) -> Migration {
-    Migration::new(KILLED)
+    raw(KILLED)
         .up([
             same("CREATE TABLE k1 (id INTEGER)"),
             same("CREATE TABLE k2 (id INTEGER)"),
@@ -60,7 +60,7 @@ async fn a_failing_statement_longer_than_its_column_is_recorded(t: Target) {
     let bad = format!("INSERT INTO no_such_table (id) VALUES (1) /* {} */", "x".repeat(70_000));
     let name = "m20260111T000000_long_failure";
     let registry =
-        vec![Migration::new(name).up([same("CREATE TABLE long_failure (id INTEGER)"), same(&bad)]).non_transactional()];
+        vec![raw(name).up([same("CREATE TABLE long_failure (id INTEGER)"), same(&bad)]).non_transactional()];
     let err = t.migrator(registry.clone()).migrate().await.unwrap_err();
     assert!(matches!(err, Error::Statement { index: 1, partial: true, .. }), "{err}");
 
@@ -87,7 +87,7 @@ on_every_backend!(a_failing_statement_longer_than_its_column_is_recorded);
 async fn status_during_a_run_is_not_dirty(t: Target) {
     let name = "m20260112T000000_running";
     let registry = vec![
-        Migration::new(name)
+        raw(name)
             .up([same("CREATE TABLE running (id INTEGER)"), slow_statement(t.dialect)])
             .down([same("DROP TABLE running")])
             .non_transactional(),
@@ -115,7 +115,7 @@ on_every_backend!(status_during_a_run_is_not_dirty);
 async fn status_after_a_failure_is_dirty(t: Target) {
     let name = "m20260113T000000_failed";
     let registry =
-        vec![Migration::new(name).up([same("INSERT INTO no_such_table (id) VALUES (1)")]).non_transactional()];
+        vec![raw(name).up([same("INSERT INTO no_such_table (id) VALUES (1)")]).non_transactional()];
     t.migrator(registry.clone()).migrate().await.unwrap_err();
     let status = t.migrator(registry).status().await.unwrap();
     assert_eq!(status.problems, [Problem::Dirty { name: name.into(), direction: Direction::Up }]);
@@ -191,7 +191,7 @@ async fn an_unparsable_url_does_not_show_its_password() {
 async fn postgres_errors_keep_their_detail() {
     let Some(t) = Target::new(driftless_testdb::Backend::Postgres).await else { return };
     let name = "m20260114T000000_duplicate";
-    let registry = vec![Migration::new(name).up([
+    let registry = vec![raw(name).up([
         same("CREATE TABLE dup (id INTEGER PRIMARY KEY)"),
         same("INSERT INTO dup (id) VALUES (1)"),
         same("INSERT INTO dup (id) VALUES (1)"),
@@ -215,7 +215,7 @@ async fn sqlite_lock_files_are_removed() {
     let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
     let db = Database::connect(&url).await.unwrap();
     let migrator =
-        driftless_migrate::Migrator::new(db.clone(), first(2)).progress(driftless_migrate::ProgressMode::Quiet);
+        driftless_migrate::Migrator::new(db.clone(), first(2));
     migrator.migrate().await.unwrap();
     migrator.status().await.unwrap();
     migrator.down().await.unwrap();
@@ -238,15 +238,13 @@ async fn sqlite_paths_to_one_file_share_the_lock() {
     let holder_db = Database::connect(&format!("sqlite://{}?mode=rwc", real.display())).await.unwrap();
     std::os::unix::fs::symlink(&real, dir.join("link.db")).unwrap();
     std::fs::hard_link(&real, dir.join("sub/hard.db")).unwrap();
-    let slow = Migration::new("m20260101T000000_slow").up([slow_statement(Dialect::Sqlite)]);
-    let holder = driftless_migrate::Migrator::new(holder_db.clone(), [slow.clone()])
-        .progress(driftless_migrate::ProgressMode::Quiet);
+    let slow = raw("m20260101T000000_slow").up([slow_statement(Dialect::Sqlite)]);
+    let holder = driftless_migrate::Migrator::new(holder_db.clone(), [slow.clone()]);
     let running = tokio::spawn(async move { holder.migrate().await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     for other in ["link.db", "sub/../real.db", "sub/hard.db"] {
         let db = Database::connect(&format!("sqlite://{}", dir.join(other).display())).await.unwrap();
         let err = driftless_migrate::Migrator::new(db.clone(), [slow.clone()])
-            .progress(driftless_migrate::ProgressMode::Quiet)
             .lock_timeout(Duration::from_millis(200))
             .migrate()
             .await

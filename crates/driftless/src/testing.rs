@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use driftless_core::migration::Migration;
 use driftless_core::schema::{SchemaBuilder, SchemaErrors};
-use driftless_migrate::{Migrator, ProgressMode};
+use driftless_migrate::Migrator;
 use driftless_testdb::{Backend, TestDb};
 use sqlx::mysql::{MySql, MySqlPoolOptions};
 use sqlx::postgres::{PgPoolOptions, Postgres};
@@ -246,6 +246,6 @@ where
         .connect(db.url())
         .await
         .map_err(|source| Error::Connect { name: db.name().to_owned(), source })?;
-    Migrator::new(pool.clone(), migrations).progress(ProgressMode::Quiet).migrate().await?;
+    Migrator::new(pool.clone(), migrations).migrate().await?;
     Ok(Some(TestDatabase { pool, server: Some(db) }))
 }
