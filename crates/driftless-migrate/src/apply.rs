@@ -41,7 +41,11 @@ fn is_atomic(plan: &RenderedMigration, dialect: Dialect, migration: &Migration) 
 }
 
 /// Runs `unit` on `conn` and records it in `table`; returns how long its statements took.
-pub(crate) async fn run<C: DialectConnection>(conn: &mut C, table: &TrackingTable, unit: &Unit<'_>) -> Result<Duration, Error> {
+pub(crate) async fn run<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+) -> Result<Duration, Error> {
     let fk_off = unit.plan.sqlite_foreign_keys_off && C::DIALECT == Dialect::Sqlite;
     let restore = if fk_off {
         let was = conn.foreign_keys().await.map_err(Error::db("reading PRAGMA foreign_keys"))?;

@@ -67,6 +67,6 @@ pub use database::{CONNECT_TIMEOUT, DEFAULT_DATABASE_URL, Database};
 pub use error::Error;
 pub use guard::{ENV_VARS, environment_from};
 pub use migrator::{DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE, Migrator, migrate_on_startup};
+pub use outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status};
 pub use progress::{NoProgress, Progress};
 pub use redact::redact;
-pub use outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status};

@@ -86,8 +86,8 @@ pub(crate) fn plans(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use driftless_core::schema::{Column, ColumnType, Table};
     use driftless_core::render::Statement;
+    use driftless_core::schema::{Column, ColumnType, Table};
     use driftless_core::step::DialectSql;
 
     fn users() -> Table {

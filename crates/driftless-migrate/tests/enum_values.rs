@@ -26,11 +26,10 @@ fn create() -> Migration {
 fn add_value(then: Step) -> Migration {
     let (before, after) =
         (enum_type("ticket_status", &["open", "closed"]), enum_type("ticket_status", &["open", "closed", "archived"]));
-    Migration::new(ADD).class(Class::ReviewRequired).up([alter_enum(before.clone(), after.clone(), &[]), then]).down([alter_enum(
-        after,
-        before,
-        &[],
-    )])
+    Migration::new(ADD)
+        .class(Class::ReviewRequired)
+        .up([alter_enum(before.clone(), after.clone(), &[]), then])
+        .down([alter_enum(after, before, &[])])
 }
 
 async fn values(pool: &sqlx::PgPool) -> Vec<String> {
@@ -68,8 +67,7 @@ async fn an_enum_value_used_in_the_same_migration_is_added_before_it() {
     let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
     let mut archived = column("archived_as", ColumnType::Enum("ticket_status".into()));
     archived.default = Some(DefaultValue::Value(Literal::String("archived".into())));
-    let migrator =
-        Migrator::new(db.clone(), [create(), add_value(add_column("tickets", archived))]);
+    let migrator = Migrator::new(db.clone(), [create(), add_value(add_column("tickets", archived))]);
     migrator.migrate().await.unwrap();
     assert_eq!(values(pool).await, ["open", "closed", "archived"]);
     let default: String = sqlx::query_scalar(

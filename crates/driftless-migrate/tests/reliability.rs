@@ -59,8 +59,7 @@ on_every_backend!(a_run_killed_mid_statement_names_every_statement_that_may_have
 async fn a_failing_statement_longer_than_its_column_is_recorded(t: Target) {
     let bad = format!("INSERT INTO no_such_table (id) VALUES (1) /* {} */", "x".repeat(70_000));
     let name = "m20260111T000000_long_failure";
-    let registry =
-        vec![raw(name).up([same("CREATE TABLE long_failure (id INTEGER)"), same(&bad)]).non_transactional()];
+    let registry = vec![raw(name).up([same("CREATE TABLE long_failure (id INTEGER)"), same(&bad)]).non_transactional()];
     let err = t.migrator(registry.clone()).migrate().await.unwrap_err();
     assert!(matches!(err, Error::Statement { index: 1, partial: true, .. }), "{err}");
 
@@ -114,8 +113,7 @@ on_every_backend!(status_during_a_run_is_not_dirty);
 /// A dirty row with nobody holding the lock is still reported dirty by `status`.
 async fn status_after_a_failure_is_dirty(t: Target) {
     let name = "m20260113T000000_failed";
-    let registry =
-        vec![raw(name).up([same("INSERT INTO no_such_table (id) VALUES (1)")]).non_transactional()];
+    let registry = vec![raw(name).up([same("INSERT INTO no_such_table (id) VALUES (1)")]).non_transactional()];
     t.migrator(registry.clone()).migrate().await.unwrap_err();
     let status = t.migrator(registry).status().await.unwrap();
     assert_eq!(status.problems, [Problem::Dirty { name: name.into(), direction: Direction::Up }]);
@@ -214,8 +212,7 @@ async fn sqlite_lock_files_are_removed() {
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
     let db = Database::connect(&url).await.unwrap();
-    let migrator =
-        driftless_migrate::Migrator::new(db.clone(), first(2));
+    let migrator = driftless_migrate::Migrator::new(db.clone(), first(2));
     migrator.migrate().await.unwrap();
     migrator.status().await.unwrap();
     migrator.down().await.unwrap();

@@ -4,6 +4,11 @@
 //! local servers). When a server cannot be reached the constructor returns `None` after printing a loud `SKIPPED`
 //! line — unless `DRIFTLESS_REQUIRE_DBS=1`, under which a missing server panics, so CI can never pass by skipping.
 //!
+//! Why the `SKIPPED` line is written straight to the process's stderr: the test harness captures what `println!`
+//! and `eprintln!` write and shows it only for failing tests, so a skipped test, which passes, would otherwise pass
+//! unseen in a plain `cargo test`. Written directly, one line per skipped test (naming it) appears in the output
+//! among the `test ... ok` lines.
+//!
 //! Why drop in `Drop`: a failing test unwinds past any explicit clean-up call, and leaked databases pile up on a
 //! developer's server. `Drop` runs the `DROP DATABASE` on a helper thread with its own runtime, so it works from
 //! inside or outside a tokio runtime.
@@ -105,7 +110,16 @@ fn unavailable(backend: Backend, url: &str, err: &dyn fmt::Display) -> Option<Te
              start it (see README, 'Running the tests') or point {var} at one"
         );
     }
-    eprintln!("SKIPPED: {backend} test server at {url} is unavailable ({err}); set {var} to run these tests");
+    // The thread is named after the test by the harness (not on a tokio worker thread, which says nothing).
+    let test = std::thread::current()
+        .name()
+        .filter(|n| *n != "main" && !n.starts_with("tokio-"))
+        .map(|n| format!(" [{n}]"))
+        .unwrap_or_default();
+    let line =
+        format!("SKIPPED: {backend} test server at {url} is unavailable ({err}); set {var} to run these tests{test}\n");
+    // Not `eprintln!`: see the crate docs. Nothing useful can be done if stderr itself fails.
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
     None
 }
 
