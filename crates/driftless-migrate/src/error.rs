@@ -25,6 +25,18 @@ pub enum Error {
         url: String,
     },
 
+    /// The URL names a database whose sqlx driver was left out of the build.
+    #[error(
+        "cannot open `{url}`: driftless was built without the `{feature}` driver; enable the `{feature}` feature \
+         of driftless-migrate (or of driftless / driftless-cli, which pass it on)"
+    )]
+    DriverNotEnabled {
+        /// The URL, with any password hidden.
+        url: String,
+        /// The feature that would compile the driver (`sqlite`, `postgres` or `mysql`).
+        feature: &'static str,
+    },
+
     /// Connecting failed.
     #[error("could not connect to {url}: {}; check DATABASE_URL and that the database is running", describe(cause))]
     Connect {
@@ -351,6 +363,7 @@ fn class_label(class: Class) -> &'static str {
 /// database:` prefix.
 pub(crate) fn describe(error: &sqlx::Error) -> String {
     let text = match error {
+        #[cfg(feature = "postgres")]
         sqlx::Error::Database(db) => match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
             Some(pg) => {
                 let mut text = pg.message().to_owned();

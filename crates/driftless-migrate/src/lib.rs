@@ -43,7 +43,20 @@
 //! [`Database::from_env`] (`DATABASE_URL`).
 //!
 //! Architecture Invariant: the migrator never panics on user input, and a refusal changes nothing in the database.
+//!
+//! # Features
+//!
+//! `sqlite`, `postgres` and `mysql` (all on by default) compile sqlx's driver for each database; an application
+//! that uses one database enables only its feature (`default-features = false, features = ["sqlite"]`) and builds
+//! only that driver. [`Database::connect`] on a URL for a disabled driver fails with
+//! [`Error::DriverNotEnabled`].
 #![deny(missing_docs)]
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "driftless-migrate needs at least one database driver: enable its `sqlite`, `postgres` or `mysql` feature \
+     (through driftless or driftless-cli, which pass them on)"
+);
 
 mod apply;
 mod connection;
@@ -52,12 +65,15 @@ mod error;
 mod guard;
 mod lock;
 mod migrator;
+#[cfg(feature = "mysql")]
 mod mysql;
 pub mod outcome;
 mod plan;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod progress;
 mod redact;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 pub mod testing;
 mod tracking;

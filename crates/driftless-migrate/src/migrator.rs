@@ -92,18 +92,21 @@ macro_rules! on_connection {
     ($migrator:expr, |$conn:ident| $body:expr) => {{
         check_registry(&$migrator.migrations)?;
         match &$migrator.db {
+            #[cfg(feature = "sqlite")]
             Database::Sqlite(pool) => {
                 let mut session = Session::acquire(pool).await?;
                 let $conn = &mut *session.conn;
                 let (result, poisoned) = $body;
                 session.end(result, poisoned)
             }
+            #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
                 let mut session = Session::acquire(pool).await?;
                 let $conn = &mut *session.conn;
                 let (result, poisoned) = $body;
                 session.end(result, poisoned)
             }
+            #[cfg(feature = "mysql")]
             Database::Mysql(pool) => {
                 let mut session = Session::acquire(pool).await?;
                 let $conn = &mut *session.conn;

@@ -4,6 +4,7 @@
 use driftless_core::Dialect;
 use driftless_core::migration::Migration;
 use driftless_core::render::RenderedMigration;
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 use crate::database::Database;
@@ -27,6 +28,7 @@ use crate::outcome::Direction;
 /// assert_eq!(n, 0);
 /// # Ok(()) }
 /// ```
+#[cfg(feature = "sqlite")]
 pub async fn sqlite_memory(migrations: impl IntoIterator<Item = Migration>) -> Result<SqlitePool, Error> {
     let url = "sqlite::memory:";
     let options: SqliteConnectOptions = url.parse().map_err(|cause| Error::Connect { url: url.to_owned(), cause })?;

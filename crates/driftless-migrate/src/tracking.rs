@@ -16,6 +16,10 @@ pub(crate) struct TrackingTable {
     /// The unqualified name, for naming the table's indexes.
     pub base: String,
     /// The schema (PostgreSQL) or database (MySQL) qualifier, if given.
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql")),
+        allow(dead_code, reason = "read by the server drivers only")
+    )]
     pub schema: Option<String>,
 }
 

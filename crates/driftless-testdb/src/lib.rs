@@ -9,6 +9,9 @@
 //! unseen in a plain `cargo test`. Written directly, one line per skipped test (naming it) appears in the output
 //! among the `test ... ok` lines.
 //!
+//! Features `postgres` and `mysql` (with `sqlite`, all on by default) compile sqlx's driver for each server; without
+//! one, that server's tests are skipped (or fail under `DRIFTLESS_REQUIRE_DBS=1`), saying which feature is missing.
+//!
 //! Why drop in `Drop`: a failing test unwinds past any explicit clean-up call, and leaked databases pile up on a
 //! developer's server. `Drop` runs the `DROP DATABASE` on a helper thread with its own runtime, so it works from
 //! inside or outside a tokio runtime.
@@ -18,6 +21,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 use sqlx::{AssertSqlSafe, Connection};
 
 /// The PostgreSQL server used when `DRIFTLESS_TEST_POSTGRES_URL` is not set.
@@ -246,19 +250,25 @@ async fn remove(backend: Backend, admin_url: &str, name: &str, sqlite_path: Opti
 }
 
 async fn admin_execute(backend: Backend, url: &str, sql: &str) -> Result<(), String> {
+    #[cfg(not(all(feature = "postgres", feature = "mysql")))]
+    let _ = (url, sql);
     let work = async {
         match backend {
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let mut conn = sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?;
                 sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.map_err(|e| e.to_string())?;
                 conn.close().await.map_err(|e| e.to_string())
             }
+            #[cfg(feature = "mysql")]
             Backend::Mysql => {
                 let mut conn = sqlx::MySqlConnection::connect(url).await.map_err(|e| e.to_string())?;
                 sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.map_err(|e| e.to_string())?;
                 conn.close().await.map_err(|e| e.to_string())
             }
             Backend::Sqlite => Err("SQLite has no server to administer".to_owned()),
+            #[allow(unreachable_patterns, reason = "reachable when a driver feature is disabled")]
+            other => Err(format!("this build has no {other} driver; enable driftless-testdb's `{other}` feature")),
         }
     };
     match tokio::time::timeout(CONNECT_TIMEOUT, work).await {
