@@ -28,6 +28,7 @@ fn running(backend: Backend) -> Migration {
         }
     };
     Migration::new(RUNNING)
+        .class(driftless_core::migration::Class::ReviewRequired)
         .up([same("CREATE TABLE running (id INTEGER)"), same(slow)])
         .down([same("DROP TABLE running")])
         .non_transactional()
