@@ -4,7 +4,7 @@
 mod common;
 
 use driftless_core::define::*;
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, DefaultValue, Literal, Schema, Table};
 use driftless_migrate::Migrator;
 use driftless_testdb::Backend;
@@ -77,6 +77,7 @@ async fn the_sqlite_rebuild_does_not_collide_with_a_user_table() {
             .up([create_table(users.clone()), create_table(decoy.clone()), add_column("users", name.clone())])
             .down([drop_column("users", name.clone()), drop_table(decoy), drop_table(users)]),
         Migration::new("m2_not_null")
+            .class(Class::ReviewRequired)
             .up([alter_column_with_backfill("users", name.clone(), named.clone(), "'x'")])
             .down([alter_column("users", named, name)]),
     ];
@@ -107,11 +108,11 @@ async fn the_postgres_enum_rebuild_does_not_collide_with_a_user_table() {
         Migration::new("m1_create")
             .up([create_enum(before.clone()), create_table(people.clone()), create_table(decoy.clone())])
             .down([drop_table(decoy), drop_table(people), drop_enum(before.clone())]),
-        Migration::new("m2_drop_meh").up([alter_enum(before.clone(), after.clone(), &[])]).down([alter_enum(
-            after,
-            before,
-            &[],
-        )]),
+        Migration::new("m2_drop_meh")
+            .class(Class::Dangerous)
+            .acknowledged("the test", "no row holds the dropped value")
+            .up([alter_enum(before.clone(), after.clone(), &[])])
+            .down([alter_enum(after, before, &[])]),
     ];
     let migrator = Migrator::new(db.clone(), migrations);
     migrator.migrate().await.unwrap();
