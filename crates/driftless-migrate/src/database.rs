@@ -205,4 +205,16 @@ mod tests {
              mysql: or mariadb:; check DATABASE_URL"
         );
     }
+
+    /// In a build without the PostgreSQL driver (`--no-default-features --features sqlite`).
+    #[cfg(not(feature = "postgres"))]
+    #[tokio::test]
+    async fn a_url_for_a_driver_left_out_names_the_feature() {
+        let err = Database::connect("postgres://u:secret@h:5432/db").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot open `postgres://u:***@h:5432/db`: driftless was built without the `postgres` driver; enable the \
+             `postgres` feature of driftless-migrate (or of driftless / driftless-cli, which pass it on)"
+        );
+    }
 }
