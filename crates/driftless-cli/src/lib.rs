@@ -12,6 +12,7 @@
 mod diff_cmd;
 mod files;
 mod generate;
+mod progress;
 mod pull;
 mod review;
 mod run_migrations;

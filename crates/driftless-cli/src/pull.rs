@@ -9,7 +9,7 @@ use driftless_core::classify;
 use driftless_core::migration::Migration;
 use driftless_core::schema::{RenameHints, Schema};
 use driftless_core::snapshot;
-use driftless_migrate::{Database, Migrator, ProgressMode};
+use driftless_migrate::{Database, Migrator};
 use driftless_write::{self as write, MigrationFile};
 
 use crate::Project;
@@ -100,7 +100,7 @@ async fn pull(project: &Project, url: &str, name: &str, timestamp: String) -> an
         Staged::new(&registry_path, registry),
         Staged::new(&project.snapshot, snapshot::to_string(&schema)),
     ])?;
-    let migrator = Migrator::new(db.clone(), [migration]).progress(ProgressMode::Quiet);
+    let migrator = Migrator::new(db.clone(), [migration]);
     let resolved = migrator.resolve_applied(&full_name).await;
     db.close().await;
     resolved.with_context(|| {

@@ -104,12 +104,17 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
         bail!("--lock-timeout: `{}` is not a number of seconds (0 or more)", db.lock_timeout);
     }
     let url = if read_only { url } else { creating(&url) };
-    let migrator = Migrator::connect(&url, project.registry.clone())
+    let mut migrator = Migrator::connect(&url, project.registry.clone())
         .await?
         .migrations_dir(&project.migrations)
         .lock_timeout(Duration::from_secs_f64(db.lock_timeout))
         .force_production(db.force_production)
-        .allow_out_of_order(db.allow_out_of_order);
+        .allow_out_of_order(db.allow_out_of_order)
+        .progress(crate::progress::Terminal::default());
+    // The production guard's environment: the first of `DRIFTLESS_ENV` and `APP_ENV` that is set.
+    if let Some((var, value)) = driftless_migrate::environment_from(|var| std::env::var(var).ok()) {
+        migrator = migrator.environment_from_variable(var, value);
+    }
     let outcome = match command {
         RuntimeCommand::Status => {
             let status = migrator.status().await?;

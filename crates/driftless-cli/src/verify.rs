@@ -35,7 +35,13 @@ pub(crate) fn run(project: &Project, args: VerifyArgs) -> anyhow::Result<ExitCod
     let verified = runtime.block_on(async {
         let db = match &args.database_url {
             Some(url) => Database::connect(url).await?,
+            #[cfg(feature = "sqlite")]
             None => Database::Sqlite(driftless_migrate::testing::sqlite_memory(Vec::new()).await?),
+            #[cfg(not(feature = "sqlite"))]
+            None => anyhow::bail!(
+                "migrate-verify works on an in-memory SQLite database unless --database-url names an empty one, and \
+                 this build has no SQLite driver: pass --database-url, or enable driftless-cli's `sqlite` feature"
+            ),
         };
         let result = driftless_introspect::verify(&db, &project.registry).await;
         db.close().await;

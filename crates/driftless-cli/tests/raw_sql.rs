@@ -11,7 +11,7 @@ use driftless_cli::{Project, run};
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, SchemaBuilder};
-use driftless_migrate::{Database, Migrator, ProgressMode};
+use driftless_migrate::{Database, Migrator};
 use driftless_testdb::{Backend, TestDb};
 
 const CREATE: &str = "m20260101T000000_create_users";
@@ -131,7 +131,7 @@ async fn undeclared_raw_sql_stops_the_replay_and_says_where(backend: Backend) {
     // A generated migration after it needs the schema: the migrator refuses it, naming the migration and step.
     let p = project(dir.path(), registry(false, true));
     assert_eq!(command(&p, &["migrate", "--database-url", &url]).await, ExitCode::from(2), "{backend}");
-    let err = Migrator::new(db.clone(), p.registry.clone()).progress(ProgressMode::Quiet).migrate().await.unwrap_err();
+    let err = Migrator::new(db.clone(), p.registry.clone()).migrate().await.unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(

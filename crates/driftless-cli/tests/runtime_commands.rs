@@ -9,7 +9,7 @@ use driftless_cli::{Project, run};
 use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, SchemaBuilder};
 use driftless_core::step::{DialectSql, Step};
-use driftless_migrate::{Database, Migrator, ProgressMode};
+use driftless_migrate::{Database, Migrator};
 use driftless_testdb::{Backend, TestDb};
 
 const RUNNING: &str = "m20260101T000000_running";
@@ -57,7 +57,7 @@ async fn while_another_migrator_runs(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let project = project(dir.path(), vec![running(backend)]);
     let db = Database::connect(&url).await.unwrap();
-    let holder = Migrator::new(db.clone(), vec![running(backend)]).progress(ProgressMode::Quiet);
+    let holder = Migrator::new(db.clone(), vec![running(backend)]);
     let applying = tokio::spawn(async move { holder.migrate().await });
     // Wait until the row is written (the first statement ran, the slow one is running).
     let watcher = Migrator::new(db.clone(), vec![running(backend)]);

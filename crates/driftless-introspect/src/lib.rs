@@ -20,13 +20,19 @@
 //!
 //! Architecture Invariant: introspection only reads (`SELECT` and read-only pragmas); nothing here changes the
 //! database except [`verify`], which works on the scratch database it is given.
+//!
+//! Features `sqlite`, `postgres`, `mysql` (all on by default) compile the reader for each database, with its sqlx
+//! driver (passed on to driftless-migrate).
 #![deny(missing_docs)]
 
 mod compare;
 pub mod drift;
 pub mod history;
+#[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod text;
 pub mod verify;
@@ -70,9 +76,13 @@ pub async fn introspect(db: &Database) -> Result<Schema, Error> {
 /// Reads the database's schema, skipping the named tables (a tracking table under another name).
 pub async fn introspect_skipping(db: &Database, skip: &[&str]) -> Result<Schema, Error> {
     match db {
+        #[cfg(feature = "sqlite")]
         Database::Sqlite(pool) => sqlite::introspect(pool, skip).await,
+        #[cfg(feature = "postgres")]
         Database::Postgres(pool) => postgres::introspect(pool, skip).await,
+        #[cfg(feature = "mysql")]
         Database::Mysql(pool) => mysql::introspect(pool, skip).await,
+        #[allow(unreachable_patterns, reason = "`Database` may gain variants")]
         other => Err(Error::UnsupportedDatabase { dialect: other.dialect().name() }),
     }
 }
@@ -88,6 +98,10 @@ pub async fn schema_from_url(url: &str) -> Result<Schema, Error> {
 
 /// The name an inline enum (MySQL `ENUM(...)`, SQLite `CHECK (col IN (...))`) gets: an existing enum with the same
 /// values, else the column's name, else `<table>_<column>`.
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "mysql")),
+    allow(dead_code, reason = "used by the SQLite and MySQL readers")
+)]
 pub(crate) fn enum_name(enums: &mut Vec<EnumType>, table: &str, column: &str, values: Vec<String>) -> String {
     if let Some(e) = enums.iter().find(|e| e.values == values) {
         return e.name.clone();

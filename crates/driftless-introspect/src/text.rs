@@ -203,6 +203,7 @@ pub(crate) fn column_type(d: Dialect, declared: &str) -> ColumnType {
 }
 
 /// The values of MySQL's `enum('a','b')` column type.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code, reason = "used by the MySQL reader"))]
 pub(crate) fn mysql_enum_values(column_type: &str) -> Option<Vec<String>> {
     let t = column_type.trim();
     if !t.to_ascii_lowercase().starts_with("enum(") || !t.ends_with(')') {
@@ -220,6 +221,7 @@ pub(crate) fn mysql_enum_values(column_type: &str) -> Option<Vec<String>> {
 }
 
 /// Whether the text is a call of a sequence (PostgreSQL `serial`), which means auto increment rather than a default.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code, reason = "used by the PostgreSQL reader"))]
 pub(crate) fn is_sequence_default(raw: &str) -> bool {
     raw.trim_start().to_ascii_lowercase().starts_with("nextval(")
 }

@@ -12,7 +12,7 @@ use driftless_core::Dialect;
 use driftless_core::migration::Migration;
 use driftless_core::replay::{self, ReplayError};
 use driftless_core::schema::Schema;
-use driftless_migrate::report::Direction;
+use driftless_migrate::Direction;
 use driftless_migrate::{Database, Migrator};
 
 use crate::{Difference, compare, introspect};
@@ -129,7 +129,7 @@ pub async fn verify(db: &Database, migrations: &[Migration]) -> Result<VerifyRep
                 }
             })
             .collect();
-    let migrator = Migrator::new(db.clone(), scratch.clone()).progress(driftless_migrate::ProgressMode::Quiet);
+    let migrator = Migrator::new(db.clone(), scratch.clone());
     let mut states = vec![Schema::empty()];
     for m in &scratch {
         let before = states.last().cloned().unwrap_or_default();

@@ -5,7 +5,7 @@ mod common;
 
 use driftless_core::Dialect;
 use driftless_introspect::drift;
-use driftless_migrate::{Migrator, ProgressMode};
+use driftless_migrate::Migrator;
 use driftless_testdb::Backend;
 
 const EXTRA_COLUMN: &str = "drift    column `users`.`nickname` is in the database but not in the expected schema\n         \
@@ -23,7 +23,7 @@ fix: the default was changed outside the migrations: change it back by hand, or 
 async fn drift_is_reported(backend: Backend) {
     let Some((_guard, db)) = common::open(backend).await else { return };
     let migrations = example_app::migrations::migrations();
-    Migrator::new(db.clone(), migrations.clone()).progress(ProgressMode::Quiet).migrate().await.unwrap();
+    Migrator::new(db.clone(), migrations.clone()).migrate().await.unwrap();
     let clean = drift(&db, &migrations).await.unwrap();
     assert!(clean.is_clean(), "{backend}: no drift right after migrating, got:\n{clean}");
     assert_eq!(clean.to_string(), "no drift: the database matches the schema of its applied migrations\n");
@@ -69,7 +69,7 @@ async fn drift_on_mysql() {
 async fn a_changed_type_is_drift_on_postgres() {
     let Some((_guard, db)) = common::open(Backend::Postgres).await else { return };
     let migrations = example_app::migrations::migrations();
-    Migrator::new(db.clone(), migrations.clone()).progress(ProgressMode::Quiet).migrate().await.unwrap();
+    Migrator::new(db.clone(), migrations.clone()).migrate().await.unwrap();
     common::exec(&db, "ALTER TABLE tags ALTER COLUMN name TYPE VARCHAR(80)").await.unwrap();
     let d = drift(&db, &migrations).await.unwrap();
     assert_eq!(
@@ -102,7 +102,7 @@ async fn four_byte_defaults_round_trip(backend: Backend) {
         .primary_key("notes_pkey", &["id"]);
     let migrations =
         vec![Migration::new("m20260101T000000_notes").up([create_table(notes.clone())]).down([drop_table(notes)])];
-    Migrator::new(db.clone(), migrations.clone()).progress(ProgressMode::Quiet).migrate().await.unwrap();
+    Migrator::new(db.clone(), migrations.clone()).migrate().await.unwrap();
 
     let live = driftless_introspect::introspect(&db).await.unwrap();
     let defaults: Vec<(&str, Option<&DefaultValue>)> =

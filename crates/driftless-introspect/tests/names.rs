@@ -6,7 +6,7 @@ mod common;
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, DefaultValue, Literal, Schema, Table};
-use driftless_migrate::{Migrator, ProgressMode};
+use driftless_migrate::Migrator;
 use driftless_testdb::Backend;
 
 fn one(table: Table) -> Schema {
@@ -81,12 +81,12 @@ async fn the_sqlite_rebuild_does_not_collide_with_a_user_table() {
             .up([alter_column_with_backfill("users", name.clone(), named.clone(), "'x'")])
             .down([alter_column("users", named, name)]),
     ];
-    let migrator = Migrator::new(db.clone(), migrations[..1].to_vec()).progress(ProgressMode::Quiet);
+    let migrator = Migrator::new(db.clone(), migrations[..1].to_vec());
     migrator.migrate().await.unwrap();
     common::exec(&db, "INSERT INTO \"__new_users\" (note) VALUES ('keep me'); INSERT INTO users (id) VALUES (1)")
         .await
         .unwrap();
-    let migrator = Migrator::new(db.clone(), migrations).progress(ProgressMode::Quiet);
+    let migrator = Migrator::new(db.clone(), migrations);
     migrator.migrate().await.unwrap();
     let Some(driftless_migrate::Database::Sqlite(pool)) = Some(&db) else { unreachable!() };
     let kept: Vec<String> = sqlx::query_scalar("SELECT note FROM \"__new_users\"").fetch_all(pool).await.unwrap();
@@ -110,11 +110,11 @@ async fn the_postgres_enum_rebuild_does_not_collide_with_a_user_table() {
             .down([drop_table(decoy), drop_table(people), drop_enum(before.clone())]),
         Migration::new("m2_drop_meh")
             .class(Class::Dangerous)
-            .acknowledged("test", "a scratch database")
+            .acknowledged("the test", "no row holds the dropped value")
             .up([alter_enum(before.clone(), after.clone(), &[])])
             .down([alter_enum(after, before, &[])]),
     ];
-    let migrator = Migrator::new(db.clone(), migrations).progress(ProgressMode::Quiet);
+    let migrator = Migrator::new(db.clone(), migrations);
     migrator.migrate().await.unwrap();
     let live = driftless_introspect::introspect(&db).await.unwrap();
     assert_eq!(

@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 
 use driftless_core::Dialect;
 use driftless_core::migration::{Class, Migration};
+use driftless_core::render::RenderedMigration;
 
-use crate::backend::Backend;
+use crate::connection::DialectConnection;
 use crate::error::Error;
-use crate::plan::Plan;
-use crate::report::Direction;
+use crate::outcome::Direction;
 use crate::tracking::{NewRow, TrackingTable};
 
 /// One migration about to run.
@@ -30,11 +30,22 @@ pub(crate) struct Unit<'a> {
     pub direction: Direction,
     /// The batch to record it in (when applying).
     pub batch: i64,
-    pub plan: Plan,
+    /// Its statements in `direction` on the database's dialect.
+    pub plan: RenderedMigration,
+}
+
+/// Whether the migration can run as one transaction on `dialect`: the dialect has transactional DDL, the migration
+/// did not opt out, and no statement must run outside a transaction.
+fn is_atomic(plan: &RenderedMigration, dialect: Dialect, migration: &Migration) -> bool {
+    dialect != Dialect::Mysql && migration.transactional && plan.statements.iter().all(|s| s.transactional)
 }
 
 /// Runs `unit` on `conn` and records it in `table`; returns how long its statements took.
-pub(crate) async fn run<C: Backend>(conn: &mut C, table: &TrackingTable, unit: &Unit<'_>) -> Result<Duration, Error> {
+pub(crate) async fn run<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+) -> Result<Duration, Error> {
     let fk_off = unit.plan.sqlite_foreign_keys_off && C::DIALECT == Dialect::Sqlite;
     let restore = if fk_off {
         let was = conn.foreign_keys().await.map_err(Error::db("reading PRAGMA foreign_keys"))?;
@@ -43,7 +54,7 @@ pub(crate) async fn run<C: Backend>(conn: &mut C, table: &TrackingTable, unit: &
     } else {
         None
     };
-    let result = if unit.plan.atomic(C::DIALECT, unit.migration) {
+    let result = if is_atomic(&unit.plan, C::DIALECT, unit.migration) {
         atomic(conn, table, unit, fk_off).await
     } else {
         step_by_step(conn, table, unit, fk_off).await
@@ -61,7 +72,7 @@ fn name(unit: &Unit<'_>) -> String {
     unit.migration.name.clone()
 }
 
-async fn atomic<C: Backend>(
+async fn atomic<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
     unit: &Unit<'_>,
@@ -110,7 +121,7 @@ async fn atomic<C: Backend>(
     }
 }
 
-async fn step_by_step<C: Backend>(
+async fn step_by_step<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
     unit: &Unit<'_>,

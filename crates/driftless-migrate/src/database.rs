@@ -5,9 +5,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use driftless_core::Dialect;
+#[cfg(feature = "mysql")]
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 use sqlx::{ConnectOptions, Connection};
 
 use crate::error::Error;
@@ -16,15 +20,19 @@ use crate::redact::redact;
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory, created if missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://driftless.db?mode=rwc";
 
-/// A pool on one of the supported databases.
+/// A pool on one of the supported databases. Each variant exists when its driver feature (`sqlite`, `postgres`,
+/// `mysql`; all three by default) is enabled.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Database {
     /// SQLite.
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
     /// PostgreSQL.
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
     /// MySQL or MariaDB.
+    #[cfg(feature = "mysql")]
     Mysql(MySqlPool),
 }
 
@@ -32,8 +40,11 @@ impl Database {
     /// The dialect of the database.
     pub fn dialect(&self) -> Dialect {
         match self {
+            #[cfg(feature = "sqlite")]
             Database::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
             Database::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
             Database::Mysql(_) => Dialect::Mysql,
         }
     }
@@ -42,54 +53,72 @@ impl Database {
     ///
     /// A server that refuses the connection or does not answer fails within [`CONNECT_TIMEOUT`], naming the
     /// address ([`Error::Unreachable`]), rather than after the pool's retries. Every message hides the password.
+    /// A URL for a database whose driver feature is not enabled fails with [`Error::DriverNotEnabled`].
     pub async fn connect(url: &str) -> Result<Database, Error> {
         let shown = redact(url);
+        #[allow(unused_variables, reason = "unused when no driver feature is enabled")]
         let connect_err = |cause| Error::Connect { url: shown.clone(), cause };
         let lower = url.to_ascii_lowercase();
-        if lower.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url).map_err(connect_err)?;
-            let pool = SqlitePoolOptions::new()
-                .max_connections(2)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_with(opts)
-                .await
-                .map_err(connect_err)?;
-            Ok(Database::Sqlite(pool))
+        let (dialect, feature) = if lower.starts_with("sqlite:") {
+            (Dialect::Sqlite, "sqlite")
         } else if lower.starts_with("postgres:") || lower.starts_with("postgresql:") {
-            let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
-            let address = match opts.get_socket() {
-                Some(socket) => socket.display().to_string(),
-                None => format!("{}:{}", opts.get_host(), opts.get_port()),
-            };
-            probe(&opts, &shown, &address).await?;
-            let pool = PgPoolOptions::new()
-                .max_connections(2)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_with(opts)
-                .await
-                .map_err(connect_err)?;
-            Ok(Database::Postgres(pool))
+            (Dialect::Postgres, "postgres")
         } else if lower.starts_with("mysql:") || lower.starts_with("mariadb:") {
-            let url = if lower.starts_with("mariadb:") {
-                format!("mysql:{}", &url["mariadb:".len()..])
-            } else {
-                url.to_owned()
-            };
-            let opts = MySqlConnectOptions::from_str(&url).map_err(connect_err)?;
-            let address = match opts.get_socket() {
-                Some(socket) => socket.display().to_string(),
-                None => format!("{}:{}", opts.get_host(), opts.get_port()),
-            };
-            probe(&opts, &shown, &address).await?;
-            let pool = MySqlPoolOptions::new()
-                .max_connections(2)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_with(opts)
-                .await
-                .map_err(connect_err)?;
-            Ok(Database::Mysql(pool))
+            (Dialect::Mysql, "mysql")
         } else {
-            Err(Error::UnsupportedUrl { url: shown })
+            return Err(Error::UnsupportedUrl { url: shown });
+        };
+        match dialect {
+            #[cfg(feature = "sqlite")]
+            Dialect::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(url).map_err(connect_err)?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(opts)
+                    .await
+                    .map_err(connect_err)?;
+                Ok(Database::Sqlite(pool))
+            }
+            #[cfg(feature = "postgres")]
+            Dialect::Postgres => {
+                let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+                let address = match opts.get_socket() {
+                    Some(socket) => socket.display().to_string(),
+                    None => format!("{}:{}", opts.get_host(), opts.get_port()),
+                };
+                probe(&opts, &shown, &address).await?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(opts)
+                    .await
+                    .map_err(connect_err)?;
+                Ok(Database::Postgres(pool))
+            }
+            #[cfg(feature = "mysql")]
+            Dialect::Mysql => {
+                let url = if lower.starts_with("mariadb:") {
+                    format!("mysql:{}", &url["mariadb:".len()..])
+                } else {
+                    url.to_owned()
+                };
+                let opts = MySqlConnectOptions::from_str(&url).map_err(connect_err)?;
+                let address = match opts.get_socket() {
+                    Some(socket) => socket.display().to_string(),
+                    None => format!("{}:{}", opts.get_host(), opts.get_port()),
+                };
+                probe(&opts, &shown, &address).await?;
+                let pool = MySqlPoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(opts)
+                    .await
+                    .map_err(connect_err)?;
+                Ok(Database::Mysql(pool))
+            }
+            #[allow(unreachable_patterns, reason = "reachable only when a driver feature is disabled")]
+            _ => Err(Error::DriverNotEnabled { url: shown, feature }),
         }
     }
 
@@ -102,25 +131,31 @@ impl Database {
     /// Closes the pool.
     pub async fn close(&self) {
         match self {
+            #[cfg(feature = "sqlite")]
             Database::Sqlite(p) => p.close().await,
+            #[cfg(feature = "postgres")]
             Database::Postgres(p) => p.close().await,
+            #[cfg(feature = "mysql")]
             Database::Mysql(p) => p.close().await,
         }
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl From<SqlitePool> for Database {
     fn from(pool: SqlitePool) -> Self {
         Database::Sqlite(pool)
     }
 }
 
+#[cfg(feature = "postgres")]
 impl From<PgPool> for Database {
     fn from(pool: PgPool) -> Self {
         Database::Postgres(pool)
     }
 }
 
+#[cfg(feature = "mysql")]
 impl From<MySqlPool> for Database {
     fn from(pool: MySqlPool) -> Self {
         Database::Mysql(pool)
@@ -130,6 +165,7 @@ impl From<MySqlPool> for Database {
 /// How long connecting to a server may take before it counts as unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 /// How long an operation waits for a connection of the pool. A migrator holds its connection for a whole run, so
 /// this is mostly a wait for the process's own other operations; an unreachable server is found by the first
 /// connection, within [`CONNECT_TIMEOUT`].
@@ -138,6 +174,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// One connection attempt, without the pool's retries (a pool retries a refused connection until its acquire
 /// timeout and then reports only that it timed out): says at once that `address` refused, or did not answer within
 /// [`CONNECT_TIMEOUT`].
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn probe<C: ConnectOptions<Connection: Sized>>(options: &C, shown: &str, address: &str) -> Result<(), Error> {
     match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
         Ok(Ok(conn)) => {
@@ -166,6 +203,18 @@ mod tests {
             err.to_string(),
             "unsupported database url `oracle://x/y`: expected one starting with sqlite:, postgres:, postgresql:, \
              mysql: or mariadb:; check DATABASE_URL"
+        );
+    }
+
+    /// In a build without the PostgreSQL driver (`--no-default-features --features sqlite`).
+    #[cfg(not(feature = "postgres"))]
+    #[tokio::test]
+    async fn a_url_for_a_driver_left_out_names_the_feature() {
+        let err = Database::connect("postgres://u:secret@h:5432/db").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot open `postgres://u:***@h:5432/db`: driftless was built without the `postgres` driver; enable the \
+             `postgres` feature of driftless-migrate (or of driftless / driftless-cli, which pass it on)"
         );
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use driftless_core::Dialect;
 use driftless_core::migration::Class;
 
-use crate::report::{Direction, short};
+use crate::outcome::{Direction, short};
 
 /// Why an operation failed or refused. A refusal (every variant except [`Error::Connect`], [`Error::Unreachable`],
 /// [`Error::Database`], [`Error::Statement`] and [`Error::ForeignKeyViolation`]) is decided before anything runs and
@@ -23,6 +23,18 @@ pub enum Error {
     UnsupportedUrl {
         /// The URL, with any password hidden.
         url: String,
+    },
+
+    /// The URL names a database whose sqlx driver was left out of the build.
+    #[error(
+        "cannot open `{url}`: driftless was built without the `{feature}` driver; enable the `{feature}` feature \
+         of driftless-migrate (or of driftless / driftless-cli, which pass it on)"
+    )]
+    DriverNotEnabled {
+        /// The URL, with any password hidden.
+        url: String,
+        /// The feature that would compile the driver (`sqlite`, `postgres` or `mysql`).
+        feature: &'static str,
     },
 
     /// Connecting failed.
@@ -351,6 +363,7 @@ fn class_label(class: Class) -> &'static str {
 /// database:` prefix.
 pub(crate) fn describe(error: &sqlx::Error) -> String {
     let text = match error {
+        #[cfg(feature = "postgres")]
         sqlx::Error::Database(db) => match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
             Some(pg) => {
                 let mut text = pg.message().to_owned();

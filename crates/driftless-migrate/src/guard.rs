@@ -1,23 +1,27 @@
-//! The production guard: with `DRIFTLESS_ENV=production` (or `APP_ENV=production`), operations that revert
-//! migrations are refused unless forced.
+//! The production guard: when the caller says the environment is `production`, operations that revert migrations
+//! are refused unless forced. The migrator reads no environment variable itself: the caller names the environment
+//! ([`crate::Migrator::environment`]), typically from [`ENV_VARS`] through [`environment_from`], as the CLI does.
 
-/// The environment variables that name the environment, in the order they are read.
+/// The environment variables that conventionally name the environment, in the order the CLI reads them.
 pub const ENV_VARS: [&str; 2] = ["DRIFTLESS_ENV", "APP_ENV"];
 
-/// The variable (and the environment) that says this is production, if one does: the first of [`ENV_VARS`] that is
-/// set decides, compared without regard to case or surrounding spaces.
-pub fn is_production() -> Option<&'static str> {
-    for var in ENV_VARS {
-        if let Ok(value) = std::env::var(var)
-            && !value.trim().is_empty()
-        {
-            return value.trim().eq_ignore_ascii_case("production").then_some(var);
-        }
-    }
-    None
+/// The first of [`ENV_VARS`] that `lookup` finds set to something other than blanks, with its value trimmed:
+/// `(variable, value)`. The lookup is the caller's, so this reads nothing by itself; pass
+/// `|var| std::env::var(var).ok()` to read the process environment.
+///
+/// ```
+/// let env = driftless_migrate::environment_from(|var| (var == "APP_ENV").then(|| " production ".to_owned()));
+/// assert_eq!(env, Some(("APP_ENV", "production".to_owned())));
+/// ```
+pub fn environment_from(lookup: impl Fn(&str) -> Option<String>) -> Option<(&'static str, String)> {
+    ENV_VARS.into_iter().find_map(|var| {
+        let value = lookup(var)?;
+        let value = value.trim();
+        (!value.is_empty()).then(|| (var, value.to_owned()))
+    })
 }
 
-/// The same decision for an explicitly given environment name.
+/// Whether an environment name means production (without regard to case or surrounding spaces).
 pub(crate) fn names_production(environment: &str) -> bool {
     environment.trim().eq_ignore_ascii_case("production")
 }

@@ -3,8 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo(migrations: Vec<driftless_core::migration::Migration>) -> Result<(), driftless_migrate::Error> {
-//! // `DATABASE_URL`, or the SQLite file `driftless.db` when it is unset.
-//! let migrator = driftless_migrate::Migrator::from_env(migrations).await?;
+//! let migrator = driftless_migrate::Migrator::connect("sqlite://app.db?mode=rwc", migrations).await?;
 //! let report = migrator.migrate().await?;
 //! println!("{}", report.summary());
 //! # Ok(()) }
@@ -31,25 +30,50 @@
 //!
 //! The pieces, one concept per file: [`Migrator`] (`migrator.rs`) holds the configuration and the operations;
 //! `backend.rs` is the per-dialect seam that `sqlite.rs`, `postgres.rs` and `mysql.rs` implement; `lock.rs`,
-//! `validate.rs`, `plan.rs` (steps → statements), `apply.rs` (transactions and progress), `progress.rs` (what the
-//! user sees), [`report`] (what an operation returns) and [`Error`] (`error.rs`).
+//! `validate.rs`, `plan.rs` (steps → statements), `apply.rs` (transactions and progress), [`Progress`] (what the
+//! caller is told while a run works), [`outcome`] (what an operation returns) and [`Error`] (`error.rs`).
+//!
+//! # Quiet by default
+//!
+//! The library writes nothing to stdout or stderr and reads no environment variable on its own. It emits
+//! [`tracing`](https://docs.rs/tracing) events (target `driftless_migrate`: the lock wait, each migration applied
+//! or reverted, warnings, the summary), calls the [`Progress`] the caller installs, and applies the production
+//! guard only for an environment the caller names ([`Migrator::environment`]). The only functions that read the
+//! process environment say so in their name and are called explicitly: [`Migrator::from_env`] and
+//! [`Database::from_env`] (`DATABASE_URL`).
 //!
 //! Architecture Invariant: the migrator never panics on user input, and a refusal changes nothing in the database.
+//!
+//! # Features
+//!
+//! `sqlite`, `postgres` and `mysql` (all on by default) compile sqlx's driver for each database; an application
+//! that uses one database enables only its feature (`default-features = false, features = ["sqlite"]`) and builds
+//! only that driver. [`Database::connect`] on a URL for a disabled driver fails with
+//! [`Error::DriverNotEnabled`].
 #![deny(missing_docs)]
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "driftless-migrate needs at least one database driver: enable its `sqlite`, `postgres` or `mysql` feature \
+     (through driftless or driftless-cli, which pass them on)"
+);
+
 mod apply;
-mod backend;
+mod connection;
 mod database;
 mod error;
 mod guard;
 mod lock;
 mod migrator;
+#[cfg(feature = "mysql")]
 mod mysql;
+pub mod outcome;
 mod plan;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod progress;
 mod redact;
-pub mod report;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 pub mod testing;
 mod tracking;
@@ -57,8 +81,8 @@ mod validate;
 
 pub use database::{CONNECT_TIMEOUT, DEFAULT_DATABASE_URL, Database};
 pub use error::Error;
-pub use guard::{ENV_VARS, is_production};
+pub use guard::{ENV_VARS, environment_from};
 pub use migrator::{DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE, Migrator, migrate_on_startup};
-pub use progress::ProgressMode;
+pub use outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status};
+pub use progress::{NoProgress, Progress};
 pub use redact::redact;
-pub use report::{AppliedMigration, Direction, Operation, Problem, Report, Status};

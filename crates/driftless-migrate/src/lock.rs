@@ -4,6 +4,10 @@
 //!
 //! Every lock is released if the process dies: PostgreSQL advisory locks and MySQL `GET_LOCK` locks belong to the
 //! session, and the kernel drops a file lock with the last descriptor.
+#![cfg_attr(
+    not(all(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(dead_code, reason = "each piece is used by some of the drivers only")
+)]
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};

@@ -5,16 +5,17 @@
 use std::time::{Duration, Instant};
 
 use driftless_core::migration::Migration;
+use driftless_core::render::RenderedMigration;
 use sqlx::pool::PoolConnection;
 
 use crate::apply::{self, Unit};
-use crate::backend::Backend;
+use crate::connection::DialectConnection;
 use crate::database::Database;
 use crate::error::Error;
 use crate::guard;
+use crate::outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status, Step};
 use crate::plan::plans;
-use crate::progress::{Progress, ProgressMode};
-use crate::report::{AppliedMigration, Direction, Operation, Problem, Report, Status, Step};
+use crate::progress::{Progress, Reporter};
 use crate::tracking::{NewRow, TrackingTable};
 use crate::validate::{Validation, check_registry, validate};
 use driftless_core::judge::judge_registry;
@@ -38,12 +39,19 @@ pub struct Migrator {
     allow_out_of_order: bool,
     ignore_checksums: bool,
     force_production: bool,
-    environment: Option<String>,
-    progress: ProgressMode,
+    environment: Option<Environment>,
+    progress: Reporter,
     source_dir: Option<std::path::PathBuf>,
 }
 
-/// What an operation asks for.
+/// The environment the caller named, and where the name came from (shown in the production guard's refusal).
+#[derive(Debug, Clone)]
+struct Environment {
+    source: String,
+    name: String,
+}
+
+/// What an operation that changes the database (under the lock) asks for.
 #[derive(Debug, Clone)]
 enum Request {
     Migrate,
@@ -53,14 +61,20 @@ enum Request {
     Reset { force: bool },
     ResolveApplied(String),
     ResolveRolledBack(String),
-    Status,
-    History,
+}
+
+/// What runs under the lock: a request on the registry, or one rendered migration outside it (see
+/// [`crate::testing::apply_rendered`]).
+#[derive(Debug, Clone, Copy)]
+enum Job<'a> {
+    Request(&'a Request),
+    Rendered { name: &'a str, rendered: &'a RenderedMigration },
 }
 
 impl Request {
     fn operation(&self) -> Operation {
         match self {
-            Request::Migrate | Request::Status | Request::History => Operation::Migrate,
+            Request::Migrate => Operation::Migrate,
             Request::Up => Operation::Up,
             Request::Down => Operation::Down,
             Request::To(_) => Operation::To,
@@ -71,11 +85,36 @@ impl Request {
     }
 }
 
-/// What an operation returns.
-enum Outcome {
-    Report(Report),
-    Status(Status),
-    History(Vec<AppliedMigration>),
+/// Runs `$body` on one connection taken from the migrator's pool, whatever its database: the body is generic code
+/// in which `$conn` is `&mut C` for the dialect's connection type `C: DialectConnection`, and evaluates to
+/// `(Result<T, Error>, bool)`, the bool saying the connection must be closed rather than pooled.
+macro_rules! on_connection {
+    ($migrator:expr, |$conn:ident| $body:expr) => {{
+        check_registry(&$migrator.migrations)?;
+        match &$migrator.db {
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(pool) => {
+                let mut session = Session::acquire(pool).await?;
+                let $conn = &mut *session.conn;
+                let (result, poisoned) = $body;
+                session.end(result, poisoned)
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                let mut session = Session::acquire(pool).await?;
+                let $conn = &mut *session.conn;
+                let (result, poisoned) = $body;
+                session.end(result, poisoned)
+            }
+            #[cfg(feature = "mysql")]
+            Database::Mysql(pool) => {
+                let mut session = Session::acquire(pool).await?;
+                let $conn = &mut *session.conn;
+                let (result, poisoned) = $body;
+                session.end(result, poisoned)
+            }
+        }
+    }};
 }
 
 impl Migrator {
@@ -90,7 +129,7 @@ impl Migrator {
             ignore_checksums: false,
             force_production: false,
             environment: None,
-            progress: ProgressMode::Auto,
+            progress: Reporter::default(),
             source_dir: None,
         }
     }
@@ -100,7 +139,9 @@ impl Migrator {
         Ok(Migrator::new(Database::connect(url).await?, migrations))
     }
 
-    /// A migrator on `DATABASE_URL`, or on the SQLite file [`crate::DEFAULT_DATABASE_URL`] when it is unset.
+    /// A migrator on `DATABASE_URL`, or on the SQLite file [`crate::DEFAULT_DATABASE_URL`] when it is unset. This
+    /// and [`Database::from_env`] are the only functions of the crate that read the process environment, and only
+    /// because the caller chose them; [`Migrator::connect`] and [`Migrator::new`] read nothing.
     pub async fn from_env(migrations: impl IntoIterator<Item = Migration>) -> Result<Migrator, Error> {
         Ok(Migrator::new(Database::from_env().await?, migrations))
     }
@@ -142,22 +183,31 @@ impl Migrator {
         self
     }
 
-    /// Allows `down`, `to` (downward) and `reset` in production (`DRIFTLESS_ENV`/`APP_ENV` = `production`).
+    /// Allows `down`, `to` (downward) and `reset` in production (see [`Migrator::environment`]).
     pub fn force_production(mut self, force: bool) -> Migrator {
         self.force_production = force;
         self
     }
 
-    /// Names the environment instead of reading `DRIFTLESS_ENV` and `APP_ENV` (`production` turns the production
-    /// guard on).
+    /// Names the environment the migrator runs in: `production` (any case) turns the production guard on, which
+    /// refuses `down`, a downward `to` and `reset` unless [`Migrator::force_production`] is set. Unnamed (the
+    /// default), there is no guard: the migrator reads no environment variable itself. The refusal says
+    /// `environment=production`; see [`Migrator::environment_from_variable`] to name the variable instead.
     pub fn environment(mut self, environment: impl Into<String>) -> Migrator {
-        self.environment = Some(environment.into());
+        self.environment = Some(Environment { source: "environment".to_owned(), name: environment.into() });
         self
     }
 
-    /// How to show progress (default: a bar on a terminal, plain lines otherwise).
-    pub fn progress(mut self, mode: ProgressMode) -> Migrator {
-        self.progress = mode;
+    /// Names the environment as read by the caller from the environment variable `variable` (which the production
+    /// guard's refusal names), for example `DRIFTLESS_ENV` through [`crate::environment_from`].
+    pub fn environment_from_variable(mut self, variable: impl Into<String>, value: impl Into<String>) -> Migrator {
+        self.environment = Some(Environment { source: variable.into(), name: value.into() });
+        self
+    }
+
+    /// Where to report progress (default: nowhere; `tracing` events are emitted either way).
+    pub fn progress(mut self, progress: impl Progress + 'static) -> Migrator {
+        self.progress = Reporter(std::sync::Arc::new(progress));
         self
     }
 
@@ -230,58 +280,20 @@ impl Migrator {
     /// `migrate-status`: applied migrations (with batch, time, class), pending ones, and every problem. Reads
     /// only: it neither takes the lock nor creates the tracking table.
     pub async fn status(&self) -> Result<Status, Error> {
-        match self.dispatch(Request::Status).await? {
-            Outcome::Status(s) => Ok(s),
-            _ => unreachable!("status returns a status"),
-        }
+        on_connection!(self, |conn| (self.status_on(conn).await, false))
     }
 
     /// `migrate-history`: every row of the tracking table, in the order they were recorded.
     pub async fn history(&self) -> Result<Vec<AppliedMigration>, Error> {
-        match self.dispatch(Request::History).await? {
-            Outcome::History(h) => Ok(h),
-            _ => unreachable!("history returns rows"),
-        }
+        on_connection!(self, |conn| (self.rows_if_any(conn).await, false))
     }
 
+    /// Runs an operation that changes the database, under the lock.
     async fn report(&self, request: Request) -> Result<Report, Error> {
-        match self.dispatch(request).await? {
-            Outcome::Report(r) => Ok(r),
-            _ => unreachable!("operations return reports"),
-        }
+        on_connection!(self, |conn| self.locked(conn, Job::Request(&request)).await)
     }
 
-    async fn dispatch(&self, request: Request) -> Result<Outcome, Error> {
-        check_registry(&self.migrations)?;
-        match &self.db {
-            Database::Sqlite(pool) => self.on(pool.acquire().await, &request).await,
-            Database::Postgres(pool) => self.on(pool.acquire().await, &request).await,
-            Database::Mysql(pool) => self.on(pool.acquire().await, &request).await,
-        }
-    }
-
-    async fn on<DB>(&self, conn: Result<PoolConnection<DB>, sqlx::Error>, request: &Request) -> Result<Outcome, Error>
-    where
-        DB: sqlx::Database,
-        DB::Connection: Backend,
-    {
-        let conn = conn.map_err(Error::db("taking a connection from the pool"))?;
-        let mut session = Session(Some(conn));
-        let Some(conn) = session.0.as_mut() else { unreachable!("the session holds its connection until dropped") };
-        let (result, poisoned) = match request {
-            Request::Status => (self.status_on(&mut **conn).await.map(Outcome::Status), false),
-            Request::History => (self.history_on(&mut **conn).await.map(Outcome::History), false),
-            _ => self.locked(&mut **conn, request).await,
-        };
-        // A connection that may still hold the lock or an open transaction is closed rather than pooled.
-        let poisoned = poisoned || matches!(result, Err(Error::Database { .. }));
-        if !poisoned {
-            session.release();
-        }
-        result
-    }
-
-    async fn status_on<C: Backend>(&self, conn: &mut C) -> Result<Status, Error> {
+    async fn status_on<C: DialectConnection>(&self, conn: &mut C) -> Result<Status, Error> {
         let applied = self.rows_if_any(conn).await?;
         let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
         let verdicts = judge_registry(&self.migrations);
@@ -305,11 +317,7 @@ impl Migrator {
         Ok(Status { applied, pending, problems, in_progress })
     }
 
-    async fn history_on<C: Backend>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
-        self.rows_if_any(conn).await
-    }
-
-    async fn rows_if_any<C: Backend>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
+    async fn rows_if_any<C: DialectConnection>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
         let table = TrackingTable::new(&self.table, C::DIALECT)?;
         if !conn.table_exists(&table).await.map_err(Error::db("looking for the tracking table"))? {
             return Ok(Vec::new());
@@ -317,8 +325,8 @@ impl Migrator {
         conn.applied(&table).await.map_err(Error::db("reading the tracking table"))
     }
 
-    /// Runs `request` under the lock. Returns whether the connection must be closed (the lock may still be held).
-    async fn locked<C: Backend>(&self, conn: &mut C, request: &Request) -> (Result<Outcome, Error>, bool) {
+    /// Runs `job` under the lock. Returns whether the connection must be closed (the lock may still be held).
+    async fn locked<C: DialectConnection>(&self, conn: &mut C, job: Job<'_>) -> (Result<Report, Error>, bool) {
         let table = match TrackingTable::new(&self.table, C::DIALECT) {
             Ok(t) => t,
             Err(e) => return (Err(e), false),
@@ -327,14 +335,7 @@ impl Migrator {
         // One attempt first, so that a wait is announced (one line) instead of looking like a hang.
         let lock = match conn.lock(&table, Duration::ZERO).await {
             Err(Error::LockTimeout { lock, .. }) => {
-                crate::progress::note(
-                    self.progress,
-                    &format!(
-                        "waiting up to {} s for the migration lock ({lock}): another migrator is running against \
-                         this database",
-                        self.lock_timeout.as_secs_f64()
-                    ),
-                );
+                self.progress.waiting_for_lock(&lock, self.lock_timeout);
                 conn.lock(&table, self.lock_timeout).await
             }
             first => first,
@@ -343,14 +344,75 @@ impl Migrator {
             Ok(lock) => lock,
             Err(e) => return (Err(e), false),
         };
-        let result = self.under_lock(conn, &table, request, start).await;
+        let result = match job {
+            Job::Request(request) => self.under_lock(conn, &table, request, start).await,
+            Job::Rendered { name, rendered } => self.rendered_under_lock(conn, &table, name, rendered, start).await,
+        };
         match conn.unlock(lock).await {
-            Ok(()) => (result.map(Outcome::Report), false),
-            Err(e) => (result.and(Err(e)).map(Outcome::Report), true),
+            Ok(()) => (result, false),
+            Err(e) => (result.and(Err(e)), true),
         }
     }
 
-    async fn under_lock<C: Backend>(
+    /// Runs one rendered migration outside the registry with `migrate`'s rules, without validating the tracking
+    /// table against the registry (rows of earlier ad-hoc runs are not in it).
+    async fn rendered_under_lock<C: DialectConnection>(
+        &self,
+        conn: &mut C,
+        table: &TrackingTable,
+        name: &str,
+        rendered: &RenderedMigration,
+        start: Instant,
+    ) -> Result<Report, Error> {
+        if rendered.dialect != C::DIALECT {
+            return Err(Error::Render {
+                name: name.to_owned(),
+                direction: Direction::Up,
+                dialect: C::DIALECT,
+                reason: format!("it was rendered for {}", rendered.dialect),
+            });
+        }
+        conn.ensure_table(table).await.map_err(Error::db(format!("creating the tracking table {}", table.name)))?;
+        let applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
+        if applied.iter().any(|a| a.name == name) {
+            return Err(Error::AlreadyApplied { name: name.to_owned() });
+        }
+        let migration = Migration::new(name);
+        let checksum = migration.checksum();
+        let batch = applied.iter().map(|a| a.batch).max().unwrap_or(0) + 1;
+        let unit = Unit {
+            migration: &migration,
+            checksum: &checksum,
+            class: migration.class,
+            direction: Direction::Up,
+            batch,
+            plan: rendered.clone(),
+        };
+        self.progress.start(1);
+        self.progress.migration_started(name, Direction::Up);
+        let took = apply::run(conn, table, &unit).await?;
+        let step = Step { name: name.to_owned(), direction: Direction::Up, class: unit.class, duration: took };
+        self.progress.migration_finished(&step);
+        let report = Report {
+            operation: Operation::Migrate,
+            steps: vec![step],
+            batch: Some(batch),
+            resolved: Vec::new(),
+            warnings: Vec::new(),
+            applied_after: applied.len() + 1,
+            pending_after: 0,
+            elapsed: start.elapsed(),
+        };
+        self.progress.finished(&report.summary());
+        Ok(report)
+    }
+
+    /// Runs one migration outside the registry, already rendered; see [`crate::testing::apply_rendered`].
+    pub(crate) async fn apply_rendered(&self, name: &str, rendered: &RenderedMigration) -> Result<Report, Error> {
+        on_connection!(self, |conn| self.locked(conn, Job::Rendered { name, rendered }).await)
+    }
+
+    async fn under_lock<C: DialectConnection>(
         &self,
         conn: &mut C,
         table: &TrackingTable,
@@ -398,10 +460,12 @@ impl Migrator {
                     (v.pending.iter().copied().filter(|&i| i <= target).collect(), Vec::new())
                 }
             }
-            Request::ResolveApplied(name) | Request::ResolveRolledBack(name) => {
-                return self.resolve(conn, table, request, name, &applied, v, report, start).await;
+            Request::ResolveApplied(name) => {
+                return self.resolve(conn, table, Resolution::Applied, name, &applied, v, report, start).await;
             }
-            Request::Status | Request::History => unreachable!("handled without the lock"),
+            Request::ResolveRolledBack(name) => {
+                return self.resolve(conn, table, Resolution::RolledBack, name, &applied, v, report, start).await;
+            }
         };
 
         let applying = matches!(request, Request::Migrate | Request::Up) || !to_apply.is_empty();
@@ -432,22 +496,24 @@ impl Migrator {
             })
             .collect();
 
-        let progress = Progress::start(self.progress, units.len());
+        let progress = &self.progress;
+        progress.start(units.len());
         for w in &report.warnings {
-            progress.warn(w);
+            progress.warning(w);
         }
         let mut failure = None;
         for unit in &units {
-            progress.begin(&unit.migration.name, unit.direction);
+            progress.migration_started(&unit.migration.name, unit.direction);
             match apply::run(conn, table, unit).await {
                 Ok(took) => {
-                    progress.done(&unit.migration.name, unit.direction, unit.class.as_str(), took);
-                    report.steps.push(Step {
+                    let step = Step {
                         name: unit.migration.name.clone(),
                         direction: unit.direction,
                         class: unit.class,
                         duration: took,
-                    });
+                    };
+                    progress.migration_finished(&step);
+                    report.steps.push(step);
                     if unit.direction == Direction::Up {
                         report.batch = Some(batch);
                         report.applied_after += 1;
@@ -466,11 +532,11 @@ impl Migrator {
         report.elapsed = start.elapsed();
         match failure {
             None => {
-                progress.finish(&report.summary());
+                progress.finished(&report.summary());
                 Ok(report)
             }
             Some(e) => {
-                progress.finish(&format!(
+                progress.finished(&format!(
                     "{}: failed after {} ({} ms)",
                     operation,
                     done(&report),
@@ -515,8 +581,8 @@ impl Migrator {
                     report.warnings.push(format!(
                         "migration {name} was edited after it was applied (checksum {} recorded, {} now); \
                          continuing because dangerous_ignore_checksums is set",
-                        crate::report::short(recorded),
-                        crate::report::short(current)
+                        crate::outcome::short(recorded),
+                        crate::outcome::short(current)
                     ));
                 }
                 Problem::OutOfOrder { name, last_applied } => {
@@ -565,8 +631,8 @@ impl Migrator {
             return Ok(());
         }
         let env_var = match &self.environment {
-            Some(env) => guard::names_production(env).then(|| "environment".to_owned()),
-            None => guard::is_production().map(str::to_owned),
+            Some(env) => guard::names_production(&env.name).then(|| env.source.clone()),
+            None => None,
         };
         match env_var {
             Some(env_var) => Err(Error::Production {
@@ -579,11 +645,11 @@ impl Migrator {
     }
 
     #[allow(clippy::too_many_arguments, reason = "one private step of `under_lock`, sharing its state")]
-    async fn resolve<C: Backend>(
+    async fn resolve<C: DialectConnection>(
         &self,
         conn: &mut C,
         table: &TrackingTable,
-        request: &Request,
+        resolution: Resolution,
         name: &str,
         applied: &[AppliedMigration],
         v: Validation,
@@ -593,8 +659,8 @@ impl Migrator {
         let row = applied.iter().find(|a| a.name == name);
         let index = self.migrations.iter().position(|m| m.name == name);
         let context = Error::db(format!("recording {name} in the tracking table"));
-        match request {
-            Request::ResolveApplied(_) => {
+        match resolution {
+            Resolution::Applied => {
                 let i = index.ok_or_else(|| Error::UnknownMigration { name: name.to_owned() })?;
                 let m = &self.migrations[i];
                 let checksum = m.checksum();
@@ -620,7 +686,7 @@ impl Migrator {
                 }
                 report.resolved.push(name.to_owned());
             }
-            _ => match row {
+            Resolution::RolledBack => match row {
                 Some(r) if r.dirty.is_some() => {
                     conn.delete_row(table, name).await.map_err(context)?;
                     report.applied_after -= 1;
@@ -632,9 +698,7 @@ impl Migrator {
             },
         }
         report.elapsed = start.elapsed();
-        if self.progress != ProgressMode::Quiet {
-            eprintln!("{}", report.summary());
-        }
+        self.progress.finished(&report.summary());
         Ok(report)
     }
 }
@@ -656,21 +720,41 @@ pub async fn migrate_on_startup(
     Migrator::new(db, migrations).migrate().await
 }
 
-/// A pooled connection that goes back to the pool only when [`Session::release`] says it is clean; dropped any
-/// other way (an error that may leave the lock or a transaction open, or a cancelled future), it is closed, which
-/// ends the session and with it any lock and transaction.
-struct Session<DB: sqlx::Database>(Option<PoolConnection<DB>>);
+/// How `migrate-resolve` settles a migration.
+#[derive(Debug, Clone, Copy)]
+enum Resolution {
+    /// `--applied`: record it as applied.
+    Applied,
+    /// `--rolled-back`: forget its dirty row.
+    RolledBack,
+}
+
+/// A pooled connection that goes back to the pool only when [`Session::end`] says it is clean; dropped any other
+/// way (an error that may leave the lock or a transaction open, or a cancelled future), it is closed, which ends
+/// the session and with it any lock and transaction.
+struct Session<DB: sqlx::Database> {
+    conn: PoolConnection<DB>,
+    clean: bool,
+}
 
 impl<DB: sqlx::Database> Session<DB> {
-    fn release(mut self) {
-        drop(self.0.take());
+    async fn acquire(pool: &sqlx::Pool<DB>) -> Result<Session<DB>, Error> {
+        let conn = pool.acquire().await.map_err(Error::db("taking a connection from the pool"))?;
+        Ok(Session { conn, clean: false })
+    }
+
+    /// Ends the session with an operation's result: the connection is pooled again unless `poisoned` (it may still
+    /// hold the lock) or the result is a database error (it may hold an open transaction).
+    fn end<T>(mut self, result: Result<T, Error>, poisoned: bool) -> Result<T, Error> {
+        self.clean = !poisoned && !matches!(result, Err(Error::Database { .. }));
+        result
     }
 }
 
 impl<DB: sqlx::Database> Drop for Session<DB> {
     fn drop(&mut self) {
-        if let Some(conn) = self.0.as_mut() {
-            conn.close_on_drop();
+        if !self.clean {
+            self.conn.close_on_drop();
         }
     }
 }

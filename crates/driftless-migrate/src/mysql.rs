@@ -29,10 +29,10 @@ use std::time::{Duration, Instant};
 use driftless_core::Dialect;
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
-use crate::backend::Backend;
+use crate::connection::DialectConnection;
 use crate::error::Error;
 use crate::lock::stable_hash;
-use crate::report::{AppliedMigration, Direction};
+use crate::outcome::{AppliedMigration, Direction};
 use crate::tracking::{NewRow, RowTuple, TrackingTable, from_tuple, select_rows};
 
 fn ddl(t: &TrackingTable) -> String {
@@ -49,7 +49,7 @@ fn ddl(t: &TrackingTable) -> String {
 
 const APPLIED_AT: &str = "DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%fZ')";
 
-impl Backend for MySqlConnection {
+impl DialectConnection for MySqlConnection {
     const DIALECT: Dialect = Dialect::Mysql;
     /// The `GET_LOCK` name.
     type Lock = String;

@@ -18,46 +18,7 @@ use driftless_core::schema::Schema;
 use driftless_core::step::Step;
 
 use crate::error::Error;
-use crate::report::Direction;
-
-/// One statement to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Planned {
-    /// The SQL (possibly a script of several statements, for hand-written SQL).
-    pub sql: String,
-    /// Whether it may run inside the migration's transaction.
-    pub transactional: bool,
-}
-
-/// A migration's statements in one direction, with what must happen around them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Plan {
-    /// The statements, in order.
-    pub statements: Vec<Planned>,
-    /// SQLite: run with foreign keys off (set before the transaction) and `PRAGMA foreign_key_check` before commit.
-    pub sqlite_foreign_keys_off: bool,
-}
-
-impl Plan {
-    /// Whether the migration can run as one transaction on `dialect`: the dialect has transactional DDL, the
-    /// migration did not opt out, and no statement must run outside a transaction.
-    pub fn atomic(&self, dialect: Dialect, migration: &Migration) -> bool {
-        dialect != Dialect::Mysql && migration.transactional && self.statements.iter().all(|s| s.transactional)
-    }
-}
-
-impl From<RenderedMigration> for Plan {
-    fn from(r: RenderedMigration) -> Plan {
-        Plan {
-            statements: r
-                .statements
-                .into_iter()
-                .map(|s| Planned { sql: s.sql, transactional: s.transactional })
-                .collect(),
-            sqlite_foreign_keys_off: r.sqlite_foreign_keys_off,
-        }
-    }
-}
+use crate::outcome::Direction;
 
 fn steps(m: &Migration, direction: Direction) -> &[Step] {
     match direction {
@@ -71,21 +32,21 @@ fn needs_schema(steps: &[Step]) -> bool {
     steps.iter().any(|s| !matches!(s, Step::RawSql { .. } | Step::Irreversible { .. }))
 }
 
-fn render(m: &Migration, direction: Direction, dialect: Dialect, ctx: &Schema) -> Result<Plan, Error> {
-    render_steps(steps(m, direction), dialect, ctx).map(Plan::from).map_err(|e| match e {
+fn render(m: &Migration, direction: Direction, dialect: Dialect, ctx: &Schema) -> Result<RenderedMigration, Error> {
+    render_steps(steps(m, direction), dialect, ctx).map_err(|e| match e {
         RenderError::Irreversible { reason } => Error::Irreversible { name: m.name.clone(), reason },
         other => Error::Render { name: m.name.clone(), direction, dialect, reason: other.to_string() },
     })
 }
 
-/// The plans for `wanted` (registry index and direction), in the same order. Fails on the first migration that
-/// cannot be rendered, before anything runs.
+/// The rendered statements for `wanted` (registry index and direction), in the same order. Fails on the first
+/// migration that cannot be rendered, before anything runs.
 pub(crate) fn plans(
     registry: &[Migration],
     wanted: &[(usize, Direction)],
     dialect: Dialect,
-) -> Result<Vec<Plan>, Error> {
-    let mut out: Vec<Option<Plan>> = vec![None; wanted.len()];
+) -> Result<Vec<RenderedMigration>, Error> {
+    let mut out: Vec<Option<RenderedMigration>> = vec![None; wanted.len()];
     let empty = Schema::empty();
     let mut last_needing_schema = None;
     for (k, &(i, direction)) in wanted.iter().enumerate() {
@@ -121,12 +82,15 @@ pub(crate) fn plans(
             }
         }
     }
-    Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    // Every entry is set: those that need no schema above, the others by the replay, which runs up to the last
+    // of them in both directions.
+    Ok(out.into_iter().flatten().collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use driftless_core::render::Statement;
     use driftless_core::schema::{Column, ColumnType, Table};
     use driftless_core::step::DialectSql;
 
@@ -160,7 +124,7 @@ mod tests {
             Migration::new("m1").up([raw.clone()]).down([Step::Irreversible { reason: "the data is gone".into() }]),
         ];
         let p = plans(&registry, &[(0, Direction::Up)], Dialect::Sqlite).unwrap();
-        assert_eq!(p[0].statements, vec![Planned { sql: "SELECT 1".into(), transactional: true }]);
+        assert_eq!(p[0].statements, vec![Statement { sql: "SELECT 1".into(), transactional: true, step: 0 }]);
         let err = plans(&registry, &[(0, Direction::Down)], Dialect::Sqlite).unwrap_err();
         assert_eq!(
             err.to_string(),

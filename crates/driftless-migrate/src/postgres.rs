@@ -26,10 +26,10 @@ use std::time::Duration;
 use driftless_core::Dialect;
 use sqlx::{AssertSqlSafe, PgConnection};
 
-use crate::backend::Backend;
+use crate::connection::DialectConnection;
 use crate::error::Error;
 use crate::lock::{Backoff, stable_hash};
-use crate::report::{AppliedMigration, Direction};
+use crate::outcome::{AppliedMigration, Direction};
 use crate::tracking::{NewRow, RowTuple, TrackingTable, from_tuple, select_rows};
 
 fn ddl(t: &TrackingTable) -> String {
@@ -45,7 +45,7 @@ fn ddl(t: &TrackingTable) -> String {
 
 const APPLIED_AT: &str = "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
-impl Backend for PgConnection {
+impl DialectConnection for PgConnection {
     const DIALECT: Dialect = Dialect::Postgres;
     /// The advisory lock key.
     type Lock = i64;

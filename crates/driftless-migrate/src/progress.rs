@@ -1,93 +1,111 @@
-//! What a run shows while it works: an indicatif bar on a terminal when several migrations run, plain lines
-//! otherwise (logs, CI, a service starting), and always a final one-line summary. Everything goes to stderr, so
-//! that a command's stdout stays machine-readable.
+//! What a run tells its caller while it works. The migrator prints nothing itself: it emits `tracing` events
+//! (target `driftless_migrate`) and calls the [`Progress`] the caller installed with [`crate::Migrator::progress`].
+//! The default reports nothing, so an application that embeds the migrator gets no output it did not ask for; the
+//! CLI installs an indicatif bar or plain lines on stderr.
 
-use std::io::IsTerminal;
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::outcome::{Direction, Step};
 
-use crate::report::Direction;
-
-/// How a run reports progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ProgressMode {
-    /// A bar when stderr is a terminal and more than one migration runs; plain lines otherwise.
-    #[default]
-    Auto,
-    /// Always plain lines.
-    Plain,
-    /// Nothing but warnings (the summary is still in the returned report).
-    Quiet,
-}
-
-/// A line about the run before it starts (a wait for the lock), shown unless the mode is quiet.
-pub(crate) fn note(mode: ProgressMode, message: &str) {
-    if mode != ProgressMode::Quiet {
-        eprintln!("{message}");
+/// Receives a run's progress. Every method does nothing by default; implement the ones you want to show.
+///
+/// The calls of one run come in this order: at most one [`Progress::waiting_for_lock`], then (for operations that
+/// run migrations) [`Progress::start`], the warnings, a [`Progress::migration_started`] and, when it succeeds, a
+/// [`Progress::migration_finished`] per migration, and last [`Progress::finished`] with the run's one-line summary
+/// (also when it failed). A refusal before the run starts calls nothing after the lock wait: the error says it all.
+pub trait Progress: Send + Sync {
+    /// Another migrator holds the lock (`lock` names it); this run waits at most `timeout` for it.
+    fn waiting_for_lock(&self, lock: &str, timeout: Duration) {
+        let _ = (lock, timeout);
     }
-}
 
-/// The progress of one run.
-#[derive(Debug)]
-pub(crate) struct Progress {
-    mode: ProgressMode,
-    bar: Option<ProgressBar>,
-}
+    /// `total` migrations are about to run.
+    fn start(&self, total: usize) {
+        let _ = total;
+    }
 
-impl Progress {
-    /// Starts reporting a run of `total` migrations.
-    pub fn start(mode: ProgressMode, total: usize) -> Progress {
-        let bar = (mode == ProgressMode::Auto && total > 1 && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new(total as u64);
-            if let Ok(style) = ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} {wide_msg} [{elapsed}]") {
-                bar.set_style(style);
-            }
-            bar
-        });
-        Progress { mode, bar }
+    /// Something the caller should know (an applied migration that was edited, accepted because checksums are
+    /// ignored).
+    fn warning(&self, message: &str) {
+        let _ = message;
     }
 
     /// A migration starts.
-    pub fn begin(&self, name: &str, direction: Direction) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} {name}", direction.verb()));
-        }
+    fn migration_started(&self, name: &str, direction: Direction) {
+        let _ = (name, direction);
     }
 
-    /// A migration finished.
-    pub fn done(&self, name: &str, direction: Direction, class: &str, took: Duration) {
-        let line = format!(
-            "{} {name} ({class}) in {} ms",
-            if direction == Direction::Up { "applied" } else { "reverted" },
-            took.as_millis()
+    /// A migration completed (applied or reverted), with its class and how long its statements took.
+    fn migration_finished(&self, step: &Step) {
+        let _ = step;
+    }
+
+    /// The run ended, successfully or not: `summary` is its one-line summary (the report's
+    /// [`crate::Report::summary`], or what failed after how many migrations).
+    fn finished(&self, summary: &str) {
+        let _ = summary;
+    }
+}
+
+/// Reports nothing (the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// The installed [`Progress`], shareable between clones of a migrator.
+#[derive(Clone)]
+pub(crate) struct Reporter(pub Arc<dyn Progress>);
+
+impl Default for Reporter {
+    fn default() -> Self {
+        Reporter(Arc::new(NoProgress))
+    }
+}
+
+impl fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Reporter(..)")
+    }
+}
+
+impl Reporter {
+    pub fn waiting_for_lock(&self, lock: &str, timeout: Duration) {
+        tracing::info!(lock, timeout_s = timeout.as_secs_f64(), "waiting for the migration lock");
+        self.0.waiting_for_lock(lock, timeout);
+    }
+
+    pub fn start(&self, total: usize) {
+        tracing::debug!(total, "running migrations");
+        self.0.start(total);
+    }
+
+    pub fn warning(&self, message: &str) {
+        tracing::warn!("{message}");
+        self.0.warning(message);
+    }
+
+    pub fn migration_started(&self, name: &str, direction: Direction) {
+        tracing::debug!(migration = name, direction = direction.as_str(), "migration started");
+        self.0.migration_started(name, direction);
+    }
+
+    pub fn migration_finished(&self, step: &Step) {
+        tracing::info!(
+            migration = step.name.as_str(),
+            direction = step.direction.as_str(),
+            class = step.class.as_str(),
+            duration_ms = u64::try_from(step.duration.as_millis()).unwrap_or(u64::MAX),
+            "migration {}",
+            if step.direction == Direction::Up { "applied" } else { "reverted" }
         );
-        match (&self.bar, self.mode) {
-            (Some(bar), _) => {
-                bar.println(line);
-                bar.inc(1);
-            }
-            (None, ProgressMode::Quiet) => {}
-            (None, _) => eprintln!("{line}"),
-        }
+        self.0.migration_finished(step);
     }
 
-    /// A warning: always shown, whatever the mode.
-    pub fn warn(&self, message: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(format!("warning: {message}")),
-            None => eprintln!("warning: {message}"),
-        }
-    }
-
-    /// The run ended (successfully or not): clears the bar and prints the summary line.
-    pub fn finish(self, summary: &str) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-        if self.mode != ProgressMode::Quiet {
-            eprintln!("{summary}");
-        }
+    pub fn finished(&self, summary: &str) {
+        tracing::info!("{summary}");
+        self.0.finished(summary);
     }
 }

@@ -24,10 +24,10 @@ use std::time::Duration;
 use driftless_core::Dialect;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
-use crate::backend::Backend;
+use crate::connection::DialectConnection;
 use crate::error::Error;
 use crate::lock::{SqliteLock, sqlite_lock, sqlite_lock_held};
-use crate::report::{AppliedMigration, Direction};
+use crate::outcome::{AppliedMigration, Direction};
 use crate::tracking::{NewRow, RowTuple, TrackingTable, from_tuple, select_rows};
 
 fn ddl(t: &TrackingTable) -> String {
@@ -51,7 +51,7 @@ async fn database_file(conn: &mut SqliteConnection) -> Result<Option<String>, Er
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-impl Backend for SqliteConnection {
+impl DialectConnection for SqliteConnection {
     const DIALECT: Dialect = Dialect::Sqlite;
     type Lock = SqliteLock;
 

@@ -1,17 +1,18 @@
-//! Helpers for an application's own tests: a fresh in-memory SQLite database with every migration applied, and
-//! the SQL a migration runs, for snapshots.
+//! Helpers for tests: a fresh in-memory SQLite database with every migration applied, the SQL a migration runs
+//! (for snapshots), and one rendered migration applied through the migrator's own apply code.
 
 use driftless_core::Dialect;
 use driftless_core::migration::Migration;
-use driftless_core::render::{RenderedMigration, Statement};
+use driftless_core::render::RenderedMigration;
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
+use crate::database::Database;
 use crate::error::Error;
 use crate::migrator::Migrator;
-use crate::progress::ProgressMode;
-use crate::report::Direction;
+use crate::outcome::Direction;
 
-/// A new in-memory SQLite database, private to the returned pool, with `migrations` applied (quietly). The
+/// A new in-memory SQLite database, private to the returned pool, with `migrations` applied. The
 /// database lives as long as the pool.
 ///
 /// ```
@@ -27,6 +28,7 @@ use crate::report::Direction;
 /// assert_eq!(n, 0);
 /// # Ok(()) }
 /// ```
+#[cfg(feature = "sqlite")]
 pub async fn sqlite_memory(migrations: impl IntoIterator<Item = Migration>) -> Result<SqlitePool, Error> {
     let url = "sqlite::memory:";
     let options: SqliteConnectOptions = url.parse().map_err(|cause| Error::Connect { url: url.to_owned(), cause })?;
@@ -39,7 +41,7 @@ pub async fn sqlite_memory(migrations: impl IntoIterator<Item = Migration>) -> R
         .connect_with(options)
         .await
         .map_err(|cause| Error::Connect { url: url.to_owned(), cause })?;
-    Migrator::new(pool.clone(), migrations).progress(ProgressMode::Quiet).migrate().await?;
+    Migrator::new(pool.clone(), migrations).migrate().await?;
     Ok(pool)
 }
 
@@ -74,15 +76,36 @@ pub fn migration_sql(
             ),
         });
     };
-    let plan = crate::plan::plans(registry, &[(index, direction)], dialect)?.pop().unwrap_or_default();
-    let rendered = RenderedMigration {
-        dialect,
-        statements: plan
-            .statements
-            .into_iter()
-            .map(|s| Statement { sql: s.sql, transactional: s.transactional, step: 0 })
-            .collect(),
-        sqlite_foreign_keys_off: plan.sqlite_foreign_keys_off,
-    };
-    Ok(rendered.script())
+    let rendered = crate::plan::plans(registry, &[(index, direction)], dialect)?;
+    Ok(rendered.iter().map(|r| r.script()).collect())
+}
+
+/// Applies one already-rendered migration that is not in a registry to `db`, through the migrator's own apply
+/// code: under the migration lock, with exactly the transaction rules `migrate` uses for each migration (SQLite:
+/// `BEGIN IMMEDIATE`, with foreign keys switched off before it and `PRAGMA foreign_key_check` before `COMMIT` when
+/// the migration asks for it; PostgreSQL: one transaction, or statement by statement with progress recorded when a
+/// statement must run outside one; MySQL: statement by statement), and recorded in the tracking table under `name`
+/// (which must not be recorded yet). The registry is neither read nor validated.
+///
+/// It exists so that tests of the renderer against real databases run the statements the way the migrator does,
+/// instead of a copy of its transaction handling. An application applies its registry with
+/// [`Migrator::migrate`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), driftless_migrate::Error> {
+/// use driftless_core::render::render_steps;
+/// use driftless_core::schema::{Column, ColumnType, Schema, Table};
+/// use driftless_core::{Dialect, step::Step};
+///
+/// let pool = driftless_migrate::testing::sqlite_memory([]).await?;
+/// let mut table = Table::new("t");
+/// table.columns.push(Column::new("id", ColumnType::BigInt));
+/// let rendered = render_steps(&[Step::CreateTable { table }], Dialect::Sqlite, &Schema::empty()).unwrap();
+/// driftless_migrate::testing::apply_rendered(&pool.clone().into(), "create_t", &rendered).await?;
+/// let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&pool).await.unwrap();
+/// assert_eq!(n, 0);
+/// # Ok(()) }
+/// ```
+pub async fn apply_rendered(db: &Database, name: &str, rendered: &RenderedMigration) -> Result<(), Error> {
+    Migrator::new(db.clone(), []).apply_rendered(name, rendered).await.map(drop)
 }

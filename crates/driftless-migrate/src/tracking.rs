@@ -4,7 +4,7 @@
 use driftless_core::Dialect;
 
 use crate::error::Error;
-use crate::report::{AppliedMigration, Direction};
+use crate::outcome::{AppliedMigration, Direction};
 
 /// The tracking table's name, checked, with its quoted spelling for one dialect.
 #[derive(Debug, Clone)]
@@ -16,6 +16,10 @@ pub(crate) struct TrackingTable {
     /// The unqualified name, for naming the table's indexes.
     pub base: String,
     /// The schema (PostgreSQL) or database (MySQL) qualifier, if given.
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql")),
+        allow(dead_code, reason = "read by the server drivers only")
+    )]
     pub schema: Option<String>,
 }
 

@@ -9,7 +9,7 @@ use driftless_core::judge::{ClassProblem, JudgeError, Verdict};
 use driftless_core::migration::Migration;
 
 use crate::error::Error;
-use crate::report::{AppliedMigration, Problem};
+use crate::outcome::{AppliedMigration, Problem};
 
 /// The registry measured against the tracking table.
 #[derive(Debug)]
@@ -131,7 +131,7 @@ pub(crate) fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Direction;
+    use crate::outcome::Direction;
     use driftless_core::migration::Class;
 
     fn row(id: i64, name: &str, checksum: &str) -> AppliedMigration {

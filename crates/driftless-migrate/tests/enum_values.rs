@@ -7,7 +7,7 @@ use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, DefaultValue, Literal};
 use driftless_core::step::Step;
-use driftless_migrate::{Database, Error, Migrator, ProgressMode};
+use driftless_migrate::{Database, Error, Migrator};
 use driftless_testdb::TestDb;
 
 const CREATE: &str = "m20260101T000000_create_tickets";
@@ -46,7 +46,7 @@ async fn an_added_enum_value_rolls_back_with_a_failing_migration() {
     let db = Database::connect(testdb.url()).await.unwrap();
     let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
     let failing = add_value(raw_sql(sql("INSERT INTO no_such_table (id) VALUES (1)")));
-    let migrator = Migrator::new(db.clone(), [create(), failing]).progress(ProgressMode::Quiet);
+    let migrator = Migrator::new(db.clone(), [create(), failing]);
     let err = migrator.migrate().await.unwrap_err();
     assert!(matches!(err, Error::Statement { partial: false, index: 1, total: 2, .. }), "{err}");
     assert_eq!(values(pool).await, ["open", "closed"], "the new value went with the transaction");
@@ -54,7 +54,7 @@ async fn an_added_enum_value_rolls_back_with_a_failing_migration() {
 
     // Fixed, it applies in one go and the value is there.
     let fixed = add_value(raw_sql(sql("SELECT 1")));
-    let migrator = Migrator::new(db.clone(), [create(), fixed]).progress(ProgressMode::Quiet);
+    let migrator = Migrator::new(db.clone(), [create(), fixed]);
     migrator.migrate().await.unwrap();
     assert_eq!(values(pool).await, ["open", "closed", "archived"]);
     db.close().await;
@@ -67,8 +67,7 @@ async fn an_enum_value_used_in_the_same_migration_is_added_before_it() {
     let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
     let mut archived = column("archived_as", ColumnType::Enum("ticket_status".into()));
     archived.default = Some(DefaultValue::Value(Literal::String("archived".into())));
-    let migrator =
-        Migrator::new(db.clone(), [create(), add_value(add_column("tickets", archived))]).progress(ProgressMode::Quiet);
+    let migrator = Migrator::new(db.clone(), [create(), add_value(add_column("tickets", archived))]);
     migrator.migrate().await.unwrap();
     assert_eq!(values(pool).await, ["open", "closed", "archived"]);
     let default: String = sqlx::query_scalar(

@@ -72,9 +72,28 @@ async fn eight_processes_migrate_at_once(t: Target) {
 }
 on_every_backend!(eight_processes_migrate_at_once);
 
+/// An application that embeds the migrator with its defaults gets no output: a migrate, then a `down` under
+/// `DRIFTLESS_ENV=production` (the library reads no environment variable, so no guard), both with empty stderr.
+async fn an_embedded_migrator_writes_nothing(t: Target) {
+    let out = race(t.db.url(), &["--embedded"], &[("DRIFTLESS_ENV", "production")]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "6\n");
+    assert_eq!(text(&out.stderr), "", "the library wrote to stderr");
+    let out = race(t.db.url(), &["--embedded", "--down"], &[("DRIFTLESS_ENV", "production")]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    assert!(!t.has_table("race_log").await);
+    // The same binary with the CLI's choices (plain lines, the environment read) shows the run and refuses.
+    race(t.db.url(), &["--embedded"], &[]).output().unwrap();
+    let out = race(t.db.url(), &["--down"], &[("APP_ENV", "production")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("error: refusing to run migrate-down in production (APP_ENV=production)"));
+}
+on_every_backend!(an_embedded_migrator_writes_nothing);
+
 /// A migrator that has to wait for the lock says so, once, on stderr (then proceeds when the holder finishes).
 async fn a_wait_for_the_lock_is_announced(t: Target) {
-    let slow = common::raw("m20260101T000000_slow").up([slow_statement(t.dialect)]);
+    let slow = raw("m20260101T000000_slow").up([slow_statement(t.dialect)]);
     let holder = t.migrator([slow]);
     let running = tokio::spawn(async move { holder.migrate().await });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -212,8 +212,7 @@ async fn sqlite_lock_files_are_removed() {
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
     let db = Database::connect(&url).await.unwrap();
-    let migrator =
-        driftless_migrate::Migrator::new(db.clone(), first(2)).progress(driftless_migrate::ProgressMode::Quiet);
+    let migrator = driftless_migrate::Migrator::new(db.clone(), first(2));
     migrator.migrate().await.unwrap();
     migrator.status().await.unwrap();
     migrator.down().await.unwrap();
@@ -237,14 +236,12 @@ async fn sqlite_paths_to_one_file_share_the_lock() {
     std::os::unix::fs::symlink(&real, dir.join("link.db")).unwrap();
     std::fs::hard_link(&real, dir.join("sub/hard.db")).unwrap();
     let slow = raw("m20260101T000000_slow").up([slow_statement(Dialect::Sqlite)]);
-    let holder = driftless_migrate::Migrator::new(holder_db.clone(), [slow.clone()])
-        .progress(driftless_migrate::ProgressMode::Quiet);
+    let holder = driftless_migrate::Migrator::new(holder_db.clone(), [slow.clone()]);
     let running = tokio::spawn(async move { holder.migrate().await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     for other in ["link.db", "sub/../real.db", "sub/hard.db"] {
         let db = Database::connect(&format!("sqlite://{}", dir.join(other).display())).await.unwrap();
         let err = driftless_migrate::Migrator::new(db.clone(), [slow.clone()])
-            .progress(driftless_migrate::ProgressMode::Quiet)
             .lock_timeout(Duration::from_millis(200))
             .migrate()
             .await

@@ -1,19 +1,19 @@
 //! Test-only crate: applies rendered migration steps to real SQLite, PostgreSQL and MariaDB databases and checks
 //! what survives. The library half is the [`Harness`]; the tests are in `tests/`.
 //!
-//! The harness executes a [`RenderedMigration`] the way the migrator must: on SQLite a migration that rebuilds a
-//! referenced table runs between `PRAGMA foreign_keys = OFF` and `ON`, *outside* its transaction, with
-//! `PRAGMA foreign_key_check` before `COMMIT`; on PostgreSQL statements marked non-transactional run on their own
-//! between two transactions; on MySQL every DDL statement commits by itself, so there is no transaction.
+//! The harness applies a [`RenderedMigration`] through the migrator's own apply code
+//! ([`driftless_migrate::testing::apply_rendered`]): the same lock, transactions (`BEGIN IMMEDIATE` on SQLite,
+//! foreign keys off around a rebuild with `PRAGMA foreign_key_check` before `COMMIT`, statement by statement where
+//! a statement must run outside a transaction and on MySQL) and tracking-table rows as `migrate`, so these tests
+//! exercise what runs in production rather than a copy of it. Its own connection serves the assertions.
 //!
 //! Rows are read back as text (`None` for NULL) through each server's text protocol, so one assertion reads the
 //! same on every dialect.
 
-use driftless_core::render::{
-    self, RenderedMigration, SQLITE_FOREIGN_KEY_CHECK, SQLITE_FOREIGN_KEYS_OFF, SQLITE_FOREIGN_KEYS_ON,
-};
+use driftless_core::render::{self, RenderedMigration};
 use driftless_core::step::Step;
 use driftless_core::{Dialect, Schema};
+use driftless_migrate::Database;
 use driftless_testdb::{Backend, TestDb};
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection, PgConnection, Row, SqliteConnection, ValueRef};
 
@@ -31,6 +31,10 @@ pub struct Harness {
     /// The dialect of the database.
     pub dialect: Dialect,
     conn: Conn,
+    /// The migrator's pool on the same database.
+    pool: Database,
+    /// How many migrations were applied, to name the next one in the tracking table.
+    applied: usize,
     db: TestDb,
 }
 
@@ -68,11 +72,13 @@ impl Harness {
             Backend::Postgres => Conn::Postgres(PgConnection::connect(db.url()).await.expect("connect to postgres")),
             Backend::Mysql => Conn::Mysql(MySqlConnection::connect(db.url()).await.expect("connect to mysql")),
         };
-        Some(Harness { dialect, conn, db })
+        let pool = Database::connect(db.url()).await.expect("open the migrator's pool");
+        Some(Harness { dialect, conn, pool, applied: 0, db })
     }
 
     /// Closes the connection and removes the database.
     pub async fn close(self) {
+        self.pool.close().await;
         let closed = match self.conn {
             Conn::Sqlite(c) => c.close().await,
             Conn::Postgres(c) => c.close().await,
@@ -137,63 +143,12 @@ impl Harness {
         rows[0][0].clone()
     }
 
-    /// Executes a rendered migration with the migrator's rules (see the crate docs).
+    /// Applies a rendered migration through the migrator (see the crate docs); the error is the migrator's message.
     pub async fn apply(&mut self, m: &RenderedMigration) -> Result<(), String> {
         assert_eq!(m.dialect, self.dialect, "migration rendered for another dialect");
-        match self.dialect {
-            Dialect::Mysql => {
-                for s in &m.statements {
-                    self.try_exec(&s.sql).await?;
-                }
-                Ok(())
-            }
-            Dialect::Sqlite => {
-                if m.sqlite_foreign_keys_off {
-                    self.try_exec(SQLITE_FOREIGN_KEYS_OFF).await?;
-                }
-                let outcome = self.sqlite_transaction(m).await;
-                if m.sqlite_foreign_keys_off {
-                    self.try_exec(SQLITE_FOREIGN_KEYS_ON).await?;
-                }
-                outcome
-            }
-            _ => {
-                self.try_exec("BEGIN").await?;
-                for s in &m.statements {
-                    let run = if s.transactional { self.try_exec(&s.sql).await } else { self.run_alone(&s.sql).await };
-                    if let Err(e) = run {
-                        let _ = self.try_exec("ROLLBACK").await;
-                        return Err(e);
-                    }
-                }
-                self.try_exec("COMMIT").await
-            }
-        }
-    }
-
-    /// Commits what came before, runs the statement on its own, and opens a new transaction.
-    async fn run_alone(&mut self, sql: &str) -> Result<(), String> {
-        self.try_exec("COMMIT").await?;
-        self.try_exec(sql).await?;
-        self.try_exec("BEGIN").await
-    }
-
-    async fn sqlite_transaction(&mut self, m: &RenderedMigration) -> Result<(), String> {
-        self.try_exec("BEGIN").await?;
-        for s in &m.statements {
-            if let Err(e) = self.try_exec(&s.sql).await {
-                let _ = self.try_exec("ROLLBACK").await;
-                return Err(e);
-            }
-        }
-        if m.sqlite_foreign_keys_off {
-            let broken = self.try_rows(SQLITE_FOREIGN_KEY_CHECK).await?;
-            if !broken.is_empty() {
-                let _ = self.try_exec("ROLLBACK").await;
-                return Err(format!("foreign_key_check found violations: {broken:?}"));
-            }
-        }
-        self.try_exec("COMMIT").await
+        self.applied += 1;
+        let name = format!("m{:04}_render_test", self.applied);
+        driftless_migrate::testing::apply_rendered(&self.pool, &name, m).await.map_err(|e| e.to_string())
     }
 
     /// Creates `schema` from empty, in the differ's order (`diff(empty, schema)`), as a first generated migration

@@ -1,5 +1,5 @@
 //! The SQLite table rebuild on a parent table whose children reference it with `ON DELETE CASCADE`, executed
-//! exactly as the migrator does: `PRAGMA foreign_keys = OFF` outside the transaction, `BEGIN`, the statements,
+//! through the migrator: `PRAGMA foreign_keys = OFF` outside the transaction, `BEGIN IMMEDIATE`, the statements,
 //! `PRAGMA foreign_key_check` (no rows), `COMMIT`, `PRAGMA foreign_keys = ON`.
 
 use driftless_core::render::{self, RenderedMigration};

@@ -4,6 +4,14 @@
 //! local servers). When a server cannot be reached the constructor returns `None` after printing a loud `SKIPPED`
 //! line — unless `DRIFTLESS_REQUIRE_DBS=1`, under which a missing server panics, so CI can never pass by skipping.
 //!
+//! Why the `SKIPPED` line is written straight to the process's stderr: the test harness captures what `println!`
+//! and `eprintln!` write and shows it only for failing tests, so a skipped test, which passes, would otherwise pass
+//! unseen in a plain `cargo test`. Written directly, one line per skipped test (naming it) appears in the output
+//! among the `test ... ok` lines.
+//!
+//! Features `postgres` and `mysql` (with `sqlite`, all on by default) compile sqlx's driver for each server; without
+//! one, that server's tests are skipped (or fail under `DRIFTLESS_REQUIRE_DBS=1`), saying which feature is missing.
+//!
 //! Why drop in `Drop`: a failing test unwinds past any explicit clean-up call, and leaked databases pile up on a
 //! developer's server. `Drop` runs the `DROP DATABASE` on a helper thread with its own runtime, so it works from
 //! inside or outside a tokio runtime.
@@ -13,6 +21,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 use sqlx::{AssertSqlSafe, Connection};
 
 /// The PostgreSQL server used when `DRIFTLESS_TEST_POSTGRES_URL` is not set.
@@ -105,7 +114,16 @@ fn unavailable(backend: Backend, url: &str, err: &dyn fmt::Display) -> Option<Te
              start it (see README, 'Running the tests') or point {var} at one"
         );
     }
-    eprintln!("SKIPPED: {backend} test server at {url} is unavailable ({err}); set {var} to run these tests");
+    // The thread is named after the test by the harness (not on a tokio worker thread, which says nothing).
+    let test = std::thread::current()
+        .name()
+        .filter(|n| *n != "main" && !n.starts_with("tokio-"))
+        .map(|n| format!(" [{n}]"))
+        .unwrap_or_default();
+    let line =
+        format!("SKIPPED: {backend} test server at {url} is unavailable ({err}); set {var} to run these tests{test}\n");
+    // Not `eprintln!`: see the crate docs. Nothing useful can be done if stderr itself fails.
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
     None
 }
 
@@ -232,19 +250,25 @@ async fn remove(backend: Backend, admin_url: &str, name: &str, sqlite_path: Opti
 }
 
 async fn admin_execute(backend: Backend, url: &str, sql: &str) -> Result<(), String> {
+    #[cfg(not(all(feature = "postgres", feature = "mysql")))]
+    let _ = (url, sql);
     let work = async {
         match backend {
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let mut conn = sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?;
                 sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.map_err(|e| e.to_string())?;
                 conn.close().await.map_err(|e| e.to_string())
             }
+            #[cfg(feature = "mysql")]
             Backend::Mysql => {
                 let mut conn = sqlx::MySqlConnection::connect(url).await.map_err(|e| e.to_string())?;
                 sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.map_err(|e| e.to_string())?;
                 conn.close().await.map_err(|e| e.to_string())
             }
             Backend::Sqlite => Err("SQLite has no server to administer".to_owned()),
+            #[allow(unreachable_patterns, reason = "reachable when a driver feature is disabled")]
+            other => Err(format!("this build has no {other} driver; enable driftless-testdb's `{other}` feature")),
         }
     };
     match tokio::time::timeout(CONNECT_TIMEOUT, work).await {

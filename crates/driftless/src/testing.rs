@@ -41,10 +41,13 @@ use std::time::Duration;
 
 use driftless_core::migration::Migration;
 use driftless_core::schema::{SchemaBuilder, SchemaErrors};
-use driftless_migrate::{Migrator, ProgressMode};
+use driftless_migrate::Migrator;
 use driftless_testdb::{Backend, TestDb};
+#[cfg(feature = "mysql")]
 use sqlx::mysql::{MySql, MySqlPoolOptions};
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgPoolOptions, Postgres};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::Sqlite;
 use sqlx::{Pool, pool::PoolOptions};
 
@@ -210,6 +213,7 @@ impl<DB: sqlx::Database> Deref for TestDatabase<DB> {
 }
 
 /// A fresh in-memory SQLite database, private to the returned handle, with `migrations` applied (quietly).
+#[cfg(feature = "sqlite")]
 pub async fn sqlite(migrations: impl IntoIterator<Item = Migration>) -> Result<TestDatabase<Sqlite>, Error> {
     let pool = driftless_migrate::testing::sqlite_memory(migrations).await?;
     Ok(TestDatabase { pool, server: None })
@@ -217,6 +221,7 @@ pub async fn sqlite(migrations: impl IntoIterator<Item = Migration>) -> Result<T
 
 /// A fresh database on the PostgreSQL test server with `migrations` applied, or `Ok(None)` after a `SKIPPED` line
 /// when the server is unavailable (a panic under `DRIFTLESS_REQUIRE_DBS=1`).
+#[cfg(feature = "postgres")]
 pub async fn postgres(
     migrations: impl IntoIterator<Item = Migration>,
 ) -> Result<Option<TestDatabase<Postgres>>, Error> {
@@ -225,10 +230,15 @@ pub async fn postgres(
 
 /// A fresh database on the MySQL/MariaDB test server with `migrations` applied, or `Ok(None)` after a `SKIPPED`
 /// line when the server is unavailable (a panic under `DRIFTLESS_REQUIRE_DBS=1`).
+#[cfg(feature = "mysql")]
 pub async fn mysql(migrations: impl IntoIterator<Item = Migration>) -> Result<Option<TestDatabase<MySql>>, Error> {
     server(Backend::Mysql, MySqlPoolOptions::new(), migrations).await
 }
 
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql")),
+    allow(dead_code, reason = "used by the server databases only")
+)]
 async fn server<DB>(
     backend: Backend,
     options: PoolOptions<DB>,
@@ -246,6 +256,6 @@ where
         .connect(db.url())
         .await
         .map_err(|source| Error::Connect { name: db.name().to_owned(), source })?;
-    Migrator::new(pool.clone(), migrations).progress(ProgressMode::Quiet).migrate().await?;
+    Migrator::new(pool.clone(), migrations).migrate().await?;
     Ok(Some(TestDatabase { pool, server: Some(db) }))
 }

@@ -3,13 +3,18 @@
 //! message on stderr when the migrator refuses or fails.
 //!
 //! `--edited` changes an applied migration first (to see a refusal's exit code); `--down` reverts the last batch
-//! (to see the production guard, with `DRIFTLESS_ENV=production`); `--bar` shows the progress bar on a terminal.
+//! (to see the production guard, with `DRIFTLESS_ENV=production`). Like the CLI, it installs plain progress lines on
+//! stderr and reads `DRIFTLESS_ENV`/`APP_ENV`; `--embedded` does neither, as an application that embeds the
+//! migrator with its defaults, which must then print nothing.
 
 use std::process::ExitCode;
 
 use driftless_core::migration::{Class, Migration};
 use driftless_core::step::{DialectSql, Step};
-use driftless_migrate::{Migrator, ProgressMode};
+use std::time::Duration;
+
+use driftless_migrate::outcome::Step as Done;
+use driftless_migrate::{Direction, Migrator, Progress};
 
 fn sql(sqlite: &str, postgres: &str, mysql: &str) -> Step {
     Step::RawSql {
@@ -56,18 +61,49 @@ fn history(edited: bool) -> Vec<Migration> {
     out
 }
 
+/// Plain lines on stderr, the way the CLI shows a run when stderr is not a terminal.
+struct Lines;
+
+impl Progress for Lines {
+    fn waiting_for_lock(&self, lock: &str, timeout: Duration) {
+        eprintln!(
+            "waiting up to {} s for the migration lock ({lock}): another migrator is running against this database",
+            timeout.as_secs_f64()
+        );
+    }
+
+    fn warning(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+
+    fn migration_finished(&self, step: &Done) {
+        let verb = if step.direction == Direction::Up { "applied" } else { "reverted" };
+        eprintln!("{verb} {} ({}) in {} ms", step.name, step.class.as_str(), step.duration.as_millis());
+    }
+
+    fn finished(&self, summary: &str) {
+        eprintln!("{summary}");
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: driftless-migrate-race DATABASE_URL [--edited] [--down] [--bar]");
+        eprintln!("usage: driftless-migrate-race DATABASE_URL [--edited] [--down] [--embedded]");
         return ExitCode::from(2);
     };
     let edited = args.iter().any(|a| a == "--edited");
     let down = args.iter().any(|a| a == "--down");
-    let mode = if args.iter().any(|a| a == "--bar") { ProgressMode::Auto } else { ProgressMode::Plain };
+    let embedded = args.iter().any(|a| a == "--embedded");
     let run = async {
-        let migrator = Migrator::connect(url, history(edited)).await?.progress(mode);
+        let mut migrator = Migrator::connect(url, history(edited)).await?;
+        if !embedded {
+            migrator = migrator.progress(Lines);
+            if let Some((var, value)) = driftless_migrate::environment_from(|var| std::env::var(var).ok()) {
+                migrator = migrator.environment_from_variable(var, value);
+            }
+        }
         let report = if down { migrator.down().await? } else { migrator.migrate().await? };
         migrator.database().close().await;
         Ok::<_, driftless_migrate::Error>(report)

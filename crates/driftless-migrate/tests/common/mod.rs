@@ -5,7 +5,7 @@
 use driftless_core::Dialect;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::step::{DialectSql, Step};
-use driftless_migrate::{Database, Migrator, ProgressMode};
+use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
 
 /// One test database and a pool on it.
@@ -25,7 +25,7 @@ impl Target {
 
     /// A quiet migrator over `migrations` on this database.
     pub fn migrator(&self, migrations: impl IntoIterator<Item = Migration>) -> Migrator {
-        Migrator::new(self.pool.clone(), migrations).progress(ProgressMode::Quiet)
+        Migrator::new(self.pool.clone(), migrations)
     }
 
     /// Runs a statement (test set-up and checks).

@@ -10,11 +10,11 @@ use std::time::Duration;
 use driftless_core::Dialect;
 
 use crate::error::Error;
-use crate::report::{AppliedMigration, Direction};
+use crate::outcome::{AppliedMigration, Direction};
 use crate::tracking::{NewRow, TrackingTable};
 
 /// One database connection the migrator drives for a whole run.
-pub(crate) trait Backend: Send {
+pub(crate) trait DialectConnection: Send {
     /// The dialect.
     const DIALECT: Dialect;
 
