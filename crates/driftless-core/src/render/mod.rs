@@ -34,6 +34,7 @@
 
 mod mysql;
 mod postgres;
+pub mod probe;
 mod rebuild;
 mod sea;
 mod spell;
