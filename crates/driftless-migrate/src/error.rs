@@ -330,6 +330,39 @@ pub enum Error {
         /// The migration the registry lists second but that was applied first.
         later: String,
     },
+
+    /// A data probe found rows on which a step of the migration would fail (`driftless_core::render::probe`).
+    /// Decided before any statement of the migration runs.
+    #[error(
+        "refusing to {} migration {name}: step {} ({step_kind} on {table}) would fail on existing data: {count} \
+         {finds} (examples, {}: {}); {advice}. Nothing of {name} has run",
+        if *direction == Direction::Up { "apply" } else { "revert" },
+        step + 1,
+        example_columns.join(", "),
+        examples.join("; "),
+    )]
+    DataProbe {
+        /// The migration.
+        name: String,
+        /// The direction.
+        direction: Direction,
+        /// The step's index (from 0).
+        step: usize,
+        /// The step's kind.
+        step_kind: &'static str,
+        /// The table the probe read.
+        table: String,
+        /// What it counted (`rows where tz is NULL`).
+        finds: String,
+        /// How many.
+        count: i64,
+        /// What each example is made of (`id`).
+        example_columns: Vec<String>,
+        /// Up to five examples, each its columns joined with `, `.
+        examples: Vec<String>,
+        /// Why the step fails on them and what to do.
+        advice: String,
+    },
 }
 
 impl Error {

@@ -71,6 +71,7 @@ pub mod outcome;
 mod plan;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod probes;
 mod progress;
 mod redact;
 #[cfg(feature = "sqlite")]

@@ -496,13 +496,20 @@ impl Migrator {
             })
             .collect();
 
+        // Data probes, run just before each migration (on the data its earlier siblings in this batch left).
+        let probe_lists = crate::probes::probe_plans(&self.migrations, &wanted, dialect);
+
         let progress = &self.progress;
         progress.start(units.len());
         for w in &report.warnings {
             progress.warning(w);
         }
         let mut failure = None;
-        for unit in &units {
+        for (unit, probes) in units.iter().zip(&probe_lists) {
+            if let Err(e) = crate::probes::check(conn, &unit.migration.name, unit.direction, probes).await {
+                failure = Some(e);
+                break;
+            }
             progress.migration_started(&unit.migration.name, unit.direction);
             match apply::run(conn, table, unit).await {
                 Ok(took) => {
