@@ -334,35 +334,47 @@ pub enum Error {
     /// A data probe found rows on which a step of the migration would fail (`driftless_core::render::probe`).
     /// Decided before any statement of the migration runs.
     #[error(
-        "refusing to {} migration {name}: step {} ({step_kind} on {table}) would fail on existing data: {count} \
-         {finds} (examples, {}: {}); {advice}. Nothing of {name} has run",
+        "refusing to {} migration {name}: step {} ({} on {}) would fail on existing data: {} {} (examples, {}: {}); \
+         {}. Nothing of {name} has run",
         if *direction == Direction::Up { "apply" } else { "revert" },
-        step + 1,
-        example_columns.join(", "),
-        examples.join("; "),
+        found.step + 1,
+        found.step_kind,
+        found.table,
+        found.count,
+        found.finds,
+        found.example_columns.join(", "),
+        found.examples.join("; "),
+        found.advice,
     )]
     DataProbe {
         /// The migration.
         name: String,
         /// The direction.
         direction: Direction,
-        /// The step's index (from 0).
-        step: usize,
-        /// The step's kind.
-        step_kind: &'static str,
-        /// The table the probe read.
-        table: String,
-        /// What it counted (`rows where tz is NULL`).
-        finds: String,
-        /// How many.
-        count: i64,
-        /// What each example is made of (`id`).
-        example_columns: Vec<String>,
-        /// Up to five examples, each its columns joined with `, `.
-        examples: Vec<String>,
-        /// Why the step fails on them and what to do.
-        advice: String,
+        /// What the probe found.
+        found: Box<ProbeFinding>,
     },
+}
+
+/// What a data probe found, for [`Error::DataProbe`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeFinding {
+    /// The step's index (from 0).
+    pub step: usize,
+    /// The step's kind.
+    pub step_kind: &'static str,
+    /// The table the probe read.
+    pub table: String,
+    /// What it counted (`rows where tz is NULL`).
+    pub finds: String,
+    /// How many.
+    pub count: i64,
+    /// What each example is made of (`id`).
+    pub example_columns: Vec<String>,
+    /// Up to five examples, each its columns joined with `, `.
+    pub examples: Vec<String>,
+    /// Why the step fails on them and what to do.
+    pub advice: String,
 }
 
 impl Error {

@@ -283,6 +283,18 @@ impl Migrator {
         on_connection!(self, |conn| (self.status_on(conn).await, false))
     }
 
+    /// `migrate --dry-run`: what `migrate` would run (statements, locks, rows, data probes), read-only: it takes
+    /// no lock, creates no tracking table and runs only `SELECT`s. See [`crate::dry_run`].
+    pub async fn dry_run(&self) -> Result<crate::dry_run::DryRun, Error> {
+        on_connection!(self, |conn| {
+            let result = match self.rows_if_any(conn).await {
+                Ok(applied) => crate::dry_run::dry_run(conn, &self.migrations, &applied).await,
+                Err(e) => Err(e),
+            };
+            (result, false)
+        })
+    }
+
     /// `migrate-history`: every row of the tracking table, in the order they were recorded.
     pub async fn history(&self) -> Result<Vec<AppliedMigration>, Error> {
         on_connection!(self, |conn| (self.rows_if_any(conn).await, false))

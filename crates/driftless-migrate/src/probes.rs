@@ -13,7 +13,7 @@ use driftless_core::replay::{ReplayOptions, apply_steps_with};
 use driftless_core::schema::Schema;
 
 use crate::connection::DialectConnection;
-use crate::error::Error;
+use crate::error::{Error, ProbeFinding};
 use crate::outcome::Direction;
 
 /// The probes for each of `wanted` (registry index and direction), in the same order. A migration whose schema
@@ -88,14 +88,16 @@ pub(crate) async fn check<C: DialectConnection>(
             return Err(Error::DataProbe {
                 name: name.to_owned(),
                 direction,
-                step: probe.step,
-                step_kind: probe.step_kind,
-                table: probe.table.clone(),
-                finds: probe.finds.clone(),
-                count: found.count,
-                example_columns: probe.example_columns.clone(),
-                examples: found.examples,
-                advice: probe.advice.clone(),
+                found: Box::new(ProbeFinding {
+                    step: probe.step,
+                    step_kind: probe.step_kind,
+                    table: probe.table.clone(),
+                    finds: probe.finds.clone(),
+                    count: found.count,
+                    example_columns: probe.example_columns.clone(),
+                    examples: found.examples,
+                    advice: probe.advice.clone(),
+                }),
             });
         }
     }

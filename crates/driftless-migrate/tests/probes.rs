@@ -116,7 +116,12 @@ on_every_backend!(duplicates_refuse_a_unique_constraint);
 
 async fn orphans_refuse_a_foreign_key(t: Target) {
     let registry = risky(add_foreign_key("users", foreign_key("users_team_id_fkey", &["team_id"], "teams", &["id"])));
-    let rows = ["(1, NULL, 1, NULL, NULL)", "(2, NULL, 7, NULL, NULL)", "(3, NULL, NULL, NULL, NULL)", "(4, NULL, 9, NULL, NULL)"];
+    let rows = [
+        "(1, NULL, 1, NULL, NULL)",
+        "(2, NULL, 7, NULL, NULL)",
+        "(3, NULL, NULL, NULL, NULL)",
+        "(4, NULL, 9, NULL, NULL)",
+    ];
     assert_eq!(
         refused(&t, &registry, &rows).await,
         "refusing to apply migration m20260102T000000_risky: step 2 (add_foreign_key on users) would fail on \
@@ -129,7 +134,8 @@ async fn orphans_refuse_a_foreign_key(t: Target) {
 on_every_backend!(orphans_refuse_a_foreign_key);
 
 async fn values_that_do_not_fit_refuse_narrowing_and_casts(t: Target) {
-    let rows = ["(1, 'abcd', NULL, '12', 3000000000)", "(2, 'abc', NULL, 'x1', 5)", "(3, 'a', NULL, ' -4 ', -3000000000)"];
+    let rows =
+        ["(1, 'abcd', NULL, '12', 3000000000)", "(2, 'abc', NULL, 'x1', 5)", "(3, 'a', NULL, ' -4 ', -3000000000)"];
     let narrow = risky(alter_column("users", email(), column("email", ColumnType::Varchar(3)).nullable()));
     assert_eq!(
         refused(&t, &narrow, &rows).await,
@@ -148,7 +154,49 @@ async fn values_that_do_not_fit_refuse_narrowing_and_casts(t: Target) {
     let code = column("code", ColumnType::Text).nullable();
     let cast = risky(alter_column("users", code, column("code", ColumnType::Integer).nullable()));
     let err = t.migrator(cast).migrate().await.unwrap_err().to_string();
-    assert!(err.contains("data: 1 rows where code does not fit i32 (examples, id: 2); changing the type from text to i32"), "{err}");
+    assert!(
+        err.contains("data: 1 rows where code does not fit i32 (examples, id: 2); changing the type from text to i32"),
+        "{err}"
+    );
     applies_after(&t, &narrow, "UPDATE users SET email = 'ab' WHERE id = 1").await;
 }
 on_every_backend!(values_that_do_not_fit_refuse_narrowing_and_casts);
+
+/// `dry_run` lists the statements with their locks and row counts and runs the probes, and changes nothing: no
+/// tracking table on a fresh database, no row and no schema change on one with history.
+async fn a_dry_run_shows_statements_locks_rows_and_probes_and_changes_nothing(t: Target) {
+    let registry = risky(alter_column("users", email(), Column { nullable: false, ..email() }));
+    let fresh = t.migrator(registry.clone()).dry_run().await.unwrap();
+    assert_eq!(fresh.migrations.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), [BASE, RISKY]);
+    assert!(!t.has_table("driftless_migrations").await, "a dry run creates no tracking table");
+    assert_eq!(fresh.migrations[0].statements[0].rows, Some(("teams".to_owned(), None)));
+
+    t.migrator([base()]).migrate().await.unwrap();
+    t.exec("INSERT INTO teams (id) VALUES (1), (2)").await;
+    t.exec("INSERT INTO users (id, email) VALUES (1, NULL), (2, 'a'), (3, NULL)").await;
+    let plan = t.migrator(registry.clone()).dry_run().await.unwrap();
+    assert_eq!(plan.migrations.len(), 1);
+    let m = &plan.migrations[0];
+    assert_eq!((m.name.as_str(), m.class), (RISKY, Class::Dangerous));
+    let first = &m.statements[0];
+    assert_eq!((first.step, first.step_kind, first.rows.clone()), (0, "add_column", Some(("teams".into(), Some(2)))));
+    let last = m.statements.last().unwrap();
+    assert_eq!((last.step, last.rows.clone()), (1, Some(("users".into(), Some(3)))));
+    assert_eq!(m.probes.len(), 1);
+    assert_eq!(m.probes[0].result, Ok((2, vec!["1".to_owned(), "3".to_owned()])));
+    let text = plan.to_string();
+    assert!(
+        text.contains("\n  probe step 2: 2 rows where email is NULL (examples: 1; 3): would be refused\n"),
+        "{text}"
+    );
+    assert!(text.ends_with(" 1 pending migration(s); nothing has changed\n"), "{text}");
+    assert!(text.starts_with(&format!("{RISKY} (dangerous, ")), "{text}");
+    let names: Vec<String> = t.migrator([base()]).history().await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, [BASE]);
+    // The schema is as it was: the risky migration still applies once the data is fixed.
+    applies_after(&t, &registry, "UPDATE users SET email = 'x' WHERE email IS NULL").await;
+    let done = t.migrator(registry).dry_run().await.unwrap();
+    assert!(done.migrations.is_empty());
+    assert_eq!(done.to_string(), format!("dry run on {}: nothing to apply; nothing has changed\n", t.dialect));
+}
+on_every_backend!(a_dry_run_shows_statements_locks_rows_and_probes_and_changes_nothing);

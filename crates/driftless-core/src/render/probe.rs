@@ -200,7 +200,10 @@ impl Writer<'_> {
                         let Some(old) = self.unchanged(&t.name, std::slice::from_ref(&c.name)) else { continue };
                         let says = Says {
                             kind: ProbeKind::DoNotFit,
-                            finds: format!("rows where {} holds a removed value of enum {} ({names})", c.name, from.name),
+                            finds: format!(
+                                "rows where {} holds a removed value of enum {} ({names})",
+                                c.name, from.name
+                            ),
                             advice: "removing the value would fail on them; change those rows first (a data \
                                      migration), or keep the value"
                                 .into(),
