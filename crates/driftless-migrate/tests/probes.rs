@@ -200,3 +200,36 @@ async fn a_dry_run_shows_statements_locks_rows_and_probes_and_changes_nothing(t:
     assert_eq!(done.to_string(), format!("dry run on {}: nothing to apply; nothing has changed\n", t.dialect));
 }
 on_every_backend!(a_dry_run_shows_statements_locks_rows_and_probes_and_changes_nothing);
+
+async fn rows_holding_a_removed_enum_value_refuse_its_removal(t: Target) {
+    let status = |values: &[&str]| enum_type("ticket_status", values);
+    let tickets = table("tickets")
+        .with_column(column("id", ColumnType::BigInt))
+        .with_column(column("status", ColumnType::Enum("ticket_status".into())))
+        .primary_key("tickets_pkey", &["id"]);
+    let create = Migration::new(BASE)
+        .up([create_enum(status(&["open", "closed", "archived"])), create_table(tickets.clone())])
+        .down([drop_table(tickets), drop_enum(status(&["open", "closed", "archived"]))]);
+    let remove = Migration::new(RISKY)
+        .class(Class::Dangerous)
+        .acknowledged("test", "the probe test")
+        .up([alter_enum(status(&["open", "closed", "archived"]), status(&["open", "closed"]), &[])])
+        .down([alter_enum(status(&["open", "closed"]), status(&["open", "closed", "archived"]), &[])]);
+    t.migrator([create.clone()]).migrate().await.unwrap();
+    t.exec("INSERT INTO tickets (id, status) VALUES (1, 'open'), (2, 'archived'), (3, 'closed'), (4, 'archived')")
+        .await;
+    let err = t.migrator([create.clone(), remove.clone()]).migrate().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "refusing to apply migration m20260102T000000_risky: step 1 (alter_enum on tickets) would fail on existing \
+         data: 2 rows where status holds a removed value of enum ticket_status ('archived') (examples, id: 2; 4); \
+         removing the value would fail on them; change those rows first (a data migration), or keep the value. \
+         Nothing of m20260102T000000_risky has run"
+    );
+    let names: Vec<String> =
+        t.migrator([create.clone()]).history().await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, [BASE]);
+    t.exec("UPDATE tickets SET status = 'closed' WHERE status = 'archived'").await;
+    t.migrator([create, remove]).migrate().await.unwrap();
+}
+on_every_backend!(rows_holding_a_removed_enum_value_refuse_its_removal);
