@@ -233,3 +233,37 @@ async fn rows_holding_a_removed_enum_value_refuse_its_removal(t: Target) {
     t.migrator([create, remove]).migrate().await.unwrap();
 }
 on_every_backend!(rows_holding_a_removed_enum_value_refuse_its_removal);
+
+/// Reverting probes too: the `down` of making a column nullable sets NOT NULL again, and NULLs written since refuse
+/// it; the migration stays applied.
+async fn nulls_refuse_a_revert_that_sets_not_null(t: Target) {
+    let body = column("body", ColumnType::Text);
+    let notes = table("notes")
+        .with_column(column("id", ColumnType::BigInt))
+        .with_column(body.clone())
+        .primary_key("notes_pkey", &["id"]);
+    let create = Migration::new(BASE).up([create_table(notes.clone())]).down([drop_table(notes)]);
+    let relax = alter_column("notes", body.clone(), Column { nullable: true, ..body });
+    let relax = Migration::new(RISKY)
+        .class(Class::Dangerous)
+        .acknowledged("test", "the probe test")
+        .up([relax.clone()])
+        .down([relax.inverse()]);
+    let registry = [create, relax];
+    t.migrator(registry.clone()).migrate().await.unwrap();
+    t.exec("INSERT INTO notes (id, body) VALUES (1, 'a'), (2, NULL)").await;
+    let err = t.migrator(registry.clone()).down().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "refusing to revert migration m20260102T000000_risky: step 1 (alter_column on notes) would fail on existing \
+         data: 1 rows where body is NULL (examples, id: 2); SET NOT NULL would fail on them; fill them first, or \
+         give the step a backfill value (`alter_column_with_backfill(\"notes\", ..., \"<sql value>\")`). Nothing of \
+         m20260102T000000_risky has run"
+    );
+    let names: Vec<String> =
+        t.migrator(registry.clone()).history().await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, [BASE, RISKY]);
+    t.exec("UPDATE notes SET body = '' WHERE body IS NULL").await;
+    t.migrator(registry).down().await.unwrap();
+}
+on_every_backend!(nulls_refuse_a_revert_that_sets_not_null);
