@@ -100,6 +100,8 @@ pub(crate) async fn dry_run<C: DialectConnection>(
         }
     }
     let mut out = Vec::new();
+    // Each table is counted once: the counts are of the data now, the same for every statement.
+    let mut counted: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
     for ((&(i, _), plan), probes) in wanted.iter().zip(&rendered).zip(&probes) {
         let m = &registry[i];
         let mut statements = Vec::new();
@@ -107,7 +109,17 @@ pub(crate) async fn dry_run<C: DialectConnection>(
             let step = &m.up[s.step];
             let lock = statement_lock(dialect, step, &s.sql);
             let rows = match step.table() {
-                Some(t) if now.table(t).is_some() => Some((t.to_owned(), count_rows(conn, dialect, t).await)),
+                Some(t) if now.table(t).is_some() => {
+                    let n = match counted.get(t) {
+                        Some(n) => *n,
+                        None => {
+                            let n = count_rows(conn, dialect, t).await;
+                            counted.insert(t.to_owned(), n);
+                            n
+                        }
+                    };
+                    Some((t.to_owned(), n))
+                }
                 Some(t) => Some((t.to_owned(), None)),
                 None => None,
             };
