@@ -277,3 +277,18 @@ async fn nulls_refuse_a_revert_that_sets_not_null(t: Target) {
     t.migrator(registry).down().await.unwrap();
 }
 on_every_backend!(nulls_refuse_a_revert_that_sets_not_null);
+
+async fn rows_refuse_a_not_null_column_without_a_default(t: Target) {
+    let registry = risky(add_column("users", column("lang", ColumnType::Text)));
+    let rows = ["(1, NULL, NULL, NULL, NULL)", "(2, NULL, NULL, NULL, NULL)"];
+    assert_eq!(
+        refused(&t, &registry, &rows).await,
+        "refusing to apply migration m20260102T000000_risky: step 2 (add_column on users) would fail on existing \
+         data: 2 rows, which would have no value for the new NOT NULL column lang (examples, id: 1; 2); adding the \
+         column would fail on them (or, on MySQL, fill them with an implicit default); give the column a default, or \
+         add it nullable, fill it, then set NOT NULL (`alter_column_with_backfill(\"users\", ..., \"<sql value>\")`). \
+         Nothing of m20260102T000000_risky has run"
+    );
+    applies_after(&t, &registry, "DELETE FROM users").await;
+}
+on_every_backend!(rows_refuse_a_not_null_column_without_a_default);

@@ -146,7 +146,10 @@ impl Writer<'_> {
 
     /// A probe for rows of `table` matching `condition`, with their keys as examples.
     fn rows(&self, table: &Table, condition: &str, fallback_key: &[String], says: Says, out: &mut Vec<Probe>) {
-        let keys = self.key_columns(table, fallback_key);
+        let mut keys = self.key_columns(table, fallback_key);
+        if keys.is_empty() {
+            keys.extend(table.columns.first().map(|c| c.name.clone()));
+        }
         let from_where = format!("{} WHERE {condition}", self.id(&table.name));
         let shown = keys.iter().map(|k| self.text(&self.id(k))).collect::<Vec<_>>().join(", ");
         out.push(Probe {
@@ -168,6 +171,24 @@ impl Writer<'_> {
     fn probe(&self, step: &Step, out: &mut Vec<Probe>) {
         match step {
             Step::AlterColumn { table, from, to, backfill } => self.alter_column(table, from, to, backfill, out),
+            Step::AddColumn { table, column }
+                if !column.nullable && column.default.is_none() && !column.auto_increment =>
+            {
+                let Some(old) = self.unchanged(table, &[]) else { return };
+                let says = Says {
+                    kind: ProbeKind::Nulls,
+                    finds: format!("rows, which would have no value for the new NOT NULL column {}", column.name),
+                    advice: format!(
+                        "adding the column would fail on them (or, on MySQL, fill them with an implicit default); \
+                         give the column a default, or add it nullable, fill it, then set NOT NULL \
+                         (`alter_column_with_backfill(\"{table}\", ..., \"<sql value>\")`)"
+                    ),
+                };
+                self.rows(old, "1 = 1", &[], says, out);
+            }
+            Step::SetPrimaryKey { table, to: Some(pk), .. } => {
+                self.duplicates(table, &pk.columns, None, &format!("primary key {}", pk.name), out)
+            }
             Step::AddUnique { table, unique } => {
                 self.duplicates(table, &unique.columns, None, &format!("unique constraint {}", unique.name), out)
             }
@@ -479,5 +500,19 @@ mod tests {
             r#"SELECT CAST("tz" AS TEXT), CAST(COUNT(*) AS TEXT) FROM "users" WHERE "tz" IS NOT NULL GROUP BY "tz" HAVING COUNT(*) > 1 ORDER BY "tz" LIMIT 5"#
         );
         assert_eq!(p[2].finds, "rows where tz does not fit varchar(8)");
+    }
+
+    #[test]
+    fn a_not_null_column_without_a_default_probes_for_any_row() {
+        let lang = col("lang", ColumnType::Text, false);
+        let p = probes(&[Step::AddColumn { table: "users".into(), column: lang.clone() }], Dialect::Sqlite, &users());
+        assert_eq!(p[0].count_sql, r#"SELECT CAST(COUNT(*) AS TEXT) FROM "users" WHERE 1 = 1"#);
+        let nullable = Column { nullable: true, ..lang.clone() };
+        assert!(
+            probes(&[Step::AddColumn { table: "users".into(), column: nullable }], Dialect::Sqlite, &users())
+                .is_empty()
+        );
+        let p = probes(&[Step::AddColumn { table: "teams".into(), column: lang }], Dialect::Postgres, &users());
+        assert_eq!(p[0].examples_sql, r#"SELECT CAST("id" AS TEXT) FROM "teams" WHERE 1 = 1 ORDER BY "id" LIMIT 5"#);
     }
 }
