@@ -332,7 +332,8 @@ pub enum Error {
     },
 
     /// A data probe found rows on which a step of the migration would fail (`driftless_core::render::probe`).
-    /// Decided before any statement of the migration runs.
+    /// Decided just before the migration runs, so none of its statements has run; migrations before it in the
+    /// same batch stay applied (each is probed on the data its predecessors left).
     #[error(
         "refusing to {} migration {name}: step {} ({} on {}) would fail on existing data: {} {} (examples, {}: {}); \
          {}. Nothing of {name} has run",
