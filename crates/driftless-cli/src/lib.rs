@@ -94,7 +94,14 @@ enum Command {
     /// The classified difference between two schemas (`empty`, `models`, `snapshot`, a schema.json path or a URL).
     MigrateDiff(diff_cmd::DiffArgs),
     /// Apply every pending migration as one batch.
-    Migrate(run_migrations::DbArgs),
+    Migrate {
+        /// Change nothing: print each pending migration's statements, the locks they take, the rows of the tables
+        /// they touch and the data probes' results.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: run_migrations::DbArgs,
+    },
     /// Apply the next pending migration.
     MigrateUp(run_migrations::DbArgs),
     /// Revert the last batch (refused in production unless --force-production).
@@ -176,7 +183,8 @@ fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::MigrateSql(args) => sql::run(project, args),
         Command::MigrateDiff(args) => diff_cmd::run(project, args),
-        Command::Migrate(db) => run_migrations::run(project, db, RuntimeCommand::Migrate),
+        Command::Migrate { dry_run: false, db } => run_migrations::run(project, db, RuntimeCommand::Migrate),
+        Command::Migrate { dry_run: true, db } => run_migrations::run(project, db, RuntimeCommand::DryRun),
         Command::MigrateUp(db) => run_migrations::run(project, db, RuntimeCommand::Up),
         Command::MigrateDown(db) => run_migrations::run(project, db, RuntimeCommand::Down),
         Command::MigrateTo { name, db } => run_migrations::run(project, db, RuntimeCommand::To(name)),

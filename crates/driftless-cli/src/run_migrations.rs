@@ -35,12 +35,16 @@ pub(crate) struct DbArgs {
 #[derive(Debug)]
 pub(crate) enum RuntimeCommand {
     Migrate,
+    /// `migrate --dry-run`.
+    DryRun,
     Up,
     Down,
     To(String),
     Status,
     History,
-    Reset { force: bool },
+    Reset {
+        force: bool,
+    },
     ResolveApplied(String),
     ResolveRolledBack(String),
 }
@@ -84,7 +88,15 @@ pub(crate) fn missing_sqlite_file(url: &str) -> Option<PathBuf> {
 
 async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> anyhow::Result<ExitCode> {
     let url = database_url(project, db.database_url);
-    let read_only = matches!(command, RuntimeCommand::Status | RuntimeCommand::History);
+    let read_only = matches!(command, RuntimeCommand::Status | RuntimeCommand::History | RuntimeCommand::DryRun);
+    // A dry run against a SQLite file that does not exist yet plans against an empty database, creating nothing.
+    let url = match missing_sqlite_file(&url) {
+        Some(missing) if matches!(command, RuntimeCommand::DryRun) => {
+            eprintln!("no SQLite database at {}: planning against an empty database", missing.display());
+            "sqlite::memory:".to_owned()
+        }
+        _ => url,
+    };
     if read_only && let Some(missing) = missing_sqlite_file(&url) {
         eprintln!(
             "no SQLite database at {}: nothing is applied there yet; `cargo xtask migrate` creates it",
@@ -168,6 +180,10 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
             );
             if status.problems.is_empty() && drifted == 0 && !unchecked { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
+        RuntimeCommand::DryRun => {
+            print!("{}", migrator.dry_run().await?);
+            ExitCode::SUCCESS
+        }
         RuntimeCommand::History => {
             let rows = migrator.history().await?;
             for row in &rows {
@@ -199,7 +215,9 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
                 }
                 RuntimeCommand::ResolveApplied(name) => migrator.resolve_applied(&name).await?,
                 RuntimeCommand::ResolveRolledBack(name) => migrator.resolve_rolled_back(&name).await?,
-                RuntimeCommand::Status | RuntimeCommand::History => unreachable!("handled above"),
+                RuntimeCommand::Status | RuntimeCommand::History | RuntimeCommand::DryRun => {
+                    unreachable!("handled above")
+                }
             };
             // The migrator's progress output already ends with the report's one-line summary.
             drop(report);

@@ -108,6 +108,10 @@ pub(crate) trait DialectConnection: Send {
         async { Ok(()) }
     }
 
+    /// Runs a read-only query whose columns are all text (or NULL), as data probes are written, and returns its
+    /// rows.
+    fn fetch_text(&mut self, sql: &str) -> impl Future<Output = Result<Vec<Vec<Option<String>>>, sqlx::Error>> + Send;
+
     /// SQLite: the tables holding rows that violate a foreign key (`PRAGMA foreign_key_check`); empty elsewhere.
     fn foreign_key_check(&mut self) -> impl Future<Output = Result<Vec<String>, sqlx::Error>> + Send {
         async { Ok(Vec::new()) }

@@ -330,6 +330,52 @@ pub enum Error {
         /// The migration the registry lists second but that was applied first.
         later: String,
     },
+
+    /// A data probe found rows on which a step of the migration would fail (`driftless_core::render::probe`).
+    /// Decided just before the migration runs, so none of its statements has run; migrations before it in the
+    /// same batch stay applied (each is probed on the data its predecessors left).
+    #[error(
+        "refusing to {} migration {name}: step {} ({} on {}) would fail on existing data: {} {} (examples, {}: {}); \
+         {}. Nothing of {name} has run",
+        if *direction == Direction::Up { "apply" } else { "revert" },
+        found.step + 1,
+        found.step_kind,
+        found.table,
+        found.count,
+        found.finds,
+        found.example_columns.join(", "),
+        found.examples.join("; "),
+        found.advice,
+    )]
+    DataProbe {
+        /// The migration.
+        name: String,
+        /// The direction.
+        direction: Direction,
+        /// What the probe found.
+        found: Box<ProbeFinding>,
+    },
+}
+
+/// What a data probe found, for [`Error::DataProbe`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeFinding {
+    /// The step's index (from 0).
+    pub step: usize,
+    /// The step's kind.
+    pub step_kind: &'static str,
+    /// The table the probe read.
+    pub table: String,
+    /// What it counted (`rows where tz is NULL`).
+    pub finds: String,
+    /// How many.
+    pub count: i64,
+    /// What each example is made of (`id`).
+    pub example_columns: Vec<String>,
+    /// Up to five examples, each its columns joined with `, `.
+    pub examples: Vec<String>,
+    /// Why the step fails on them and what to do.
+    pub advice: String,
 }
 
 impl Error {

@@ -61,6 +61,7 @@ compile_error!(
 mod apply;
 mod connection;
 mod database;
+pub mod dry_run;
 mod error;
 mod guard;
 mod lock;
@@ -71,6 +72,7 @@ pub mod outcome;
 mod plan;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod probes;
 mod progress;
 mod redact;
 #[cfg(feature = "sqlite")]
@@ -80,7 +82,7 @@ mod tracking;
 mod validate;
 
 pub use database::{CONNECT_TIMEOUT, DEFAULT_DATABASE_URL, Database};
-pub use error::Error;
+pub use error::{Error, ProbeFinding};
 pub use guard::{ENV_VARS, environment_from};
 pub use migrator::{DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE, Migrator, migrate_on_startup};
 pub use outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status};

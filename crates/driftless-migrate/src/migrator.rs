@@ -42,6 +42,7 @@ pub struct Migrator {
     environment: Option<Environment>,
     progress: Reporter,
     source_dir: Option<std::path::PathBuf>,
+    skip_data_probes: bool,
 }
 
 /// The environment the caller named, and where the name came from (shown in the production guard's refusal).
@@ -131,7 +132,16 @@ impl Migrator {
             environment: None,
             progress: Reporter::default(),
             source_dir: None,
+            skip_data_probes: false,
         }
+    }
+
+    /// Skips the data probes run before each migration (see `probes.rs`): for a table so large that even a
+    /// counting scan is too slow, when the database's own error is an acceptable way to find bad rows. Off by
+    /// default.
+    pub fn skip_data_probes(mut self, skip: bool) -> Migrator {
+        self.skip_data_probes = skip;
+        self
     }
 
     /// A migrator on a new pool opened from `url` (see [`Database::connect`]).
@@ -281,6 +291,18 @@ impl Migrator {
     /// only: it neither takes the lock nor creates the tracking table.
     pub async fn status(&self) -> Result<Status, Error> {
         on_connection!(self, |conn| (self.status_on(conn).await, false))
+    }
+
+    /// `migrate --dry-run`: what `migrate` would run (statements, locks, rows, data probes), read-only: it takes
+    /// no lock, creates no tracking table and runs only `SELECT`s. See [`crate::dry_run`].
+    pub async fn dry_run(&self) -> Result<crate::dry_run::DryRun, Error> {
+        on_connection!(self, |conn| {
+            let result = match self.rows_if_any(conn).await {
+                Ok(applied) => crate::dry_run::dry_run(conn, &self.migrations, &applied).await,
+                Err(e) => Err(e),
+            };
+            (result, false)
+        })
     }
 
     /// `migrate-history`: every row of the tracking table, in the order they were recorded.
@@ -496,13 +518,24 @@ impl Migrator {
             })
             .collect();
 
+        // Data probes, run just before each migration (on the data its earlier siblings in this batch left).
+        let probe_lists = if self.skip_data_probes {
+            vec![Vec::new(); wanted.len()]
+        } else {
+            crate::probes::probe_plans(&self.migrations, &wanted, dialect)
+        };
+
         let progress = &self.progress;
         progress.start(units.len());
         for w in &report.warnings {
             progress.warning(w);
         }
         let mut failure = None;
-        for unit in &units {
+        for (unit, probes) in units.iter().zip(&probe_lists) {
+            if let Err(e) = crate::probes::check(conn, &unit.migration.name, unit.direction, probes).await {
+                failure = Some(e);
+                break;
+            }
             progress.migration_started(&unit.migration.name, unit.direction);
             match apply::run(conn, table, unit).await {
                 Ok(took) => {

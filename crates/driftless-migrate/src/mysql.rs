@@ -111,6 +111,10 @@ impl DialectConnection for MySqlConnection {
         sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut *self).await.map(drop)
     }
 
+    async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        crate::probes::text_rows(sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).fetch_all(&mut *self).await?)
+    }
+
     async fn begin(&mut self) -> Result<(), sqlx::Error> {
         self.execute("START TRANSACTION").await
     }

@@ -32,8 +32,10 @@
 //! Architecture Invariant: render never talks to a database and never panics on user input; a step a dialect
 //! cannot express is a [`RenderError`] naming the step, table and dialect.
 
+pub mod locks;
 mod mysql;
 mod postgres;
+pub mod probe;
 mod rebuild;
 mod sea;
 mod spell;

@@ -1,0 +1,100 @@
+//! What a rendered statement locks, for people (`migrate --dry-run`): the lock it takes on its table and whether
+//! writers keep working while it runs ("online").
+//!
+//! This reads the step and the statement's text (a statement the renderer wrote `CONCURRENTLY`, `NOT VALID` or
+//! `VALIDATE CONSTRAINT` takes a weaker lock than the same step written plainly), so it stays right whichever way
+//! the renderer spells a step. It is a description, not a decision: nothing runs differently because of it.
+
+use crate::dialect::Dialect;
+use crate::step::Step;
+
+/// The lock a statement takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockInfo {
+    /// The lock, in the database's words, and what it blocks.
+    pub lock: String,
+    /// Whether reads and writes on the table keep working while it runs.
+    pub online: bool,
+}
+
+fn info(lock: &str, online: bool) -> LockInfo {
+    LockInfo { lock: lock.to_owned(), online }
+}
+
+/// The lock `sql` (rendered from `step`) takes on `dialect`.
+pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
+    let upper = sql.to_ascii_uppercase();
+    match dialect {
+        Dialect::Sqlite => info("database write lock (SQLite has one writer): writers wait until commit", false),
+        Dialect::Mysql => {
+            if let Step::CreateTable { .. } = step {
+                return info("none on existing tables (new table)", true);
+            }
+            if upper.contains("ALGORITHM=INSTANT") {
+                info("metadata lock, brief (ALGORITHM=INSTANT)", true)
+            } else if upper.contains("LOCK=NONE") {
+                info("metadata lock, brief at start and end (ALGORITHM=INPLACE, LOCK=NONE)", true)
+            } else if matches!(step, Step::RawSql { .. }) {
+                info("unknown (hand-written SQL)", false)
+            } else {
+                info("metadata lock; the server chooses in-place or a table copy (no ALGORITHM/LOCK clause)", false)
+            }
+        }
+        Dialect::Postgres => postgres(step, &upper),
+    }
+}
+
+fn postgres(step: &Step, upper: &str) -> LockInfo {
+    if upper.contains("CONCURRENTLY") {
+        return info("SHARE UPDATE EXCLUSIVE: reads and writes continue", true);
+    }
+    if upper.contains("VALIDATE CONSTRAINT") {
+        return info("SHARE UPDATE EXCLUSIVE: reads and writes continue during the scan", true);
+    }
+    if upper.contains("NOT VALID") {
+        return info("brief ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE, no scan", true);
+    }
+    match step {
+        Step::CreateTable { .. } | Step::CreateEnum { .. } => info("none on existing tables (new object)", true),
+        Step::CreateIndex { .. } => info("SHARE: blocks writes for the whole index build", false),
+        Step::AddForeignKey { .. } | Step::AlterForeignKey { .. } => {
+            info("SHARE ROW EXCLUSIVE on both tables: blocks writes for the validating scan", false)
+        }
+        Step::AddColumn { .. }
+        | Step::RenameColumn { .. }
+        | Step::RenameTable { .. }
+        | Step::RenameIndex { .. }
+        | Step::SetTableComment { .. }
+        | Step::DropColumn { .. }
+        | Step::DropCheck { .. }
+        | Step::DropForeignKey { .. }
+        | Step::DropUnique { .. } => info("ACCESS EXCLUSIVE, brief (no scan or rewrite)", false),
+        Step::RawSql { .. } => info("unknown (hand-written SQL)", false),
+        _ => info("ACCESS EXCLUSIVE: blocks reads and writes while it scans or rewrites the table", false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::define::{add_column, column, create_index, index};
+    use crate::schema::ColumnType;
+
+    #[test]
+    fn postgres_locks_follow_the_statement_text() {
+        let step = create_index("users", index("users_email_idx", &["email"]));
+        assert_eq!(
+            statement_lock(Dialect::Postgres, &step, r#"CREATE INDEX "users_email_idx" ON "users" ("email")"#),
+            info("SHARE: blocks writes for the whole index build", false)
+        );
+        assert!(
+            statement_lock(Dialect::Postgres, &step, r#"CREATE INDEX CONCURRENTLY "i" ON "users" ("email")"#).online
+        );
+        let add = add_column("users", column("tz", ColumnType::Text).nullable());
+        assert_eq!(
+            statement_lock(Dialect::Mysql, &add, "ALTER TABLE `users` ADD COLUMN `tz` text, ALGORITHM=INSTANT"),
+            info("metadata lock, brief (ALGORITHM=INSTANT)", true)
+        );
+        assert!(!statement_lock(Dialect::Sqlite, &add, "ALTER TABLE \"users\" ADD COLUMN \"tz\" TEXT").online);
+    }
+}

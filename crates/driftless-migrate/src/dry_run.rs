@@ -1,0 +1,199 @@
+//! `migrate --dry-run`: what `migrate` would do, read-only. For each pending migration: its statements in order
+//! (marked when they run outside the transaction), the lock each takes and whether it runs online
+//! (`driftless_core::render::locks`), the rows in the table each step works on, and the data probes' results.
+//!
+//! It changes nothing: it takes no lock, does not create the tracking table, and runs only `SELECT`s. Probes and
+//! row counts read the data as it is now, so for a migration after the first pending one they describe the data
+//! before the earlier pending ones ran; a query that cannot run yet (its table comes from an earlier pending
+//! migration) is reported as not run.
+
+use std::fmt;
+
+use driftless_core::Dialect;
+use driftless_core::judge::judge_registry;
+use driftless_core::migration::Class;
+use driftless_core::render::locks::statement_lock;
+use driftless_core::replay::{ReplayOptions, apply_steps_with};
+use driftless_core::schema::Schema;
+
+use crate::connection::DialectConnection;
+use crate::error::Error;
+use crate::outcome::{AppliedMigration, Direction};
+use crate::plan::plans;
+use crate::probes::{probe_plans, run_probe};
+use crate::validate::validate;
+
+/// What `migrate` would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DryRun {
+    /// The database's dialect.
+    pub dialect: Dialect,
+    /// The pending migrations, in the order they would run.
+    pub migrations: Vec<PlannedMigration>,
+}
+
+/// One pending migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedMigration {
+    /// Its name.
+    pub name: String,
+    /// Its computed class on this dialect.
+    pub class: Class,
+    /// Whether it runs as one transaction.
+    pub atomic: bool,
+    /// Its statements, in order.
+    pub statements: Vec<PlannedStatement>,
+    /// Its data probes, in step order.
+    pub probes: Vec<ProbeOutcome>,
+}
+
+/// One statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedStatement {
+    /// The SQL.
+    pub sql: String,
+    /// Whether it runs inside the migration's transaction.
+    pub transactional: bool,
+    /// The index of its step (from 0) and the step's kind.
+    pub step: usize,
+    /// The step's kind.
+    pub step_kind: &'static str,
+    /// The lock it takes.
+    pub lock: String,
+    /// Whether writers keep working while it runs.
+    pub online: bool,
+    /// The table the step works on and how many rows it holds now (`None`: the table is not there yet).
+    pub rows: Option<(String, Option<i64>)>,
+}
+
+/// A probe and what it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeOutcome {
+    /// The step (from 0).
+    pub step: usize,
+    /// The table.
+    pub table: String,
+    /// What it counts.
+    pub finds: String,
+    /// The count and examples, or why it did not run.
+    pub result: Result<(i64, Vec<String>), String>,
+}
+
+pub(crate) async fn dry_run<C: DialectConnection>(
+    conn: &mut C,
+    registry: &[driftless_core::migration::Migration],
+    applied: &[AppliedMigration],
+) -> Result<DryRun, Error> {
+    let dialect = C::DIALECT;
+    let checksums: Vec<String> = registry.iter().map(|m| m.checksum()).collect();
+    let verdicts = judge_registry(registry);
+    let v = validate(registry, &checksums, &verdicts, applied, dialect);
+    let wanted: Vec<(usize, Direction)> = v.pending.iter().map(|&i| (i, Direction::Up)).collect();
+    let rendered = plans(registry, &wanted, dialect)?;
+    let probes = probe_plans(registry, &wanted, dialect);
+    // The schema now (after the applied migrations), to know which tables exist to count.
+    let mut now = Schema::empty();
+    for m in registry.iter().filter(|m| applied.iter().any(|a| a.name == m.name)) {
+        match apply_steps_with(&now, &m.up, ReplayOptions::DATABASE) {
+            Ok(s) => now = s,
+            Err(_) => break,
+        }
+    }
+    let mut out = Vec::new();
+    // Each table is counted once: the counts are of the data now, the same for every statement.
+    let mut counted: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
+    for ((&(i, _), plan), probes) in wanted.iter().zip(&rendered).zip(&probes) {
+        let m = &registry[i];
+        let mut statements = Vec::new();
+        for s in &plan.statements {
+            let step = &m.up[s.step];
+            let lock = statement_lock(dialect, step, &s.sql);
+            let rows = match step.table() {
+                Some(t) if now.table(t).is_some() => {
+                    let n = match counted.get(t) {
+                        Some(n) => *n,
+                        None => {
+                            let n = count_rows(conn, dialect, t).await;
+                            counted.insert(t.to_owned(), n);
+                            n
+                        }
+                    };
+                    Some((t.to_owned(), n))
+                }
+                Some(t) => Some((t.to_owned(), None)),
+                None => None,
+            };
+            statements.push(PlannedStatement {
+                sql: s.sql.clone(),
+                transactional: s.transactional,
+                step: s.step,
+                step_kind: step.kind(),
+                lock: lock.lock,
+                online: lock.online,
+                rows,
+            });
+        }
+        let mut outcomes = Vec::new();
+        for p in probes {
+            let result = match run_probe(conn, p).await {
+                _ if now.table(&p.table).is_none() => Err("not run: the table is not there yet".to_owned()),
+                Ok(found) => Ok((found.count, found.examples)),
+                Err(e) => Err(format!("not run ({}); an earlier pending migration may create what it reads", e)),
+            };
+            outcomes.push(ProbeOutcome { step: p.step, table: p.table.clone(), finds: p.finds.clone(), result });
+        }
+        out.push(PlannedMigration {
+            name: m.name.clone(),
+            class: verdicts[i].as_ref().map_or(m.class, |v| v.class_for(dialect)),
+            atomic: dialect != Dialect::Mysql && m.transactional && plan.is_transactional(),
+            statements,
+            probes: outcomes,
+        });
+    }
+    Ok(DryRun { dialect, migrations: out })
+}
+
+async fn count_rows<C: DialectConnection>(conn: &mut C, dialect: Dialect, table: &str) -> Option<i64> {
+    let q = if dialect == Dialect::Mysql { '`' } else { '"' };
+    let quoted = format!("{q}{}{q}", table.replace(q, &format!("{q}{q}")));
+    let cast = if dialect == Dialect::Mysql { "CHAR" } else { "TEXT" };
+    let rows = conn.fetch_text(&format!("SELECT CAST(COUNT(*) AS {cast}) FROM {quoted}")).await.ok()?;
+    rows.first()?.first()?.as_deref()?.trim().parse().ok()
+}
+
+impl fmt::Display for DryRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.migrations.is_empty() {
+            return writeln!(f, "dry run on {}: nothing to apply; nothing has changed", self.dialect);
+        }
+        for m in &self.migrations {
+            let how = if m.atomic { "one transaction" } else { "statement by statement" };
+            writeln!(f, "{} ({}, {how})", m.name, m.class)?;
+            for (k, s) in m.statements.iter().enumerate() {
+                let outside = if s.transactional { "" } else { " [outside the transaction]" };
+                writeln!(f, "  {}. step {} {}{outside}: {}", k + 1, s.step + 1, s.step_kind, s.sql)?;
+                let online = if s.online { "online" } else { "blocking" };
+                let rows = match &s.rows {
+                    Some((t, Some(n))) => format!("; {t}: {n} rows now"),
+                    Some((t, None)) => format!("; {t}: not there yet"),
+                    None => String::new(),
+                };
+                writeln!(f, "     lock: {} ({online}){rows}", s.lock)?;
+            }
+            for p in &m.probes {
+                match &p.result {
+                    Ok((0, _)) => writeln!(f, "  probe step {}: 0 {}: ok", p.step + 1, p.finds)?,
+                    Ok((n, examples)) => writeln!(
+                        f,
+                        "  probe step {}: {n} {} (examples: {}): would be refused",
+                        p.step + 1,
+                        p.finds,
+                        examples.join("; ")
+                    )?,
+                    Err(why) => writeln!(f, "  probe step {}: {}: {why}", p.step + 1, p.finds)?,
+                }
+            }
+        }
+        writeln!(f, "dry run on {}: {} pending migration(s); nothing has changed", self.dialect, self.migrations.len())
+    }
+}
