@@ -60,6 +60,7 @@ pub(crate) async fn run<C: DialectConnection>(
         None
     };
     let result = if let (Some(settings), Dialect::Postgres, Direction::Up) = (unit.online, C::DIALECT, unit.direction)
+        && unit.migration.transactional
         && !is_atomic(&unit.plan, C::DIALECT, unit.migration)
     {
         by_units(conn, table, unit, settings).await
@@ -259,23 +260,21 @@ async fn by_units<C: DialectConnection>(
                         let _ = conn
                             .set_progress(table, migration, Direction::Up, first as i64, total_i, Some(&failed))
                             .await;
-                        let cause = if online::is_lock_timeout(&cause) {
-                            sqlx::Error::Protocol(format!(
-                                "{cause}: gave up after {attempt} attempt(s) under lock_timeout {} ms; another \
-                                 session holds a conflicting lock on the table (see pg_locks). Run the migrator \
-                                 again: it resumes at this statement",
+                        let hint = if online::is_lock_timeout(&cause) {
+                            format!(
+                                "it gave up after {attempt} attempt(s) under lock_timeout {} ms: another session \
+                                 holds a conflicting lock on the table (see pg_locks)",
                                 settings.lock_timeout.as_millis()
-                            ))
+                            )
                         } else {
-                            cause
+                            "the database refused it".to_owned()
                         };
-                        return Err(Error::Statement {
+                        return Err(Error::OnlineStatement {
                             name: name(unit),
-                            direction: Direction::Up,
                             index,
                             total,
                             statement: statements[index].sql.clone(),
-                            partial: true,
+                            hint,
                             cause,
                         });
                     }

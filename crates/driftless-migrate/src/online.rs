@@ -376,14 +376,20 @@ mod tests {
 
     #[test]
     fn drop_index_runs_concurrently_and_long_names_are_cut() {
-        let index = Index { name: "users_email_idx".into(), columns: vec!["email".into()], unique: false, predicate: None };
+        let index =
+            Index { name: "users_email_idx".into(), columns: vec!["email".into()], unique: false, predicate: None };
         let steps = [Step::DropIndex { table: "users".into(), index }];
         let mut before = schema();
         before = driftless_core::replay::apply_steps(
             &before,
             &[Step::CreateIndex {
                 table: "users".into(),
-                index: Index { name: "users_email_idx".into(), columns: vec!["email".into()], unique: false, predicate: None },
+                index: Index {
+                    name: "users_email_idx".into(),
+                    columns: vec!["email".into()],
+                    unique: false,
+                    predicate: None,
+                },
             }],
         )
         .unwrap();
