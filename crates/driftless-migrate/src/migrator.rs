@@ -163,9 +163,10 @@ impl Migrator {
         self
     }
 
-    /// Whether migration `m` runs online on `dialect`: PostgreSQL only, its own setting first, then the project's.
+    /// Whether migration `m` runs online on `dialect`: PostgreSQL only, not for a migration marked
+    /// non-transactional (it runs statement by statement as written), its own setting first, then the project's.
     fn online_for(&self, m: &Migration, dialect: driftless_core::Dialect) -> Option<crate::online::OnlineSettings> {
-        (dialect == driftless_core::Dialect::Postgres && m.online.unwrap_or(self.online)).then_some(
+        (dialect == driftless_core::Dialect::Postgres && m.transactional && m.online.unwrap_or(self.online)).then_some(
             crate::online::OnlineSettings { lock_timeout: self.statement_lock_timeout, attempts: self.lock_attempts },
         )
     }
