@@ -45,8 +45,10 @@ fn base() -> Migration {
         .down([drop_table(orders()), drop_table(customers())])
 }
 
-/// The measured changes: name, up, down, and steps to run (plainly) before it and after reverting it.
-fn changes() -> Vec<(&'static str, Vec<Step>, Vec<Step>, Vec<Step>, Vec<Step>)> {
+/// A measured change: name, up, down, and steps to run (plainly) before it and after reverting it.
+type Change = (&'static str, Vec<Step>, Vec<Step>, Vec<Step>, Vec<Step>);
+
+fn changes() -> Vec<Change> {
     let email_idx = index("orders_email_idx", &["email"]);
     let fk = foreign_key("orders_customer_id_fkey", &["customer_id"], "customers", &["id"]);
     let email = column("email", ColumnType::Text).nullable();
@@ -111,7 +113,7 @@ async fn writer(url: String, seed: u64, rows: i64, stop: Arc<AtomicBool>, out: A
         x ^= x >> 7;
         x ^= x << 17;
         let start = Instant::now();
-        if x % 2 == 0 {
+        if x.is_multiple_of(2) {
             sqlx::query("UPDATE orders SET n = n + 1 WHERE id = $1")
                 .bind((x / 2 % rows as u64) as i64 + 1)
                 .execute(&mut conn)

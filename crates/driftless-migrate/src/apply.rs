@@ -275,7 +275,7 @@ async fn by_units<C: DialectConnection>(
                             total,
                             statement: statements[index].sql.clone(),
                             hint,
-                            cause,
+                            cause: Box::new(cause),
                         });
                     }
                 }

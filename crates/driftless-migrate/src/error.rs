@@ -354,7 +354,7 @@ pub enum Error {
         /// What to look at: the lock timeout given up on, or the statement's own failure.
         hint: String,
         /// The database's error.
-        cause: sqlx::Error,
+        cause: Box<sqlx::Error>,
     },
 }
 
