@@ -341,7 +341,16 @@ fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
             return Sql { dialect, up: Err(why.clone()), down: Err(why) };
         }
     };
-    let up = render::render_steps(&m.up, dialect, before).map(|r| r.script()).map_err(|e| e.to_string());
+    // PostgreSQL: the statements the migrator runs (online unless the migration opts out), each with its lock.
+    let up = render::render_steps(&m.up, dialect, before)
+        .map(|r| match dialect {
+            Dialect::Postgres if m.transactional && m.online != Some(false) => {
+                driftless_migrate::online::annotated_script(&driftless_migrate::online::online_postgres(&m.up, &r))
+            }
+            Dialect::Postgres => driftless_migrate::online::annotated_script(&r),
+            _ => r.script(),
+        })
+        .map_err(|e| e.to_string());
     let render_down = |ctx: &Schema| render::render_steps(&m.down, dialect, ctx).map(|r| r.script());
     let down = match replay::apply_steps_with(before, &m.up, ReplayOptions::DATABASE) {
         Ok(after) => render_down(&after).map_err(|e| e.to_string()),

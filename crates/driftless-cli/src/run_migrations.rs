@@ -23,6 +23,14 @@ pub(crate) struct DbArgs {
     /// How long to wait for another migrator to finish before failing, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = driftless_migrate::DEFAULT_LOCK_TIMEOUT.as_secs_f64())]
     lock_timeout: f64,
+    /// PostgreSQL, online migrations: the `lock_timeout` of each lock-taking statement, in seconds; a unit that
+    /// gives up waiting is tried again (a few times, with a pause) before the run fails and can be resumed.
+    #[arg(long, value_name = "SECONDS", default_value_t = driftless_migrate::online::DEFAULT_STATEMENT_LOCK_TIMEOUT.as_secs_f64())]
+    statement_lock_timeout: f64,
+    /// PostgreSQL: run the plain SQL in one transaction instead of online (concurrent indexes, constraints added
+    /// NOT VALID then validated); a migration's own `.online(true)` still wins.
+    #[arg(long)]
+    no_online: bool,
     /// Allow a down, downward `migrate-to` or reset when `DRIFTLESS_ENV`/`APP_ENV` says production.
     #[arg(long)]
     force_production: bool,
@@ -115,11 +123,16 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
     if !db.lock_timeout.is_finite() || db.lock_timeout < 0.0 {
         bail!("--lock-timeout: `{}` is not a number of seconds (0 or more)", db.lock_timeout);
     }
+    if !db.statement_lock_timeout.is_finite() || db.statement_lock_timeout <= 0.0 {
+        bail!("--statement-lock-timeout: `{}` is not a number of seconds (more than 0)", db.statement_lock_timeout);
+    }
     let url = if read_only { url } else { creating(&url) };
     let mut migrator = Migrator::connect(&url, project.registry.clone())
         .await?
         .migrations_dir(&project.migrations)
         .lock_timeout(Duration::from_secs_f64(db.lock_timeout))
+        .statement_lock_timeout(Duration::from_secs_f64(db.statement_lock_timeout))
+        .online(!db.no_online)
         .force_production(db.force_production)
         .allow_out_of_order(db.allow_out_of_order)
         .progress(crate::progress::Terminal::default());

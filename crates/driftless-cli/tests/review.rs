@@ -288,7 +288,10 @@ fn editing_a_migration_of_the_base_warns_and_annotating_it_does_not() {
     assert_eq!(v["migrations"][0]["acknowledgement"]["required"], true);
     assert_eq!(v["migrations"][0]["acknowledgement"]["acknowledged"], false);
     assert_eq!(v["migrations"][0]["changes"][0]["classifications"]["postgres"]["code"], "drop_column");
-    assert_eq!(v["migrations"][0]["sql"]["postgres"]["up"]["sql"], "ALTER TABLE \"users\" DROP COLUMN \"nickname\";\n");
+    assert_eq!(
+        v["migrations"][0]["sql"]["postgres"]["up"]["sql"],
+        "-- lock: ACCESS EXCLUSIVE, brief (catalog only); online\nALTER TABLE \"users\" DROP COLUMN \"nickname\";\n"
+    );
 }
 
 #[test]

@@ -122,6 +122,10 @@ pub struct Migration {
     pub acknowledgement: Option<Acknowledgement>,
     /// Whether the migration runs in one transaction where the dialect allows (default `true`).
     pub transactional: bool,
+    /// Whether the migration runs online on PostgreSQL (`CREATE INDEX CONCURRENTLY`, constraints added `NOT VALID`
+    /// then validated, ...): `None` follows the migrator's setting (on by default), `Some(false)` turns it off for
+    /// this migration (`.online(false)`). Not part of the checksum: it changes how the steps run, not what they do.
+    pub online: Option<bool>,
     /// Steps applied by `up`, in order.
     pub up: Vec<Step>,
     /// Steps applied by `down`, in order.
@@ -138,9 +142,17 @@ impl Migration {
             class: Class::Safe,
             acknowledgement: None,
             transactional: true,
+            online: None,
             up: Vec::new(),
             down: Vec::new(),
         }
+    }
+
+    /// Turns running online on PostgreSQL on or off for this migration, whatever the migrator's setting
+    /// (`.online(false)` runs the plain SQL in one transaction).
+    pub fn online(mut self, online: bool) -> Self {
+        self.online = Some(online);
+        self
     }
 
     /// Sets the parent snapshot hash.

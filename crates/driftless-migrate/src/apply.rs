@@ -17,6 +17,7 @@ use driftless_core::render::RenderedMigration;
 
 use crate::connection::DialectConnection;
 use crate::error::Error;
+use crate::online::{self, OnlineSettings};
 use crate::outcome::Direction;
 use crate::tracking::{NewRow, TrackingTable};
 
@@ -32,6 +33,10 @@ pub(crate) struct Unit<'a> {
     pub batch: i64,
     /// Its statements in `direction` on the database's dialect.
     pub plan: RenderedMigration,
+    /// PostgreSQL, applying online: the statements' lock timeout and retries; the plan holds the online recipes.
+    pub online: Option<OnlineSettings>,
+    /// Resuming an interrupted online run: its dirty row.
+    pub resume_from: Option<crate::outcome::AppliedMigration>,
 }
 
 /// Whether the migration can run as one transaction on `dialect`: the dialect has transactional DDL, the migration
@@ -54,7 +59,12 @@ pub(crate) async fn run<C: DialectConnection>(
     } else {
         None
     };
-    let result = if is_atomic(&unit.plan, C::DIALECT, unit.migration) {
+    let result = if let (Some(settings), Dialect::Postgres, Direction::Up) = (unit.online, C::DIALECT, unit.direction)
+        && unit.migration.transactional
+        && !is_atomic(&unit.plan, C::DIALECT, unit.migration)
+    {
+        by_units(conn, table, unit, settings).await
+    } else if is_atomic(&unit.plan, C::DIALECT, unit.migration) {
         atomic(conn, table, unit, fk_off).await
     } else {
         step_by_step(conn, table, unit, fk_off).await
@@ -185,6 +195,153 @@ async fn step_by_step<C: DialectConnection>(
     }
     .map_err(Error::db(format!("recording {what} in the tracking table")))?;
     Ok(took)
+}
+
+/// An online PostgreSQL run: the statements in units (`online::units`), each unit under `lock_timeout`, tried again
+/// with a doubling pause when it gives up waiting for its lock. The row is written dirty first; a transactional
+/// unit records its progress inside its own transaction, so the record is exact; a non-transactional unit (a
+/// concurrent index build or drop, a validation) is idempotent, and an INVALID index left by an interrupted build is
+/// dropped before the build runs again. A failure leaves the row dirty at the start of the failed unit, and the
+/// next run resumes there.
+async fn by_units<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+    settings: OnlineSettings,
+) -> Result<Duration, Error> {
+    let what = format!("apply migration {}", unit.migration.name);
+    let migration = &unit.migration.name;
+    let statements = &unit.plan.statements;
+    let total = statements.len();
+    let total_i = total as i64;
+    let mark = |what: &str| Error::db(format!("recording progress of {what} in the tracking table"));
+    let start_at = match &unit.resume_from {
+        Some(row) if row.statements_total != total_i || row.statements_done > total_i => {
+            // Not a record of this plan (an older run, or the plain SQL): nothing is known to resume from.
+            return Err(Error::Dirty {
+                name: row.name.clone(),
+                direction: Direction::Up,
+                statements_done: row.statements_done,
+                statements_total: row.statements_total,
+                failed_statement: row.failed_statement.clone(),
+            });
+        }
+        Some(row) => {
+            let done = row.statements_done;
+            conn.set_progress(table, migration, Direction::Up, done, total_i, None).await.map_err(mark(&what))?;
+            usize::try_from(done).unwrap_or(0)
+        }
+        None => {
+            conn.insert_row(table, &row(unit, Duration::ZERO, Some(Direction::Up))).await.map_err(mark(&what))?;
+            0
+        }
+    };
+    let timeout = format!("SET lock_timeout = '{}ms'", settings.lock_timeout.as_millis().max(1));
+    conn.execute(&timeout).await.map_err(Error::db(format!("setting lock_timeout for {what}")))?;
+    let start = Instant::now();
+    let result = async {
+        for (first, end) in online::units(&unit.plan) {
+            if end <= start_at {
+                continue;
+            }
+            let mut attempt = 1;
+            loop {
+                match run_unit(conn, table, unit, first, end).await {
+                    Ok(()) => break,
+                    Err((index, cause)) => {
+                        if online::is_lock_timeout(&cause) && attempt < settings.attempts {
+                            let pause =
+                                Duration::from_millis(100u64 << (attempt - 1).min(6)).min(Duration::from_secs(5));
+                            tokio::time::sleep(pause).await;
+                            attempt += 1;
+                            continue;
+                        }
+                        let failed = fit_failed_statement(&statements[index].sql);
+                        let _ = conn
+                            .set_progress(table, migration, Direction::Up, first as i64, total_i, Some(&failed))
+                            .await;
+                        let hint = if online::is_lock_timeout(&cause) {
+                            format!(
+                                "it gave up after {attempt} attempt(s) under lock_timeout {} ms: another session \
+                                 holds a conflicting lock on the table (see pg_locks)",
+                                settings.lock_timeout.as_millis()
+                            )
+                        } else {
+                            "the database refused it".to_owned()
+                        };
+                        return Err(Error::OnlineStatement {
+                            name: name(unit),
+                            index,
+                            total,
+                            statement: statements[index].sql.clone(),
+                            hint,
+                            cause: Box::new(cause),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    let reset = conn.execute("RESET lock_timeout").await;
+    result?;
+    reset.map_err(Error::db(format!("resetting lock_timeout after {what}")))?;
+    let took = start.elapsed();
+    conn.finish_row(table, migration, millis(took), unit.checksum)
+        .await
+        .map_err(Error::db(format!("recording {what} in the tracking table")))?;
+    Ok(took)
+}
+
+/// Runs the statements `first..end` of an online plan as one unit: alone when non-transactional (after dropping an
+/// INVALID index of the same name for a concurrent build), otherwise in one transaction that also records the
+/// progress. On failure: the index of the failed statement and the cause, with nothing of the unit kept.
+async fn run_unit<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+    first: usize,
+    end: usize,
+) -> Result<(), (usize, sqlx::Error)> {
+    let statements = &unit.plan.statements;
+    let total_i = statements.len() as i64;
+    let migration = &unit.migration.name;
+    if !statements[first].transactional {
+        let sql = &statements[first].sql;
+        if let Some(index) = online::concurrent_index_build(sql)
+            && conn.invalid_index(&index).await.map_err(|e| (first, e))?
+        {
+            let drop = format!("DROP INDEX CONCURRENTLY IF EXISTS \"{}\"", index.replace('"', "\"\""));
+            conn.execute(&drop).await.map_err(|e| (first, e))?;
+        }
+        conn.execute(sql).await.map_err(|e| (first, e))?;
+        return conn
+            .set_progress(table, migration, Direction::Up, end as i64, total_i, None)
+            .await
+            .map_err(|e| (first, e));
+    }
+    conn.begin().await.map_err(|e| (first, e))?;
+    let mut body = Ok(());
+    for (index, statement) in statements.iter().enumerate().take(end).skip(first) {
+        if let Err(e) = conn.execute(&statement.sql).await {
+            body = Err((index, e));
+            break;
+        }
+    }
+    if body.is_ok() {
+        body = conn
+            .set_progress(table, migration, Direction::Up, end as i64, total_i, None)
+            .await
+            .map_err(|e| (end - 1, e));
+    }
+    match body {
+        Ok(()) => conn.commit().await.map_err(|e| (end - 1, e)),
+        Err(e) => {
+            let _ = conn.rollback().await;
+            Err(e)
+        }
+    }
 }
 
 /// The longest failed statement the tracking table keeps, in bytes: MySQL's `TEXT` holds 65,535.

@@ -116,4 +116,10 @@ pub(crate) trait DialectConnection: Send {
     fn foreign_key_check(&mut self) -> impl Future<Output = Result<Vec<String>, sqlx::Error>> + Send {
         async { Ok(Vec::new()) }
     }
+
+    /// PostgreSQL: whether an index named `name`, visible on the search path, is INVALID (`pg_index.indisvalid`
+    /// false: left by an interrupted `CREATE INDEX CONCURRENTLY`); `false` elsewhere.
+    fn invalid_index(&mut self, _name: &str) -> impl Future<Output = Result<bool, sqlx::Error>> + Send {
+        async { Ok(false) }
+    }
 }

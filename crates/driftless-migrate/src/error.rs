@@ -355,6 +355,31 @@ pub enum Error {
         /// What the probe found.
         found: Box<ProbeFinding>,
     },
+    /// A statement of an online PostgreSQL migration failed; the units before it stay applied and the next run
+    /// resumes at the failed unit (see `Migrator::online`).
+    #[error(
+        "while applying migration {name} online: statement {} of {total} failed: {}\n    {}\n{}; the statements \
+         before it stayed applied and are recorded, so the next run resumes at this statement (an INVALID index left \
+         by an interrupted concurrent build is dropped and built again); fix the cause and run the migrator again",
+        index + 1,
+        describe(cause),
+        one_line(statement),
+        hint
+    )]
+    OnlineStatement {
+        /// The migration.
+        name: String,
+        /// The failed statement's index (0-based).
+        index: usize,
+        /// How many statements the online plan has.
+        total: usize,
+        /// The failed statement.
+        statement: String,
+        /// What to look at: the lock timeout given up on, or the statement's own failure.
+        hint: String,
+        /// The database's error.
+        cause: Box<sqlx::Error>,
+    },
 }
 
 /// What a data probe found, for [`Error::DataProbe`].

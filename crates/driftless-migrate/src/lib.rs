@@ -68,6 +68,7 @@ mod lock;
 mod migrator;
 #[cfg(feature = "mysql")]
 mod mysql;
+pub mod online;
 pub mod outcome;
 mod plan;
 #[cfg(feature = "postgres")]

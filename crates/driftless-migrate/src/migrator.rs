@@ -43,6 +43,9 @@ pub struct Migrator {
     progress: Reporter,
     source_dir: Option<std::path::PathBuf>,
     skip_data_probes: bool,
+    online: bool,
+    statement_lock_timeout: Duration,
+    lock_attempts: u32,
 }
 
 /// The environment the caller named, and where the name came from (shown in the production guard's refusal).
@@ -133,6 +136,9 @@ impl Migrator {
             progress: Reporter::default(),
             source_dir: None,
             skip_data_probes: false,
+            online: true,
+            statement_lock_timeout: crate::online::DEFAULT_STATEMENT_LOCK_TIMEOUT,
+            lock_attempts: crate::online::DEFAULT_LOCK_ATTEMPTS,
         }
     }
 
@@ -142,6 +148,37 @@ impl Migrator {
     pub fn skip_data_probes(mut self, skip: bool) -> Migrator {
         self.skip_data_probes = skip;
         self
+    }
+
+    /// Whether migrations run online on PostgreSQL (default `true`; see [`crate::online`]): indexes built and
+    /// dropped concurrently, constraints added `NOT VALID` then validated, NOT NULL through a validated check, each
+    /// unit under a `lock_timeout`. A migration's own `.online(...)` wins over this project setting.
+    pub fn online(mut self, online: bool) -> Migrator {
+        self.online = online;
+        self
+    }
+
+    /// The `lock_timeout` of each statement of an online PostgreSQL migration (default
+    /// [`crate::online::DEFAULT_STATEMENT_LOCK_TIMEOUT`], 2 s), so that a statement waiting behind a long
+    /// transaction gives up instead of queueing every reader and writer of the table behind it.
+    pub fn statement_lock_timeout(mut self, timeout: Duration) -> Migrator {
+        self.statement_lock_timeout = timeout;
+        self
+    }
+
+    /// How many times a unit of an online migration is tried when its lock timeout expires (default
+    /// [`crate::online::DEFAULT_LOCK_ATTEMPTS`]; at least 1), with a doubling pause from 100 ms between attempts.
+    pub fn lock_attempts(mut self, attempts: u32) -> Migrator {
+        self.lock_attempts = attempts.max(1);
+        self
+    }
+
+    /// Whether migration `m` runs online on `dialect`: PostgreSQL only, not for a migration marked
+    /// non-transactional (it runs statement by statement as written), its own setting first, then the project's.
+    fn online_for(&self, m: &Migration, dialect: driftless_core::Dialect) -> Option<crate::online::OnlineSettings> {
+        (dialect == driftless_core::Dialect::Postgres && m.transactional && m.online.unwrap_or(self.online)).then_some(
+            crate::online::OnlineSettings { lock_timeout: self.statement_lock_timeout, attempts: self.lock_attempts },
+        )
     }
 
     /// A migrator on a new pool opened from `url` (see [`Database::connect`]).
@@ -409,6 +446,8 @@ impl Migrator {
             direction: Direction::Up,
             batch,
             plan: rendered.clone(),
+            online: None,
+            resume_from: None,
         };
         self.progress.start(1);
         self.progress.migration_started(name, Direction::Up);
@@ -442,8 +481,23 @@ impl Migrator {
         start: Instant,
     ) -> Result<Report, Error> {
         conn.ensure_table(table).await.map_err(Error::db(format!("creating the tracking table {}", table.name)))?;
-        let applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
+        let mut applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
         let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
+        // An online PostgreSQL migration interrupted in its `up` resumes at the unit its dirty row records (each
+        // unit's progress is exact, see `apply::by_units`): its row is left out of validation, so it is pending.
+        let mut resume: std::collections::HashMap<String, AppliedMigration> = std::collections::HashMap::new();
+        if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
+            applied.retain(|row| {
+                let resumable = row.dirty == Some(Direction::Up)
+                    && self.migrations.iter().zip(&checksums).any(|(m, c)| {
+                        m.name == row.name && *c == row.checksum && self.online_for(m, C::DIALECT).is_some()
+                    });
+                if resumable {
+                    resume.insert(row.name.clone(), row.clone());
+                }
+                !resumable
+            });
+        }
         let verdicts = judge_registry(&self.migrations);
         let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let operation = request.operation();
@@ -507,14 +561,23 @@ impl Migrator {
         let units: Vec<Unit<'_>> = plans(&self.migrations, &wanted, dialect)?
             .into_iter()
             .zip(&wanted)
-            .map(|(plan, &(i, direction))| Unit {
-                migration: &self.migrations[i],
-                checksum: &checksums[i],
-                // The computed class on this dialect is what is recorded and shown, never the file's label.
-                class: verdicts[i].as_ref().map_or(self.migrations[i].class, |v| v.class_for(dialect)),
-                direction,
-                batch,
-                plan,
+            .map(|(plan, &(i, direction))| {
+                let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
+                let plan = match online {
+                    Some(_) => crate::online::online_postgres(&self.migrations[i].up, &plan),
+                    None => plan,
+                };
+                Unit {
+                    migration: &self.migrations[i],
+                    checksum: &checksums[i],
+                    // The computed class on this dialect is what is recorded and shown, never the file's label.
+                    class: verdicts[i].as_ref().map_or(self.migrations[i].class, |v| v.class_for(dialect)),
+                    direction,
+                    batch,
+                    plan,
+                    online,
+                    resume_from: resume.get(&self.migrations[i].name).cloned(),
+                }
             })
             .collect();
 

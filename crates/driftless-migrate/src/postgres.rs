@@ -180,4 +180,14 @@ impl DialectConnection for PgConnection {
         );
         sqlx::query(AssertSqlSafe(sql)).bind(duration_ms).bind(checksum).bind(name).execute(&mut *self).await.map(drop)
     }
+
+    async fn invalid_index(&mut self, name: &str) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+             WHERE c.relname = $1 AND pg_catalog.pg_table_is_visible(c.oid) AND NOT i.indisvalid)",
+        )
+        .bind(name)
+        .fetch_one(&mut *self)
+        .await
+    }
 }
