@@ -264,7 +264,7 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
         }
         if unknown_after.is_none() {
             match replay::apply_step_with(&mut state, step, ReplayOptions::DATABASE) {
-                Ok(()) => {}
+                Ok(()) => auto_increment_expressible(dialect, &state, step)?,
                 Err(e) if matches!(step, Step::RawSql { .. }) => unknown_after = Some((i, e)),
                 Err(e) => return Err(e.into()),
             }
@@ -282,6 +282,38 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
         }
     }
     Ok(RenderedMigration { dialect, statements: out.statements, sqlite_foreign_keys_off: out.fk_off })
+}
+
+/// Refuses a state the dialect cannot hold: an auto-increment column that is not the table's only primary-key
+/// column on SQLite (its AUTOINCREMENT exists only on the `INTEGER PRIMARY KEY`), or that leads no key on
+/// MySQL/MariaDB (which reject it: "there can be only one auto column and it must be defined as a key").
+/// PostgreSQL makes any column an identity.
+fn auto_increment_expressible(dialect: Dialect, state: &Schema, step: &Step) -> Result<(), RenderError> {
+    let Some(t) = step.table().and_then(|name| state.table(name)) else { return Ok(()) };
+    let Some(col) = t.columns.iter().find(|c| c.auto_increment) else { return Ok(()) };
+    let unsupported =
+        |reason: String| Err(RenderError::Unsupported { step: step.kind(), table: t.name.clone(), dialect, reason });
+    let name = &col.name;
+    match dialect {
+        Dialect::Sqlite if sea::sqlite_inline_pk(t) != Some(name.as_str()) => unsupported(format!(
+            "column `{}.{name}` is auto_increment but is not the table's only primary-key column, and SQLite generates values only for its INTEGER PRIMARY KEY; make `{name}` the primary key, or remove auto_increment from it and fill it from the application",
+            t.name
+        )),
+        Dialect::Mysql => {
+            let leads = |cols: &[String]| cols.first() == Some(name);
+            let keyed = t.primary_key.as_ref().is_some_and(|pk| leads(&pk.columns))
+                || t.uniques.iter().any(|u| leads(&u.columns))
+                || t.indexes.iter().any(|i| leads(&i.columns));
+            if keyed {
+                return Ok(());
+            }
+            unsupported(format!(
+                "column `{}.{name}` is auto_increment, and MySQL/MariaDB need such a column to be the first column of a key; add a unique constraint on ({name}) in an earlier migration (or in the same CREATE TABLE), then make it auto_increment",
+                t.name
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Applies one step to the render state: the one replay, with the database's view
