@@ -3,8 +3,8 @@
 
 mod common;
 
-use driftless_core::schema::Schema;
 use driftless_core::Dialect;
+use driftless_core::schema::Schema;
 use driftless_introspect::{compare, introspect};
 use driftless_testdb::Backend;
 

@@ -5,6 +5,7 @@
 //!
 //! Versions assumed: PostgreSQL 12+, MySQL 8.0.12+ (instant ADD COLUMN) or MariaDB 10.6+, SQLite 3.35+.
 
+mod auto_increment;
 mod columns;
 mod enums;
 mod guarantees;
@@ -53,9 +54,8 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
         Step::AddColumn { table, column } => columns::add_column(table, column, d, is_new(table)),
         Step::DropColumn { table, column } => columns::drop_column(table, column),
         Step::RenameColumn { table, from, to } => columns::rename_column(table, from, to),
-        Step::AlterColumn { table, from, to, backfill } => {
-            columns::alter_column(table, from, to, backfill.as_deref(), d, ctx)
-        }
+        Step::AlterColumn { table, from, to, backfill } => auto_increment::alter_non_key(table, from, to, d, ctx)
+            .unwrap_or_else(|| columns::alter_column(table, from, to, backfill.as_deref(), d, ctx)),
         Step::SetPrimaryKey { table, from, to } => {
             keys::set_primary_key(table, from.as_ref(), to.as_ref(), d, is_new(table))
         }
