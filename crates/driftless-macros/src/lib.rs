@@ -45,7 +45,9 @@ use proc_macro::TokenStream;
 /// # Field attributes
 ///
 /// - `primary_key`: on one field, or on several for a composite key (in field order); named `<table>_pkey`-style.
-/// - `auto_increment`: the database generates the value; needs `primary_key` alone and an integer type.
+/// - `auto_increment`: the database generates the value; needs an integer, non-`Option` type. Usually on the sole
+///   `primary_key`; on another field (a ticket number) it is a PostgreSQL identity, needs a key starting with the
+///   column on MySQL/MariaDB (for example `unique`), and is refused for SQLite when the migration is rendered.
 /// - `unique` / `index`: a single-column unique constraint (`<table>_<column>_key`) or index (`..._idx`).
 /// - `default = <literal>`: a bool, integer, float or string literal.
 /// - `default_sql = "<expr>"`: raw SQL used as written on every dialect.

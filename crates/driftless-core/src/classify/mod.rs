@@ -197,6 +197,13 @@ pub struct Context<'a> {
     pub new_tables: &'a BTreeSet<String>,
     /// Columns `(table, column)` added earlier in the same plan (every existing row holds their default).
     pub new_columns: &'a BTreeSet<(String, String)>,
+    /// Columns `(table, column)` added earlier in the same plan nullable, without a default and not auto-increment,
+    /// and not written since (no backfill, no raw SQL): every existing row holds NULL in them.
+    pub null_columns: &'a BTreeSet<(String, String)>,
+    /// Unique constraints and unique indexes (without a predicate) dropped earlier in the same plan, as `(table,
+    /// sorted columns)`, whose columns no later step has changed (no column altered, renamed or dropped, no raw SQL):
+    /// the existing rows still hold distinct values for them.
+    pub dropped_uniques: &'a BTreeSet<(String, Vec<String>)>,
 }
 
 /// Classifies a diff: each step and its inverse on every dialect. `old` and `new` are the schemas the diff was made
@@ -237,10 +244,19 @@ fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classificat
     let mut state = relevant_part(schema, steps);
     let mut new_tables = BTreeSet::new();
     let mut new_columns = BTreeSet::new();
+    let mut null_columns = BTreeSet::new();
+    let mut dropped_uniques = BTreeSet::new();
     let mut out = Vec::with_capacity(steps.len());
     for step in steps {
-        let ctx = Context { before: &state, new_tables: &new_tables, new_columns: &new_columns };
+        let ctx = Context {
+            before: &state,
+            new_tables: &new_tables,
+            new_columns: &new_columns,
+            null_columns: &null_columns,
+            dropped_uniques: &dropped_uniques,
+        };
         out.push(PerDialect::from_fn(|d| classify_step(step, d, &ctx)));
+        track_guarantees(step, &mut null_columns, &mut dropped_uniques);
         match step {
             Step::CreateTable { table } => {
                 new_tables.insert(table.name.clone());
@@ -264,6 +280,73 @@ fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classificat
         }
     }
     out
+}
+
+/// Keeps [`Context::null_columns`] and [`Context::dropped_uniques`] current after `step`: a step that may write the
+/// rows (raw SQL) forgets everything; a step that changes, renames or drops a column forgets what it knew about that
+/// column (a rename of a NULL column is followed).
+fn track_guarantees(
+    step: &Step,
+    null_columns: &mut BTreeSet<(String, String)>,
+    dropped_uniques: &mut BTreeSet<(String, Vec<String>)>,
+) {
+    let key = |cols: &[String]| {
+        let mut v = cols.to_vec();
+        v.sort();
+        v
+    };
+    let forget = |table: &str,
+                  column: &str,
+                  nulls: &mut BTreeSet<(String, String)>,
+                  uniques: &mut BTreeSet<(String, Vec<String>)>| {
+        nulls.remove(&(table.to_owned(), column.to_owned()));
+        uniques.retain(|(t, cols)| t != table || !cols.iter().any(|c| c == column));
+    };
+    match step {
+        Step::AddColumn { table, column } if column.nullable && column.default.is_none() && !column.auto_increment => {
+            null_columns.insert((table.clone(), column.name.clone()));
+        }
+        Step::DropUnique { table, unique } => {
+            dropped_uniques.insert((table.clone(), key(&unique.columns)));
+        }
+        Step::DropIndex { table, index } if index.unique && index.predicate.is_none() => {
+            dropped_uniques.insert((table.clone(), key(&index.columns)));
+        }
+        Step::SetPrimaryKey { table, from: Some(pk), to } if to.as_ref() != Some(pk) => {
+            dropped_uniques.insert((table.clone(), key(&pk.columns)));
+        }
+        Step::AlterColumn { table, from, .. } | Step::DropColumn { table, column: from } => {
+            forget(table, &from.name, null_columns, dropped_uniques);
+        }
+        Step::RenameColumn { table, from, to } => {
+            let was_null = null_columns.contains(&(table.clone(), from.clone()));
+            forget(table, from, null_columns, dropped_uniques);
+            if was_null {
+                null_columns.insert((table.clone(), to.clone()));
+            }
+        }
+        Step::DropTable { table } => {
+            null_columns.retain(|(t, _)| *t != table.name);
+            dropped_uniques.retain(|(t, _)| *t != table.name);
+        }
+        Step::RenameTable { from, to } => {
+            let moved: Vec<_> = null_columns.iter().filter(|(t, _)| t == from).cloned().collect();
+            for (_, c) in moved {
+                null_columns.remove(&(from.clone(), c.clone()));
+                null_columns.insert((to.clone(), c));
+            }
+            let moved: Vec<_> = dropped_uniques.iter().filter(|(t, _)| t == from).cloned().collect();
+            for (_, cols) in moved {
+                dropped_uniques.remove(&(from.clone(), cols.clone()));
+                dropped_uniques.insert((to.clone(), cols));
+            }
+        }
+        Step::RawSql { .. } => {
+            null_columns.clear();
+            dropped_uniques.clear();
+        }
+        _ => {}
+    }
 }
 
 /// The part of `schema` that the steps can observe, normalized: the tables they name, the tables whose foreign keys

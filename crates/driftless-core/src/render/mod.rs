@@ -232,6 +232,8 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
     // From a raw SQL step whose effect is undeclared (or does not apply) on, the schema is unknown: hand-written
     // SQL still renders without it, any other step is an error.
     let mut unknown_after: Option<(usize, ReplayError)> = None;
+    // The tables the steps touch, with the kind of the last step on each: checked once the migration is done.
+    let mut touched: std::collections::BTreeMap<String, &'static str> = std::collections::BTreeMap::new();
     for (i, step) in steps.iter().enumerate() {
         out.step = i;
         if let Some((raw_index, why)) = &unknown_after
@@ -266,11 +268,18 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
         }
         if unknown_after.is_none() {
             match replay::apply_step_with(&mut state, step, ReplayOptions::DATABASE) {
-                Ok(()) => {}
+                Ok(()) => {
+                    if let Some(t) = step.table() {
+                        touched.insert(t.to_owned(), step.kind());
+                    }
+                }
                 Err(e) if matches!(step, Step::RawSql { .. }) => unknown_after = Some((i, e)),
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+    for (table, kind) in &touched {
+        auto_increment_expressible(dialect, &state, table, kind)?;
     }
     if dialect == Dialect::Postgres {
         // A value added by ADD VALUE cannot be used in the transaction that added it: when a later step uses it,
@@ -284,6 +293,43 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
         }
     }
     Ok(RenderedMigration { dialect, statements: out.statements, sqlite_foreign_keys_off: out.fk_off })
+}
+
+/// Refuses a state the dialect cannot hold once the migration has run (states in between, such as an auto-increment
+/// column added just before the primary key on it, are not checked): an auto-increment column that is not the table's only primary-key
+/// column on SQLite (its AUTOINCREMENT exists only on the `INTEGER PRIMARY KEY`), or that leads no key on
+/// MySQL/MariaDB (which reject it: "there can be only one auto column and it must be defined as a key").
+/// PostgreSQL makes any column an identity.
+fn auto_increment_expressible(
+    dialect: Dialect,
+    state: &Schema,
+    table: &str,
+    step: &'static str,
+) -> Result<(), RenderError> {
+    let Some(t) = state.table(table) else { return Ok(()) };
+    let Some(col) = t.columns.iter().find(|c| c.auto_increment) else { return Ok(()) };
+    let unsupported = |reason: String| Err(RenderError::Unsupported { step, table: t.name.clone(), dialect, reason });
+    let name = &col.name;
+    match dialect {
+        Dialect::Sqlite if sea::sqlite_inline_pk(t) != Some(name.as_str()) => unsupported(format!(
+            "column `{}.{name}` is auto_increment but is not the table's only primary-key column, and SQLite generates values only for its INTEGER PRIMARY KEY; make `{name}` the primary key, or remove auto_increment from it and fill it from the application",
+            t.name
+        )),
+        Dialect::Mysql => {
+            let leads = |cols: &[String]| cols.first() == Some(name);
+            let keyed = t.primary_key.as_ref().is_some_and(|pk| leads(&pk.columns))
+                || t.uniques.iter().any(|u| leads(&u.columns))
+                || t.indexes.iter().any(|i| leads(&i.columns));
+            if keyed {
+                return Ok(());
+            }
+            unsupported(format!(
+                "column `{}.{name}` is auto_increment, and MySQL/MariaDB need such a column to be the first column of a key; add a unique constraint on ({name}) in an earlier migration (or in the same CREATE TABLE), then make it auto_increment",
+                t.name
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Applies one step to the render state: the one replay, with the database's view

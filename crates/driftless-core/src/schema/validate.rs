@@ -426,8 +426,9 @@ fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
     }
 }
 
-// Auto increment is for one integer column that is the whole primary key: SQLite's AUTOINCREMENT only works on an
-// INTEGER PRIMARY KEY, and MySQL requires the column to be a key.
+// Auto increment is for one integer NOT NULL column without a default. It need not be the primary key (a ticket
+// number, a counter): PostgreSQL makes any column an identity. What a dialect cannot express is refused when
+// rendering for it (SQLite only generates values for the INTEGER PRIMARY KEY; MySQL needs the column to lead a key).
 fn check_auto_increment(t: &Table, errs: &mut Vec<SchemaError>) {
     let auto: Vec<_> = t.columns.iter().filter(|c| c.auto_increment).collect();
     if auto.len() > 1 {
@@ -447,12 +448,11 @@ fn check_auto_increment(t: &Table, errs: &mut Vec<SchemaError>) {
                 format!("auto_increment needs an integer column, not `{}`", c.ty),
             ));
         }
-        let is_sole_pk = t.primary_key.as_ref().is_some_and(|pk| pk.columns == [c.name.clone()]);
-        if !is_sole_pk {
+        if c.nullable {
             errs.push(SchemaError::column(
                 &t.name,
                 &c.name,
-                "auto_increment needs the column to be the table's only primary-key column".into(),
+                "an auto_increment column cannot be nullable (every dialect gives it a value); make it NOT NULL".into(),
             ));
         }
         if c.default.is_some() {
@@ -761,7 +761,23 @@ mod tests {
             [
                 "table `t`: only one column can be auto_increment (found `id`, `n`)",
                 "table `t`, column `id`: auto_increment needs an integer column, not `text`",
-                "table `t`, column `n`: auto_increment needs the column to be the table's only primary-key column",
+            ]
+        );
+    }
+
+    #[test]
+    fn auto_increment_need_not_be_the_key_but_cannot_be_nullable() {
+        let mut t = table("t", &[("id", ColumnType::BigInt), ("ticket", ColumnType::BigInt)]);
+        t.primary_key = Some(PrimaryKey { name: "t_pkey".into(), columns: vec!["id".into()] });
+        t.columns[1].auto_increment = true;
+        assert!(Schema { tables: vec![t.clone()], enums: vec![] }.validate().is_ok());
+        t.columns[1].nullable = true;
+        let errs = Schema { tables: vec![t], enums: vec![] }.validate().unwrap_err();
+        let msgs: Vec<String> = errs.0.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "table `t`, column `ticket`: an auto_increment column cannot be nullable (every dialect gives it a value); make it NOT NULL"
             ]
         );
     }

@@ -21,7 +21,7 @@ pub fn check_model(cx: &Ctxt, cont: &Container) {
     check_skip_alone(cx, cont);
     check_one_default(cx, cont);
     check_single_auto_increment(cx, cont);
-    check_auto_increment_is_the_key(cx, cont);
+    check_auto_increment_not_option(cx, cont);
     check_auto_increment_without_default(cx, cont);
     check_actions_need_references(cx, cont);
     check_type_overrides(cx, cont);
@@ -100,24 +100,17 @@ fn check_single_auto_increment(cx: &Ctxt, cont: &Container) {
     }
 }
 
-// auto_increment needs the field to be the whole primary key: SQLite's AUTOINCREMENT only exists on an
-// `INTEGER PRIMARY KEY`, and MySQL requires an AUTO_INCREMENT column to be a key.
-fn check_auto_increment_is_the_key(cx: &Ctxt, cont: &Container) {
-    let keys: Vec<_> = cont.columns().filter(|f| f.attrs.primary_key().is_some()).collect();
-    // Only the first `auto_increment` field: any other is already reported by `check_single_auto_increment`.
-    if let Some(f) = cont.columns().find(|f| f.attrs.auto_increment().is_some()) {
-        let Some(span) = f.attrs.auto_increment() else { return };
-        if f.attrs.primary_key().is_none() {
-            cx.error_at(span, "`auto_increment` needs `primary_key` on the same field");
-        } else if keys.len() > 1 {
-            let names: Vec<String> = keys.iter().map(|k| format!("`{}`", k.ident)).collect();
+// An auto_increment column always holds a value, on every dialect (PostgreSQL identity columns are NOT NULL).
+// It need not be the primary key: a dialect that cannot express it (SQLite outside its INTEGER PRIMARY KEY, MySQL
+// without a key on the column) is refused when the migration is rendered for it, with the fix.
+fn check_auto_increment_not_option(cx: &Ctxt, cont: &Container) {
+    for f in cont.columns() {
+        if let Some(span) = f.attrs.auto_increment()
+            && f.is_option_syntax()
+        {
             cx.error_at(
                 span,
-                format!(
-                    "`auto_increment` cannot be part of a composite primary key ({}); SQLite only generates values \
-                     for a single-column INTEGER PRIMARY KEY",
-                    names.join(", ")
-                ),
+                "an `auto_increment` column cannot be nullable; use the inner type instead of `Option<...>`",
             );
         }
     }

@@ -5,8 +5,10 @@
 //!
 //! Versions assumed: PostgreSQL 12+, MySQL 8.0.12+ (instant ADD COLUMN) or MariaDB 10.6+, SQLite 3.35+.
 
+mod auto_increment;
 mod columns;
 mod enums;
+mod guarantees;
 mod keys;
 mod raw;
 mod sqlite;
@@ -52,18 +54,27 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
         Step::AddColumn { table, column } => columns::add_column(table, column, d, is_new(table)),
         Step::DropColumn { table, column } => columns::drop_column(table, column),
         Step::RenameColumn { table, from, to } => columns::rename_column(table, from, to),
-        Step::AlterColumn { table, from, to, backfill } => {
-            columns::alter_column(table, from, to, backfill.as_deref(), d, ctx)
-        }
+        Step::AlterColumn { table, from, to, backfill } => auto_increment::alter_non_key(table, from, to, d, ctx)
+            .unwrap_or_else(|| columns::alter_column(table, from, to, backfill.as_deref(), d, ctx)),
         Step::SetPrimaryKey { table, from, to } => {
             keys::set_primary_key(table, from.as_ref(), to.as_ref(), d, is_new(table))
         }
-        Step::CreateIndex { table, index } => keys::create_index(table, index, d, is_new(table), ctx),
+        Step::CreateIndex { table, index } => index
+            .unique
+            .then(|| guarantees::unique_implied_by_key(table, &index.name, &index.columns, true, d, ctx))
+            .flatten()
+            .unwrap_or_else(|| keys::create_index(table, index, d, is_new(table), ctx)),
         Step::DropIndex { table, index } => keys::drop_index(table, index, d, ctx),
         Step::RenameIndex { table, from, to } => keys::rename_index(table, from, to, d),
-        Step::AddUnique { table, unique } => keys::add_unique(table, unique, d, is_new(table), ctx),
+        Step::AddUnique { table, unique } => {
+            guarantees::unique_implied_by_key(table, &unique.name, &unique.columns, false, d, ctx)
+                .unwrap_or_else(|| keys::add_unique(table, unique, d, is_new(table), ctx))
+        }
         Step::DropUnique { table, unique } => keys::drop_unique(table, unique),
-        Step::AddForeignKey { table, foreign_key } => keys::add_foreign_key(table, foreign_key, d, is_new(table)),
+        Step::AddForeignKey { table, foreign_key } => {
+            guarantees::add_foreign_key_null_column(table, foreign_key, d, ctx)
+                .unwrap_or_else(|| keys::add_foreign_key(table, foreign_key, d, is_new(table)))
+        }
         Step::DropForeignKey { table, foreign_key } => keys::drop_foreign_key(table, foreign_key),
         Step::AlterForeignKey { table, from, to } => keys::alter_foreign_key(table, from, to, d, is_new(table)),
         Step::AddCheck { table, check } => keys::add_check(table, check, d, is_new(table)),

@@ -1,11 +1,11 @@
 use driftless::Model;
 
 #[derive(Model)]
-struct Counter {
+struct Ticket {
     #[model(primary_key)]
-    name: String,
+    id: i64,
     #[model(auto_increment)]
-    seq: i64,
+    number: Option<i64>,
 }
 
 fn main() {}
