@@ -75,3 +75,55 @@ async fn a_rebuild_that_leaves_broken_references_is_rolled_back() {
     assert_eq!(h.value("SELECT COUNT(*) FROM users").await, "4");
     h.close().await;
 }
+
+#[tokio::test]
+async fn several_rebuild_steps_on_one_table_are_one_rebuild() {
+    use driftless_core::schema::{Check, UniqueConstraint};
+    let mut h = seeded_sqlite().await;
+    let from = table("users").column("bio").unwrap().clone();
+    let to = Column { ty: ColumnType::Varchar(200), ..from.clone() };
+    let code = table("users").column("code").unwrap().clone();
+    let code_to = Column { nullable: false, ..code.clone() };
+    let steps = vec![
+        Step::AlterColumn { table: "users".into(), from, to, backfill: None },
+        Step::AlterColumn { table: "users".into(), from: code, to: code_to, backfill: Some("'0'".into()) },
+        Step::AddUnique {
+            table: "users".into(),
+            unique: UniqueConstraint { name: "users_code_key".into(), columns: vec!["code".into()] },
+        },
+        Step::AddCheck {
+            table: "users".into(),
+            check: Check { name: "users_email_check".into(), expr: "email LIKE '%@%'".into() },
+        },
+    ];
+    let m = render::render_steps(&steps, Dialect::Sqlite, &base()).unwrap();
+    let count = |prefix: &str| m.statements.iter().filter(|s| s.sql.starts_with(prefix)).count();
+    assert_eq!(count("CREATE TABLE \"__new_users\""), 1, "{}", m.script());
+    assert_eq!(count("DROP TABLE \"users\""), 1, "{}", m.script());
+    assert_eq!(count("INSERT INTO \"__new_users\""), 1, "{}", m.script());
+    let insert = m.statements.iter().find(|s| s.sql.starts_with("INSERT INTO \"__new_users\"")).unwrap();
+    assert!(insert.sql.contains("COALESCE(\"code\", '0')"), "{}", insert.sql);
+    assert!(m.sqlite_foreign_keys_off);
+    h.apply(&m).await.unwrap();
+    assert_eq!(h.rows(USERS).await, seeded_users());
+    assert_eq!(h.rows("SELECT code FROM users ORDER BY id").await, [["42"], ["0"], ["7"]]);
+    // Every merged change holds: the unique, the check and NOT NULL.
+    assert!(h.try_exec("INSERT INTO users (role_id, email, code) VALUES (1, 'dan@example.com', '42')").await.is_err());
+    assert!(h.try_exec("INSERT INTO users (role_id, email, code) VALUES (1, 'no-at-sign', '9')").await.is_err());
+    assert!(h.try_exec("INSERT INTO users (role_id, email, code) VALUES (1, 'eve@example.com', NULL)").await.is_err());
+    h.exec("INSERT INTO users (role_id, email, code) VALUES (1, 'fay@example.com', '9')").await;
+    // Down is merged too, and keeps the rows.
+    let after = replay::apply_steps_with(&base(), &steps, ReplayOptions::DATABASE).unwrap();
+    let down: Vec<Step> = steps.iter().rev().map(Step::inverse).collect();
+    let md = render::render_steps(&down, Dialect::Sqlite, &after).unwrap();
+    assert_eq!(
+        md.statements.iter().filter(|s| s.sql.starts_with("DROP TABLE \"users\"")).count(),
+        1,
+        "{}",
+        md.script()
+    );
+    h.apply(&md).await.unwrap();
+    assert_eq!(h.value("SELECT COUNT(*) FROM users").await, "4");
+    h.exec("INSERT INTO users (role_id, email, code) VALUES (1, 'no-at-sign', NULL)").await;
+    h.close().await;
+}

@@ -26,7 +26,8 @@
 //! not fire `ON DELETE CASCADE` in child tables, and SQLite ignores `PRAGMA foreign_keys` inside a transaction; so
 //! the migration is marked [`RenderedMigration::sqlite_foreign_keys_off`] and the migrator runs
 //! `PRAGMA foreign_keys=OFF` before `BEGIN`, `PRAGMA foreign_key_check` before `COMMIT` (any row is a failure) and
-//! `PRAGMA foreign_keys=ON` after. Triggers and views on a rebuilt table are not recreated (driftless does not model
+//! `PRAGMA foreign_keys=ON` after. Consecutive steps on one table that would each rebuild it are merged into one
+//! rebuild from the table before the first to the table after the last. Triggers and views on a rebuilt table are not recreated (driftless does not model
 //! them); an `AUTOINCREMENT` counter restarts from the largest kept id.
 //!
 //! Architecture Invariant: render never talks to a database and never panics on user input; a step a dialect
@@ -230,8 +231,17 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
     // From a raw SQL step whose effect is undeclared (or does not apply) on, the schema is unknown: hand-written
     // SQL still renders without it, any other step is an error.
     let mut unknown_after: Option<(usize, ReplayError)> = None;
+    // SQLite: steps up to here were rendered as one merged table rebuild (see `sqlite::render_merged`).
+    let mut merged_until = 0;
     for (i, step) in steps.iter().enumerate() {
         out.step = i;
+        if dialect == Dialect::Sqlite
+            && i >= merged_until
+            && unknown_after.is_none()
+            && let Some(n) = sqlite::render_merged(&steps[i..], &state, &mut out)?
+        {
+            merged_until = i + n;
+        }
         if let Some((raw_index, why)) = &unknown_after
             && !matches!(step, Step::RawSql { .. } | Step::Irreversible { .. })
         {
@@ -243,6 +253,7 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
             });
         }
         match step {
+            _ if i < merged_until => {}
             Step::Irreversible { reason } => return Err(RenderError::Irreversible { reason: reason.clone() }),
             Step::RawSql { sql, .. } => out.push(raw_sql(sql, dialect)?),
             Step::AlterEnum { from, to, .. } if from.name != to.name => {
