@@ -112,4 +112,9 @@ pub(crate) trait DialectConnection: Send {
     fn foreign_key_check(&mut self) -> impl Future<Output = Result<Vec<String>, sqlx::Error>> + Send {
         async { Ok(Vec::new()) }
     }
+
+    /// SQLite: every trigger as `(name, table, CREATE text)`, in creation order; empty elsewhere.
+    fn sqlite_triggers(&mut self) -> impl Future<Output = Result<Vec<(String, String, String)>, sqlx::Error>> + Send {
+        async { Ok(Vec::new()) }
+    }
 }

@@ -26,9 +26,9 @@
 //! not fire `ON DELETE CASCADE` in child tables, and SQLite ignores `PRAGMA foreign_keys` inside a transaction; so
 //! the migration is marked [`RenderedMigration::sqlite_foreign_keys_off`] and the migrator runs
 //! `PRAGMA foreign_keys=OFF` before `BEGIN`, `PRAGMA foreign_key_check` before `COMMIT` (any row is a failure) and
-//! `PRAGMA foreign_keys=ON` after. Consecutive steps on one table that would each rebuild it are merged into one
-//! rebuild from the table before the first to the table after the last. Triggers and views on a rebuilt table are not recreated (driftless does not model
-//! them); an `AUTOINCREMENT` counter restarts from the largest kept id.
+//! `PRAGMA foreign_keys=ON` after. The triggers and views of a rebuilt table are kept by the migrator (see
+//! [`RenderedMigration::sqlite_rebuilt_tables`]). Consecutive steps on one table that would each rebuild it are merged into one
+//! rebuild from the table before the first to the table after the last. An `AUTOINCREMENT` counter restarts from the largest kept id.
 //!
 //! Architecture Invariant: render never talks to a database and never panics on user input; a step a dialect
 //! cannot express is a [`RenderError`] naming the step, table and dialect.
@@ -72,6 +72,13 @@ pub struct RenderedMigration {
     /// [`SQLITE_FOREIGN_KEYS_OFF`] before `BEGIN`, [`SQLITE_FOREIGN_KEY_CHECK`] before `COMMIT` (failing if it
     /// returns any row), and [`SQLITE_FOREIGN_KEYS_ON`] after the transaction, whether it committed or not.
     pub sqlite_foreign_keys_off: bool,
+    /// SQLite only: the tables the migration rebuilds (create a new table, copy, drop the old one, rename), by the
+    /// name they have when rebuilt. Dropping the old table drops its triggers, and renaming the new one into place
+    /// fails while a view names the table. The migrator therefore runs the statements with
+    /// [`SQLITE_LEGACY_ALTER_TABLE_ON`] (views keep naming the table, which exists again after the rename), reads the
+    /// `CREATE TRIGGER` text of these tables' triggers from `sqlite_master` before the first statement, and creates
+    /// the triggers that are gone again after the last one, in the same transaction.
+    pub sqlite_rebuilt_tables: Vec<String>,
 }
 
 /// Switches SQLite's foreign-key enforcement off; only takes effect outside a transaction.
@@ -80,6 +87,11 @@ pub const SQLITE_FOREIGN_KEYS_OFF: &str = "PRAGMA foreign_keys = OFF";
 pub const SQLITE_FOREIGN_KEY_CHECK: &str = "PRAGMA foreign_key_check";
 /// Switches SQLite's foreign-key enforcement back on.
 pub const SQLITE_FOREIGN_KEYS_ON: &str = "PRAGMA foreign_keys = ON";
+/// Makes SQLite's `ALTER TABLE ... RENAME` leave views and triggers alone (instead of rewriting them, and failing
+/// when one names a table that does not exist, as a view of a table being rebuilt does for a moment).
+pub const SQLITE_LEGACY_ALTER_TABLE_ON: &str = "PRAGMA legacy_alter_table = ON";
+/// Restores SQLite's default `ALTER TABLE ... RENAME`.
+pub const SQLITE_LEGACY_ALTER_TABLE_OFF: &str = "PRAGMA legacy_alter_table = OFF";
 
 impl RenderedMigration {
     /// Whether every statement can run in one transaction.
@@ -227,7 +239,7 @@ pub enum RenderError {
 pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<RenderedMigration, RenderError> {
     let mut state = ctx.clone();
     state.normalize();
-    let mut out = Out { dialect, statements: Vec::new(), step: 0, fk_off: false };
+    let mut out = Out { dialect, statements: Vec::new(), step: 0, fk_off: false, rebuilt: Vec::new() };
     // From a raw SQL step whose effect is undeclared (or does not apply) on, the schema is unknown: hand-written
     // SQL still renders without it, any other step is an error.
     let mut unknown_after: Option<(usize, ReplayError)> = None;
@@ -292,7 +304,12 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
             }
         }
     }
-    Ok(RenderedMigration { dialect, statements: out.statements, sqlite_foreign_keys_off: out.fk_off })
+    Ok(RenderedMigration {
+        dialect,
+        statements: out.statements,
+        sqlite_foreign_keys_off: out.fk_off,
+        sqlite_rebuilt_tables: out.rebuilt,
+    })
 }
 
 /// Applies one step to the render state: the one replay, with the database's view
@@ -333,6 +350,8 @@ struct Out {
     statements: Vec<Statement>,
     step: usize,
     fk_off: bool,
+    /// SQLite: the tables rebuilt so far, each once.
+    rebuilt: Vec<String>,
 }
 
 impl Out {
