@@ -172,3 +172,34 @@ async fn primary_key_change_under_a_foreign_key() {
         db.close().await;
     }
 }
+
+/// The same with the foreign key on the table itself (a parent row in the same table): dropped before the key
+/// changes and added back after, on every database.
+#[tokio::test]
+async fn primary_key_change_under_a_self_reference() {
+    let a = schema(
+        r#"{"tables": [{"name": "node", "columns": [{"name": "id", "type": "i64"}, {"name": "num", "type": "i64"},
+            {"name": "parent_id", "type": "i64", "nullable": true}],
+            "primary_key": {"name": "node_pkey", "columns": ["id"]},
+            "uniques": [{"name": "node_num_key", "columns": ["num"]}],
+            "foreign_keys": [{"name": "node_parent_id_fkey", "columns": ["parent_id"], "ref_table": "node",
+                "ref_columns": ["id"]}]}]}"#,
+    );
+    let b = schema(
+        r#"{"tables": [{"name": "node", "columns": [{"name": "id", "type": "i64"}, {"name": "num", "type": "i64"},
+            {"name": "parent_id", "type": "i64", "nullable": true}],
+            "primary_key": {"name": "node_pkey", "columns": ["num"]},
+            "uniques": [{"name": "node_id_key", "columns": ["id"]}],
+            "foreign_keys": [{"name": "node_parent_id_fkey", "columns": ["parent_id"], "ref_table": "node",
+                "ref_columns": ["id"]}]}]}"#,
+    );
+    let none = RenameHints::default();
+    let up = driftless_core::classify::plan(&a, &b, &none).unwrap().up_steps();
+    let kinds: Vec<&str> = up.iter().map(|s| s.kind()).collect();
+    assert_eq!(
+        kinds,
+        ["drop_foreign_key", "drop_unique", "set_primary_key", "add_unique", "add_foreign_key"],
+        "{up:#?}"
+    );
+    on_all(&a, &b, &none).await;
+}
