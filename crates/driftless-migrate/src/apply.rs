@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use driftless_core::Dialect;
 use driftless_core::migration::{Class, Migration};
-use driftless_core::render::RenderedMigration;
+use driftless_core::render::{self, RenderedMigration};
 
 use crate::connection::DialectConnection;
 use crate::error::Error;
@@ -59,16 +59,34 @@ pub(crate) async fn run<C: DialectConnection>(
     } else {
         None
     };
-    let result = if let (Some(settings), Dialect::Postgres, Direction::Up) = (unit.online, C::DIALECT, unit.direction)
-        && unit.migration.transactional
-        && !is_atomic(&unit.plan, C::DIALECT, unit.migration)
-    {
-        by_units(conn, table, unit, settings).await
-    } else if is_atomic(&unit.plan, C::DIALECT, unit.migration) {
-        atomic(conn, table, unit, fk_off).await
+    // SQLite rebuilds: `ALTER TABLE ... RENAME` must leave the views of a rebuilt table alone (see
+    // `RenderedMigration::sqlite_rebuilt_tables`); the setting belongs to the connection, so it is restored after.
+    let rebuilds = C::DIALECT == Dialect::Sqlite && !unit.plan.sqlite_rebuilt_tables.is_empty();
+    let legacy = if rebuilds {
+        conn.execute(render::SQLITE_LEGACY_ALTER_TABLE_ON).await.map_err(Error::db("setting PRAGMA legacy_alter_table"))
     } else {
-        step_by_step(conn, table, unit, fk_off).await
+        Ok(())
     };
+    let online = match (unit.online, C::DIALECT, unit.direction) {
+        (Some(settings), Dialect::Postgres, Direction::Up)
+            if unit.migration.transactional && !is_atomic(&unit.plan, C::DIALECT, unit.migration) =>
+        {
+            Some(settings)
+        }
+        _ => None,
+    };
+    let result = match legacy {
+        Err(e) => Err(e),
+        Ok(()) if online.is_some() => by_units(conn, table, unit, online.expect("checked above")).await,
+        Ok(()) if is_atomic(&unit.plan, C::DIALECT, unit.migration) => atomic(conn, table, unit, fk_off).await,
+        Ok(()) => step_by_step(conn, table, unit, fk_off).await,
+    };
+    if rebuilds {
+        let restored = conn.execute(render::SQLITE_LEGACY_ALTER_TABLE_OFF).await;
+        if result.is_ok() {
+            restored.map_err(Error::db("restoring PRAGMA legacy_alter_table"))?;
+        }
+    }
     if let Some(was) = restore {
         let restored = conn.set_foreign_keys(was).await;
         if result.is_ok() {
@@ -92,6 +110,7 @@ async fn atomic<C: DialectConnection>(
     conn.begin().await.map_err(Error::db(format!("starting the transaction for {what}")))?;
     let start = Instant::now();
     let body = async {
+        let triggers = rebuilt_triggers(conn, unit, &what).await?;
         let total = unit.plan.statements.len();
         for (index, statement) in unit.plan.statements.iter().enumerate() {
             conn.execute(&statement.sql).await.map_err(|cause| Error::Statement {
@@ -104,6 +123,7 @@ async fn atomic<C: DialectConnection>(
                 cause,
             })?;
         }
+        recreate_triggers(conn, &triggers, &what).await?;
         if fk_check {
             let tables = conn.foreign_key_check().await.map_err(Error::db(format!("checking foreign keys {what}")))?;
             if !tables.is_empty() {
@@ -152,6 +172,7 @@ async fn step_by_step<C: DialectConnection>(
     // statement k + 1 started. The row is written before statement 1 runs, and each update after statement k
     // finishes is also the record that k + 1 starts (nothing runs in between), so after a kill the row names every
     // statement that may have run.
+    let triggers = rebuilt_triggers(conn, unit, &what).await?;
     let start = Instant::now();
     for (index, statement) in unit.plan.statements.iter().enumerate() {
         if let Err(cause) = conn.execute(&statement.sql).await {
@@ -172,6 +193,7 @@ async fn step_by_step<C: DialectConnection>(
             .await
             .map_err(Error::db(format!("recording progress of {what} in the tracking table")))?;
     }
+    recreate_triggers(conn, &triggers, &what).await?;
     if fk_check {
         let tables = conn.foreign_key_check().await.map_err(Error::db(format!("checking foreign keys {what}")))?;
         if !tables.is_empty() {
@@ -342,6 +364,47 @@ async fn run_unit<C: DialectConnection>(
             Err(e)
         }
     }
+}
+
+/// SQLite: the triggers on the tables the migration rebuilds, as `(name, CREATE text)`, read before its first
+/// statement (dropping the old table drops them).
+async fn rebuilt_triggers<C: DialectConnection>(
+    conn: &mut C,
+    unit: &Unit<'_>,
+    what: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let tables = &unit.plan.sqlite_rebuilt_tables;
+    if C::DIALECT != Dialect::Sqlite || tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = conn.sqlite_triggers().await.map_err(Error::db(format!("reading the triggers before {what}")))?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, on, _)| tables.iter().any(|t| t.eq_ignore_ascii_case(on)))
+        .map(|(name, _, sql)| (name, sql))
+        .collect())
+}
+
+/// SQLite: creates again, from their own text, the triggers [`rebuilt_triggers`] read that the rebuilds dropped.
+async fn recreate_triggers<C: DialectConnection>(
+    conn: &mut C,
+    triggers: &[(String, String)],
+    what: &str,
+) -> Result<(), Error> {
+    if triggers.is_empty() {
+        return Ok(());
+    }
+    let now = conn.sqlite_triggers().await.map_err(Error::db(format!("reading the triggers after {what}")))?;
+    for (name, sql) in triggers {
+        if now.iter().any(|(n, _, _)| n.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        conn.execute(sql).await.map_err(Error::db(format!(
+            "creating trigger {name} again after rebuilding its table in {what} (its CREATE text names something \
+             the migration removed or renamed: drop the trigger before the migration and create it after)"
+        )))?;
+    }
+    Ok(())
 }
 
 /// The longest failed statement the tracking table keeps, in bytes: MySQL's `TEXT` holds 65,535.

@@ -122,4 +122,9 @@ pub(crate) trait DialectConnection: Send {
     fn invalid_index(&mut self, _name: &str) -> impl Future<Output = Result<bool, sqlx::Error>> + Send {
         async { Ok(false) }
     }
+
+    /// SQLite: every trigger as `(name, table, CREATE text)`, in creation order; empty elsewhere.
+    fn sqlite_triggers(&mut self) -> impl Future<Output = Result<Vec<(String, String, String)>, sqlx::Error>> + Send {
+        async { Ok(Vec::new()) }
+    }
 }

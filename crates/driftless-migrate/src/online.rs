@@ -294,7 +294,12 @@ pub fn online_postgres(steps: &[Step], plan: &RenderedMigration) -> RenderedMigr
             _ => {}
         }
     }
-    RenderedMigration { dialect: plan.dialect, statements, sqlite_foreign_keys_off: plan.sqlite_foreign_keys_off }
+    RenderedMigration {
+        dialect: plan.dialect,
+        statements,
+        sqlite_foreign_keys_off: plan.sqlite_foreign_keys_off,
+        sqlite_rebuilt_tables: plan.sqlite_rebuilt_tables.clone(),
+    }
 }
 
 /// The statements of `plan` grouped into units, as `(first, end)` ranges: each non-transactional statement alone,

@@ -186,4 +186,12 @@ impl DialectConnection for SqliteConnection {
             .fetch_all(&mut *self)
             .await
     }
+
+    async fn sqlite_triggers(&mut self) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL ORDER BY rowid",
+        )
+        .fetch_all(&mut *self)
+        .await
+    }
 }

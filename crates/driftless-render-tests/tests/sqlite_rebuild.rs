@@ -75,3 +75,118 @@ async fn a_rebuild_that_leaves_broken_references_is_rolled_back() {
     assert_eq!(h.value("SELECT COUNT(*) FROM users").await, "4");
     h.close().await;
 }
+
+#[tokio::test]
+async fn several_rebuild_steps_on_one_table_are_one_rebuild() {
+    use driftless_core::schema::{Check, UniqueConstraint};
+    let mut h = seeded_sqlite().await;
+    let from = table("users").column("bio").unwrap().clone();
+    let to = Column { ty: ColumnType::Varchar(200), ..from.clone() };
+    let code = table("users").column("code").unwrap().clone();
+    let code_to = Column { nullable: false, ..code.clone() };
+    let steps = vec![
+        Step::AlterColumn { table: "users".into(), from, to, backfill: None },
+        Step::AlterColumn { table: "users".into(), from: code, to: code_to, backfill: Some("'0'".into()) },
+        Step::AddUnique {
+            table: "users".into(),
+            unique: UniqueConstraint { name: "users_code_key".into(), columns: vec!["code".into()] },
+        },
+        Step::AddCheck {
+            table: "users".into(),
+            check: Check { name: "users_email_check".into(), expr: "email LIKE '%@%'".into() },
+        },
+    ];
+    let m = render::render_steps(&steps, Dialect::Sqlite, &base()).unwrap();
+    let count = |prefix: &str| m.statements.iter().filter(|s| s.sql.starts_with(prefix)).count();
+    assert_eq!(count("CREATE TABLE \"__new_users\""), 1, "{}", m.script());
+    assert_eq!(count("DROP TABLE \"users\""), 1, "{}", m.script());
+    assert_eq!(count("INSERT INTO \"__new_users\""), 1, "{}", m.script());
+    let insert = m.statements.iter().find(|s| s.sql.starts_with("INSERT INTO \"__new_users\"")).unwrap();
+    assert!(insert.sql.contains("COALESCE(\"code\", '0')"), "{}", insert.sql);
+    assert!(m.sqlite_foreign_keys_off);
+    h.apply(&m).await.unwrap();
+    assert_eq!(h.rows(USERS).await, seeded_users());
+    assert_eq!(h.rows("SELECT code FROM users ORDER BY id").await, [["42"], ["0"], ["7"]]);
+    // Every merged change holds: the unique, the check and NOT NULL.
+    assert!(h.try_exec("INSERT INTO users (role_id, email, code) VALUES (1, 'dan@example.com', '42')").await.is_err());
+    assert!(h.try_exec("INSERT INTO users (role_id, email, code) VALUES (1, 'no-at-sign', '9')").await.is_err());
+    assert!(h.try_exec("INSERT INTO users (role_id, email, code) VALUES (1, 'eve@example.com', NULL)").await.is_err());
+    h.exec("INSERT INTO users (role_id, email, code) VALUES (1, 'fay@example.com', '9')").await;
+    // Down is merged too, and keeps the rows.
+    let after = replay::apply_steps_with(&base(), &steps, ReplayOptions::DATABASE).unwrap();
+    let down: Vec<Step> = steps.iter().rev().map(Step::inverse).collect();
+    let md = render::render_steps(&down, Dialect::Sqlite, &after).unwrap();
+    assert_eq!(
+        md.statements.iter().filter(|s| s.sql.starts_with("DROP TABLE \"users\"")).count(),
+        1,
+        "{}",
+        md.script()
+    );
+    h.apply(&md).await.unwrap();
+    assert_eq!(h.value("SELECT COUNT(*) FROM users").await, "4");
+    h.exec("INSERT INTO users (role_id, email, code) VALUES (1, 'no-at-sign', NULL)").await;
+    h.close().await;
+}
+
+#[tokio::test]
+async fn a_rebuilt_table_keeps_its_triggers_and_views() {
+    let mut h = seeded_sqlite().await;
+    h.exec("CREATE TABLE audit (what TEXT NOT NULL)").await;
+    h.exec(
+        "CREATE TRIGGER users_audit AFTER INSERT ON users BEGIN INSERT INTO audit VALUES ('user ' || new.email); END",
+    )
+    .await;
+    h.exec("CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'active'").await;
+    // A trigger on another table whose body names the rebuilt table survives the drop by itself, and must still
+    // work after the rename.
+    h.exec(
+        "CREATE TRIGGER roles_touch AFTER UPDATE ON roles BEGIN UPDATE users SET age = age WHERE role_id = new.id; END",
+    )
+    .await;
+    let from = table("users").column("bio").unwrap().clone();
+    let to = Column { ty: ColumnType::Varchar(200), ..from.clone() };
+    let steps = vec![Step::AlterColumn { table: "users".into(), from, to, backfill: None }];
+    let m = render::render_steps(&steps, Dialect::Sqlite, &base()).unwrap();
+    assert_eq!(m.sqlite_rebuilt_tables, ["users"]);
+    h.apply(&m).await.unwrap();
+    assert_eq!(h.rows(USERS).await, seeded_users());
+    assert_eq!(
+        h.rows("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name").await,
+        [["view", "active_users"], ["trigger", "roles_touch"], ["trigger", "users_audit"]]
+    );
+    assert_eq!(
+        h.rows("SELECT id, email FROM active_users ORDER BY id").await,
+        [["1", "ann@example.com"], ["3", "cy@example.com"]]
+    );
+    h.exec("INSERT INTO users (role_id, email, status) VALUES (1, 'dan@example.com', 'active')").await;
+    assert_eq!(h.rows("SELECT what FROM audit").await, [["user dan@example.com"]]);
+    h.exec("UPDATE roles SET name = 'owner' WHERE id = 1").await;
+    assert_eq!(h.value("PRAGMA legacy_alter_table").await, "0", "the connection's setting is restored");
+    // And down keeps them too.
+    let after = replay::apply_steps_with(&base(), &steps, ReplayOptions::DATABASE).unwrap();
+    h.down(&after, &steps).await;
+    h.exec("INSERT INTO users (role_id, email, status) VALUES (1, 'eve@example.com', 'banned')").await;
+    assert_eq!(
+        h.rows("SELECT what FROM audit ORDER BY what").await,
+        [["user dan@example.com"], ["user eve@example.com"]]
+    );
+    assert_eq!(h.value("SELECT COUNT(*) FROM active_users").await, "3");
+    h.close().await;
+}
+
+#[tokio::test]
+async fn without_the_rebuilt_tables_listed_a_view_stops_the_rebuild() {
+    // The control experiment for the test above: the same statements without the migrator's care fail at the
+    // rename (SQLite checks every view against the schema), and are rolled back.
+    let mut h = seeded_sqlite().await;
+    h.exec("CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'active'").await;
+    let from = table("users").column("bio").unwrap().clone();
+    let to = Column { ty: ColumnType::Varchar(200), ..from.clone() };
+    let steps = [Step::AlterColumn { table: "users".into(), from, to, backfill: None }];
+    let m = render::render_steps(&steps, Dialect::Sqlite, &base()).unwrap();
+    let careless = RenderedMigration { sqlite_rebuilt_tables: Vec::new(), ..m };
+    let e = h.apply(&careless).await.unwrap_err();
+    assert!(e.contains("error in view active_users"), "{e}");
+    assert_eq!(h.value("SELECT COUNT(*) FROM users").await, "3");
+    h.close().await;
+}

@@ -351,7 +351,7 @@ impl<'a> Differ<'a> {
 
 /// The definition of a named constraint as it is in the old schema (before renames), for drop steps that run
 /// before the renames.
-fn original<T: Clone>(list: &[T], fallback: &T, key: impl Fn(&T) -> &String) -> T {
+pub(super) fn original<T: Clone>(list: &[T], fallback: &T, key: impl Fn(&T) -> &String) -> T {
     let name = key(fallback);
     list.iter().find(|x| key(x) == name).unwrap_or(fallback).clone()
 }

@@ -8,7 +8,8 @@
 //! - **Deterministic.** The same inputs give the same steps in the same order, whatever order the models were
 //!   listed in.
 //! - **Dependency-correct.** Steps run in phases, each of which only needs what earlier phases did:
-//!   1. foreign keys that go away or change are dropped, then indexes, uniques and checks that go away or change,
+//!   1. foreign keys that go away or change are dropped (and those that reference a primary key whose columns
+//!      change, added back in phase 6), then indexes, uniques and checks that go away or change,
 //!      then tables that go away (tables that reference others first; a foreign-key cycle is cut by dropping one
 //!      foreign key first);
 //!   2. hinted renames: tables, then columns (each chain back to front), then indexes whose definition is unchanged
@@ -41,6 +42,7 @@
 mod enums;
 mod hints;
 mod kept;
+mod keys;
 mod order;
 mod relations;
 mod tables;
@@ -409,6 +411,7 @@ impl<'a> Differ<'a> {
         for p in &pairs {
             self.diff_pair(p, &mut ph);
         }
+        self.lift_foreign_keys_over_keys(&pairs, &mut ph);
         self.order_index_renames(&mut ph);
         self.drop_tables(&dropped, &created, &mut ph);
         self.create_tables(&created, &dropped, &mut ph);

@@ -26,8 +26,9 @@
 //! not fire `ON DELETE CASCADE` in child tables, and SQLite ignores `PRAGMA foreign_keys` inside a transaction; so
 //! the migration is marked [`RenderedMigration::sqlite_foreign_keys_off`] and the migrator runs
 //! `PRAGMA foreign_keys=OFF` before `BEGIN`, `PRAGMA foreign_key_check` before `COMMIT` (any row is a failure) and
-//! `PRAGMA foreign_keys=ON` after. Triggers and views on a rebuilt table are not recreated (driftless does not model
-//! them); an `AUTOINCREMENT` counter restarts from the largest kept id.
+//! `PRAGMA foreign_keys=ON` after. The triggers and views of a rebuilt table are kept by the migrator (see
+//! [`RenderedMigration::sqlite_rebuilt_tables`]). Consecutive steps on one table that would each rebuild it are merged into one
+//! rebuild from the table before the first to the table after the last. An `AUTOINCREMENT` counter restarts from the largest kept id.
 //!
 //! Architecture Invariant: render never talks to a database and never panics on user input; a step a dialect
 //! cannot express is a [`RenderError`] naming the step, table and dialect.
@@ -73,6 +74,13 @@ pub struct RenderedMigration {
     /// [`SQLITE_FOREIGN_KEYS_OFF`] before `BEGIN`, [`SQLITE_FOREIGN_KEY_CHECK`] before `COMMIT` (failing if it
     /// returns any row), and [`SQLITE_FOREIGN_KEYS_ON`] after the transaction, whether it committed or not.
     pub sqlite_foreign_keys_off: bool,
+    /// SQLite only: the tables the migration rebuilds (create a new table, copy, drop the old one, rename), by the
+    /// name they have when rebuilt. Dropping the old table drops its triggers, and renaming the new one into place
+    /// fails while a view names the table. The migrator therefore runs the statements with
+    /// [`SQLITE_LEGACY_ALTER_TABLE_ON`] (views keep naming the table, which exists again after the rename), reads the
+    /// `CREATE TRIGGER` text of these tables' triggers from `sqlite_master` before the first statement, and creates
+    /// the triggers that are gone again after the last one, in the same transaction.
+    pub sqlite_rebuilt_tables: Vec<String>,
 }
 
 /// Switches SQLite's foreign-key enforcement off; only takes effect outside a transaction.
@@ -81,6 +89,11 @@ pub const SQLITE_FOREIGN_KEYS_OFF: &str = "PRAGMA foreign_keys = OFF";
 pub const SQLITE_FOREIGN_KEY_CHECK: &str = "PRAGMA foreign_key_check";
 /// Switches SQLite's foreign-key enforcement back on.
 pub const SQLITE_FOREIGN_KEYS_ON: &str = "PRAGMA foreign_keys = ON";
+/// Makes SQLite's `ALTER TABLE ... RENAME` leave views and triggers alone (instead of rewriting them, and failing
+/// when one names a table that does not exist, as a view of a table being rebuilt does for a moment).
+pub const SQLITE_LEGACY_ALTER_TABLE_ON: &str = "PRAGMA legacy_alter_table = ON";
+/// Restores SQLite's default `ALTER TABLE ... RENAME`.
+pub const SQLITE_LEGACY_ALTER_TABLE_OFF: &str = "PRAGMA legacy_alter_table = OFF";
 
 impl RenderedMigration {
     /// Whether every statement can run in one transaction.
@@ -228,14 +241,23 @@ pub enum RenderError {
 pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<RenderedMigration, RenderError> {
     let mut state = ctx.clone();
     state.normalize();
-    let mut out = Out { dialect, statements: Vec::new(), step: 0, fk_off: false };
+    let mut out = Out { dialect, statements: Vec::new(), step: 0, fk_off: false, rebuilt: Vec::new() };
     // From a raw SQL step whose effect is undeclared (or does not apply) on, the schema is unknown: hand-written
     // SQL still renders without it, any other step is an error.
     let mut unknown_after: Option<(usize, ReplayError)> = None;
     // The tables the steps touch, with the kind of the last step on each: checked once the migration is done.
     let mut touched: std::collections::BTreeMap<String, &'static str> = std::collections::BTreeMap::new();
+    // SQLite: steps up to here were rendered as one merged table rebuild (see `sqlite::render_merged`).
+    let mut merged_until = 0;
     for (i, step) in steps.iter().enumerate() {
         out.step = i;
+        if dialect == Dialect::Sqlite
+            && i >= merged_until
+            && unknown_after.is_none()
+            && let Some(n) = sqlite::render_merged(&steps[i..], &state, &mut out)?
+        {
+            merged_until = i + n;
+        }
         if let Some((raw_index, why)) = &unknown_after
             && !matches!(step, Step::RawSql { .. } | Step::Irreversible { .. })
         {
@@ -247,6 +269,7 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
             });
         }
         match step {
+            _ if i < merged_until => {}
             Step::Irreversible { reason } => return Err(RenderError::Irreversible { reason: reason.clone() }),
             Step::RawSql { sql, .. } => out.push(raw_sql(sql, dialect)?),
             Step::AlterEnum { from, to, .. } if from.name != to.name => {
@@ -292,7 +315,12 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
             }
         }
     }
-    Ok(RenderedMigration { dialect, statements: out.statements, sqlite_foreign_keys_off: out.fk_off })
+    Ok(RenderedMigration {
+        dialect,
+        statements: out.statements,
+        sqlite_foreign_keys_off: out.fk_off,
+        sqlite_rebuilt_tables: out.rebuilt,
+    })
 }
 
 /// Refuses a state the dialect cannot hold once the migration has run (states in between, such as an auto-increment
@@ -370,6 +398,8 @@ struct Out {
     statements: Vec<Statement>,
     step: usize,
     fk_off: bool,
+    /// SQLite: the tables rebuilt so far, each once.
+    rebuilt: Vec<String>,
 }
 
 impl Out {

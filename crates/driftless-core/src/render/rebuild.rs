@@ -66,5 +66,8 @@ pub(crate) fn rebuild(
         out.push(sea::create_index(d, &new.name, index)?);
     }
     out.fk_off = true;
+    if !out.rebuilt.contains(&new.name) {
+        out.rebuilt.push(new.name.clone());
+    }
     Ok(())
 }

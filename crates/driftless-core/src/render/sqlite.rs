@@ -4,7 +4,7 @@
 //! Enums have no type on SQLite: an enum column is `TEXT` with a `CHECK (col IN (...))`, so creating or dropping
 //! an enum is a no-op and changing one rebuilds every table with a column of that enum. Comments are not stored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::classify::needs_sqlite_rebuild;
 use crate::dialect::Dialect;
@@ -91,6 +91,79 @@ fn render_rebuild(step: &Step, st: &Schema, out: &mut Out) -> Result<(), RenderE
         exprs.insert(to.name.clone(), e);
     }
     rebuild::rebuild(old, new, &after, &exprs, out)
+}
+
+/// Renders consecutive steps on one table as a single rebuild when two or more of them would each rebuild it (an
+/// altered column, a new key, unique and check in one migration): the table is rebuilt once, from its definition
+/// before the first step to its definition after the last. Returns how many steps from the start of `steps` the
+/// rebuild covers, or `None` (nothing rendered) when fewer than two would rebuild.
+///
+/// A run stops at a step on another table, at a step that is not a change to the table's definition (a rename of
+/// the table or of a column, whose data must follow by name), and at a second change to the same column (each
+/// column is copied with at most one conversion). Steps within the run that need no rebuild on their own (an added
+/// or dropped column, an index) are covered by the rebuild: the new table has the column or not, and its indexes
+/// are created again.
+pub(super) fn render_merged(steps: &[Step], st: &Schema, out: &mut Out) -> Result<Option<usize>, RenderError> {
+    let Some(name) = steps.first().and_then(Step::table) else { return Ok(None) };
+    let Some(old) = st.table(name) else { return Ok(None) };
+    let mut state = st.clone();
+    let mut touched: BTreeSet<&str> = BTreeSet::new();
+    let mut exprs = BTreeMap::new();
+    let mut rebuilds = 0;
+    let mut n = 0;
+    for step in steps {
+        if step.table() != Some(name) {
+            break;
+        }
+        let fits = match step {
+            Step::AlterColumn { from, to, .. } => {
+                from.name == to.name && old.column(&from.name).is_some() && !touched.contains(from.name.as_str())
+            }
+            Step::AddColumn { column, .. } | Step::DropColumn { column, .. } => !touched.contains(column.name.as_str()),
+            Step::SetPrimaryKey { .. }
+            | Step::CreateIndex { .. }
+            | Step::DropIndex { .. }
+            | Step::RenameIndex { .. }
+            | Step::AddUnique { .. }
+            | Step::DropUnique { .. }
+            | Step::AddForeignKey { .. }
+            | Step::DropForeignKey { .. }
+            | Step::AlterForeignKey { .. }
+            | Step::AddCheck { .. }
+            | Step::DropCheck { .. }
+            | Step::SetTableComment { .. } => true,
+            _ => false,
+        };
+        if !fits {
+            break;
+        }
+        let rebuilds_alone = needs_sqlite_rebuild(step, &state);
+        match step {
+            Step::AlterColumn { from, to, backfill, .. } => {
+                touched.insert(from.name.as_str());
+                if rebuilds_alone {
+                    let mut e = spell::sqlite_convert(&spell::ident(D, &from.name), &from.ty, &to.ty);
+                    if let Some(fill) = backfill {
+                        e = format!("COALESCE({e}, {fill})");
+                    }
+                    exprs.insert(to.name.clone(), e);
+                }
+            }
+            Step::AddColumn { column, .. } | Step::DropColumn { column, .. } => {
+                touched.insert(column.name.as_str());
+            }
+            _ => {}
+        }
+        rebuilds += usize::from(rebuilds_alone);
+        super::apply(&mut state, step)?;
+        n += 1;
+    }
+    if rebuilds < 2 {
+        return Ok(None);
+    }
+    let new = table(&state, name, &steps[0])?;
+    rebuild::rebuild(old, new, &state, &exprs, out)?;
+    Ok(Some(n))
 }
 
 fn uses_enum(t: &Table, name: &str) -> bool {
