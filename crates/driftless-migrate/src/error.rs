@@ -330,6 +330,18 @@ pub enum Error {
         /// The migration the registry lists second but that was applied first.
         later: String,
     },
+
+    /// The PostgreSQL URL's `schema=` parameter names a schema the database does not have.
+    #[error(
+        "the schema `{schema}` named by `schema=` in {url} does not exist in that database; create it (CREATE \
+         SCHEMA) or fix the URL"
+    )]
+    UnknownSchema {
+        /// The URL, with any password hidden.
+        url: String,
+        /// The schema the URL names.
+        schema: String,
+    },
 }
 
 impl Error {
