@@ -33,11 +33,14 @@
 //! cannot express is a [`RenderError`] naming the step, table and dialect.
 
 mod mysql;
+mod mysql_keys;
 mod postgres;
 mod rebuild;
 mod sea;
 mod spell;
 mod sqlite;
+
+pub use mysql_keys::check_mysql_keys;
 
 use std::fmt;
 
