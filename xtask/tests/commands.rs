@@ -95,7 +95,7 @@ fn bad_input_exits_2_with_a_message_naming_it() {
     assert!(stderr.starts_with("error: reading --from no/such/schema.json: no/such/schema.json: "), "{stderr}");
     let (code, _, stderr) = xtask(&["migrate-diff", "--from", "empty", "--to", "models", "--format", "yaml"]);
     assert_eq!(code, 2);
-    assert_eq!(stderr.trim_end(), "error: --format: `yaml` is not one of text, markdown, json");
+    assert_eq!(stderr.trim_end(), "error: --format: `yaml` is not one of text, markdown, json, sql");
     let (code, _, stderr) = xtask(&["migrate-diff", "--from", "empty", "--to", "models", "--dialect", "oracle"]);
     assert_eq!(code, 2);
     assert!(stderr.starts_with("error: --dialect: "), "{stderr}");

@@ -1,4 +1,5 @@
-//! `migrate-diff --from A --to B`: the classified difference between two schemas, as text, Markdown or JSON.
+//! `migrate-diff --from A --to B`: the classified difference between two schemas, as text, Markdown or JSON, or
+//! the SQL script that turns A into B (`--format sql`, `--down` for B into A).
 //!
 //! A and B are each `empty`, `models` (the project's models), `snapshot` (the committed schema.json), a path to a
 //! schema.json file, or a database URL (`sqlite://…`, `postgres://…`, `mysql://…`), read back by introspection. Exit 0 whether or not there are changes, unless `--exit-code` asks for 1 on changes (like
@@ -27,12 +28,16 @@ pub(crate) struct DiffArgs {
     /// The new side: `empty`, `models`, `snapshot`, a schema.json path, or a database URL.
     #[arg(long)]
     to: String,
-    /// The dialects to classify for: sqlite, postgres, mysql or all.
-    #[arg(long, default_value = "all")]
-    dialect: String,
-    /// Output format: text, markdown or json.
+    /// The dialects to classify for: sqlite, postgres, mysql or all (the default). `--format sql` needs one
+    /// dialect; without `--dialect` it takes the dialect of a database URL side.
+    #[arg(long)]
+    dialect: Option<String>,
+    /// Output format: text, markdown, json, or sql (the script that turns A into B).
     #[arg(long, default_value = "text")]
     format: String,
+    /// With `--format sql`: print the script that turns B back into A.
+    #[arg(long)]
+    down: bool,
     /// A JSON file of rename answers (the same shape as `migrate-generate --renames`).
     #[arg(long, value_name = "FILE")]
     renames: Option<PathBuf>,
@@ -45,6 +50,7 @@ enum Format {
     Text,
     Markdown,
     Json,
+    Sql,
 }
 
 fn load(project: &Project, side: &str) -> anyhow::Result<Schema> {
@@ -93,17 +99,39 @@ fn sides(from: &str, to: &str) -> String {
     }
 }
 
+/// The one dialect a SQL script is for: `--dialect`, else the dialect of a database URL side. A script is run by
+/// one database, so `all` (or no dialect at all) is refused rather than printing three scripts that cannot be
+/// piped anywhere.
+fn sql_dialect(args: &DiffArgs) -> anyhow::Result<Dialect> {
+    match args.dialect.as_deref() {
+        Some("all") => bail!(
+            "--format sql prints a script for one database: give --dialect sqlite, postgres or mysql instead of `all`"
+        ),
+        Some(d) => d.parse().map_err(|e| anyhow::anyhow!("--dialect: {e}")),
+        None => [&args.from, &args.to].into_iter().find_map(|side| url_dialect(side)).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--format sql prints a script for one database: give --dialect sqlite, postgres or mysql (neither \
+                 side is a database URL to take it from)"
+            )
+        }),
+    }
+}
+
 pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode> {
-    let dialects: Vec<Dialect> = if args.dialect == "all" {
-        Dialect::all().to_vec()
-    } else {
-        vec![args.dialect.parse().map_err(|e| anyhow::anyhow!("--dialect: {e}"))?]
-    };
     let format = match args.format.as_str() {
         "text" => Format::Text,
         "markdown" | "md" => Format::Markdown,
         "json" => Format::Json,
-        other => bail!("--format: `{other}` is not one of text, markdown, json"),
+        "sql" => Format::Sql,
+        other => bail!("--format: `{other}` is not one of text, markdown, json, sql"),
+    };
+    if args.down && !matches!(format, Format::Sql) {
+        bail!("--down only applies to --format sql (the reports already show each change's down SQL)");
+    }
+    let dialects: Vec<Dialect> = match (&format, args.dialect.as_deref()) {
+        (Format::Sql, _) => vec![sql_dialect(&args)?],
+        (_, None | Some("all")) => Dialect::all().to_vec(),
+        (_, Some(d)) => vec![d.parse().map_err(|e| anyhow::anyhow!("--dialect: {e}"))?],
     };
     let mut old = load(project, &args.from).with_context(|| format!("reading --from {}", redact(&args.from)))?;
     let mut new = load(project, &args.to).with_context(|| format!("reading --to {}", redact(&args.to)))?;
@@ -119,6 +147,7 @@ pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode>
     }
     let plan = classify::plan(&old, &new, &hints)?;
     let out = match format {
+        Format::Sql => sql_script(&plan, dialects[0], &old, &new, &args)?,
         Format::Text => report::text_between(
             &plan,
             &dialects,
@@ -133,6 +162,31 @@ pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode>
         println!();
     }
     Ok(if args.exit_code && !plan.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The script that turns `old` into `new` (or back, with `--down`) on one dialect, headed by a comment naming the
+/// direction and the dialect. Statements that must run outside a transaction are marked with a comment line.
+fn sql_script(
+    plan: &classify::Plan,
+    dialect: Dialect,
+    old: &Schema,
+    new: &Schema,
+    args: &DiffArgs,
+) -> anyhow::Result<String> {
+    let (direction, steps, ctx, (a, b)) = if args.down {
+        ("down", plan.down_steps(), new, (&args.to, &args.from))
+    } else {
+        ("up", plan.up_steps(), old, (&args.from, &args.to))
+    };
+    let mut out = format!("-- driftless: {direction}, {} to {} ({})\n", side_name(a), side_name(b), dialect.name());
+    if plan.is_empty() {
+        out.push_str("-- no schema changes\n");
+        return Ok(out);
+    }
+    let rendered = driftless_core::render::render_steps(&steps, dialect, ctx)
+        .with_context(|| format!("rendering the {direction} script for {}", dialect.name()))?;
+    out.push_str(&rendered.script());
+    Ok(out)
 }
 
 #[cfg(test)]

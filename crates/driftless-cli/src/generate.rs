@@ -210,6 +210,13 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         println!("up to date: the models match {shown}; nothing written");
         return Ok(ExitCode::SUCCESS);
     }
+    // A key on a TEXT/BLOB/JSON column renders everywhere but fails on MySQL (MariaDB builds a prefix or hash index
+    // instead): refuse it now, with the fix, rather than when the migration runs there.
+    if !args.empty
+        && let Err(e) = driftless_core::render::check_mysql_keys(&plan.up_steps(), &inputs.old)
+    {
+        bail!("the models cannot be migrated on MySQL/MariaDB: {e}");
+    }
     let Some(name) = args.name else {
         print_plan(&plan);
         bail!(

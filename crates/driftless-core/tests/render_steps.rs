@@ -551,7 +551,8 @@ fn a_schema_from_empty_renders_in_the_differs_order() {
 
 #[test]
 fn steps_after_undeclared_raw_sql_are_an_error_and_declared_effects_are_replayed() {
-    let add_tz = Step::AddColumn { table: "users".into(), column: Column { nullable: true, ..col("tz", "text") } };
+    let add_tz =
+        Step::AddColumn { table: "users".into(), column: Column { nullable: true, ..col("tz", "varchar(40)") } };
     let raw = |effect| Step::RawSql {
         sql: DialectSql { default: Some("ALTER TABLE users ADD COLUMN tz TEXT".into()), ..DialectSql::default() },
         effect,

@@ -82,7 +82,13 @@ impl Database {
             }
             #[cfg(feature = "postgres")]
             Dialect::Postgres => {
-                let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+                let (url, schema) = take_schema_param(url);
+                let mut opts = PgConnectOptions::from_str(&url).map_err(connect_err)?;
+                if let Some(schema) = &schema {
+                    // `-c search_path="name"` on every connection: the migrator, the tracking table and
+                    // introspection (which reads `current_schema()`) all work in that schema.
+                    opts = opts.options([("search_path", format!("\"{}\"", schema.replace('"', "\"\"")))]);
+                }
                 let address = match opts.get_socket() {
                     Some(socket) => socket.display().to_string(),
                     None => format!("{}:{}", opts.get_host(), opts.get_port()),
@@ -94,6 +100,18 @@ impl Database {
                     .connect_with(opts)
                     .await
                     .map_err(connect_err)?;
+                if let Some(schema) = schema {
+                    let exists: bool =
+                        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                            .bind(&schema)
+                            .fetch_one(&pool)
+                            .await
+                            .map_err(connect_err)?;
+                    if !exists {
+                        pool.close().await;
+                        return Err(Error::UnknownSchema { url: shown, schema });
+                    }
+                }
                 Ok(Database::Postgres(pool))
             }
             #[cfg(feature = "mysql")]
@@ -175,6 +193,52 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// timeout and then reports only that it timed out): says at once that `address` refused, or did not answer within
 /// [`CONNECT_TIMEOUT`].
 #[cfg(any(feature = "postgres", feature = "mysql"))]
+/// Splits a PostgreSQL URL's `schema=NAME` query parameter (as Prisma spells it) from the rest of the URL, which
+/// sqlx would otherwise ignore with a warning. The name is percent-decoded; the last `schema=` wins.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code, reason = "used by the PostgreSQL driver"))]
+fn take_schema_param(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else { return (url.to_owned(), None) };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(value) => {
+                schema = Some(percent_decode(value));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if rest.is_empty() { base.to_owned() } else { format!("{base}?{}", rest.join("&")) };
+    (url, schema.filter(|s| !s.is_empty()))
+}
+
+/// `%XX` escapes (and `+` for a space) decoded; a malformed escape is kept as written.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code, reason = "used by the PostgreSQL driver"))]
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 3 <= bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 async fn probe<C: ConnectOptions<Connection: Sized>>(options: &C, shown: &str, address: &str) -> Result<(), Error> {
     match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
         Ok(Ok(conn)) => {
@@ -195,6 +259,22 @@ async fn probe<C: ConnectOptions<Connection: Sized>>(options: &C, shown: &str, a
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_parameter_is_taken_out_of_the_url_and_decoded() {
+        assert_eq!(
+            take_schema_param("postgres://u@h/db?schema=app&sslmode=disable"),
+            ("postgres://u@h/db?sslmode=disable".to_owned(), Some("app".to_owned()))
+        );
+        assert_eq!(
+            take_schema_param("postgres://u@h/db?schema=My%20App"),
+            ("postgres://u@h/db".to_owned(), Some("My App".to_owned()))
+        );
+        assert_eq!(take_schema_param("postgres://u@h/db?schema="), ("postgres://u@h/db".to_owned(), None));
+        assert_eq!(take_schema_param("postgres://u@h/db"), ("postgres://u@h/db".to_owned(), None));
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("a%zzb"), "a%zzb");
+    }
 
     #[tokio::test]
     async fn unknown_schemes_are_refused() {

@@ -380,6 +380,17 @@ pub enum Error {
         /// The database's error.
         cause: Box<sqlx::Error>,
     },
+    /// The PostgreSQL URL's `schema=` parameter names a schema the database does not have.
+    #[error(
+        "the schema `{schema}` named by `schema=` in {url} does not exist in that database; create it (CREATE \
+         SCHEMA) or fix the URL"
+    )]
+    UnknownSchema {
+        /// The URL, with any password hidden.
+        url: String,
+        /// The schema the URL names.
+        schema: String,
+    },
 }
 
 /// What a data probe found, for [`Error::DataProbe`].

@@ -35,12 +35,15 @@
 
 pub mod locks;
 mod mysql;
+mod mysql_keys;
 mod postgres;
 pub mod probe;
 mod rebuild;
 mod sea;
 mod spell;
 mod sqlite;
+
+pub use mysql_keys::check_mysql_keys;
 
 use std::fmt;
 

@@ -13,6 +13,7 @@ use super::{Out, RenderError, sea, spell, table};
 const D: Dialect = Dialect::Mysql;
 
 pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), RenderError> {
+    super::mysql_keys::check(step, st)?;
     match step {
         // Enums live in the columns; there is no type to create or drop.
         Step::CreateEnum { .. } | Step::DropEnum { .. } => {}

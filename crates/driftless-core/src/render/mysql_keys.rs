@@ -1,0 +1,120 @@
+//! MySQL cannot index a TEXT, BLOB or JSON column (a primary key, a unique constraint or an index) without a prefix
+//! length: it refuses with "BLOB/TEXT column used in key specification without a key length" (JSON cannot be
+//! indexed at all). MariaDB (10.11 here) refuses it in a primary key, and otherwise builds something other than
+//! what was declared: an index on the first 768 characters only (note 1071), or a unique key `USING HASH`. The
+//! renderer refuses such a step before anything runs, naming the key, the column and the fix.
+
+use crate::dialect::Dialect;
+use crate::schema::{ColumnType, Schema, Table};
+use crate::step::Step;
+
+use super::RenderError;
+
+/// What MySQL calls the type, when it cannot be indexed without a prefix length.
+fn unindexable(ty: &ColumnType) -> Option<&'static str> {
+    match ty {
+        ColumnType::Text => Some("TEXT"),
+        ColumnType::Bytes => Some("BLOB"),
+        ColumnType::Json => Some("JSON"),
+        _ => None,
+    }
+}
+
+/// The fix for a column of that MySQL type.
+fn fix(mysql_type: &str) -> &'static str {
+    match mysql_type {
+        "TEXT" => "give the column a `max_length` (a VARCHAR can be indexed whole)",
+        "BLOB" => "index a bounded column instead (a `max_length` string, or a hash of the bytes in its own column)",
+        _ => "index a bounded generated column that extracts the value instead",
+    }
+}
+
+fn refuse(step: &'static str, table: &str, key: &str, column: &str, mysql_type: &str) -> RenderError {
+    RenderError::Unsupported {
+        step,
+        table: table.to_owned(),
+        dialect: Dialect::Mysql,
+        reason: format!(
+            "{key} covers column `{column}`, which is {mysql_type} on MySQL/MariaDB: MySQL cannot index a {mysql_type} \
+             column without a prefix length (MariaDB refuses it in a primary key, and otherwise indexes only a prefix \
+             or a hash); {}",
+            fix(mysql_type)
+        ),
+    }
+}
+
+/// The first column of `columns` that `table` declares with an unindexable type, with that type.
+fn first_unindexable<'a>(table: &'a Table, columns: &'a [String]) -> Option<(&'a str, &'static str)> {
+    columns.iter().find_map(|c| Some((c.as_str(), unindexable(&table.column(c)?.ty)?)))
+}
+
+/// Refuses a step that would make MySQL index a TEXT, BLOB or JSON column without a prefix length. `st` is the
+/// schema just before the step.
+pub(super) fn check(step: &Step, st: &Schema) -> Result<(), RenderError> {
+    let keyed = |t: &Table, name: &'static str, kind: &str, key: &str, columns: &[String]| match first_unindexable(
+        t, columns,
+    ) {
+        Some((column, ty)) => Err(refuse(name, &t.name, &format!("{kind} `{key}`"), column, ty)),
+        None => Ok(()),
+    };
+    match step {
+        Step::CreateTable { table } => {
+            if let Some(pk) = &table.primary_key {
+                keyed(table, "create_table", "the primary key", &pk.name, &pk.columns)?;
+            }
+            for u in &table.uniques {
+                keyed(table, "create_table", "unique constraint", &u.name, &u.columns)?;
+            }
+            for i in &table.indexes {
+                keyed(table, "create_table", "index", &i.name, &i.columns)?;
+            }
+        }
+        Step::CreateIndex { table, index } => {
+            if let Some(t) = st.table(table) {
+                keyed(t, "create_index", "index", &index.name, &index.columns)?;
+            }
+        }
+        Step::AddUnique { table, unique } => {
+            if let Some(t) = st.table(table) {
+                keyed(t, "add_unique", "unique constraint", &unique.name, &unique.columns)?;
+            }
+        }
+        Step::SetPrimaryKey { table, to: Some(pk), .. } => {
+            if let Some(t) = st.table(table) {
+                keyed(t, "set_primary_key", "the primary key", &pk.name, &pk.columns)?;
+            }
+        }
+        Step::AlterColumn { table, to, .. } => {
+            if let (Some(t), Some(ty)) = (st.table(table), unindexable(&to.ty)) {
+                let keys = t
+                    .primary_key
+                    .iter()
+                    .map(|k| ("the primary key", &k.name, &k.columns))
+                    .chain(t.uniques.iter().map(|u| ("unique constraint", &u.name, &u.columns)))
+                    .chain(t.indexes.iter().map(|i| ("index", &i.name, &i.columns)));
+                for (kind, name, columns) in keys {
+                    if columns.contains(&to.name) {
+                        return Err(refuse("alter_column", table, &format!("{kind} `{name}`"), &to.name, ty));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Refuses `steps` (applied to `ctx` in order) when one of them would make MySQL/MariaDB index a TEXT, BLOB or JSON
+/// column without a prefix length: what `migrate-generate` checks before writing a migration, so the problem shows
+/// when the model changes rather than when the migration runs on MySQL.
+pub fn check_mysql_keys(steps: &[Step], ctx: &Schema) -> Result<(), RenderError> {
+    let mut state = ctx.clone();
+    for step in steps {
+        check(step, &state)?;
+        if crate::replay::apply_step_with(&mut state, step, crate::replay::ReplayOptions::DATABASE).is_err() {
+            // The renderer reports a step the schema cannot take; nothing more to check here.
+            break;
+        }
+    }
+    Ok(())
+}
