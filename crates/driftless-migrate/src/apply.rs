@@ -59,14 +59,6 @@ pub(crate) async fn run<C: DialectConnection>(
     } else {
         None
     };
-    // SQLite rebuilds: `ALTER TABLE ... RENAME` must leave the views of a rebuilt table alone (see
-    // `RenderedMigration::sqlite_rebuilt_tables`); the setting belongs to the connection, so it is restored after.
-    let rebuilds = C::DIALECT == Dialect::Sqlite && !unit.plan.sqlite_rebuilt_tables.is_empty();
-    let legacy = if rebuilds {
-        conn.execute(render::SQLITE_LEGACY_ALTER_TABLE_ON).await.map_err(Error::db("setting PRAGMA legacy_alter_table"))
-    } else {
-        Ok(())
-    };
     let online = match (unit.online, C::DIALECT, unit.direction) {
         (Some(settings), Dialect::Postgres, Direction::Up)
             if unit.migration.transactional && !is_atomic(&unit.plan, C::DIALECT, unit.migration) =>
@@ -75,18 +67,11 @@ pub(crate) async fn run<C: DialectConnection>(
         }
         _ => None,
     };
-    let result = match legacy {
-        Err(e) => Err(e),
-        Ok(()) if online.is_some() => by_units(conn, table, unit, online.expect("checked above")).await,
-        Ok(()) if is_atomic(&unit.plan, C::DIALECT, unit.migration) => atomic(conn, table, unit, fk_off).await,
-        Ok(()) => step_by_step(conn, table, unit, fk_off).await,
+    let result = match online {
+        Some(settings) => by_units(conn, table, unit, settings).await,
+        None if is_atomic(&unit.plan, C::DIALECT, unit.migration) => atomic(conn, table, unit, fk_off).await,
+        None => step_by_step(conn, table, unit, fk_off).await,
     };
-    if rebuilds {
-        let restored = conn.execute(render::SQLITE_LEGACY_ALTER_TABLE_OFF).await;
-        if result.is_ok() {
-            restored.map_err(Error::db("restoring PRAGMA legacy_alter_table"))?;
-        }
-    }
     if let Some(was) = restore {
         let restored = conn.set_foreign_keys(was).await;
         if result.is_ok() {
@@ -94,6 +79,22 @@ pub(crate) async fn run<C: DialectConnection>(
         }
     }
     result
+}
+
+/// Runs one statement of `unit`. On SQLite, a table rebuild's own rename (`ALTER TABLE "__new_t" RENAME TO "t"`)
+/// runs with `PRAGMA legacy_alter_table = ON`: a view naming `t` dangles between `DROP TABLE "t"` and that rename,
+/// and without legacy mode SQLite re-checks every view at the rename and fails. Every other statement runs with the
+/// setting off, so a table renamed by the migration itself still has the foreign keys, triggers and views that name
+/// it rewritten. The setting belongs to the connection, so it is switched off again at once (inside the
+/// transaction, where SQLite allows it).
+async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str) -> Result<(), sqlx::Error> {
+    if C::DIALECT != Dialect::Sqlite || !render::is_sqlite_rebuild_rename(sql, &unit.plan.sqlite_rebuilt_tables) {
+        return conn.execute(sql).await;
+    }
+    conn.execute(render::SQLITE_LEGACY_ALTER_TABLE_ON).await?;
+    let result = conn.execute(sql).await;
+    let off = conn.execute(render::SQLITE_LEGACY_ALTER_TABLE_OFF).await;
+    result.and(off)
 }
 
 fn name(unit: &Unit<'_>) -> String {
@@ -113,7 +114,7 @@ async fn atomic<C: DialectConnection>(
         let triggers = rebuilt_triggers(conn, unit, &what).await?;
         let total = unit.plan.statements.len();
         for (index, statement) in unit.plan.statements.iter().enumerate() {
-            conn.execute(&statement.sql).await.map_err(|cause| Error::Statement {
+            execute(conn, unit, &statement.sql).await.map_err(|cause| Error::Statement {
                 name: name(unit),
                 direction: unit.direction,
                 index,
@@ -175,7 +176,7 @@ async fn step_by_step<C: DialectConnection>(
     let triggers = rebuilt_triggers(conn, unit, &what).await?;
     let start = Instant::now();
     for (index, statement) in unit.plan.statements.iter().enumerate() {
-        if let Err(cause) = conn.execute(&statement.sql).await {
+        if let Err(cause) = execute(conn, unit, &statement.sql).await {
             // Best effort: the row is dirty already; this adds which statement failed, cut to fit its column.
             let failed = fit_failed_statement(&statement.sql);
             let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;

@@ -87,8 +87,9 @@ async fn nulls_refuse_set_not_null(t: Target) {
          give the step a backfill value (`alter_column_with_backfill(\"users\", ..., \"<sql value>\")`). Nothing of \
          m20260102T000000_risky has run"
     );
-    // The control: without the probe, the database itself refuses, in its own words and with no example.
-    let err = t.migrator(registry.clone()).skip_data_probes(true).migrate().await.unwrap_err();
+    // The control: without the probe, the database itself refuses, in its own words and with no example (plain SQL:
+    // online, PostgreSQL would stop at the validation and keep the run to resume).
+    let err = t.migrator(registry.clone()).skip_data_probes(true).online(false).migrate().await.unwrap_err();
     assert!(matches!(err, driftless_migrate::Error::Statement { .. }), "{err}");
     let names: Vec<String> = t.migrator([base()]).history().await.unwrap().into_iter().map(|r| r.name).collect();
     if t.dialect == driftless_core::Dialect::Mysql {

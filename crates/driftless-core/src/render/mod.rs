@@ -98,6 +98,17 @@ pub const SQLITE_LEGACY_ALTER_TABLE_ON: &str = "PRAGMA legacy_alter_table = ON";
 /// Restores SQLite's default `ALTER TABLE ... RENAME`.
 pub const SQLITE_LEGACY_ALTER_TABLE_OFF: &str = "PRAGMA legacy_alter_table = OFF";
 
+/// Whether `sql` is a SQLite table rebuild's own rename, `ALTER TABLE "__new_<t>…" RENAME TO "<t>"` for a table `t`
+/// in `rebuilt` (`RenderedMigration::sqlite_rebuilt_tables`): the one statement the migrator runs with
+/// [`SQLITE_LEGACY_ALTER_TABLE_ON`].
+pub fn is_sqlite_rebuild_rename(sql: &str, rebuilt: &[String]) -> bool {
+    let Some(rest) = sql.strip_prefix("ALTER TABLE \"__new_") else { return false };
+    rebuilt.iter().any(|t| {
+        let target = format!(" RENAME TO \"{}\"", t.replace('"', "\"\""));
+        rest.ends_with(&target) && rest.starts_with(&t.replace('"', "\"\""))
+    })
+}
+
 impl RenderedMigration {
     /// Whether every statement can run in one transaction.
     pub fn is_transactional(&self) -> bool {
