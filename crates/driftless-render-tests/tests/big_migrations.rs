@@ -43,7 +43,7 @@ fn a_5000_table_migration_runs_on_the_default_main_thread_stack() {
             let m: Migration = synthetic_5000::migration();
             assert_eq!(m.up.len(), expected(5_000).up_steps().len());
             let sql = driftless_migrate::testing::migration_sql(
-                &[m.clone()],
+                std::slice::from_ref(&m),
                 "m20261122_000000_synthetic_5000",
                 driftless_migrate::Direction::Up,
                 driftless_core::Dialect::Sqlite,
