@@ -11,7 +11,8 @@
 //! The project has no `rustfmt.toml`, so no rustfmt child runs (the writer's text is rustfmt-clean as written); the
 //! xtask's peak resident memory (`VmHWM`) is therefore the whole process tree's. Prints the median of 5 runs.
 //!
-//! Run with `cargo bench -p driftless-cli --bench generate` (optionally `-- 1000 5000 10000`).
+//! Run with `cargo bench -p driftless-cli --bench generate` (optionally `-- 1000 5000 10000`, and `fresh` or `incr`
+//! for one scenario).
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -100,11 +101,14 @@ fn main() -> ExitCode {
     }
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![1_000, 5_000, 10_000] } else { sizes };
+    let scenarios: Vec<&str> =
+        ["fresh", "incr"].into_iter().filter(|s| args.is_empty() || args.iter().any(|a| a == s)).collect();
+    let scenarios = if scenarios.is_empty() { vec!["fresh", "incr"] } else { scenarios };
     let exe = std::env::current_exe().unwrap();
     println!("migrate-generate as a separate xtask process, median of {RUNS} runs (wall seconds, peak MB)");
     for n in sizes {
         let hash = snapshot::hash_text(&snapshot::to_string(&synthetic(n)));
-        for scenario in ["fresh", "incr"] {
+        for &scenario in &scenarios {
             let mut runs = Vec::new();
             let mut in_run = Vec::new();
             for _ in 0..RUNS {
