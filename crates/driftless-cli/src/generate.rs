@@ -278,7 +278,13 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         .with_context(|| format!("could not create {}", project.migrations.display()))?;
     names.push(full_name.clone());
     let registry_text = write::registry_file(&names, &project.crate_path);
-    let mut formatted = write::rustfmt_all(&[&file_text, &registry_text], &project.migrations)?;
+    // A skeleton is small and its one-line builder chain depends on the name's length: it is always formatted. The
+    // generated files are already rustfmt-clean; only a project's own rustfmt.toml can change them.
+    let mut formatted = if args.empty {
+        write::rustfmt_all(&[&file_text, &registry_text], &project.migrations)?
+    } else {
+        write::rustfmt_if_configured(&[&file_text, &registry_text], &project.migrations)?
+    };
     let (registry_text, file_text) = (formatted.pop().expect("two outputs"), formatted.pop().expect("two outputs"));
     let mut staged = vec![Staged::new(&file_path, file_text), Staged::new(&registry_path, registry_text)];
     if !args.empty {

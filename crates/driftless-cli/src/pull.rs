@@ -88,11 +88,9 @@ async fn pull(project: &Project, url: &str, name: &str, timestamp: String) -> an
     });
     std::fs::create_dir_all(&project.migrations)
         .with_context(|| format!("could not create {}", project.migrations.display()))?;
-    let text = write::rustfmt(&text, &project.migrations)?;
-    let registry = write::rustfmt(
-        &write::registry_file(std::slice::from_ref(&full_name), &project.crate_path),
-        &project.migrations,
-    )?;
+    let registry = write::registry_file(std::slice::from_ref(&full_name), &project.crate_path);
+    let mut formatted = write::rustfmt_if_configured(&[&text, &registry], &project.migrations)?;
+    let (registry, text) = (formatted.pop().expect("two outputs"), formatted.pop().expect("two outputs"));
     let file_path = project.migrations.join(format!("{full_name}.rs"));
     let registry_path = project.migrations.join("mod.rs");
     commit_all(&[

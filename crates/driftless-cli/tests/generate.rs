@@ -50,7 +50,9 @@ fn first_generation_writes_file_registry_and_snapshot() {
     assert!(file.contains("Migration::new(\"m20261122_100000_init\")"), "{file}");
     let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
     assert!(registry.contains("pub mod m20261122_100000_init;\n"), "{registry}");
-    assert!(registry.contains("vec![m20261122_100000_init::migration()]"), "{registry}");
+    assert!(registry.contains("    vec![\n        m20261122_100000_init::migration(),\n    ]\n"), "{registry}");
+    // Without a rustfmt.toml no formatter runs: the writer's text is rustfmt-clean as written.
+    assert!(file.contains("\n    Migration::new(\"m20261122_100000_init\")\n        .parent("), "{file}");
     let snapshot = driftless_write::files::read_snapshot(&dir.path().join("snapshots/schema.json")).unwrap();
     assert_eq!(snapshot.tables.len(), 1);
 
@@ -233,4 +235,17 @@ fn a_derived_model_missing_from_the_schema_stops_generate_and_check() {
     // Listed, it generates.
     p.registered.retain(|r| r.table() == "users");
     assert_eq!(run(&p, ["migrate-generate", "--name", "init"]), ExitCode::SUCCESS);
+}
+
+#[test]
+fn a_project_rustfmt_toml_formats_the_new_files_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rustfmt.toml"), "hard_tabs = true\n").unwrap();
+    let p = project(dir.path(), vec![users(false)]);
+    let code = run(&p, ["migrate-generate", "--name", "init", "--timestamp", "20261122_100000"]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    let file = std::fs::read_to_string(dir.path().join("migrations/m20261122_100000_init.rs")).unwrap();
+    assert!(file.contains("\n\tMigration::new(\"m20261122_100000_init\")\n\t\t.parent("), "{file}");
+    let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
+    assert!(registry.contains("pub mod m20261122_100000_init;\n"), "{registry}");
 }

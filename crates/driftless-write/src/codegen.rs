@@ -1,7 +1,8 @@
 //! Steps and definitions → Rust expressions in the [`driftless_core::define`] vocabulary.
 //!
-//! The output is one expression per step on one line; the caller formats the whole file with rustfmt. Every string
-//! is emitted through `{:?}`, which yields a valid, escaped Rust string literal.
+//! The output is one expression per step on one line, which the file writer puts in its own `#[rustfmt::skip]`
+//! function (so no formatter is needed). Every string is emitted through `{:?}`, which yields a valid, escaped Rust
+//! string literal.
 
 use std::fmt::Write as _;
 

@@ -4,8 +4,9 @@
 //! Why a separate crate: the runtime (`driftless-migrate`) only renders frozen steps, so it neither compiles nor
 //! links the writer, its codegen or the `rustfmt` process spawning (`tests/wall.rs` checks `cargo tree`).
 //!
-//! The text is laid out for rustfmt; the caller (the CLI) runs [`rustfmt`] over it so files are rustfmt-clean with
-//! the project's own configuration. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, and [`files`]
+//! The text is already rustfmt-clean with rustfmt's default configuration (the steps sit in `#[rustfmt::skip]`
+//! functions), so no formatter runs on the hot path; the caller (the CLI) runs [`rustfmt`] over new files only when
+//! the project has its own `rustfmt.toml`. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, and [`files`]
 //! (durable file writes and the snapshot's file I/O), everything here is pure: no clock, no file system (the
 //! timestamp comes in).
 //!
@@ -149,25 +150,46 @@ pub fn rustfmt_all(sources: &[&str], dir: &std::path::Path) -> Result<Vec<String
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|source| RustfmtError::Spawn { source })?;
-        // Each input is small, well under a pipe's buffer, so writing it all before reading cannot deadlock.
-        child
+        // Files are megabytes at scale, far beyond a pipe's buffer, and rustfmt may start printing before it has
+        // read everything: the input is written from its own thread while `wait_with_output` reads the output.
+        let mut stdin = child
             .stdin
             .take()
-            .ok_or_else(|| RustfmtError::Stdin { source: std::io::Error::other("rustfmt's stdin is unavailable") })?
-            .write_all(source.as_bytes())
-            .map_err(|source| RustfmtError::Stdin { source })?;
-        children.push(child);
+            .ok_or_else(|| RustfmtError::Stdin { source: std::io::Error::other("rustfmt's stdin is unavailable") })?;
+        let input = source.as_bytes().to_vec();
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        children.push((child, writer));
     }
     children
         .into_iter()
-        .map(|child| {
+        .map(|(child, writer)| {
             let out = child.wait_with_output().map_err(|source| RustfmtError::Wait { source })?;
+            let written = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("the writer thread panicked")));
+            // A rejected input can end rustfmt before it read everything: its message says more than the broken pipe.
             if !out.status.success() {
                 return Err(RustfmtError::Rejected { stderr: String::from_utf8_lossy(&out.stderr).into_owned() });
             }
+            written.map_err(|source| RustfmtError::Stdin { source })?;
             String::from_utf8(out.stdout).map_err(|source| RustfmtError::Utf8 { source })
         })
         .collect()
+}
+
+/// The project's own rustfmt configuration, if any: the first `rustfmt.toml` or `.rustfmt.toml` in `dir` or a
+/// folder above it (where rustfmt itself looks).
+pub fn project_rustfmt_config(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    start.ancestors().flat_map(|d| [d.join("rustfmt.toml"), d.join(".rustfmt.toml")]).find(|p| p.is_file())
+}
+
+/// Formats generated sources only where it can change them: with the project's own `rustfmt.toml` (see
+/// [`project_rustfmt_config`]). Without one the sources are returned as they are: the writer's text is already
+/// rustfmt-clean with the default configuration, and a rustfmt run over a file of megabytes costs seconds.
+pub fn rustfmt_if_configured(sources: &[&str], dir: &std::path::Path) -> Result<Vec<String>, RustfmtError> {
+    match project_rustfmt_config(dir) {
+        Some(_) => rustfmt_all(sources, dir),
+        None => Ok(sources.iter().map(|s| (*s).to_owned()).collect()),
+    }
 }
 
 /// The name of a migration generated at `timestamp` (`YYYYMMDD_HHMMSS`, UTC) with the user's `name`.
@@ -332,16 +354,30 @@ pub fn migration_file(file: &MigrationFile<'_>) -> String {
              \x20       .acknowledged(\"\", \"\")\n",
         );
     }
-    out.push_str("        .up([\n");
-    for s in file.up {
-        let _ = writeln!(out, "            {},", codegen::step(s));
-    }
-    out.push_str("        ])\n        .down([\n");
-    for s in file.down {
-        let _ = writeln!(out, "            {},", codegen::step(s));
-    }
-    out.push_str("        ])\n}\n");
+    out.push_str("        .up(up())\n        .down(down())\n}\n");
+    steps_fns(&mut out, "up", file.up);
+    steps_fns(&mut out, "down", file.down);
     out
+}
+
+/// The steps of one direction as a function listing one function per step: `up()` collects `up_0()`, `up_1()`, ….
+///
+/// Why this shape: one builder expression over thousands of steps overflows the stack when evaluated (debug builds
+/// keep every temporary in one frame) and makes rustc's time and memory grow badly. A function per step keeps each
+/// frame and each function rustc compiles small, and the table of function pointers is static data. The functions
+/// are `#[rustfmt::skip]`, one step per line, so the text needs no formatter and stays as generated.
+fn steps_fns(out: &mut String, dir: &str, steps: &[Step]) {
+    let _ = writeln!(out, "\n/// The `{dir}` steps, in order: one function per step.");
+    out.push_str("#[rustfmt::skip]\n");
+    let _ = writeln!(out, "fn {dir}() -> Vec<Step> {{");
+    out.push_str("    const STEPS: &[fn() -> Step] = &[\n");
+    for i in 0..steps.len() {
+        let _ = writeln!(out, "        {dir}_{i},");
+    }
+    out.push_str("    ];\n    STEPS.iter().map(|step| step()).collect()\n}\n");
+    for (i, s) in steps.iter().enumerate() {
+        let _ = write!(out, "\n#[rustfmt::skip]\nfn {dir}_{i}() -> Step {{\n    {}\n}}\n", codegen::step(s));
+    }
 }
 
 /// The text of a hand-written migration skeleton (`migrate-generate --empty`).
@@ -377,6 +413,7 @@ pub fn registry_file(names: &[String], crate_path: &str) -> String {
         let _ = writeln!(out, "pub mod {n};");
     }
     let _ = writeln!(out, "\n/// Every migration, oldest first.");
+    out.push_str("#[rustfmt::skip]\n");
     let _ = writeln!(out, "pub fn migrations() -> Vec<{crate_path}::migration::Migration> {{");
     out.push_str("    vec![\n");
     for n in names {
