@@ -94,6 +94,14 @@ pub enum DiffError {
         /// What is wrong.
         detail: String,
     },
+    /// An enum change that driftless cannot express as steps.
+    #[error("unsupported change to enum `{name}`: {detail}")]
+    UnsupportedEnum {
+        /// The enum.
+        name: String,
+        /// What is unsupported and how to get there instead.
+        detail: String,
+    },
 }
 
 /// The differ's output: ordered steps plus what the report needs to say about them.
@@ -205,7 +213,27 @@ pub fn diff(old: &Schema, new: &Schema, hints: &RenameHints) -> Result<Diff, Dif
     check_enum_names(&old, "old")?;
     check_enum_names(&new, "new")?;
     let hints = hints::resolve(&old_idx, &new_idx, &old, &new, hints)?;
-    Differ::new(&old, &new, &old_idx, &hints).run()
+    if hints.enums.is_empty() {
+        return Differ::new(&old, &new, &old_idx, &hints).run();
+    }
+    // Enum renames run first of all (phase 0), so that every later step, which carries definitions from the old
+    // schema, already names the enums by their new names: the rest is diffed against the old schema with the renames
+    // applied.
+    let order = order::order_renames(&hints.enums).map_err(|cycle| DiffError::UnsupportedEnum {
+        name: cycle.first().copied().unwrap_or_default().to_owned(),
+        detail: format!(
+            "the enums {} swap names, which needs a temporary name; rename one of them in an earlier migration",
+            cycle.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        ),
+    })?;
+    let renames: Vec<Step> =
+        order.into_iter().map(|(from, to)| Step::RenameEnum { from: from.to_owned(), to: to.to_owned() }).collect();
+    let mapped = crate::replay::apply_steps(&old, &renames)
+        .map_err(|e| DiffError::MalformedSchema { side: "old", detail: format!("renaming its enums failed: {e}") })?;
+    let mapped_idx = index_tables(&mapped, "old")?;
+    let mut diff = Differ::new(&mapped, &new, &mapped_idx, &hints).run()?;
+    diff.changes.splice(0..0, renames.into_iter().map(change));
+    Ok(diff)
 }
 
 fn normalized(s: &Schema) -> Cow<'_, Schema> {
