@@ -16,7 +16,14 @@ use driftless_core::testing::{synthetic, synthetic_plus_one};
 fn models(n: usize) -> SchemaBuilder {
     let mut b = SchemaBuilder::new();
     for table in synthetic_plus_one(n).tables {
-        b.model(ModelDef { rust_name: "Bench", table, enums: vec![], renamed_from: None, column_renames: vec![] });
+        b.model(ModelDef {
+            rust_name: "Bench",
+            table,
+            enums: vec![],
+            enum_renames: vec![],
+            renamed_from: None,
+            column_renames: vec![],
+        });
     }
     b
 }

@@ -8,7 +8,14 @@ use driftless_core::define::*;
 use driftless_core::schema::{ColumnType, ModelDef, SchemaBuilder, Table};
 
 fn model(table: Table) -> ModelDef {
-    ModelDef { rust_name: "Model", table, enums: vec![], renamed_from: None, column_renames: vec![] }
+    ModelDef {
+        rust_name: "Model",
+        table,
+        enums: vec![],
+        enum_renames: vec![],
+        renamed_from: None,
+        column_renames: vec![],
+    }
 }
 
 fn users(extra: bool) -> Table {

@@ -16,6 +16,8 @@ pub struct ModelDef {
     pub table: Table,
     /// Enum types that the table's columns use.
     pub enums: Vec<EnumType>,
+    /// `#[model(renamed_from = "...")]` on those enum types: `(previous name, current name)`.
+    pub enum_renames: Vec<(String, String)>,
     /// `#[model(renamed_from = "...")]` on the struct: the table's previous name.
     pub renamed_from: Option<String>,
     /// `#[model(renamed_from = "...")]` on fields: `(previous column name, current column name)`.
@@ -90,6 +92,13 @@ impl SchemaBuilder {
             }
             for (from, to) in &def.column_renames {
                 hints.columns.push(ColumnRename { table: def.table.name.clone(), from: from.clone(), to: to.clone() });
+            }
+            for (from, to) in &def.enum_renames {
+                let hint = EnumRename { from: from.clone(), to: to.clone() };
+                // Every model using the enum carries its rename; one hint is enough.
+                if !hints.enums.contains(&hint) {
+                    hints.enums.push(hint);
+                }
             }
         }
         hints.normalize();
