@@ -471,4 +471,44 @@ mod tests {
              the names in the hint or remove it"
         );
     }
+
+    /// The steps around an enum rename carry the new name whatever phase they run in: a dropped table and a dropped
+    /// column that used the enum, an altered column, a new table. Up and down replay exactly.
+    #[test]
+    fn steps_around_an_enum_rename_replay_both_ways() {
+        use crate::schema::{EnumRename, RenameHints};
+        use crate::step::Step;
+        let mood = |name: &str| ColumnType::Enum(name.into());
+        let old = Schema {
+            tables: vec![
+                table("a")
+                    .with_column(column("id", ColumnType::BigInt))
+                    .with_column(column("m", mood("mood")))
+                    .with_column(column("gone", mood("mood"))),
+                table("b").with_column(column("m", mood("mood"))),
+            ],
+            enums: vec![crate::define::enum_type("mood", &["x", "y"])],
+        }
+        .normalized();
+        let new = Schema {
+            tables: vec![
+                table("a")
+                    .with_column(column("id", ColumnType::BigInt))
+                    .with_column(column("m", mood("feeling")).nullable()),
+                table("c").with_column(column("m", mood("feeling"))),
+            ],
+            enums: vec![crate::define::enum_type("feeling", &["x", "y", "z"])],
+        }
+        .normalized();
+        let hints = RenameHints {
+            enums: vec![EnumRename { from: "mood".into(), to: "feeling".into() }],
+            ..RenameHints::default()
+        };
+        let steps: Vec<Step> = crate::diff::diff(&old, &new, &hints).unwrap().steps().cloned().collect();
+        let kinds: Vec<&str> = steps.iter().map(Step::kind).collect();
+        assert_eq!(kinds, ["rename_enum", "drop_table", "alter_enum", "alter_column", "create_table", "drop_column"]);
+        assert_eq!(crate::replay::apply_steps(&old, &steps).unwrap(), new);
+        let down: Vec<Step> = steps.iter().rev().map(Step::inverse).collect();
+        assert_eq!(crate::replay::apply_steps(&new, &down).unwrap(), old);
+    }
 }

@@ -7,9 +7,9 @@
 //!   aside, which is never a change).
 //! - **Deterministic.** The same inputs give the same steps in the same order, whatever order the models were
 //!   listed in.
-//! - **Dependency-correct.** Steps run in phases, each of which only needs what earlier phases did:
-//!   0. hinted enum type renames (`RenameEnum`), so that every later step, which carries definitions from the old
-//!      schema, names enums as the new schema does;
+//! - **Dependency-correct.** Hinted enum type renames (`RenameEnum`) come first of all, so that every later step,
+//!   which carries definitions from the old schema, names enums as the new schema does. Then steps run in phases,
+//!   each of which only needs what earlier phases did:
 //!   1. foreign keys that go away or change are dropped (and those that reference a primary key whose columns
 //!      change, added back in phase 6), then indexes, uniques and checks that go away or change,
 //!      then tables that go away (tables that reference others first; a foreign-key cycle is cut by dropping one
