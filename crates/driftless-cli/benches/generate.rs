@@ -32,7 +32,14 @@ const INIT: &str = "m20261121_000000_init";
 fn models(schema: Schema) -> SchemaBuilder {
     let mut b = SchemaBuilder::new();
     for table in schema.tables {
-        b.model(ModelDef { rust_name: "Bench", table, enums: vec![], renamed_from: None, column_renames: vec![] });
+        b.model(ModelDef {
+            rust_name: "Bench",
+            table,
+            enums: vec![],
+            enum_renames: vec![],
+            renamed_from: None,
+            column_renames: vec![],
+        });
     }
     b
 }

@@ -365,6 +365,7 @@ mod tests {
             rust_name: "User",
             table: users,
             enums: vec![],
+            enum_renames: vec![],
             renamed_from: None,
             column_renames: vec![],
         });

@@ -8,7 +8,14 @@ use driftless_core::define::*;
 use driftless_core::schema::{ColumnType, ModelDef, SchemaBuilder, Table};
 
 fn model(table: Table) -> ModelDef {
-    ModelDef { rust_name: "Model", table, enums: vec![], renamed_from: None, column_renames: vec![] }
+    ModelDef {
+        rust_name: "Model",
+        table,
+        enums: vec![],
+        enum_renames: vec![],
+        renamed_from: None,
+        column_renames: vec![],
+    }
 }
 
 fn users(extra: bool) -> Table {
@@ -248,4 +255,33 @@ fn a_project_rustfmt_toml_formats_the_new_files_with_it() {
     assert!(file.contains("\n\tMigration::new(\"m20261122_100000_init\")\n\t\t.parent("), "{file}");
     let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
     assert!(registry.contains("pub mod m20261122_100000_init;\n"), "{registry}");
+}
+
+/// An enum type renamed through the renames file (or `#[model(renamed_from = "...")]` on the `DbEnum`) becomes a
+/// `rename_enum` step, review_required for PostgreSQL's catalog rename, instead of a dangerous drop and create.
+#[test]
+fn renames_file_turns_an_enum_drop_and_create_into_a_rename() {
+    let with_status = |name: &str| {
+        let t = users(false).with_column(column("status", ColumnType::Enum(name.into())));
+        let mut m = model(t);
+        m.enums = vec![enum_type(name, &["active", "banned"])];
+        let mut models = SchemaBuilder::new();
+        models.model(m);
+        models
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = Project::new(dir.path(), with_status("user_status"));
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init", "--timestamp", "20261122_100000"]), ExitCode::SUCCESS);
+    let p = Project::new(dir.path(), with_status("account_status"));
+    let answers = dir.path().join("renames.json");
+    std::fs::write(&answers, r#"{"enums": [{"from": "user_status", "to": "account_status"}]}"#).unwrap();
+    let args = ["migrate-generate", "--name", "rename_status", "--timestamp", "20261122_110000", "--renames"];
+    let code = run(&p, args.into_iter().chain([answers.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::SUCCESS);
+    let file = std::fs::read_to_string(dir.path().join("migrations/m20261122_110000_rename_status.rs")).unwrap();
+    assert!(file.contains("//! Class: review_required"), "{file}");
+    assert!(file.contains("//! - [review_required] rename enum `user_status` to `account_status`"), "{file}");
+    assert!(file.contains(".up([rename_enum(\"user_status\", \"account_status\")])"), "{file}");
+    assert!(file.contains(".down([rename_enum(\"account_status\", \"user_status\")])"), "{file}");
+    assert!(!file.contains("drop_enum") && !file.contains("alter_column"), "{file}");
 }

@@ -16,7 +16,14 @@ fn project(dir: &Path, email: ColumnType) -> Project {
         .primary_key("users_pkey", &["id"])
         .unique("users_email_key", &["email"]);
     let mut models = SchemaBuilder::new();
-    models.model(ModelDef { rust_name: "User", table: t, enums: vec![], renamed_from: None, column_renames: vec![] });
+    models.model(ModelDef {
+        rust_name: "User",
+        table: t,
+        enums: vec![],
+        enum_renames: vec![],
+        renamed_from: None,
+        column_renames: vec![],
+    });
     Project::new(dir, models)
 }
 

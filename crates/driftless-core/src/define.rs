@@ -194,6 +194,11 @@ pub fn alter_enum(from: EnumType, to: EnumType, renamed_values: &[(&str, &str)])
     }
 }
 
+/// Step: rename an enum type (the columns of the type follow).
+pub fn rename_enum(from: &str, to: &str) -> Step {
+    Step::RenameEnum { from: from.to_owned(), to: to.to_owned() }
+}
+
 /// Step: create a table.
 pub fn create_table(table: Table) -> Step {
     Step::CreateTable { table }

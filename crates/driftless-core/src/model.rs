@@ -113,6 +113,12 @@ pub trait SqlColumn {
     fn enum_type() -> Option<EnumType> {
         None
     }
+
+    /// The previous name of the enum type the column uses, when it was renamed (`#[model(renamed_from = "...")]` on
+    /// the `DbEnum`).
+    fn enum_renamed_from() -> Option<&'static str> {
+        None
+    }
 }
 
 /// A field type that holds text, so `#[model(max_length = N)]` can make it `varchar(N)`.
@@ -146,6 +152,8 @@ pub trait DbEnum: SqlColumn + Sized + 'static {
     const NAME: &'static str;
     /// The stored values in declaration order.
     const VALUES: &'static [&'static str];
+    /// The enum type's previous name (`#[model(renamed_from = "...")]`), a rename hint for the differ.
+    const RENAMED_FROM: Option<&'static str> = None;
 
     /// The value stored for `self`.
     fn as_db_str(&self) -> &'static str;
@@ -194,6 +202,10 @@ impl<T: SqlColumn> SqlColumn for Option<T> {
 
     fn enum_type() -> Option<EnumType> {
         T::enum_type()
+    }
+
+    fn enum_renamed_from() -> Option<&'static str> {
+        T::enum_renamed_from()
     }
 }
 
@@ -257,6 +269,7 @@ pub mod __private {
     pub struct ColumnSpec {
         column: Column,
         enum_type: Option<EnumType>,
+        enum_renamed_from: Option<&'static str>,
         primary_key: bool,
         unique: bool,
         index: bool,
@@ -269,7 +282,9 @@ pub mod __private {
         pub fn of<T: SqlColumn + ?Sized>(name: &str) -> Self {
             let mut column = Column::new(name, T::column_type());
             column.nullable = T::NULLABLE;
-            Self::new(column, T::enum_type())
+            let mut spec = Self::new(column, T::enum_type());
+            spec.enum_renamed_from = T::enum_renamed_from();
+            spec
         }
 
         /// A column with an explicit SQL type (`sql_type = "..."`); nullability is read from the field's syntax.
@@ -289,6 +304,7 @@ pub mod __private {
             ColumnSpec {
                 column,
                 enum_type,
+                enum_renamed_from: None,
                 primary_key: false,
                 unique: false,
                 index: false,
@@ -404,6 +420,7 @@ pub mod __private {
         rust_name: &'static str,
         table: Table,
         enums: Vec<EnumType>,
+        enum_renames: Vec<(String, String)>,
         renamed_from: Option<String>,
         column_renames: Vec<(String, String)>,
         primary_key: Vec<String>,
@@ -416,6 +433,7 @@ pub mod __private {
                 rust_name,
                 table: Table::new(table),
                 enums: Vec::new(),
+                enum_renames: Vec::new(),
                 renamed_from: None,
                 column_renames: Vec::new(),
                 primary_key: Vec::new(),
@@ -441,6 +459,9 @@ pub mod __private {
             if let Some(e) = spec.enum_type
                 && !self.enums.iter().any(|x| x.name == e.name)
             {
+                if let Some(from) = spec.enum_renamed_from {
+                    self.enum_renames.push((from.to_owned(), e.name.clone()));
+                }
                 self.enums.push(e);
             }
             if spec.primary_key {
@@ -526,6 +547,7 @@ pub mod __private {
                 rust_name: self.rust_name,
                 table,
                 enums: self.enums.clone(),
+                enum_renames: self.enum_renames.clone(),
                 renamed_from: self.renamed_from.clone(),
                 column_renames: self.column_renames.clone(),
             }

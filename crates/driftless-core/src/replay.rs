@@ -249,6 +249,31 @@ pub fn apply_step_with(schema: &mut Schema, step: &Step, options: ReplayOptions)
                 }
             }
         }
+        Step::RenameEnum { from, to } => {
+            let find = |s: &Schema, name: &str| s.enums.iter().position(|e| e.name == name);
+            find(schema, from).ok_or_else(|| r.unknown("enum", None, from))?;
+            if from != to
+                && let Some(j) = schema.enums.iter().position(|e| e.name == *to)
+            {
+                if strict {
+                    return Err(r.exists("enum", None, to));
+                }
+                // The step's definition wins: the enum it renames replaces the one of that name.
+                schema.enums.remove(j);
+            }
+            let i = find(schema, from).ok_or_else(|| r.unknown("enum", None, from))?;
+            let mut e = schema.enums.remove(i);
+            e.name = to.clone();
+            insert_sorted(&mut schema.enums, e, |e| &e.name);
+            // The columns of the type follow the rename, in the model and in the database alike.
+            for t in &mut schema.tables {
+                for c in &mut t.columns {
+                    if matches!(&c.ty, ColumnType::Enum(e) if e == from) {
+                        c.ty = ColumnType::Enum(to.clone());
+                    }
+                }
+            }
+        }
         Step::CreateTable { table } => {
             if let Some(i) = find_table(schema, &table.name) {
                 if strict {
@@ -655,6 +680,39 @@ mod tests {
             err.to_string(),
             "while replaying rename_index: index `x` does not exist in table `users`; the migration does not match \
              the schema"
+        );
+    }
+
+    /// An enum rename carries the columns of the type in both views; the model view refuses a rename onto an
+    /// existing enum or of a missing one, the database view lets the step's definition win.
+    #[test]
+    fn an_enum_rename_carries_its_columns() {
+        use crate::schema::EnumType;
+        let e = |name: &str| EnumType { name: name.into(), values: vec!["a".into()] };
+        let mut t = Table::new("posts");
+        t.columns.push(Column::new("state", ColumnType::Enum("status".into())));
+        t.columns.push(Column::new("other", ColumnType::Enum("kind".into())));
+        let s = Schema { tables: vec![t], enums: vec![e("kind"), e("status")] };
+        let rename = |to: &str| [Step::RenameEnum { from: "status".into(), to: to.into() }];
+        for options in [ReplayOptions::MODEL, ReplayOptions::DATABASE] {
+            let after = apply_steps_with(&s, &rename("state"), options).unwrap();
+            let names: Vec<&str> = after.enums.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(names, ["kind", "state"]);
+            let types: Vec<String> = after.table("posts").unwrap().columns.iter().map(|c| c.ty.to_string()).collect();
+            assert_eq!(types, ["enum(state)", "enum(kind)"]);
+        }
+        let err = apply_steps(&s, &rename("kind")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "while replaying rename_enum: enum `kind` already exists; rename or drop the existing one first"
+        );
+        let after = apply_steps_with(&s, &rename("kind"), ReplayOptions::DATABASE).unwrap();
+        assert_eq!(after.enums, vec![e("kind")]);
+        let missing = [Step::RenameEnum { from: "nope".into(), to: "x".into() }];
+        let err = apply_steps_with(&s, &missing, ReplayOptions::DATABASE).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "while replaying rename_enum: enum `nope` does not exist; the migration does not match the schema"
         );
     }
 

@@ -195,6 +195,14 @@ pub enum Step {
         /// Why it cannot be undone.
         reason: String,
     },
+    /// Rename an enum type; the columns of that type follow (PostgreSQL `ALTER TYPE ... RENAME TO`; nothing runs
+    /// elsewhere, where the enum lives in each column).
+    RenameEnum {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
 }
 
 /// The effect of hand-written SQL on the schema driftless models, declared by its author.
@@ -256,7 +264,8 @@ impl Step {
             | Step::DropEnum { .. }
             | Step::AlterEnum { .. }
             | Step::RawSql { .. }
-            | Step::Irreversible { .. } => None,
+            | Step::Irreversible { .. }
+            | Step::RenameEnum { .. } => None,
         }
     }
 
@@ -287,6 +296,7 @@ impl Step {
             Step::SetTableComment { .. } => "set_table_comment",
             Step::RawSql { .. } => "raw_sql",
             Step::Irreversible { .. } => "irreversible",
+            Step::RenameEnum { .. } => "rename_enum",
         }
     }
 
@@ -326,6 +336,7 @@ impl Step {
                 reason: "hand-written SQL has no automatic inverse; write the down step by hand".into(),
             },
             Step::Irreversible { reason } => Step::Irreversible { reason },
+            Step::RenameEnum { from, to } => Step::RenameEnum { from: to, to: from },
         }
     }
 }

@@ -671,3 +671,6 @@ fn statements_carry_transaction_and_foreign_key_flags() {
     .unwrap();
     assert!(!plain.sqlite_foreign_keys_off);
 }
+
+// An enum type rename: PostgreSQL renames the type; MySQL's inline ENUM and SQLite's CHECK do not name it.
+scenario!(rename_enum, base(), vec![Step::RenameEnum { from: "user_status".into(), to: "account_status".into() }]);

@@ -36,11 +36,19 @@ fn generate(e: &Enum) -> TokenStream {
     let name = e.type_name();
     let values: Vec<String> = e.variants.iter().map(|v| e.value_of(v)).collect();
     let variants: Vec<&syn::Ident> = e.variants.iter().map(|v| &v.ident).collect();
+    let renamed_from = match e.attrs.renamed_from() {
+        Some(from) => {
+            let from = &from.value;
+            quote!(#p::Option::Some(#from))
+        }
+        None => quote!(#p::Option::None),
+    };
     let body = quote! {
         #[automatically_derived]
         impl #p::DbEnum for #ident {
             const NAME: &'static str = #name;
             const VALUES: &'static [&'static str] = &[#(#values),*];
+            const RENAMED_FROM: #p::Option<&'static str> = #renamed_from;
 
             fn as_db_str(&self) -> &'static str {
                 match *self {
@@ -64,6 +72,10 @@ fn generate(e: &Enum) -> TokenStream {
 
             fn enum_type() -> #p::Option<#p::EnumType> {
                 #p::Option::Some(<Self as #p::DbEnum>::db_enum_type())
+            }
+
+            fn enum_renamed_from() -> #p::Option<&'static str> {
+                <Self as #p::DbEnum>::RENAMED_FROM
             }
         }
 

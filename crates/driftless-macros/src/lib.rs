@@ -82,6 +82,8 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 /// - `#[model(rename_all = "snake_case")]`: how variant names are stored (the default is `snake_case`; also
 ///   `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `SCREAMING_SNAKE_CASE`, `kebab-case`,
 ///   `SCREAMING-KEBAB-CASE`).
+/// - `#[model(renamed_from = "old")]` on the enum: the enum type's previous name, so the differ renames the type
+///   (`ALTER TYPE ... RENAME TO` on PostgreSQL; nothing runs elsewhere) instead of dropping and creating it.
 /// - `#[model(rename = "...")]` on a variant: its stored value.
 /// - `#[model(crate = "...")]`: where the runtime crate is, if not `::driftless`.
 ///

@@ -640,3 +640,57 @@ db_test!(renaming_a_referenced_table_renames_its_primary_key, |h| {
     h.exec("DELETE FROM roles WHERE id = 1").await;
     assert_eq!(h.rows("SELECT id FROM users ORDER BY id").await, rows(&[&["2"], &["3"]]));
 });
+
+// An enum type renamed with a value renamed, from the differ with rename hints: PostgreSQL renames the type (the rows
+// keep their values and the default keeps working); MySQL's inline ENUM and SQLite's CHECK do not name the type, so
+// the rename runs nothing there. `down` renames the type and the value back.
+db_test!(rename_enum_type_with_a_renamed_value, |h| {
+    use driftless_core::schema::{EnumRename, EnumValueRename, RenameHints};
+    let s = seeded(h).await;
+    let mut new = s.clone();
+    new.enums = vec![EnumType { name: "account_status".into(), values: vec!["enabled".into(), "banned".into()] }];
+    let status = new.table_mut("users").unwrap().column_mut("status").unwrap();
+    status.ty = ColumnType::Enum("account_status".into());
+    status.default = Some(DefaultValue::Value(Literal::String("enabled".into())));
+    let hints = RenameHints {
+        enums: vec![EnumRename { from: "user_status".into(), to: "account_status".into() }],
+        enum_values: vec![EnumValueRename {
+            r#enum: "account_status".into(),
+            from: "active".into(),
+            to: "enabled".into(),
+        }],
+        ..RenameHints::default()
+    };
+    let plan = driftless_core::classify::plan(&s, &new, &hints).unwrap();
+    let up = plan.up_steps();
+    assert_eq!(up[0], Step::RenameEnum { from: "user_status".into(), to: "account_status".into() });
+    let rename = driftless_core::render::render_steps(&up[..1], h.dialect, &s).unwrap();
+    let sql: Vec<&str> = rename.statements.iter().map(|st| st.sql.as_str()).collect();
+    match h.dialect {
+        Dialect::Postgres => assert_eq!(sql, [r#"ALTER TYPE "user_status" RENAME TO "account_status""#]),
+        _ => assert!(sql.is_empty(), "{}: {sql:?}", h.dialect),
+    }
+    let after = h.up(&s, &up).await;
+    assert_eq!(after, new);
+    assert_eq!(
+        h.rows("SELECT id, status FROM users ORDER BY id").await,
+        rows(&[&["1", "enabled"], &["2", "banned"], &["3", "enabled"]])
+    );
+    h.exec("INSERT INTO users (role_id, email) VALUES (1, 'dee@example.com')").await;
+    assert_eq!(h.value("SELECT status FROM users WHERE id = 4").await, "enabled");
+    h.exec_fails("UPDATE users SET status = 'active' WHERE id = 2").await;
+    if h.dialect == Dialect::Postgres {
+        assert_eq!(h.value("SELECT COUNT(*) FROM pg_type WHERE typname = 'user_status'").await, "0");
+        assert_eq!(h.value("SELECT 'banned'::account_status::text").await, "banned");
+    }
+    let m = driftless_core::render::render_steps(&plan.down_steps(), h.dialect, &after).unwrap();
+    if let Err(e) = h.apply(&m).await {
+        panic!("{}: down failed: {e}\n{}", h.dialect, m.script());
+    }
+    assert_eq!(h.rows(USERS).await[..3], seeded_users()[..]);
+    assert_eq!(h.value("SELECT status FROM users WHERE id = 4").await, "active");
+    if h.dialect == Dialect::Postgres {
+        assert_eq!(h.value("SELECT COUNT(*) FROM pg_type WHERE typname = 'account_status'").await, "0");
+        assert_eq!(h.value("SELECT 'banned'::user_status::text").await, "banned");
+    }
+});

@@ -256,6 +256,7 @@ pub fn step(s: &Step) -> String {
             format!("raw_sql({}).amounts_to([{}])", dialect_sql(sql), steps.join(", "))
         }
         Step::Irreversible { reason } => format!("irreversible({})", lit(reason)),
+        Step::RenameEnum { from, to } => format!("rename_enum({}, {})", lit(from), lit(to)),
 
         // `Step` is `#[non_exhaustive]`; see `column_type`. `every_step` in `tests/codegen_roundtrip.rs` must list
         // every step kind.

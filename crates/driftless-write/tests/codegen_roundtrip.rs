@@ -76,6 +76,7 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
         raw_sql(sql("UPDATE users SET bio = NULL")).changes_nothing(),
         raw_sql(sql("ALTER TABLE users ADD COLUMN note TEXT"))
             .amounts_to([add_column("users", column("note", ColumnType::Text).nullable())]),
+        rename_enum("mood", "feeling"),
     ];
     let down = vec![
         irreversible("hand-written SQL has no inverse"),

@@ -97,6 +97,7 @@ fn user_model_def_is_exact() {
         rust_name: "User",
         table,
         enums: vec![],
+        enum_renames: vec![],
         renamed_from: Some("accounts".into()),
         column_renames: vec![("login".into(), "name".into())],
     };

@@ -127,3 +127,48 @@ fn two_models_for_one_table_are_refused() {
         }]
     );
 }
+
+#[derive(DbEnum)]
+#[model(name = "account_plan", renamed_from = "plan")]
+#[allow(dead_code)] // Variants are only read through the derived impls.
+enum AccountPlan {
+    Free,
+    Pro,
+}
+
+#[derive(Model)]
+#[model(table = "accounts")]
+#[allow(dead_code)] // Fields describe columns; no test reads them.
+struct Account {
+    #[model(primary_key)]
+    id: i64,
+    plan: AccountPlan,
+    previous_plan: Option<AccountPlan>,
+}
+
+#[derive(Model)]
+#[model(table = "invoices")]
+#[allow(dead_code)] // Fields describe columns; no test reads them.
+struct Invoice {
+    #[model(primary_key)]
+    id: i64,
+    plan: AccountPlan,
+}
+
+/// `renamed_from` on a `DbEnum` becomes one enum rename hint, however many models and columns use the enum.
+#[test]
+fn an_enum_renamed_from_is_one_rename_hint() {
+    use driftless::schema::EnumRename;
+    let builder = driftless::schema![Account, Invoice];
+    assert_eq!(<AccountPlan as driftless::DbEnum>::RENAMED_FROM, Some("plan"));
+    assert_eq!(<Plan as driftless::DbEnum>::RENAMED_FROM, None);
+    assert_eq!(
+        builder.rename_hints(),
+        RenameHints {
+            enums: vec![EnumRename { from: "plan".into(), to: "account_plan".into() }],
+            ..RenameHints::default()
+        }
+    );
+    let accounts = builder.models().iter().find(|m| m.table.name == "accounts").unwrap();
+    assert_eq!(accounts.enum_renames, [("plan".to_owned(), "account_plan".to_owned())]);
+}

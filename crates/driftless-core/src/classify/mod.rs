@@ -364,6 +364,9 @@ fn relevant_part(schema: &Schema, steps: &[&Step]) -> Schema {
             Step::AlterEnum { from, .. } => {
                 enums.insert(&from.name);
             }
+            Step::RenameEnum { from, .. } => {
+                enums.insert(from);
+            }
             other => {
                 if let Some(t) = other.table() {
                     names.insert(t);

@@ -15,7 +15,9 @@ pub(crate) struct Resolved<'a> {
     pub tables: BTreeMap<&'a str, &'a str>,
     /// New table name → (old column name → new column name).
     pub columns: BTreeMap<&'a str, BTreeMap<&'a str, &'a str>>,
-    /// Enum name → (old value → new value).
+    /// Old enum name → new enum name.
+    pub enums: BTreeMap<&'a str, &'a str>,
+    /// Enum name (new) → (old value → new value).
     pub enum_values: BTreeMap<&'a str, BTreeMap<&'a str, &'a str>>,
     /// Hints that were already applied (the old schema has the new name and not the old one), as text.
     pub stale: Vec<String>,
@@ -29,6 +31,10 @@ fn column_hint(table: &str, from: &str, to: &str) -> String {
     format!("column `{table}.{from}` -> `{to}`")
 }
 
+fn enum_rename_hint(from: &str, to: &str) -> String {
+    format!("enum `{from}` -> `{to}`")
+}
+
 fn enum_hint(e: &str, from: &str, to: &str) -> String {
     format!("enum value `{e}.{from}` -> `{to}`")
 }
@@ -39,6 +45,7 @@ pub fn hints_applied_by(step: &Step) -> Vec<String> {
     match step {
         Step::RenameTable { from, to } => vec![table_hint(from, to)],
         Step::RenameColumn { table, from, to } => vec![column_hint(table, from, to)],
+        Step::RenameEnum { from, to } => vec![enum_rename_hint(from, to)],
         Step::AlterEnum { to, renamed_values, .. } => {
             renamed_values.iter().map(|(from, new)| enum_hint(&to.name, from, new)).collect()
         }
@@ -193,7 +200,9 @@ pub(crate) fn resolve<'a>(
         }
     }
 
-    // Enum values.
+    resolve_enum_renames(old_schema, new_schema, hints, &mut out)?;
+
+    // Enum values (a hint names the enum's new name).
     let mut seen = BTreeSet::new();
     for h in &hints.enum_values {
         let (e, from, to) = (h.r#enum.as_str(), h.from.as_str(), h.to.as_str());
@@ -203,7 +212,12 @@ pub(crate) fn resolve<'a>(
                 detail: format!("two enum value hints of enum `{e}` rename the value `{from}` or to the value `{to}`"),
             });
         }
-        let (Some(old_e), Some(new_e)) = (old_schema.enum_type(e), new_schema.enum_type(e)) else {
+        let old_name = match out.enums.iter().find(|(_, to)| **to == e) {
+            Some((from, _)) => Some(*from),
+            None => Some(e).filter(|e| !out.enums.contains_key(e)),
+        };
+        let (Some(old_e), Some(new_e)) = (old_name.and_then(|n| old_schema.enum_type(n)), new_schema.enum_type(e))
+        else {
             return Err(DiffError::UnmatchedHint {
                 hint,
                 detail: format!("enum `{e}` is not in both the old and the new schema"),
@@ -239,6 +253,58 @@ pub(crate) fn resolve<'a>(
     Ok(out)
 }
 
+/// Enum type renames: like table renames, a hint applies when the old schema has the old name and the new schema the
+/// new one, is stale when the old schema already has the new name instead, and is an error otherwise.
+fn resolve_enum_renames<'a>(
+    old_schema: &'a Schema,
+    new_schema: &'a Schema,
+    hints: &'a RenameHints,
+    out: &mut Resolved<'a>,
+) -> Result<(), DiffError> {
+    let mut seen_from = BTreeSet::new();
+    let mut seen_to = BTreeSet::new();
+    for h in &hints.enums {
+        let (from, to) = (h.from.as_str(), h.to.as_str());
+        let hint = enum_rename_hint(from, to);
+        if !seen_from.insert(from) {
+            return Err(DiffError::ConflictingHints { detail: format!("two enum hints rename enum `{from}`") });
+        }
+        if !seen_to.insert(to) {
+            return Err(DiffError::ConflictingHints { detail: format!("two enum hints rename an enum to `{to}`") });
+        }
+        if from == to {
+            return Err(DiffError::UnmatchedHint { hint, detail: "the old and new names are the same".into() });
+        }
+        let has_old = |n: &str| old_schema.enum_type(n).is_some();
+        match (has_old(from), new_schema.enum_type(to).is_some(), has_old(to)) {
+            (true, true, _) => {
+                out.enums.insert(from, to);
+            }
+            (false, true, true) => out.stale.push(hint),
+            (false, _, _) => {
+                return Err(DiffError::UnmatchedHint { hint, detail: format!("the old schema has no enum `{from}`") });
+            }
+            (true, false, _) => {
+                return Err(DiffError::UnmatchedHint { hint, detail: format!("the new schema has no enum `{to}`") });
+            }
+        }
+    }
+    // A rename onto the name of an old enum that is not itself renamed away would need that type dropped first
+    // (and every column using it with it); refused, as for tables.
+    for (from, to) in &out.enums {
+        if old_schema.enum_type(to).is_some() && !out.enums.contains_key(to) {
+            return Err(DiffError::UnsupportedEnum {
+                name: (*to).to_owned(),
+                detail: format!(
+                    "enum `{from}` is renamed to `{to}`, but the old schema still has an enum `{to}` that would have \
+                     to be dropped first; drop or rename `{to}` in one migration and rename `{from}` in the next"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::define::{column, table};
@@ -249,6 +315,7 @@ mod tests {
             rust_name: "Model",
             table,
             enums: vec![],
+            enum_renames: vec![],
             renamed_from: renamed_from.map(str::to_owned),
             column_renames: column_renames.iter().map(|(f, t)| ((*f).to_owned(), (*t).to_owned())).collect(),
         }
@@ -332,5 +399,116 @@ mod tests {
         assert_eq!(applied, ["column `members.login` -> `handle`", "table `users` -> `members`"]);
         let again = crate::diff::diff(&new, &new, &hints).unwrap();
         assert_eq!(again.stale_hints, applied);
+    }
+
+    fn with_status(enum_name: &str, values: &[&str]) -> Schema {
+        Schema {
+            tables: vec![
+                table("users")
+                    .with_column(column("id", ColumnType::BigInt))
+                    .with_column(column("status", ColumnType::Enum(enum_name.into()))),
+            ],
+            enums: vec![crate::define::enum_type(enum_name, values)],
+        }
+        .normalized()
+    }
+
+    /// An enum rename runs first; the columns follow it without a step of their own, a value hint names the enum's
+    /// new name, and once applied the hint is stale in the words `hints_applied_by` gives the step.
+    #[test]
+    fn an_enum_rename_carries_its_columns_and_value_hints() {
+        use crate::schema::{EnumRename, EnumValueRename, RenameHints};
+        use crate::step::Step;
+        let old = with_status("user_status", &["active", "suspended"]);
+        let new = with_status("account_status", &["active", "banned"]);
+        let hints = RenameHints {
+            enums: vec![EnumRename { from: "user_status".into(), to: "account_status".into() }],
+            enum_values: vec![EnumValueRename {
+                r#enum: "account_status".into(),
+                from: "suspended".into(),
+                to: "banned".into(),
+            }],
+            ..RenameHints::default()
+        };
+        let diff = crate::diff::diff(&old, &new, &hints).unwrap();
+        let steps: Vec<Step> = diff.steps().cloned().collect();
+        assert_eq!(
+            steps,
+            [
+                crate::define::rename_enum("user_status", "account_status"),
+                crate::define::alter_enum(
+                    crate::define::enum_type("account_status", &["active", "suspended"]),
+                    crate::define::enum_type("account_status", &["active", "banned"]),
+                    &[("suspended", "banned")],
+                ),
+            ]
+        );
+        assert_eq!(crate::replay::apply_steps(&old, &steps).unwrap(), new);
+        let down: Vec<Step> = steps.iter().rev().map(Step::inverse).collect();
+        assert_eq!(crate::replay::apply_steps(&new, &down).unwrap(), old);
+        let mut applied: Vec<String> = steps.iter().flat_map(super::hints_applied_by).collect();
+        applied.sort();
+        assert_eq!(
+            applied,
+            ["enum `user_status` -> `account_status`", "enum value `account_status.suspended` -> `banned`"]
+        );
+        assert_eq!(crate::diff::diff(&new, &new, &hints).unwrap().stale_hints, applied);
+    }
+
+    /// A hint naming an enum the old schema does not have is an error naming the hint.
+    #[test]
+    fn an_enum_rename_hint_matching_nothing_is_refused() {
+        use crate::schema::{EnumRename, RenameHints};
+        let old = with_status("user_status", &["active"]);
+        let new = with_status("account_status", &["active"]);
+        let hints = RenameHints {
+            enums: vec![EnumRename { from: "status".into(), to: "account_status".into() }],
+            ..RenameHints::default()
+        };
+        assert_eq!(
+            crate::diff::diff(&old, &new, &hints).unwrap_err().to_string(),
+            "rename hint enum `status` -> `account_status` matches nothing: the old schema has no enum `status`; fix \
+             the names in the hint or remove it"
+        );
+    }
+
+    /// The steps around an enum rename carry the new name whatever phase they run in: a dropped table and a dropped
+    /// column that used the enum, an altered column, a new table. Up and down replay exactly.
+    #[test]
+    fn steps_around_an_enum_rename_replay_both_ways() {
+        use crate::schema::{EnumRename, RenameHints};
+        use crate::step::Step;
+        let mood = |name: &str| ColumnType::Enum(name.into());
+        let old = Schema {
+            tables: vec![
+                table("a")
+                    .with_column(column("id", ColumnType::BigInt))
+                    .with_column(column("m", mood("mood")))
+                    .with_column(column("gone", mood("mood"))),
+                table("b").with_column(column("m", mood("mood"))),
+            ],
+            enums: vec![crate::define::enum_type("mood", &["x", "y"])],
+        }
+        .normalized();
+        let new = Schema {
+            tables: vec![
+                table("a")
+                    .with_column(column("id", ColumnType::BigInt))
+                    .with_column(column("m", mood("feeling")).nullable()),
+                table("c").with_column(column("m", mood("feeling"))),
+            ],
+            enums: vec![crate::define::enum_type("feeling", &["x", "y", "z"])],
+        }
+        .normalized();
+        let hints = RenameHints {
+            enums: vec![EnumRename { from: "mood".into(), to: "feeling".into() }],
+            ..RenameHints::default()
+        };
+        let steps: Vec<Step> = crate::diff::diff(&old, &new, &hints).unwrap().steps().cloned().collect();
+        let kinds: Vec<&str> = steps.iter().map(Step::kind).collect();
+        assert_eq!(kinds, ["rename_enum", "drop_table", "alter_enum", "alter_column", "create_table", "drop_column"]);
+        assert_eq!(crate::replay::apply_steps(&old, &steps).unwrap(), new);
+        let down: Vec<Step> = steps.iter().rev().map(Step::inverse).collect();
+        assert_eq!(crate::replay::apply_steps(&new, &down).unwrap(), old);
     }
 }

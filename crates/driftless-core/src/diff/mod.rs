@@ -7,7 +7,9 @@
 //!   aside, which is never a change).
 //! - **Deterministic.** The same inputs give the same steps in the same order, whatever order the models were
 //!   listed in.
-//! - **Dependency-correct.** Steps run in phases, each of which only needs what earlier phases did:
+//! - **Dependency-correct.** Hinted enum type renames (`RenameEnum`) come first of all, so that every later step,
+//!   which carries definitions from the old schema, names enums as the new schema does. Then steps run in phases,
+//!   each of which only needs what earlier phases did:
 //!   1. foreign keys that go away or change are dropped (and those that reference a primary key whose columns
 //!      change, added back in phase 6), then indexes, uniques and checks that go away or change,
 //!      then tables that go away (tables that reference others first; a foreign-key cycle is cut by dropping one
@@ -92,6 +94,14 @@ pub enum DiffError {
         /// `old` or `new`.
         side: &'static str,
         /// What is wrong.
+        detail: String,
+    },
+    /// An enum change that driftless cannot express as steps.
+    #[error("unsupported change to enum `{name}`: {detail}")]
+    UnsupportedEnum {
+        /// The enum.
+        name: String,
+        /// What is unsupported and how to get there instead.
         detail: String,
     },
 }
@@ -205,7 +215,27 @@ pub fn diff(old: &Schema, new: &Schema, hints: &RenameHints) -> Result<Diff, Dif
     check_enum_names(&old, "old")?;
     check_enum_names(&new, "new")?;
     let hints = hints::resolve(&old_idx, &new_idx, &old, &new, hints)?;
-    Differ::new(&old, &new, &old_idx, &hints).run()
+    if hints.enums.is_empty() {
+        return Differ::new(&old, &new, &old_idx, &hints).run();
+    }
+    // Enum renames run first of all (phase 0), so that every later step, which carries definitions from the old
+    // schema, already names the enums by their new names: the rest is diffed against the old schema with the renames
+    // applied.
+    let order = order::order_renames(&hints.enums).map_err(|cycle| DiffError::UnsupportedEnum {
+        name: cycle.first().copied().unwrap_or_default().to_owned(),
+        detail: format!(
+            "the enums {} swap names, which needs a temporary name; rename one of them in an earlier migration",
+            cycle.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        ),
+    })?;
+    let renames: Vec<Step> =
+        order.into_iter().map(|(from, to)| Step::RenameEnum { from: from.to_owned(), to: to.to_owned() }).collect();
+    let mapped = crate::replay::apply_steps(&old, &renames)
+        .map_err(|e| DiffError::MalformedSchema { side: "old", detail: format!("renaming its enums failed: {e}") })?;
+    let mapped_idx = index_tables(&mapped, "old")?;
+    let mut diff = Differ::new(&mapped, &new, &mapped_idx, &hints).run()?;
+    diff.changes.splice(0..0, renames.into_iter().map(change));
+    Ok(diff)
 }
 
 fn normalized(s: &Schema) -> Cow<'_, Schema> {

@@ -70,6 +70,7 @@ fn postgres(step: &Step, upper: &str) -> LockInfo {
         | Step::DropForeignKey { .. }
         | Step::DropUnique { .. } => info("ACCESS EXCLUSIVE, brief (no scan or rewrite)", false),
         Step::RawSql { .. } => info("unknown (hand-written SQL)", false),
+        Step::RenameEnum { .. } => info("ACCESS EXCLUSIVE on the type only, brief; no table is locked", true),
         _ => info("ACCESS EXCLUSIVE: blocks reads and writes while it scans or rewrites the table", false),
     }
 }

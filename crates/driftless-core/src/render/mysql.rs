@@ -98,6 +98,8 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             spell::string(D, to.as_deref().unwrap_or(""))
         )),
         Step::RawSql { .. } | Step::Irreversible { .. } => {}
+        // The enum lives in each column as an inline `ENUM(...)` without a name: nothing to rename.
+        Step::RenameEnum { .. } => {}
     }
     Ok(())
 }

@@ -102,6 +102,9 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
         }
         Step::SetTableComment { table, to, .. } => out.push(table_comment(table, to.as_deref())),
         Step::RawSql { .. } | Step::Irreversible { .. } => {}
+        Step::RenameEnum { from, to } => {
+            out.push(format!("ALTER TYPE {} RENAME TO {}", out.ident(from), out.ident(to)))
+        }
     }
     Ok(())
 }

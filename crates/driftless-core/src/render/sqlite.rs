@@ -57,6 +57,8 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             renamed.name = to.clone();
             out.push(sea::create_index(D, t, &renamed)?);
         }
+        // The enum lives in each column's CHECK, which does not name the type: nothing to rename.
+        Step::RenameEnum { .. } => {}
         _ => return render_rebuild(step, st, out),
     }
     Ok(())

@@ -161,5 +161,6 @@ pub fn describe(step: &Step) -> String {
         }
         Step::RawSql { .. } => "run hand-written SQL".into(),
         Step::Irreversible { reason } => format!("irreversible: {reason}"),
+        Step::RenameEnum { from, to } => format!("rename enum {} to {}", q(from), q(to)),
     }
 }

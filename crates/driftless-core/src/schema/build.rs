@@ -16,6 +16,8 @@ pub struct ModelDef {
     pub table: Table,
     /// Enum types that the table's columns use.
     pub enums: Vec<EnumType>,
+    /// `#[model(renamed_from = "...")]` on those enum types: `(previous name, current name)`.
+    pub enum_renames: Vec<(String, String)>,
     /// `#[model(renamed_from = "...")]` on the struct: the table's previous name.
     pub renamed_from: Option<String>,
     /// `#[model(renamed_from = "...")]` on fields: `(previous column name, current column name)`.
@@ -91,6 +93,13 @@ impl SchemaBuilder {
             for (from, to) in &def.column_renames {
                 hints.columns.push(ColumnRename { table: def.table.name.clone(), from: from.clone(), to: to.clone() });
             }
+            for (from, to) in &def.enum_renames {
+                let hint = EnumRename { from: from.clone(), to: to.clone() };
+                // Every model using the enum carries its rename; one hint is enough.
+                if !hints.enums.contains(&hint) {
+                    hints.enums.push(hint);
+                }
+            }
         }
         hints.normalize();
         hints
@@ -111,6 +120,19 @@ pub struct RenameHints {
     /// Enum value renames (an `AlterEnum` that renames a value in place instead of removing one and adding another).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub enum_values: Vec<EnumValueRename>,
+    /// Enum type renames (`ALTER TYPE ... RENAME TO` on PostgreSQL; the columns of the type follow).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enums: Vec<EnumRename>,
+}
+
+/// An enum type was called `from` and is now called `to`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumRename {
+    /// The old name.
+    pub from: String,
+    /// The new name.
+    pub to: String,
 }
 
 /// A value of enum type `enum` was called `from` and is now called `to`.
@@ -153,6 +175,7 @@ impl RenameHints {
         self.tables.sort();
         self.columns.sort();
         self.enum_values.sort();
+        self.enums.sort();
     }
 
     /// Adds every hint of `other` that is not already present.
@@ -172,11 +195,16 @@ impl RenameHints {
                 self.enum_values.push(v.clone());
             }
         }
+        for e in &other.enums {
+            if !self.enums.contains(e) {
+                self.enums.push(e.clone());
+            }
+        }
         self.normalize();
     }
 
     /// Whether there are no hints.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty() && self.columns.is_empty() && self.enum_values.is_empty()
+        self.tables.is_empty() && self.columns.is_empty() && self.enum_values.is_empty() && self.enums.is_empty()
     }
 }

@@ -555,6 +555,7 @@ pub struct Enum {
     name: Option<WithSpan<String>>,
     rename_all: Option<RenameRule>,
     crate_path: Option<syn::Path>,
+    renamed_from: Option<WithSpan<String>>,
 }
 
 impl Enum {
@@ -562,10 +563,13 @@ impl Enum {
         let mut name = Attr::none(cx, NAME);
         let mut rename_all = Attr::none(cx, RENAME_ALL);
         let mut crate_path = Attr::none(cx, CRATE);
+        let mut renamed_from = Attr::none(cx, RENAMED_FROM);
         for_each_model_meta(cx, &item.attrs, |meta| {
             let span = meta.path.span();
             if meta.path == NAME {
                 name.set_opt(span, name_string(cx, NAME, &meta, "name = \"post_status\"")?);
+            } else if meta.path == RENAMED_FROM {
+                renamed_from.set_opt(span, name_string(cx, RENAMED_FROM, &meta, "renamed_from = \"old_name\"")?);
             } else if meta.path == RENAME_ALL {
                 if let Some(lit) = any_string(cx, RENAME_ALL, &meta, "rename_all = \"snake_case\"")? {
                     match RenameRule::ALL.iter().find(|(k, _)| *k == lit.value()) {
@@ -597,11 +601,17 @@ impl Enum {
             name: name.get(),
             rename_all: rename_all.get().map(|r| r.value),
             crate_path: crate_path.get().map(|p| p.value),
+            renamed_from: renamed_from.get(),
         }
     }
 
     pub fn name(&self) -> Option<&WithSpan<String>> {
         self.name.as_ref()
+    }
+
+    /// `renamed_from = "..."`: the enum type's previous name.
+    pub fn renamed_from(&self) -> Option<&WithSpan<String>> {
+        self.renamed_from.as_ref()
     }
 
     /// The rule for variants without `rename`; `snake_case` unless given.

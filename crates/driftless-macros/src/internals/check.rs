@@ -39,6 +39,16 @@ pub fn check_model(cx: &Ctxt, cont: &Container) {
 pub fn check_db_enum(cx: &Ctxt, e: &Enum) {
     check_has_variants(cx, e);
     check_enum_values_unique(cx, e);
+    check_enum_renamed_from(cx, e);
+}
+
+// As on a model: `renamed_from` naming the enum type's current name would be a rename to itself.
+fn check_enum_renamed_from(cx: &Ctxt, e: &Enum) {
+    if let Some(from) = e.attrs.renamed_from()
+        && from.value == e.type_name()
+    {
+        cx.error_at(from.span, format!("`renamed_from` names the enum type's current name `{}`", from.value));
+    }
 }
 
 // A table needs at least one column: every dialect rejects `CREATE TABLE t ()`. Reported at the struct name.

@@ -7,6 +7,7 @@
 
 mod auto_increment;
 mod columns;
+mod enum_renames;
 mod enums;
 mod guarantees;
 mod keys;
@@ -82,6 +83,7 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
         Step::SetTableComment { table, .. } => tables::set_table_comment(table, d),
         Step::RawSql { .. } => raw::raw_sql(),
         Step::Irreversible { reason } => raw::irreversible(reason),
+        Step::RenameEnum { from, to } => enum_renames::rename_enum(from, to, d),
     }
 }
 
