@@ -151,6 +151,7 @@ pub(crate) async fn introspect(pool: &PgPool, skip: &[&str]) -> Result<Schema, E
             columns: row.try_get("cols").map_err(q("the indexes"))?,
             unique: row.try_get("uq").map_err(q("the indexes"))?,
             predicate: pred.map(|p| text::strip_outer_parens(&p).to_owned()),
+            ..Default::default()
         });
     }
     Ok(Schema { tables: tables.into_values().collect(), enums }.normalized())

@@ -139,7 +139,13 @@ async fn read_table(
                 } else {
                     None
                 };
-                table.indexes.push(Index { name: index_name, columns, unique: unique != 0, predicate });
+                table.indexes.push(Index {
+                    name: index_name,
+                    columns,
+                    unique: unique != 0,
+                    predicate,
+                    ..Default::default()
+                });
             }
         }
     }

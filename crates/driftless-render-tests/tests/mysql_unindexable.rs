@@ -12,7 +12,7 @@ use driftless_render_tests::fixtures::{SEED, base};
 fn bio_index() -> Step {
     Step::CreateIndex {
         table: "users".into(),
-        index: Index { name: "users_bio_idx".into(), columns: vec!["bio".into()], unique: false, predicate: None },
+        index: Index { name: "users_bio_idx".into(), columns: vec!["bio".into()], ..Default::default() },
     }
 }
 

@@ -106,7 +106,7 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
 /// index of its own for it.
 fn fk_is_covered(t: &Table, fk: &ForeignKey) -> bool {
     let starts = |cols: &[String]| cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..];
-    t.indexes.iter().any(|i| i.predicate.is_none() && starts(&i.columns))
+    t.indexes.iter().any(|i| i.predicate.is_none() && i.prefixes.is_empty() && starts(&i.columns))
         || t.uniques.iter().any(|u| starts(&u.columns))
         || t.primary_key.as_ref().is_some_and(|p| starts(&p.columns))
 }
@@ -128,6 +128,7 @@ fn keep_foreign_key_indexes(step: &Step, st: &Schema, out: &mut Out) -> Result<(
                 columns: fk.columns.clone(),
                 unique: false,
                 predicate: None,
+                ..Default::default()
             };
             out.push(sea::create_index(D, name, &index)?);
         }
