@@ -21,26 +21,26 @@ fn unindexable(ty: &ColumnType) -> Option<&'static str> {
     }
 }
 
-/// The fix for a column of that MySQL type.
-fn fix(mysql_type: &str, is_index: bool) -> &'static str {
+/// The fix for `column` of that MySQL type in a key (`is_index`: a non-unique index, which can take a prefix).
+fn fix(mysql_type: &str, is_index: bool, column: &str) -> String {
+    let prefix = || {
+        format!(
+            "give the index a prefix length for the column (`prefix({column} = 100)` in the derive's `index(...)`, \
+             `.prefix(\"{column}\", 100)` in `define`; MySQL then indexes its first 100 characters)"
+        )
+    };
     match (mysql_type, is_index) {
-        ("TEXT", true) => {
-            "give the index a prefix length for the column (`index(columns = [...], prefix(col = 100))` in the \
-             derive, `.prefix(col, 100)` in `define`), or give the column a `max_length` (a VARCHAR can be \
-             indexed whole)"
-        }
-        ("BLOB", true) => {
-            "give the index a prefix length for the column (`index(columns = [...], prefix(col = 100))` in the \
-             derive, `.prefix(col, 100)` in `define`), or index a hash of the bytes in its own column"
-        }
-        ("TEXT", false) => {
-            "give the column a `max_length` (a VARCHAR can be indexed whole); a prefix length is possible only \
-             on a non-unique index, as uniqueness of a prefix is not uniqueness of the column"
-        }
+        ("TEXT", true) => format!("{}, or give the column a `max_length` (a VARCHAR can be indexed whole)", prefix()),
+        ("BLOB", true) => format!("{}, or index a hash of the bytes in its own column", prefix()),
+        ("TEXT", false) => "give the column a `max_length` (a VARCHAR can be indexed whole); a prefix length is \
+                            possible only on a non-unique index, as uniqueness of a prefix is not uniqueness of the \
+                            column"
+            .to_owned(),
         ("BLOB", false) => {
             "index a bounded column instead (a `max_length` string, or a hash of the bytes in its own column)"
+                .to_owned()
         }
-        _ => "index a bounded generated column that extracts the value instead",
+        _ => "index a bounded generated column that extracts the value instead".to_owned(),
     }
 }
 
@@ -54,7 +54,7 @@ fn refuse(step: &'static str, table: &str, key: &str, column: &str, mysql_type: 
             "{key} covers column `{column}`, which is {mysql_type} on MySQL/MariaDB: MySQL cannot index a {mysql_type} \
              column without a prefix length (MariaDB refuses it in a primary key, and otherwise indexes only a prefix \
              or a hash); {}",
-            fix(mysql_type, is_index)
+            fix(mysql_type, is_index, column)
         ),
     }
 }
