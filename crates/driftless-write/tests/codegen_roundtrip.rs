@@ -159,3 +159,14 @@ fn header_lists_changes_worst_first_with_the_acknowledgement_marker() {
     assert!(text.contains("        .acknowledged(\"\", \"\")\n"));
     assert!(text.lines().all(|l| l.len() <= 120), "lines fit rustfmt's width");
 }
+
+/// An index's prefix lengths are written with `define`'s `.prefix(column, length)`, which builds the same index.
+#[test]
+fn index_prefixes_are_written_and_build_the_same_index() {
+    let i = index("posts_body_idx", &["body", "id"]).predicate("id > 0").prefix("body", 100);
+    assert_eq!(
+        write::codegen::index(&i),
+        r#"index("posts_body_idx", &["body", "id"]).predicate("id > 0").prefix("body", 100)"#
+    );
+    assert_eq!((i.prefix_of("body"), i.prefix_of("id")), (Some(100), None));
+}
