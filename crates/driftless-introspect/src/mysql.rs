@@ -213,8 +213,11 @@ pub(crate) async fn introspect(pool: &MySqlPool, skip: &[&str]) -> Result<Schema
         let non_unique: i64 = row.try_get("non_unique").map_err(q("the indexes"))?;
         let col: Option<String> = row.try_get("col").map_err(q("the indexes"))?;
         let sub_part: Option<i64> = row.try_get("sub_part").map_err(q("the indexes"))?;
+        // MySQL 8 functional key parts have no column (MariaDB has none).
+        let Some(col) = col else {
+            return Err(Error::ExpressionIndex { table: tbl, index: name, definition: "an expression".into() });
+        };
         let entry = indexes.entry((tbl, name)).or_insert((non_unique == 0, Vec::new(), BTreeMap::new()));
-        let col = col.unwrap_or_else(|| "<expression>".into());
         if let Some(len) = sub_part.and_then(|n| u32::try_from(n).ok()) {
             entry.2.insert(col.clone(), len);
         }
