@@ -117,7 +117,7 @@ pub fn primary_key(name: &str, columns: &[&str]) -> PrimaryKey {
 
 /// A non-unique index; see [`Index::unique`] and [`Index::predicate`].
 pub fn index(name: &str, columns: &[&str]) -> Index {
-    Index { name: name.to_owned(), columns: strings(columns), unique: false, predicate: None }
+    Index { name: name.to_owned(), columns: strings(columns), unique: false, predicate: None, ..Default::default() }
 }
 
 impl Index {
@@ -130,6 +130,13 @@ impl Index {
     /// Makes the index partial.
     pub fn predicate(mut self, sql: &str) -> Self {
         self.predicate = Some(sql.to_owned());
+        self
+    }
+
+    /// Indexes only the first `length` characters (bytes for binary columns) of `column` on MySQL/MariaDB; the
+    /// whole column elsewhere. See [`Index::prefixes`].
+    pub fn prefix(mut self, column: &str, length: u32) -> Self {
+        self.prefixes.insert(column.to_owned(), length);
         self
     }
 }

@@ -479,6 +479,7 @@ pub mod __private {
                     columns: vec![name.clone()],
                     unique: false,
                     predicate: None,
+                    ..Default::default()
                 });
             }
             if let Some((ref_table, ref_column, on_delete, on_update)) = spec.references {
@@ -512,7 +513,16 @@ pub mod __private {
                 columns: columns.iter().map(|c| (*c).to_owned()).collect(),
                 unique,
                 predicate: predicate.map(str::to_owned),
+                ..Default::default()
             });
+            self
+        }
+
+        /// `prefix(column = length)` inside the container-level `index(...)` just added.
+        pub fn index_prefix(&mut self, column: &str, length: u32) -> &mut Self {
+            if let Some(index) = self.table.indexes.last_mut() {
+                index.prefixes.insert(column.to_owned(), length);
+            }
             self
         }
 

@@ -505,7 +505,7 @@ fn rename_column_in_table(t: &mut Table, from: &str, to: &str) {
         rename_in(&mut pk.columns, from, to);
     }
     for i in &mut t.indexes {
-        rename_in(&mut i.columns, from, to);
+        i.rename_column(from, to);
     }
     for u in &mut t.uniques {
         rename_in(&mut u.columns, from, to);
@@ -624,6 +624,7 @@ mod tests {
             columns: vec!["email".into()],
             unique: true,
             predicate: None,
+            ..Default::default()
         }];
         t
     }

@@ -188,6 +188,7 @@ fn build(g: &SchemaGene) -> Schema {
                 columns: cols,
                 unique: *unique,
                 predicate: partial.then(|| "id > 0".to_owned()),
+                ..Default::default()
             });
         }
         if tg.unique_code && t.column("code").is_some() {
@@ -312,8 +313,13 @@ fn synthetic_table(i: usize) -> Table {
         col("prev_id", ColumnType::Integer, true, None),
     ];
     t.primary_key = Some(PrimaryKey { name: format!("{name}_pkey"), columns: vec!["id".into()] });
-    t.indexes =
-        vec![Index { name: format!("{name}_code_idx"), columns: vec!["code".into()], unique: false, predicate: None }];
+    t.indexes = vec![Index {
+        name: format!("{name}_code_idx"),
+        columns: vec!["code".into()],
+        unique: false,
+        predicate: None,
+        ..Default::default()
+    }];
     if i > 0 {
         t.foreign_keys = vec![ForeignKey {
             name: format!("{name}_prev_id_fkey"),

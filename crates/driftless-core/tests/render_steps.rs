@@ -344,7 +344,8 @@ scenario!(
             name: "users_role_email_idx".into(),
             columns: vec!["role_id".into(), "email".into()],
             unique: true,
-            predicate: None
+            predicate: None,
+            ..Default::default()
         },
     }]
 );
@@ -358,7 +359,8 @@ scenario!(
             name: "users_active_idx".into(),
             columns: vec!["email".into()],
             unique: false,
-            predicate: Some("status = 'active'".into())
+            predicate: Some("status = 'active'".into()),
+            ..Default::default()
         },
     }]
 );
@@ -559,7 +561,13 @@ fn steps_after_undeclared_raw_sql_are_an_error_and_declared_effects_are_replayed
     };
     let index = Step::CreateIndex {
         table: "users".into(),
-        index: Index { name: "users_tz_idx".into(), columns: vec!["tz".into()], unique: false, predicate: None },
+        index: Index {
+            name: "users_tz_idx".into(),
+            columns: vec!["tz".into()],
+            unique: false,
+            predicate: None,
+            ..Default::default()
+        },
     };
     for d in Dialect::ALL {
         // Undeclared: the raw SQL alone renders; a later step that needs the schema is refused, naming both steps.
@@ -622,7 +630,13 @@ fn steps_on_unknown_tables_are_errors_not_panics() {
 fn names_that_sea_query_would_not_escape_are_refused() {
     let steps = [Step::CreateIndex {
         table: "users".into(),
-        index: Index { name: "bad\"name".into(), columns: vec!["email".into()], unique: false, predicate: None },
+        index: Index {
+            name: "bad\"name".into(),
+            columns: vec!["email".into()],
+            unique: false,
+            predicate: None,
+            ..Default::default()
+        },
     }];
     let e = render::render_steps(&steps, Dialect::Postgres, &base()).unwrap_err();
     assert!(matches!(e, RenderError::InvalidIdentifier { .. }), "{e}");

@@ -8,7 +8,8 @@
 //! - SQLite: uuid, json, date, time, datetime and timestamptz are all `TEXT`; an auto-increment integer is
 //!   `INTEGER` (i64); comments are not stored; an enum has no name (a `CHECK (col IN (...))`); an inline
 //!   `INTEGER PRIMARY KEY` has no constraint name.
-//! - PostgreSQL: nothing of the portable model (casts in defaults are read through).
+//! - PostgreSQL: nothing of the portable model (casts in defaults are read through), except index prefix lengths,
+//!   which only MySQL/MariaDB have (the whole column is indexed; SQLite likewise).
 //! - MySQL/MariaDB: uuid is `CHAR(36)`; timestamptz is `DATETIME(6)`; an enum has no name (inline `ENUM(...)`);
 //!   the primary key is always `PRIMARY`; a unique constraint is a unique index; `RESTRICT` is `NO ACTION`.
 //!
@@ -306,14 +307,17 @@ fn compare_tables(e: &Table, a: &Table, out: &mut Vec<Difference>) {
 
 fn index_aspect(x: &Index, y: &Index) -> Option<Aspect> {
     let show = |i: &Index| {
-        let mut s = format!("{}({})", if i.unique { "unique " } else { "" }, i.columns.join(", "));
+        let cols: Vec<String> =
+            i.columns.iter().map(|c| i.prefix_of(c).map_or_else(|| c.clone(), |len| format!("{c}({len})"))).collect();
+        let mut s = format!("{}({})", if i.unique { "unique " } else { "" }, cols.join(", "));
         if let Some(p) = &i.predicate {
             s.push_str(&format!(" where {p}"));
         }
         s
     };
     let pred = |i: &Index| i.predicate.as_deref().map(text::canonical_sql);
-    (x.columns != y.columns || x.unique != y.unique || pred(x) != pred(y)).then(|| ("definition", show(x), show(y)))
+    (x.columns != y.columns || x.prefixes != y.prefixes || x.unique != y.unique || pred(x) != pred(y))
+        .then(|| ("definition", show(x), show(y)))
 }
 
 fn show_default(d: Option<&DefaultValue>) -> String {
@@ -364,9 +368,21 @@ pub fn representable(schema: &Schema, dialect: Dialect) -> Schema {
         if dialect == Dialect::Sqlite {
             t.comment = None;
         }
+        if dialect != Dialect::Mysql {
+            // Only MySQL/MariaDB index a prefix; elsewhere the whole column is indexed.
+            for i in &mut t.indexes {
+                i.prefixes.clear();
+            }
+        }
         if dialect == Dialect::Mysql {
             for u in std::mem::take(&mut t.uniques) {
-                t.indexes.push(Index { name: u.name, columns: u.columns, unique: true, predicate: None });
+                t.indexes.push(Index {
+                    name: u.name,
+                    columns: u.columns,
+                    unique: true,
+                    predicate: None,
+                    ..Default::default()
+                });
             }
             for fk in &mut t.foreign_keys {
                 for a in [&mut fk.on_delete, &mut fk.on_update] {

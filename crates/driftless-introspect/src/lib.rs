@@ -60,6 +60,21 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// An index on an expression (`lower(email)`): the model's index elements are columns (optionally with a
+    /// MySQL prefix length), so such an index cannot be read back without misdescribing it.
+    #[error(
+        "index `{index}` on table `{table}` indexes an expression ({definition}), which the driftless model cannot \
+         describe (an index element is a column); drop it, or index a generated column that stores the expression, \
+         then read the schema again"
+    )]
+    ExpressionIndex {
+        /// The table.
+        table: String,
+        /// The index.
+        index: String,
+        /// The index's SQL, as the database reports it.
+        definition: String,
+    },
     /// The database is of a kind introspection does not read yet.
     #[error("introspection does not support {dialect} databases yet; use sqlite, postgres or mysql")]
     UnsupportedDatabase {

@@ -30,7 +30,8 @@ CONVERT(COLUMN_COMMENT USING utf8mb4) AS comment FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION";
 
 const STATISTICS: &str = "SELECT CONVERT(TABLE_NAME USING utf8mb4) AS tbl, CONVERT(INDEX_NAME USING utf8mb4) AS name, \
-CAST(NON_UNIQUE AS SIGNED) AS non_unique, CONVERT(COLUMN_NAME USING utf8mb4) AS col \
+CAST(NON_UNIQUE AS SIGNED) AS non_unique, CONVERT(COLUMN_NAME USING utf8mb4) AS col, \
+CAST(SUB_PART AS SIGNED) AS sub_part \
 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
 
@@ -203,14 +204,24 @@ pub(crate) async fn introspect(pool: &MySqlPool, skip: &[&str]) -> Result<Schema
         table.columns.push(col);
     }
     recover_four_byte_defaults(pool, &mut tables, mariadb).await?;
-    let mut indexes: BTreeMap<(String, String), (bool, Vec<String>)> = BTreeMap::new();
+    // Per index: unique, the columns, and the prefix lengths (`SUB_PART`) of the columns indexed by a prefix.
+    type Found = (bool, Vec<String>, BTreeMap<String, u32>);
+    let mut indexes: BTreeMap<(String, String), Found> = BTreeMap::new();
     for row in sqlx::query(STATISTICS).fetch_all(pool).await.map_err(q("the indexes"))? {
         let tbl: String = row.try_get("tbl").map_err(q("the indexes"))?;
         let name: String = row.try_get("name").map_err(q("the indexes"))?;
         let non_unique: i64 = row.try_get("non_unique").map_err(q("the indexes"))?;
         let col: Option<String> = row.try_get("col").map_err(q("the indexes"))?;
-        let entry = indexes.entry((tbl, name)).or_insert((non_unique == 0, Vec::new()));
-        entry.1.push(col.unwrap_or_else(|| "<expression>".into()));
+        let sub_part: Option<i64> = row.try_get("sub_part").map_err(q("the indexes"))?;
+        // MySQL 8 functional key parts have no column (MariaDB has none).
+        let Some(col) = col else {
+            return Err(Error::ExpressionIndex { table: tbl, index: name, definition: "an expression".into() });
+        };
+        let entry = indexes.entry((tbl, name)).or_insert((non_unique == 0, Vec::new(), BTreeMap::new()));
+        if let Some(len) = sub_part.and_then(|n| u32::try_from(n).ok()) {
+            entry.2.insert(col.clone(), len);
+        }
+        entry.1.push(col);
     }
     let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
     for row in sqlx::query(FOREIGN_KEYS).fetch_all(pool).await.map_err(q("the foreign keys"))? {
@@ -237,7 +248,7 @@ pub(crate) async fn introspect(pool: &MySqlPool, skip: &[&str]) -> Result<Schema
             t.foreign_keys.push(fk);
         }
     }
-    for ((tbl, name), (unique, columns)) in indexes {
+    for ((tbl, name), (unique, columns, prefixes)) in indexes {
         let Some(t) = tables.get_mut(&tbl) else { continue };
         if name == "PRIMARY" {
             t.primary_key = Some(PrimaryKey { name: constraint_name(&tbl, &[], "pkey"), columns });
@@ -247,7 +258,7 @@ pub(crate) async fn introspect(pool: &MySqlPool, skip: &[&str]) -> Result<Schema
         if !unique && t.foreign_keys.iter().any(|fk| fk.name == name && fk.columns == columns) {
             continue;
         }
-        t.indexes.push(Index { name, columns, unique, predicate: None });
+        t.indexes.push(Index { name, columns, unique, predicate: None, prefixes });
     }
     let checks = sqlx::query(if mariadb { CHECKS_MARIADB } else { CHECKS_MYSQL })
         .fetch_all(pool)

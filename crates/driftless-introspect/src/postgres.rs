@@ -47,7 +47,8 @@ LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
 WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') ORDER BY c.relname, con.conname";
 
 const INDEXES: &str = "SELECT c.relname::text AS tbl, i.relname::text AS name, x.indisunique AS uq, \
-pg_get_expr(x.indpred, x.indrelid) AS pred, \
+pg_get_expr(x.indpred, x.indrelid) AS pred, pg_get_indexdef(x.indexrelid) AS def, \
+(0 = ANY(x.indkey::int2[])) AS has_expr, \
 ARRAY(SELECT COALESCE(a.attname::text, '<expression>') FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(n, i) \
   LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n ORDER BY k.i) AS cols \
 FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
@@ -146,11 +147,20 @@ pub(crate) async fn introspect(pool: &PgPool, skip: &[&str]) -> Result<Schema, E
         let tbl: String = row.try_get("tbl").map_err(q("the indexes"))?;
         let Some(table) = tables.get_mut(&tbl) else { continue };
         let pred: Option<String> = row.try_get("pred").map_err(q("the indexes"))?;
+        let name: String = row.try_get("name").map_err(q("the indexes"))?;
+        let columns: Vec<String> = row.try_get("cols").map_err(q("the indexes"))?;
+        // An element that is an expression has attribute number 0.
+        let has_expr: bool = row.try_get("has_expr").map_err(q("the indexes"))?;
+        if has_expr {
+            let definition: String = row.try_get("def").map_err(q("the indexes"))?;
+            return Err(Error::ExpressionIndex { table: tbl, index: name, definition });
+        }
         table.indexes.push(Index {
-            name: row.try_get("name").map_err(q("the indexes"))?,
-            columns: row.try_get("cols").map_err(q("the indexes"))?,
+            name,
+            columns,
             unique: row.try_get("uq").map_err(q("the indexes"))?,
             predicate: pred.map(|p| text::strip_outer_parens(&p).to_owned()),
+            ..Default::default()
         });
     }
     Ok(Schema { tables: tables.into_values().collect(), enums }.normalized())

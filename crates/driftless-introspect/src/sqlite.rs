@@ -110,11 +110,25 @@ async fn read_table(
             .fetch_all(pool)
             .await
             .map_err(q("the index columns"))?;
-        let columns: Vec<String> = cols
+        let names: Vec<Option<String>> = cols
             .iter()
-            .map(|r| r.try_get::<Option<String>, _>("name").map(|n| n.unwrap_or_else(|| "<expression>".into())))
+            .map(|r| r.try_get::<Option<String>, _>("name"))
             .collect::<Result<_, _>>()
             .map_err(q("the index columns"))?;
+        // An element without a column name is an expression.
+        let Some(columns) = names.into_iter().collect::<Option<Vec<String>>>() else {
+            let sql: Option<String> = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = ?")
+                .bind(&index_name)
+                .fetch_optional(pool)
+                .await
+                .map_err(q("the index definitions"))?
+                .flatten();
+            return Err(Error::ExpressionIndex {
+                table: name.to_owned(),
+                index: index_name,
+                definition: sql.unwrap_or_else(|| "an expression".into()),
+            });
+        };
         match origin.as_str() {
             "pk" => {}
             "u" => {
@@ -139,7 +153,13 @@ async fn read_table(
                 } else {
                     None
                 };
-                table.indexes.push(Index { name: index_name, columns, unique: unique != 0, predicate });
+                table.indexes.push(Index {
+                    name: index_name,
+                    columns,
+                    unique: unique != 0,
+                    predicate,
+                    ..Default::default()
+                });
             }
         }
     }

@@ -32,6 +32,9 @@ use proc_macro::TokenStream;
 /// - `renamed_from = "old_name"`: the table's previous name, so the differ renames instead of dropping.
 /// - `index(columns = ["a", "b"], unique, name = "...", predicate = "...")`: a composite and/or partial index;
 ///   repeatable. Names default to `<table>_<columns>_idx`.
+///   `prefix(body = 100)` inside it indexes only the first 100 characters (bytes for binary columns) of `body` on
+///   MySQL/MariaDB, which is how a TEXT or BLOB column is indexed there; PostgreSQL and SQLite index the whole
+///   column. Not allowed with `unique` (MySQL would enforce uniqueness of the prefix only).
 /// - `unique(columns = ["a", "b"], name = "...")`: a composite unique constraint (default name
 ///   `<table>_<columns>_key`); repeatable.
 /// - `check(name = "...", expr = "...")`: a check constraint (default name `<table>_check`); repeatable.

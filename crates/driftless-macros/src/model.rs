@@ -56,7 +56,8 @@ fn generate(cont: &Container) -> TokenStream {
         let unique = k.unique;
         let name = opt_str(&p, k.name.as_deref());
         let predicate = opt_str(&p, k.predicate.as_deref());
-        quote!(__model.index(&[#(#cols),*], #unique, #name, #predicate);)
+        let prefixes = k.prefixes.iter().map(|(c, n)| quote!(__model.index_prefix(#c, #n);));
+        quote!(__model.index(&[#(#cols),*], #unique, #name, #predicate); #(#prefixes)*)
     });
     let uniques = cont.attrs.uniques().iter().map(|k| {
         let cols = &k.columns;

@@ -357,6 +357,7 @@ mod tests {
                     columns: vec!["email".into()],
                     unique: false,
                     predicate: None,
+                    ..Default::default()
                 },
             },
             Step::AddUnique {
@@ -444,6 +445,7 @@ mod tests {
                     columns: vec!["email".into()],
                     unique: false,
                     predicate: None,
+                    ..Default::default()
                 },
             },
         ];
@@ -454,8 +456,13 @@ mod tests {
 
     #[test]
     fn drop_index_runs_concurrently_and_long_names_are_cut() {
-        let index =
-            Index { name: "users_email_idx".into(), columns: vec!["email".into()], unique: false, predicate: None };
+        let index = Index {
+            name: "users_email_idx".into(),
+            columns: vec!["email".into()],
+            unique: false,
+            predicate: None,
+            ..Default::default()
+        };
         let steps = [Step::DropIndex { table: "users".into(), index }];
         let mut before = schema();
         before = driftless_core::replay::apply_steps(
@@ -467,6 +474,7 @@ mod tests {
                     columns: vec!["email".into()],
                     unique: false,
                     predicate: None,
+                    ..Default::default()
                 },
             }],
         )

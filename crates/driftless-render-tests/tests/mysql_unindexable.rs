@@ -12,7 +12,7 @@ use driftless_render_tests::fixtures::{SEED, base};
 fn bio_index() -> Step {
     Step::CreateIndex {
         table: "users".into(),
-        index: Index { name: "users_bio_idx".into(), columns: vec!["bio".into()], unique: false, predicate: None },
+        index: Index { name: "users_bio_idx".into(), columns: vec!["bio".into()], ..Default::default() },
     }
 }
 
@@ -27,8 +27,9 @@ async fn mariadb_refuses_a_text_index_and_the_renderer_says_so_first() {
         e.to_string(),
         "create_index on table `users` cannot be rendered for mysql: index `users_bio_idx` covers column `bio`, which \
          is TEXT on MySQL/MariaDB: MySQL cannot index a TEXT column without a prefix length (MariaDB refuses it in a \
-         primary key, and otherwise indexes only a prefix or a hash); give the column a `max_length` (a VARCHAR can \
-         be indexed whole)"
+         primary key, and otherwise indexes only a prefix or a hash); give the index a prefix length for the column \
+         (`prefix(bio = 100)` in the derive's `index(...)`, `.prefix(\"bio\", 100)` in `define`; MySQL then indexes \
+         its first 100 characters), or give the column a `max_length` (a VARCHAR can be indexed whole)"
     );
     // What MariaDB does without the refusal: it indexes only the first 768 characters (note 1071), not the column
     // as declared; and a TEXT primary key fails outright.
@@ -110,7 +111,41 @@ fn every_key_on_an_unbounded_column_is_refused_on_mysql_only() {
         reason(render::render_steps(std::slice::from_ref(&widen), Dialect::Mysql, &s).unwrap_err()),
         "index `users_email_idx` covers column `email`, which is TEXT on MySQL/MariaDB: MySQL cannot index a TEXT \
          column without a prefix length (MariaDB refuses it in a primary key, and otherwise indexes only a prefix or \
-         a hash); give the column a `max_length` (a VARCHAR can be indexed whole)"
+         a hash); give the index a prefix length for the column (`prefix(email = 100)` in the derive's \
+         `index(...)`, `.prefix(\"email\", 100)` in `define`; MySQL then indexes its first 100 characters), or give \
+         the column a `max_length` (a VARCHAR can be indexed whole)"
     );
     assert!(render::render_steps(&[widen], Dialect::Postgres, &s).is_ok());
+}
+
+/// A prefix length is the fix for an index: the same step with a prefix renders (`` `bio` (100) `` on MySQL only),
+/// a column that becomes TEXT under a prefixed index is fine, and a unique index cannot take the fix.
+#[test]
+fn a_prefixed_index_passes_and_a_unique_index_is_told_otherwise() {
+    let s = base();
+    let prefixed = Step::CreateIndex {
+        table: "users".into(),
+        index: Index { name: "users_bio_idx".into(), columns: vec!["bio".into()], ..Default::default() }
+            .prefix("bio", 100),
+    };
+    let sql = |d| render::render_steps(std::slice::from_ref(&prefixed), d, &s).unwrap().script();
+    assert_eq!(sql(Dialect::Mysql).trim(), "CREATE INDEX `users_bio_idx` ON `users` (`bio` (100));");
+    assert_eq!(sql(Dialect::Postgres).trim(), r#"CREATE INDEX "users_bio_idx" ON "users" ("bio");"#);
+    assert_eq!(sql(Dialect::Sqlite).trim(), r#"CREATE INDEX "users_bio_idx" ON "users" ("bio");"#);
+    let unique = Step::CreateIndex {
+        table: "users".into(),
+        index: Index { name: "users_bio_key".into(), columns: vec!["bio".into()], unique: true, ..Default::default() },
+    };
+    let RenderError::Unsupported { reason, .. } = render::render_steps(&[unique], Dialect::Mysql, &s).unwrap_err()
+    else {
+        panic!("expected a refusal")
+    };
+    assert!(
+        reason.starts_with("unique index `users_bio_key` covers column `bio`")
+            && reason.ends_with(
+                "give the column a `max_length` (a VARCHAR can be indexed whole); a prefix length is possible only on \
+                 a non-unique index, as uniqueness of a prefix is not uniqueness of the column"
+            ),
+        "{reason}"
+    );
 }

@@ -48,6 +48,7 @@ db_test!(create_table_and_drop_it, |h| {
         columns: vec!["label".into()],
         unique: true,
         predicate: None,
+        ..Default::default()
     });
     let steps = [Step::CreateTable { table: tags }];
     let after = h.up(&s, &steps).await;
@@ -326,6 +327,7 @@ db_test!(create_unique_index_and_drop_it, |h| {
         columns: vec!["role_id".into(), "email".into()],
         unique: true,
         predicate: None,
+        ..Default::default()
     };
     let steps = [Step::CreateIndex { table: "users".into(), index }];
     let after = h.up(&s, &steps).await;
@@ -542,7 +544,13 @@ db_test!(raw_sql_declaring_its_effect_lets_later_steps_render, |h| {
         },
         Step::CreateIndex {
             table: "users".into(),
-            index: Index { name: "users_tz_idx".into(), columns: vec!["tz".into()], unique: false, predicate: None },
+            index: Index {
+                name: "users_tz_idx".into(),
+                columns: vec!["tz".into()],
+                unique: false,
+                predicate: None,
+                ..Default::default()
+            },
         },
     ];
     let after = h.up(&s, &steps).await;

@@ -128,6 +128,9 @@ pub fn index(i: &Index) -> String {
     if let Some(p) = &i.predicate {
         let _ = write!(out, ".predicate({})", lit(p));
     }
+    for (column, len) in &i.prefixes {
+        let _ = write!(out, ".prefix({}, {len})", lit(column));
+    }
     out
 }
 

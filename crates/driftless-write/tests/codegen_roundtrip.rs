@@ -198,3 +198,14 @@ fn a_1000_table_file_is_rustfmt_clean_as_written_and_deterministic() {
     assert!(rustfmt_default(&text) == text, "rustfmt changes the generated 1,000-table file");
     assert!(write_it() == text, "the same plan gives the same text");
 }
+
+/// An index's prefix lengths are written with `define`'s `.prefix(column, length)`, which builds the same index.
+#[test]
+fn index_prefixes_are_written_and_build_the_same_index() {
+    let i = index("posts_body_idx", &["body", "id"]).predicate("id > 0").prefix("body", 100);
+    assert_eq!(
+        write::codegen::index(&i),
+        r#"index("posts_body_idx", &["body", "id"]).predicate("id > 0").prefix("body", 100)"#
+    );
+    assert_eq!((i.prefix_of("body"), i.prefix_of("id")), (Some(100), None));
+}

@@ -76,12 +76,19 @@ fn user_model_def_is_exact() {
     ];
     table.primary_key = Some(PrimaryKey { name: "users_pkey".into(), columns: strings(&["id"]) });
     table.indexes = vec![
-        Index { name: "users_active_idx".into(), columns: strings(&["active"]), unique: false, predicate: None },
+        Index {
+            name: "users_active_idx".into(),
+            columns: strings(&["active"]),
+            unique: false,
+            predicate: None,
+            ..Default::default()
+        },
         Index {
             name: "users_email_address_idx".into(),
             columns: strings(&["email_address"]),
             unique: false,
             predicate: None,
+            ..Default::default()
         },
     ];
     table.uniques = vec![UniqueConstraint { name: "users_name_key".into(), columns: strings(&["name"]) }];
@@ -193,12 +200,14 @@ fn blog_post_table_has_container_keys_checks_and_enums() {
                 columns: strings(&["author_id", "created_at"]),
                 unique: false,
                 predicate: None,
+                ..Default::default()
             },
             Index {
                 name: "live_post_slugs".into(),
                 columns: strings(&["slug"]),
                 unique: true,
                 predicate: Some("deleted_at IS NULL".into()),
+                ..Default::default()
             },
         ]
     );

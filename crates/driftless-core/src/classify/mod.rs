@@ -309,7 +309,7 @@ fn track_guarantees(
         Step::DropUnique { table, unique } => {
             dropped_uniques.insert((table.clone(), key(&unique.columns)));
         }
-        Step::DropIndex { table, index } if index.unique && index.predicate.is_none() => {
+        Step::DropIndex { table, index } if index.unique && index.predicate.is_none() && index.prefixes.is_empty() => {
             dropped_uniques.insert((table.clone(), key(&index.columns)));
         }
         Step::SetPrimaryKey { table, from: Some(pk), to } if to.as_ref() != Some(pk) => {

@@ -37,6 +37,13 @@ impl<'a> Differ<'a> {
         }
         for i in &mut t.indexes {
             i.columns.iter_mut().for_each(|c| ren(c, &p.col_renames));
+            i.prefixes = std::mem::take(&mut i.prefixes)
+                .into_iter()
+                .map(|(mut c, len)| {
+                    ren(&mut c, &p.col_renames);
+                    (c, len)
+                })
+                .collect();
         }
         for u in &mut t.uniques {
             u.columns.iter_mut().for_each(|c| ren(c, &p.col_renames));
@@ -176,8 +183,7 @@ impl<'a> Differ<'a> {
         }
 
         // Indexes: same name and definition → nothing; same definition, other name → rename; otherwise drop + create.
-        let same_index =
-            |a: &Index, b: &Index| a.columns == b.columns && a.unique == b.unique && a.predicate == b.predicate;
+        let same_index = |a: &Index, b: &Index| a == &Index { name: a.name.clone(), ..b.clone() };
         let mut new_unmatched: Vec<&Index> = Vec::new();
         let mut old_unmatched: Vec<&Index> = Vec::new();
         for ni in &n.indexes {

@@ -27,7 +27,12 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
         Step::DropTable { table } => out.push(sea::drop_table(D, &table.name)),
         Step::RenameTable { from, to } => out.push(sea::rename_table(D, from, to)),
         Step::AddColumn { table, column } => out.push(sea::add_column(D, table, column, st)?),
-        Step::DropColumn { table, column } => out.push(sea::drop_column(D, table, &column.name)),
+        Step::DropColumn { table, column } => {
+            let drop = format!("DROP COLUMN {}", out.ident(&column.name));
+            if !join_previous(out, st, table, "DROP PRIMARY KEY", &column.name, &drop) {
+                out.push(sea::drop_column(D, table, &column.name));
+            }
+        }
         Step::RenameColumn { table, from, to } => out.push(sea::rename_column(D, table, from, to)),
         Step::AlterColumn { table, to, backfill, .. } => {
             if let (Some(fill), false) = (backfill, to.nullable) {
@@ -40,6 +45,7 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
         // would fail while foreign keys depend on it).
         Step::SetPrimaryKey { from: Some(old), to: Some(new), .. } if old.columns == new.columns => {}
         Step::SetPrimaryKey { table, from, to } => {
+            let before = out.statements.len();
             keep_foreign_key_indexes(step, st, out)?;
             let mut actions = Vec::new();
             if from.is_some() {
@@ -48,7 +54,11 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             if let Some(pk) = to {
                 actions.push(format!("ADD PRIMARY KEY ({})", spell::idents(D, &pk.columns)));
             }
-            if !actions.is_empty() {
+            let joined = out.statements.len() == before
+                && to.as_ref().is_some_and(|pk| {
+                    pk.columns.iter().any(|c| join_previous(out, st, table, "ADD COLUMN", c, &actions.join(", ")))
+                });
+            if !actions.is_empty() && !joined {
                 out.push(format!("ALTER TABLE {} {}", out.ident(table), actions.join(", ")));
             }
         }
@@ -104,11 +114,39 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
     Ok(())
 }
 
+/// MySQL refuses an `AUTO_INCREMENT` column without a key (error 1075) at every statement: adding the column, then
+/// its primary key in a second statement fails at the first, and so does dropping the key before the column. When
+/// the previous statement is the previous step's `ALTER TABLE <table> <previous>` (`ADD COLUMN <column>` or `DROP
+/// PRIMARY KEY`) and `column` is an auto-increment column of `table`, `clause` is appended to it, so that both run
+/// as one `ALTER TABLE`; returns whether it was.
+fn join_previous(out: &mut Out, st: &Schema, table: &str, previous: &str, column: &str, clause: &str) -> bool {
+    if clause.is_empty() || !st.table(table).and_then(|t| t.column(column)).is_some_and(|c| c.auto_increment) {
+        return false;
+    }
+    let head = format!("ALTER TABLE {} ", out.ident(table));
+    let expected = match previous {
+        "ADD COLUMN" => format!("{head}ADD COLUMN {} ", out.ident(column)),
+        _ => format!("{head}{previous}"),
+    };
+    let step = out.step;
+    match out.statements.last_mut() {
+        Some(last)
+            if last.step + 1 == step
+                && (last.sql.starts_with(&expected) && (previous == "ADD COLUMN" || last.sql == expected)) =>
+        {
+            last.sql.push_str(", ");
+            last.sql.push_str(clause);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Whether one of the table's own keys or indexes starts with the foreign key's columns, so that MySQL needs no
 /// index of its own for it.
 fn fk_is_covered(t: &Table, fk: &ForeignKey) -> bool {
     let starts = |cols: &[String]| cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..];
-    t.indexes.iter().any(|i| i.predicate.is_none() && starts(&i.columns))
+    t.indexes.iter().any(|i| i.predicate.is_none() && i.prefixes.is_empty() && starts(&i.columns))
         || t.uniques.iter().any(|u| starts(&u.columns))
         || t.primary_key.as_ref().is_some_and(|p| starts(&p.columns))
 }
@@ -130,6 +168,7 @@ fn keep_foreign_key_indexes(step: &Step, st: &Schema, out: &mut Out) -> Result<(
                 columns: fk.columns.clone(),
                 unique: false,
                 predicate: None,
+                ..Default::default()
             };
             out.push(sea::create_index(D, name, &index)?);
         }

@@ -169,13 +169,18 @@ pub(crate) fn create_table(
     Ok(to_sql(d, &stmt))
 }
 
-/// `CREATE [UNIQUE] INDEX`. MySQL/MariaDB have no partial indexes, so a predicate there is an error.
+/// `CREATE [UNIQUE] INDEX`. MySQL/MariaDB have no partial indexes, so a predicate there is an error; prefix lengths
+/// are written on MySQL/MariaDB only.
 pub(crate) fn create_index(d: Dialect, table: &str, index: &schema::Index) -> Result<String, RenderError> {
     spell::check_raw_name(d, &index.name)?;
     let mut stmt = Index::create();
     stmt.name(index.name.clone()).table(alias(table));
     for c in &index.columns {
-        stmt.col(alias(c));
+        // Only MySQL/MariaDB have prefix indexes; PostgreSQL and SQLite index the whole column.
+        match index.prefix_of(c) {
+            Some(len) if d == Dialect::Mysql => stmt.col((alias(c), len)),
+            _ => stmt.col(alias(c)),
+        };
     }
     if index.unique {
         stmt.unique();

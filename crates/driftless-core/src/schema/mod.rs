@@ -19,6 +19,8 @@ pub use names::{MAX_IDENTIFIER_LEN, constraint_name, fit_identifier};
 pub use types::{ColumnType, CustomType, ParseColumnTypeError};
 pub use validate::{SchemaError, SchemaErrors};
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// A whole database schema: an ordered set of tables and the enum types they use.
@@ -163,7 +165,9 @@ pub struct PrimaryKey {
 }
 
 /// A secondary index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Default` exists so that code building an index can write `..Default::default()` for the optional parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Index {
     /// The index name.
@@ -176,6 +180,31 @@ pub struct Index {
     /// A partial-index predicate (SQL), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    /// Prefix lengths (in characters, or bytes for binary columns) of some of `columns`: MySQL/MariaDB index only
+    /// that many leading characters of the column, which is how a TEXT or BLOB column can be indexed there.
+    /// PostgreSQL and SQLite have no prefix indexes: there the whole column is indexed. Each key is one of
+    /// `columns`; a unique index cannot have prefixes (MySQL would enforce uniqueness of the prefix only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prefixes: BTreeMap<String, u32>,
+}
+
+impl Index {
+    /// The prefix length of `column` in this index, if it is indexed by a prefix only.
+    pub fn prefix_of(&self, column: &str) -> Option<u32> {
+        self.prefixes.get(column).copied()
+    }
+
+    /// Renames `from` to `to` among the indexed columns, keeping its prefix length.
+    pub fn rename_column(&mut self, from: &str, to: &str) {
+        for c in &mut self.columns {
+            if c == from {
+                to.clone_into(c);
+            }
+        }
+        if let Some(len) = self.prefixes.remove(from) {
+            self.prefixes.insert(to.to_owned(), len);
+        }
+    }
 }
 
 /// A unique constraint.

@@ -81,6 +81,7 @@ impl Schema {
             check_primary_key(t, &mut errs);
             check_auto_increment(t, &mut errs);
             check_key_columns_exist(t, &mut errs);
+            check_index_prefixes(t, &mut errs);
             check_table_constraint_names(t, &mut errs);
             check_foreign_keys(&by_name, t, &mut errs);
         }
@@ -493,6 +494,49 @@ fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
     }
 }
 
+// An index prefix length (MySQL/MariaDB) applies to one of the index's own string or binary columns, is shorter
+// than a bounded column (MySQL keeps no prefix as long as the column), fits InnoDB's 3072-byte key part (768
+// characters of utf8mb4), and is not on a unique index: MySQL would enforce uniqueness of the prefix only, a
+// different constraint from the whole-column uniqueness PostgreSQL and SQLite enforce for the same model.
+fn check_index_prefixes(t: &Table, errs: &mut Vec<SchemaError>) {
+    for i in &t.indexes {
+        for (column, &len) in &i.prefixes {
+            let bad = |why: String| SchemaError::table(&t.name, format!("index `{}`: {why}", i.name));
+            if !i.columns.contains(column) {
+                errs.push(bad(format!("a prefix length is given for `{column}`, which the index does not cover")));
+                continue;
+            }
+            if i.unique {
+                errs.push(bad(format!(
+                    "a unique index cannot index a prefix of `{column}`: MySQL/MariaDB would enforce uniqueness of \
+                     the first {len} characters only; drop the prefix, or make the index non-unique"
+                )));
+                continue;
+            }
+            let Some(c) = t.column(column) else { continue };
+            let (max, unit) = match c.ty {
+                ColumnType::Text => (768, "characters"),
+                ColumnType::Varchar(n) | ColumnType::Char(n) => (n.saturating_sub(1).min(768), "characters"),
+                ColumnType::Bytes => (3072, "bytes"),
+                _ => {
+                    errs.push(bad(format!(
+                        "column `{column}` is {}, which has no prefix; only text and binary columns can be indexed \
+                         by a prefix",
+                        c.ty
+                    )));
+                    continue;
+                }
+            };
+            if len == 0 || len > max {
+                errs.push(bad(format!(
+                    "the prefix length of `{column}` is {len}; it must be between 1 and {max} {unit} (a prefix as \
+                     long as a bounded column is the whole column: drop the prefix)"
+                )));
+            }
+        }
+    }
+}
+
 // Foreign keys and checks live in a per-table namespace on every dialect, but two with one name in one table
 // cannot both exist.
 fn check_table_constraint_names(t: &Table, errs: &mut Vec<SchemaError>) {
@@ -696,7 +740,13 @@ mod tests {
     #[test]
     fn names_some_dialect_cannot_create_are_refused() {
         let mut t = table("t\0", &[("a ", ColumnType::Text), ("🦀", ColumnType::Text), ("ok", ColumnType::Text)]);
-        t.indexes.push(Index { name: "ix ".into(), columns: vec!["ok".into()], unique: false, predicate: None });
+        t.indexes.push(Index {
+            name: "ix ".into(),
+            columns: vec!["ok".into()],
+            unique: false,
+            predicate: None,
+            ..Default::default()
+        });
         assert_eq!(
             messages(Schema { tables: vec![t], enums: vec![] }),
             [
@@ -726,6 +776,7 @@ mod tests {
             columns: vec!["email".into()],
             unique: false,
             predicate: None,
+            ..Default::default()
         });
         users.uniques.push(UniqueConstraint { name: "USERS_IX".into(), columns: vec!["Email".into()] });
         users.checks.push(Check { name: "c1".into(), expr: "1 = 1".into() });

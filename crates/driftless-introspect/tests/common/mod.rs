@@ -165,7 +165,7 @@ async fn seed(db: &Database, schema: &Schema) -> Result<(), String> {
     Ok(())
 }
 
-async fn count(db: &Database, table: &str) -> Result<i64, String> {
+pub async fn count(db: &Database, table: &str) -> Result<i64, String> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {}", ident(db.dialect(), table)));
     let r = match db {
         Database::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,

@@ -10,7 +10,7 @@ use proc_macro2::{Span, TokenTree};
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Expr, Lit, LitStr, Token, UnOp};
+use syn::{Expr, Ident, Lit, LitStr, Token, UnOp};
 
 use super::Ctxt;
 use super::symbol::*;
@@ -166,6 +166,8 @@ pub struct KeyAttr {
     pub unique: bool,
     pub name: Option<String>,
     pub predicate: Option<String>,
+    /// `prefix(column = length, ...)` inside `index(...)`: prefix lengths of some listed columns (MySQL/MariaDB).
+    pub prefixes: Vec<(String, u32)>,
 }
 
 /// A container-level `check(...)`.
@@ -873,6 +875,7 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
     let mut unique = BoolAttr::none(cx, UNIQUE);
     let mut name = Attr::none(cx, NAME);
     let mut predicate = Attr::none(cx, PREDICATE);
+    let mut prefixes: Vec<(Ident, u32)> = Vec::new();
     // Set when `columns` was written, even with a bad value, so a bad list is not also reported as missing.
     let mut columns_written = false;
     meta.parse_nested_meta(|inner| {
@@ -886,8 +889,11 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
             unique.parse(&inner)?;
         } else if is_index && inner.path == PREDICATE {
             predicate.set_opt(span, name_string(cx, PREDICATE, &inner, "predicate = \"deleted_at IS NULL\"")?);
+        } else if is_index && inner.path == PREFIX {
+            parse_prefixes(cx, &inner, &mut prefixes)?;
         } else {
-            let expected = if is_index { "`columns`, `unique`, `name` or `predicate`" } else { "`columns` or `name`" };
+            let expected =
+                if is_index { "`columns`, `unique`, `name`, `predicate` or `prefix`" } else { "`columns` or `name`" };
             cx.error_spanned_by(
                 &inner.path,
                 format!("unknown key `{}` in `{kind}(...)`; expected {expected}", path_text(&inner.path)),
@@ -902,12 +908,51 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
         }
         return Ok(None);
     };
+    let unique = unique.get().is_some();
+    let mut seen: Vec<String> = Vec::new();
+    for (column, _) in &prefixes {
+        let c = column.to_string();
+        if !columns.value.iter().any(|l| l.value() == c) {
+            cx.error_spanned_by(column, format!("`prefix` names `{c}`, which is not in this index's `columns`"));
+        } else if unique {
+            cx.error_spanned_by(
+                column,
+                format!(
+                    "a unique index cannot index a prefix of `{c}`: MySQL/MariaDB would enforce uniqueness of the \
+                     prefix only; drop `unique` or the prefix"
+                ),
+            );
+        } else if seen.contains(&c) {
+            cx.error_spanned_by(column, format!("`prefix` gives `{c}` a length more than once"));
+        }
+        seen.push(c);
+    }
     Ok(Some(KeyAttr {
         columns: columns.value,
-        unique: unique.get().is_some(),
+        unique,
         name: name.get().map(|n| n.value),
         predicate: predicate.get().map(|p| p.value),
+        prefixes: prefixes.into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
     }))
+}
+
+/// `prefix(column = length, ...)` inside `index(...)`.
+fn parse_prefixes(cx: &Ctxt, meta: &ParseNestedMeta, out: &mut Vec<(Ident, u32)>) -> syn::Result<()> {
+    const EXAMPLE: &str = "prefix(body = 100)";
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(&meta.path, format!("`prefix` needs column prefix lengths: `{EXAMPLE}`"));
+        return skip_value(meta);
+    }
+    meta.parse_nested_meta(|p| {
+        let Some(column) = p.path.get_ident().cloned() else {
+            cx.error_spanned_by(&p.path, format!("expected a column name in `prefix(...)`: `{EXAMPLE}`"));
+            return skip_value(&p);
+        };
+        if let Some(n) = number(cx, PREFIX, &p, 1, EXAMPLE)? {
+            out.push((column, n));
+        }
+        Ok(())
+    })
 }
 
 /// Container-level `check(name = "...", expr = "...")`.

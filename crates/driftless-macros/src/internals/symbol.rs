@@ -32,6 +32,7 @@ pub const UNLISTED: Symbol = Symbol("unlisted");
 pub const COLUMNS: Symbol = Symbol("columns");
 pub const NAME: Symbol = Symbol("name");
 pub const PREDICATE: Symbol = Symbol("predicate");
+pub const PREFIX: Symbol = Symbol("prefix");
 pub const EXPR: Symbol = Symbol("expr");
 
 // Field keywords.

@@ -44,7 +44,8 @@ pub(super) fn add_foreign_key_null_column(table: &str, fk: &ForeignKey, d: Diale
 }
 
 /// The key already enforced on `table` whose columns are all in `columns`, described for a reason, and whether it
-/// was dropped earlier in the plan: the primary key, a unique constraint or a unique index without a predicate in
+/// was dropped earlier in the plan: the primary key, a unique constraint or a unique index without a predicate
+/// or prefix lengths (which make only a prefix unique) in
 /// the schema just before the step, or one dropped earlier in the same plan.
 fn contained_key(table: &str, columns: &[String], ctx: &Context<'_>) -> Option<(String, bool)> {
     let within = |key: &[String]| !key.is_empty() && key.iter().all(|k| columns.contains(k));
@@ -55,7 +56,9 @@ fn contained_key(table: &str, columns: &[String], ctx: &Context<'_>) -> Option<(
         if let Some(u) = t.uniques.iter().find(|u| within(&u.columns)) {
             return Some((format!("unique constraint {} ({})", q(&u.name), u.columns.join(", ")), false));
         }
-        if let Some(i) = t.indexes.iter().find(|i| i.unique && i.predicate.is_none() && within(&i.columns)) {
+        if let Some(i) =
+            t.indexes.iter().find(|i| i.unique && i.predicate.is_none() && i.prefixes.is_empty() && within(&i.columns))
+        {
             return Some((format!("unique index {} ({})", q(&i.name), i.columns.join(", ")), false));
         }
     }

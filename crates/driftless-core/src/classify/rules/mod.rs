@@ -60,8 +60,8 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
         Step::SetPrimaryKey { table, from, to } => {
             keys::set_primary_key(table, from.as_ref(), to.as_ref(), d, is_new(table))
         }
-        Step::CreateIndex { table, index } => index
-            .unique
+        // A prefix (MySQL) makes only the prefix unique: not the index the guarantee rule reasons about.
+        Step::CreateIndex { table, index } => (index.unique && index.prefixes.is_empty())
             .then(|| guarantees::unique_implied_by_key(table, &index.name, &index.columns, true, d, ctx))
             .flatten()
             .unwrap_or_else(|| keys::create_index(table, index, d, is_new(table), ctx)),
