@@ -281,7 +281,7 @@ fn renames_file_turns_an_enum_drop_and_create_into_a_rename() {
     let file = std::fs::read_to_string(dir.path().join("migrations/m20261122_110000_rename_status.rs")).unwrap();
     assert!(file.contains("//! Class: review_required"), "{file}");
     assert!(file.contains("//! - [review_required] rename enum `user_status` to `account_status`"), "{file}");
-    assert!(file.contains(".up([rename_enum(\"user_status\", \"account_status\")])"), "{file}");
-    assert!(file.contains(".down([rename_enum(\"account_status\", \"user_status\")])"), "{file}");
+    assert!(file.contains("fn up_0() -> Step {\n    rename_enum(\"user_status\", \"account_status\")\n}"), "{file}");
+    assert!(file.contains("fn down_0() -> Step {\n    rename_enum(\"account_status\", \"user_status\")\n}"), "{file}");
     assert!(!file.contains("drop_enum") && !file.contains("alter_column"), "{file}");
 }
