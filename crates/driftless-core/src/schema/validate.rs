@@ -469,7 +469,21 @@ fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
         lists.push(("primary key", &pk.name, &pk.columns));
     }
     for i in &t.indexes {
-        lists.push(("index", &i.name, &i.columns));
+        match &i.expression {
+            None => lists.push(("index", &i.name, &i.columns)),
+            Some(e) if e.trim().is_empty() => {
+                errs.push(SchemaError::table(&t.name, format!("index `{}` has an empty expression", i.name)));
+            }
+            Some(_) if !i.columns.is_empty() || !i.prefixes.is_empty() => errs.push(SchemaError::table(
+                &t.name,
+                format!(
+                    "index `{}` has both an expression and columns (or prefixes); an expression index indexes its \
+                     one expression only: drop the columns, or write the column into the expression",
+                    i.name
+                ),
+            )),
+            Some(_) => {}
+        }
     }
     for u in &t.uniques {
         lists.push(("unique constraint", &u.name, &u.columns));
