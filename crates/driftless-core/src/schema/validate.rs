@@ -752,6 +752,26 @@ mod tests {
     }
 
     #[test]
+    fn an_expression_index_has_one_non_empty_expression_and_no_columns() {
+        let mut t = table("users", &[("id", ColumnType::BigInt), ("email", ColumnType::Text)]);
+        t.indexes.push(crate::define::index_on_expression("users_lower_email_idx", "lower(email)").unique());
+        assert_eq!(messages(Schema { tables: vec![t.clone()], enums: vec![] }), Vec::<String>::new());
+        t.indexes.push(crate::define::index_on_expression("users_blank_idx", " "));
+        t.indexes.push(Index {
+            columns: vec!["id".into()],
+            ..crate::define::index_on_expression("users_mixed_idx", "id + 1")
+        });
+        assert_eq!(
+            messages(Schema { tables: vec![t], enums: vec![] }),
+            [
+                "table `users`: index `users_blank_idx` has an empty expression",
+                "table `users`: index `users_mixed_idx` has both an expression and columns (or prefixes); an expression \
+                 index indexes its one expression only: drop the columns, or write the column into the expression"
+            ]
+        );
+    }
+
+    #[test]
     fn names_some_dialect_cannot_create_are_refused() {
         let mut t = table("t\0", &[("a ", ColumnType::Text), ("🦀", ColumnType::Text), ("ok", ColumnType::Text)]);
         t.indexes.push(Index {
