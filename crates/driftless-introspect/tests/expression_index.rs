@@ -128,7 +128,6 @@ async fn sqlite_reads_expression_indexes_back() {
 
 #[test]
 fn expression_indexes_render_on_postgres_and_sqlite_and_are_refused_on_mysql() {
-    let empty = Schema::default();
     let plan = classify::plan(&users(""), &lower_email(), &RenameHints::default()).unwrap();
     let up = plan.up_steps();
     let sql = |d| render::render_steps(&up, d, &users("")).map(|m| m.script().trim().to_owned());
@@ -146,5 +145,15 @@ fn expression_indexes_render_on_postgres_and_sqlite_and_are_refused_on_mysql() {
          (lower(email)), and mysql/mariadb have no expression indexes (MariaDB has none at all); index a generated \
          column holding the expression instead"
     );
-    let _ = empty;
+    // Another expression is an index change: the plan drops and re-creates the index.
+    let upper =
+        users(r#"{"name": "users_lower_email_idx", "columns": [], "unique": true, "expression": "upper(email)"}"#);
+    let change = classify::plan(&lower_email(), &upper, &RenameHints::default()).unwrap();
+    let sql = render::render_steps(&change.up_steps(), Dialect::Postgres, &lower_email()).unwrap();
+    assert_eq!(
+        sql.script().trim(),
+        "DROP INDEX \"users_lower_email_idx\";\nCREATE UNIQUE INDEX \"users_lower_email_idx\" ON \"users\" ((upper(email)));"
+    );
+    // The same expression is no change.
+    assert!(classify::plan(&lower_email(), &lower_email(), &RenameHints::default()).unwrap().up_steps().is_empty());
 }
