@@ -120,6 +120,12 @@ pub fn index(name: &str, columns: &[&str]) -> Index {
     Index { name: name.to_owned(), columns: strings(columns), unique: false, predicate: None, ..Default::default() }
 }
 
+/// A non-unique index over one SQL expression (e.g. `lower(email)`); see [`Index::expression`]. PostgreSQL and
+/// SQLite only.
+pub fn index_on_expression(name: &str, expression: &str) -> Index {
+    Index { name: name.to_owned(), expression: Some(expression.to_owned()), ..Default::default() }
+}
+
 impl Index {
     /// Makes the index unique.
     pub fn unique(mut self) -> Self {

@@ -518,6 +518,24 @@ pub mod __private {
             self
         }
 
+        /// A container-level `index(expression = "...", name = "...")`: an index over one SQL expression.
+        pub fn index_on_expression(
+            &mut self,
+            name: &str,
+            expression: &str,
+            unique: bool,
+            predicate: Option<&str>,
+        ) -> &mut Self {
+            self.table.indexes.push(Index {
+                name: name.to_owned(),
+                unique,
+                predicate: predicate.map(str::to_owned),
+                expression: Some(expression.to_owned()),
+                ..Default::default()
+            });
+            self
+        }
+
         /// `prefix(column = length)` inside the container-level `index(...)` just added.
         pub fn index_prefix(&mut self, column: &str, length: u32) -> &mut Self {
             if let Some(index) = self.table.indexes.last_mut() {

@@ -309,15 +309,22 @@ fn index_aspect(x: &Index, y: &Index) -> Option<Aspect> {
     let show = |i: &Index| {
         let cols: Vec<String> =
             i.columns.iter().map(|c| i.prefix_of(c).map_or_else(|| c.clone(), |len| format!("{c}({len})"))).collect();
-        let mut s = format!("{}({})", if i.unique { "unique " } else { "" }, cols.join(", "));
+        let elements = i.expression.as_ref().map_or_else(|| cols.join(", "), |e| format!("({e})"));
+        let mut s = format!("{}({})", if i.unique { "unique " } else { "" }, elements);
         if let Some(p) = &i.predicate {
             s.push_str(&format!(" where {p}"));
         }
         s
     };
     let pred = |i: &Index| i.predicate.as_deref().map(text::canonical_sql);
-    (x.columns != y.columns || x.prefixes != y.prefixes || x.unique != y.unique || pred(x) != pred(y))
-        .then(|| ("definition", show(x), show(y)))
+    // Expressions compare as canonical SQL: the database adds parentheses and casts (`lower((email)::text)`).
+    let expr = |i: &Index| i.expression.as_deref().map(text::canonical_sql);
+    (x.columns != y.columns
+        || x.prefixes != y.prefixes
+        || x.unique != y.unique
+        || pred(x) != pred(y)
+        || expr(x) != expr(y))
+    .then(|| ("definition", show(x), show(y)))
 }
 
 fn show_default(d: Option<&DefaultValue>) -> String {

@@ -60,12 +60,14 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
-    /// An index on an expression (`lower(email)`): the model's index elements are columns (optionally with a
-    /// MySQL prefix length), so such an index cannot be read back without misdescribing it.
+    /// An index with an expression that the model cannot describe: an index is over columns, or over exactly one
+    /// expression on PostgreSQL and SQLite ([`driftless_core::schema::Index::expression`]); one that mixes columns
+    /// and expressions, has several expressions, or is a MySQL functional index cannot be read back without
+    /// misdescribing it.
     #[error(
         "index `{index}` on table `{table}` indexes an expression ({definition}), which the driftless model cannot \
-         describe (an index element is a column); drop it, or index a generated column that stores the expression, \
-         then read the schema again"
+         describe (an index is over columns, or over exactly one expression on PostgreSQL and SQLite); drop it, or \
+         index a generated column that stores the expression, then read the schema again"
     )]
     ExpressionIndex {
         /// The table.

@@ -258,7 +258,7 @@ pub(crate) async fn introspect(pool: &MySqlPool, skip: &[&str]) -> Result<Schema
         if !unique && t.foreign_keys.iter().any(|fk| fk.name == name && fk.columns == columns) {
             continue;
         }
-        t.indexes.push(Index { name, columns, unique, predicate: None, prefixes });
+        t.indexes.push(Index { name, columns, unique, predicate: None, prefixes, expression: None });
     }
     let checks = sqlx::query(if mariadb { CHECKS_MARIADB } else { CHECKS_MYSQL })
         .fetch_all(pool)

@@ -48,7 +48,7 @@ WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') ORDER
 
 const INDEXES: &str = "SELECT c.relname::text AS tbl, i.relname::text AS name, x.indisunique AS uq, \
 pg_get_expr(x.indpred, x.indrelid) AS pred, pg_get_indexdef(x.indexrelid) AS def, \
-(0 = ANY(x.indkey::int2[])) AS has_expr, \
+(0 = ANY(x.indkey::int2[])) AS has_expr, pg_get_expr(x.indexprs, x.indrelid) AS exprs, \
 ARRAY(SELECT COALESCE(a.attname::text, '<expression>') FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(n, i) \
   LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n ORDER BY k.i) AS cols \
 FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
@@ -151,15 +151,26 @@ pub(crate) async fn introspect(pool: &PgPool, skip: &[&str]) -> Result<Schema, E
         let columns: Vec<String> = row.try_get("cols").map_err(q("the indexes"))?;
         // An element that is an expression has attribute number 0.
         let has_expr: bool = row.try_get("has_expr").map_err(q("the indexes"))?;
-        if has_expr {
-            let definition: String = row.try_get("def").map_err(q("the indexes"))?;
-            return Err(Error::ExpressionIndex { table: tbl, index: name, definition });
-        }
+        // An index over exactly one expression is read as an expression index; one that mixes columns and
+        // expressions, or has several expressions, has no form in the model.
+        let (columns, expression) = if has_expr {
+            let exprs: Option<String> = row.try_get("exprs").map_err(q("the indexes"))?;
+            match exprs {
+                Some(e) if columns.len() == 1 => (Vec::new(), Some(text::strip_outer_parens(&e).to_owned())),
+                _ => {
+                    let definition: String = row.try_get("def").map_err(q("the indexes"))?;
+                    return Err(Error::ExpressionIndex { table: tbl, index: name, definition });
+                }
+            }
+        } else {
+            (columns, None)
+        };
         table.indexes.push(Index {
             name,
             columns,
             unique: row.try_get("uq").map_err(q("the indexes"))?,
             predicate: pred.map(|p| text::strip_outer_parens(&p).to_owned()),
+            expression,
             ..Default::default()
         });
     }

@@ -115,19 +115,32 @@ async fn read_table(
             .map(|r| r.try_get::<Option<String>, _>("name"))
             .collect::<Result<_, _>>()
             .map_err(q("the index columns"))?;
-        // An element without a column name is an expression.
-        let Some(columns) = names.into_iter().collect::<Option<Vec<String>>>() else {
-            let sql: Option<String> = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = ?")
-                .bind(&index_name)
-                .fetch_optional(pool)
-                .await
-                .map_err(q("the index definitions"))?
-                .flatten();
-            return Err(Error::ExpressionIndex {
-                table: name.to_owned(),
-                index: index_name,
-                definition: sql.unwrap_or_else(|| "an expression".into()),
-            });
+        // An element without a column name is an expression. An index over exactly one expression is read as an
+        // expression index (its text from the stored CREATE INDEX); one that mixes columns and expressions, or has
+        // several expressions, has no form in the model.
+        let single = names.len() == 1;
+        let mut expression = None;
+        let columns = match names.into_iter().collect::<Option<Vec<String>>>() {
+            Some(columns) => columns,
+            None => {
+                let sql: Option<String> = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = ?")
+                    .bind(&index_name)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(q("the index definitions"))?
+                    .flatten();
+                match sql.as_deref().and_then(index_elements) {
+                    Some(e) if single && origin == "c" => expression = Some(e),
+                    _ => {
+                        return Err(Error::ExpressionIndex {
+                            table: name.to_owned(),
+                            index: index_name,
+                            definition: sql.unwrap_or_else(|| "an expression".into()),
+                        });
+                    }
+                }
+                Vec::new()
+            }
         };
         match origin.as_str() {
             "pk" => {}
@@ -158,6 +171,7 @@ async fn read_table(
                     columns,
                     unique: unique != 0,
                     predicate,
+                    expression,
                     ..Default::default()
                 });
             }
@@ -231,6 +245,33 @@ fn index_predicate(sql: &str) -> Option<String> {
             ")" => depth -= 1,
             _ if depth == 0 && t.is_word("where") => {
                 return Some(text::strip_outer_parens(sql[t.end..].trim()).to_owned());
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The element list of a stored `CREATE INDEX name ON table (elements) ...`, without its outer parentheses: for an
+/// index over one expression, the expression (`CREATE INDEX ix ON t ((lower(email)))` → `lower(email)`).
+fn index_elements(sql: &str) -> Option<String> {
+    let tokens = tokenize(sql);
+    let mut depth = 0;
+    let mut open = None;
+    for t in &tokens {
+        match t.text.as_str() {
+            "(" => {
+                if depth == 0 {
+                    open = Some(t.end);
+                }
+                depth += 1;
+            }
+            ")" => {
+                depth -= 1;
+                if depth == 0 {
+                    let inner = text::strip_outer_parens(&sql[open?..t.start]);
+                    return (!inner.is_empty()).then(|| inner.to_owned());
+                }
             }
             _ => {}
         }
@@ -548,6 +589,16 @@ mod tests {
         assert!(p.checks.is_empty(), "{:?}", p.checks);
         assert_eq!(p.columns["code"].enum_values, None);
         assert_eq!(p.columns.len(), 2);
+    }
+
+    #[test]
+    fn index_expressions_are_read_from_the_index_text() {
+        assert_eq!(
+            index_elements(r#"CREATE INDEX "ix" ON "t" ((lower("email"))) WHERE (id > 0)"#).as_deref(),
+            Some(r#"lower("email")"#)
+        );
+        assert_eq!(index_elements("CREATE INDEX ix ON t (a + (b))").as_deref(), Some("a + (b)"));
+        assert_eq!(index_elements(r#"CREATE INDEX ix ON t (substr(x, 1, ')'))"#).as_deref(), Some("substr(x, 1, ')')"));
     }
 
     #[test]

@@ -35,6 +35,8 @@ use proc_macro::TokenStream;
 ///   `prefix(body = 100)` inside it indexes only the first 100 characters (bytes for binary columns) of `body` on
 ///   MySQL/MariaDB, which is how a TEXT or BLOB column is indexed there; PostgreSQL and SQLite index the whole
 ///   column. Not allowed with `unique` (MySQL would enforce uniqueness of the prefix only).
+/// - `index(expression = "lower(email)", name = "...", unique, predicate = "...")`: an index over one SQL expression
+///   instead of `columns` (`name` required); PostgreSQL and SQLite only, MySQL/MariaDB refuse it at render.
 /// - `unique(columns = ["a", "b"], name = "...")`: a composite unique constraint (default name
 ///   `<table>_<columns>_key`); repeatable.
 /// - `check(name = "...", expr = "...")`: a check constraint (default name `<table>_check`); repeatable.

@@ -57,6 +57,9 @@ fn generate(cont: &Container) -> TokenStream {
         let name = opt_str(&p, k.name.as_deref());
         let predicate = opt_str(&p, k.predicate.as_deref());
         let prefixes = k.prefixes.iter().map(|(c, n)| quote!(__model.index_prefix(#c, #n);));
+        if let (Some(e), Some(n)) = (&k.expression, &k.name) {
+            return quote!(__model.index_on_expression(#n, #e, #unique, #predicate););
+        }
         quote!(__model.index(&[#(#cols),*], #unique, #name, #predicate); #(#prefixes)*)
     });
     let uniques = cont.attrs.uniques().iter().map(|k| {

@@ -171,3 +171,43 @@ struct Bad {
     );
     assert_eq!(out.matches("compile_error!").count(), 4, "{out}");
 }
+
+#[test]
+fn expression_index() {
+    let out = expand_with(
+        "expression_index",
+        expand_model,
+        r#"
+#[model(index(expression = "lower(email)", name = "users_lower_email_idx", unique, predicate = "email <> ''"))]
+struct User {
+    #[model(primary_key)]
+    id: i64,
+    email: String,
+}
+"#,
+    );
+    // Whitespace removed, as prettyplease breaks the call over lines.
+    let flat: String = out.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        flat.contains(r#".index_on_expression("users_lower_email_idx","lower(email)",true,_driftless::__private::Option::Some("email<>''"),)"#),
+        "{out}"
+    );
+}
+
+#[test]
+fn expression_index_errors() {
+    let out = expand_with(
+        "expression_index_errors",
+        expand_model,
+        r#"
+#[model(index(expression = "lower(email)"), index(expression = "lower(email)", name = "x", columns = ["email"]))]
+struct User {
+    #[model(primary_key)]
+    id: i64,
+    email: String,
+}
+"#,
+    );
+    assert!(out.contains(r#"`index(expression = ...)` needs `name = \"...\"`"#), "{out}");
+    assert!(out.contains("`index(expression = ...)` indexes its one expression: drop `columns` and `prefix`"), "{out}");
+}

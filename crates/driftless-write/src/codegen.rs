@@ -121,7 +121,10 @@ fn opt_primary_key(pk: &Option<PrimaryKey>) -> String {
 
 /// An index as a Rust expression.
 pub fn index(i: &Index) -> String {
-    let mut out = format!("index({}, {})", lit(&i.name), list(&i.columns));
+    let mut out = match &i.expression {
+        Some(e) if i.columns.is_empty() => format!("index_on_expression({}, {})", lit(&i.name), lit(e)),
+        _ => format!("index({}, {})", lit(&i.name), list(&i.columns)),
+    };
     if i.unique {
         out.push_str(".unique()");
     }

@@ -87,6 +87,7 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
         drop_column("users", tz),
         drop_table(users()),
         drop_enum(mood),
+        create_index("users", index_on_expression("users_lower_tz_idx", "lower(tz)").unique().predicate("tz <> ''")),
     ];
     (up, down)
 }

@@ -327,3 +327,31 @@ fn db_enum_converts_both_ways() {
     assert_eq!(<PostStatus as driftless::DbEnum>::VALUES, ["draft", "live", "in_review"]);
     assert_eq!(<Visibility as driftless::SqlColumn>::column_type(), ColumnType::Enum("visibility".into()));
 }
+
+#[derive(Model)]
+#[model(
+    table = "members",
+    index(expression = "lower(email)", name = "members_lower_email_idx", unique, predicate = "email <> ''")
+)]
+#[allow(dead_code)] // Fields describe columns; no test reads them.
+struct Member {
+    #[model(primary_key)]
+    id: i64,
+    email: String,
+}
+
+#[test]
+fn container_expression_index_is_an_index_over_its_expression() {
+    let t = <Member as Model>::model_def().table;
+    assert_eq!(
+        t.indexes,
+        [Index {
+            name: "members_lower_email_idx".into(),
+            columns: vec![],
+            unique: true,
+            predicate: Some("email <> ''".into()),
+            expression: Some("lower(email)".into()),
+            ..Default::default()
+        }]
+    );
+}

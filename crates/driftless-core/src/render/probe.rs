@@ -192,7 +192,8 @@ impl Writer<'_> {
             Step::AddUnique { table, unique } => {
                 self.duplicates(table, &unique.columns, None, &format!("unique constraint {}", unique.name), out)
             }
-            Step::CreateIndex { table, index } if index.unique => self.duplicates(
+            // A unique expression index gets no duplicates probe: its key is opaque SQL, not columns.
+            Step::CreateIndex { table, index } if index.unique && index.expression.is_none() => self.duplicates(
                 table,
                 &index.columns,
                 index.predicate.as_deref(),

@@ -173,6 +173,9 @@ pub(crate) fn create_table(
 /// are written on MySQL/MariaDB only.
 pub(crate) fn create_index(d: Dialect, table: &str, index: &schema::Index) -> Result<String, RenderError> {
     spell::check_raw_name(d, &index.name)?;
+    if let Some(expression) = &index.expression {
+        return create_expression_index(d, table, index, expression);
+    }
     let mut stmt = Index::create();
     stmt.name(index.name.clone()).table(alias(table));
     for c in &index.columns {
@@ -201,6 +204,35 @@ pub(crate) fn create_index(d: Dialect, table: &str, index: &schema::Index) -> Re
         stmt.and_where(Expr::cust(predicate.clone()));
     }
     Ok(to_sql(d, &stmt))
+}
+
+/// `CREATE [UNIQUE] INDEX name ON table ((expression)) [WHERE predicate]` on PostgreSQL and SQLite; MySQL/MariaDB
+/// are refused (MariaDB has no functional indexes, and MySQL's differ in what they accept).
+fn create_expression_index(
+    d: Dialect,
+    table: &str,
+    index: &schema::Index,
+    expression: &str,
+) -> Result<String, RenderError> {
+    if d == Dialect::Mysql {
+        return Err(RenderError::Unsupported {
+            step: "create_index",
+            table: table.to_owned(),
+            dialect: d,
+            reason: format!(
+                "index `{}` is on the expression ({expression}), and mysql/mariadb have no expression indexes \
+                 (MariaDB has none at all); index a generated column holding the expression instead",
+                index.name
+            ),
+        });
+    }
+    let q = |n: &str| spell::ident(d, n);
+    let unique = if index.unique { "UNIQUE " } else { "" };
+    let mut sql = format!("CREATE {unique}INDEX {} ON {} (({expression}))", q(&index.name), q(table));
+    if let Some(predicate) = &index.predicate {
+        sql.push_str(&format!(" WHERE {predicate}"));
+    }
+    Ok(sql)
 }
 
 /// `DROP INDEX` (`... ON table` on MySQL).

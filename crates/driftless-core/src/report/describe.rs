@@ -120,12 +120,15 @@ pub fn describe(step: &Step) -> String {
             if index.unique { "unique " } else { "" },
             q(&index.name),
             q(table),
-            index
-                .columns
-                .iter()
-                .map(|c| index.prefix_of(c).map_or_else(|| c.clone(), |len| format!("{c}({len}) on MySQL")))
-                .collect::<Vec<_>>()
-                .join(", "),
+            index.expression.as_ref().map_or_else(
+                || index
+                    .columns
+                    .iter()
+                    .map(|c| index.prefix_of(c).map_or_else(|| c.clone(), |len| format!("{c}({len}) on MySQL")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                |e| format!("({e})")
+            ),
             index.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default()
         ),
         Step::DropIndex { table, index } => format!("drop index {} on {}", q(&index.name), q(table)),

@@ -186,6 +186,12 @@ pub struct Index {
     /// `columns`; a unique index cannot have prefixes (MySQL would enforce uniqueness of the prefix only).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub prefixes: BTreeMap<String, u32>,
+    /// An expression index: the index is over this one SQL expression (as PostgreSQL's `pg_get_expr` or SQLite's
+    /// `CREATE INDEX` text give it, e.g. `lower(email)`), and `columns` and `prefixes` are empty. The text is opaque
+    /// and never rewritten (a column rename does not reach it). PostgreSQL and SQLite only: MySQL/MariaDB refuse it
+    /// at render.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
 }
 
 impl Index {

@@ -469,7 +469,21 @@ fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
         lists.push(("primary key", &pk.name, &pk.columns));
     }
     for i in &t.indexes {
-        lists.push(("index", &i.name, &i.columns));
+        match &i.expression {
+            None => lists.push(("index", &i.name, &i.columns)),
+            Some(e) if e.trim().is_empty() => {
+                errs.push(SchemaError::table(&t.name, format!("index `{}` has an empty expression", i.name)));
+            }
+            Some(_) if !i.columns.is_empty() || !i.prefixes.is_empty() => errs.push(SchemaError::table(
+                &t.name,
+                format!(
+                    "index `{}` has both an expression and columns (or prefixes); an expression index indexes its \
+                     one expression only: drop the columns, or write the column into the expression",
+                    i.name
+                ),
+            )),
+            Some(_) => {}
+        }
     }
     for u in &t.uniques {
         lists.push(("unique constraint", &u.name, &u.columns));
@@ -735,6 +749,26 @@ mod tests {
 
     fn messages(schema: Schema) -> Vec<String> {
         schema.validate().map(|()| Vec::new()).unwrap_or_else(|e| e.0.iter().map(|e| e.to_string()).collect())
+    }
+
+    #[test]
+    fn an_expression_index_has_one_non_empty_expression_and_no_columns() {
+        let mut t = table("users", &[("id", ColumnType::BigInt), ("email", ColumnType::Text)]);
+        t.indexes.push(crate::define::index_on_expression("users_lower_email_idx", "lower(email)").unique());
+        assert_eq!(messages(Schema { tables: vec![t.clone()], enums: vec![] }), Vec::<String>::new());
+        t.indexes.push(crate::define::index_on_expression("users_blank_idx", " "));
+        t.indexes.push(Index {
+            columns: vec!["id".into()],
+            ..crate::define::index_on_expression("users_mixed_idx", "id + 1")
+        });
+        assert_eq!(
+            messages(Schema { tables: vec![t], enums: vec![] }),
+            [
+                "table `users`: index `users_blank_idx` has an empty expression",
+                "table `users`: index `users_mixed_idx` has both an expression and columns (or prefixes); an expression \
+                 index indexes its one expression only: drop the columns, or write the column into the expression"
+            ]
+        );
     }
 
     #[test]

@@ -168,6 +168,8 @@ pub struct KeyAttr {
     pub predicate: Option<String>,
     /// `prefix(column = length, ...)` inside `index(...)`: prefix lengths of some listed columns (MySQL/MariaDB).
     pub prefixes: Vec<(String, u32)>,
+    /// `expression = "lower(email)"` inside `index(...)`: an index over one SQL expression instead of `columns`.
+    pub expression: Option<String>,
 }
 
 /// A container-level `check(...)`.
@@ -876,6 +878,7 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
     let mut name = Attr::none(cx, NAME);
     let mut predicate = Attr::none(cx, PREDICATE);
     let mut prefixes: Vec<(Ident, u32)> = Vec::new();
+    let mut expression = Attr::none(cx, EXPRESSION);
     // Set when `columns` was written, even with a bad value, so a bad list is not also reported as missing.
     let mut columns_written = false;
     meta.parse_nested_meta(|inner| {
@@ -891,9 +894,14 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
             predicate.set_opt(span, name_string(cx, PREDICATE, &inner, "predicate = \"deleted_at IS NULL\"")?);
         } else if is_index && inner.path == PREFIX {
             parse_prefixes(cx, &inner, &mut prefixes)?;
+        } else if is_index && inner.path == EXPRESSION {
+            expression.set_opt(span, name_string(cx, EXPRESSION, &inner, "expression = \"lower(email)\"")?);
         } else {
-            let expected =
-                if is_index { "`columns`, `unique`, `name`, `predicate` or `prefix`" } else { "`columns` or `name`" };
+            let expected = if is_index {
+                "`columns`, `unique`, `name`, `predicate`, `prefix` or `expression`"
+            } else {
+                "`columns` or `name`"
+            };
             cx.error_spanned_by(
                 &inner.path,
                 format!("unknown key `{}` in `{kind}(...)`; expected {expected}", path_text(&inner.path)),
@@ -902,6 +910,28 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
         }
         Ok(())
     })?;
+    if let Some(expression) = expression.get() {
+        let name = name.get().map(|n| n.value);
+        if columns_written || !prefixes.is_empty() {
+            cx.error_spanned_by(
+                &meta.path,
+                "`index(expression = ...)` indexes its one expression: drop `columns` and `prefix`, or write the \
+                 column into the expression",
+            );
+        } else if name.is_none() {
+            cx.error_spanned_by(&meta.path, "`index(expression = ...)` needs `name = \"...\"`");
+        } else {
+            return Ok(Some(KeyAttr {
+                columns: Vec::new(),
+                unique: unique.get().is_some(),
+                name,
+                predicate: predicate.get().map(|p| p.value),
+                prefixes: Vec::new(),
+                expression: Some(expression.value),
+            }));
+        }
+        return Ok(None);
+    }
     let Some(columns) = columns.get() else {
         if !columns_written {
             cx.error_spanned_by(&meta.path, format!("`{kind}(...)` needs `columns = [\"...\"]`"));
@@ -933,6 +963,7 @@ fn parse_key(cx: &Ctxt, meta: &ParseNestedMeta, kind: Symbol) -> syn::Result<Opt
         name: name.get().map(|n| n.value),
         predicate: predicate.get().map(|p| p.value),
         prefixes: prefixes.into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
+        expression: None,
     }))
 }
 

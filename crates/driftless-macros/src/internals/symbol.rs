@@ -34,6 +34,7 @@ pub const NAME: Symbol = Symbol("name");
 pub const PREDICATE: Symbol = Symbol("predicate");
 pub const PREFIX: Symbol = Symbol("prefix");
 pub const EXPR: Symbol = Symbol("expr");
+pub const EXPRESSION: Symbol = Symbol("expression");
 
 // Field keywords.
 pub const PRIMARY_KEY: Symbol = Symbol("primary_key");

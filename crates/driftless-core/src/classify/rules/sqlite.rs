@@ -43,7 +43,10 @@ pub(super) fn column_is_constrained(t: &Table, column: &Column) -> bool {
     let has = |cols: &[String]| cols.iter().any(|c| c == name);
     matches!(column.ty, ColumnType::Enum(_))
         || t.primary_key.as_ref().is_some_and(|pk| has(&pk.columns))
-        || t.indexes.iter().any(|i| has(&i.columns) || i.predicate.as_ref().is_some_and(|p| p.contains(name)))
+        || t.indexes.iter().any(|i| {
+            has(&i.columns)
+                || [&i.predicate, &i.expression].iter().any(|e| e.as_ref().is_some_and(|p| p.contains(name)))
+        })
         || t.uniques.iter().any(|u| has(&u.columns))
         || t.foreign_keys.iter().any(|f| has(&f.columns))
         || t.checks.iter().any(|c| c.expr.contains(name))
