@@ -189,10 +189,6 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// connection, within [`CONNECT_TIMEOUT`].
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// One connection attempt, without the pool's retries (a pool retries a refused connection until its acquire
-/// timeout and then reports only that it timed out): says at once that `address` refused, or did not answer within
-/// [`CONNECT_TIMEOUT`].
-#[cfg(any(feature = "postgres", feature = "mysql"))]
 /// Splits a PostgreSQL URL's `schema=NAME` query parameter (as Prisma spells it) from the rest of the URL, which
 /// sqlx would otherwise ignore with a warning. The name is percent-decoded; the last `schema=` wins.
 #[cfg_attr(not(feature = "postgres"), allow(dead_code, reason = "used by the PostgreSQL driver"))]
@@ -239,6 +235,10 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// One connection attempt, without the pool's retries (a pool retries a refused connection until its acquire
+/// timeout and then reports only that it timed out): says at once that `address` refused, or did not answer within
+/// [`CONNECT_TIMEOUT`].
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn probe<C: ConnectOptions<Connection: Sized>>(options: &C, shown: &str, address: &str) -> Result<(), Error> {
     match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
         Ok(Ok(conn)) => {
