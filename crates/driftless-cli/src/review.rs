@@ -26,7 +26,7 @@ use anyhow::{Context as _, bail};
 use driftless_core::classify::{Class, Classification, PerDialect};
 use driftless_core::dialect::Dialect;
 use driftless_core::judge::{JudgeError, Verdict, judge_registry};
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Migration, schemas_along};
 use driftless_core::render;
 use driftless_core::replay::{self, ReplayOptions};
 use driftless_core::schema::Schema;
@@ -265,15 +265,7 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
     let blobs = base.worktree_blobs(&paths)?;
 
     // The schema before each migration, replayed as the migrator renders (`before[i]`; `before[n]` is the end).
-    let mut before: Vec<Option<Schema>> = vec![Some(Schema::empty())];
-    for m in registry {
-        let next = before
-            .last()
-            .cloned()
-            .flatten()
-            .and_then(|s| replay::apply_steps_with(&s, &m.up, ReplayOptions::DATABASE).ok());
-        before.push(next);
-    }
+    let before = schemas_along(registry);
     let verdicts = judge_registry(registry);
 
     let mut reviewed = Vec::new();

@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::replay::{ReplayOptions, apply_steps_with};
+use crate::schema::Schema;
 use crate::step::Step;
 
 /// How risky a change (or a migration: its worst change) is.
@@ -225,6 +227,22 @@ impl Migration {
     }
 }
 
+/// The schema before each migration of `registry` and after the last (`registry.len() + 1` entries), as the
+/// database sees it: the `up` steps replayed from the empty schema with [`ReplayOptions::DATABASE`], the replay the
+/// migrator renders with. `None` from the first migration whose `up` does not replay (after undeclared hand-written
+/// SQL, say) on; callers that must say why use [`crate::judge::judge_registry`] or replay themselves.
+pub fn schemas_along(registry: &[Migration]) -> Vec<Option<Schema>> {
+    let mut out = Vec::with_capacity(registry.len() + 1);
+    let mut state = Some(Schema::empty());
+    for m in registry {
+        let next = state.as_ref().and_then(|s| apply_steps_with(s, &m.up, ReplayOptions::DATABASE).ok());
+        out.push(state);
+        state = next;
+    }
+    out.push(state);
+    out
+}
+
 /// The user-given part of a generated migration name (`add_user_timezone` of `m20261122_030000_add_user_timezone`),
 /// or `None` when the name does not have the generated shape.
 pub fn short_name(full: &str) -> Option<&str> {
@@ -336,6 +354,26 @@ mod tests {
         for visible in ["ana", "\u{200B}ana", "é", "数据", "🦀"] {
             assert!(has_visible_text(visible), "{visible:?} not counted as visible");
         }
+    }
+
+    #[test]
+    fn schemas_along_stop_at_the_first_migration_that_does_not_replay() {
+        let mut users = crate::schema::Table::new("users");
+        users.columns.push(Column::new("id", ColumnType::BigInt));
+        let registry = [
+            Migration::new("m1").up([Step::CreateTable { table: users }]),
+            add_tz(),
+            Migration::new("m3")
+                .up([Step::AddColumn { table: "nowhere".into(), column: Column::new("x", ColumnType::Text) }]),
+            Migration::new("m4"),
+        ];
+        let states = schemas_along(&registry);
+        assert_eq!(states.len(), 5);
+        assert_eq!(states[0], Some(Schema::empty()));
+        assert_eq!(states[1].as_ref().map(|s| s.tables.len()), Some(1));
+        let tz = states[2].as_ref().and_then(|s| s.table("users")).map(|t| t.columns.len());
+        assert_eq!(tz, Some(2), "m2 added timezone");
+        assert_eq!(states[3..], [None, None]);
     }
 
     #[test]

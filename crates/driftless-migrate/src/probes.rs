@@ -7,10 +7,8 @@
 //! written (see the core module), and the database's own error stays the last line of defence.
 
 use driftless_core::Dialect;
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Migration, schemas_along};
 use driftless_core::render::probe::{Probe, probes};
-use driftless_core::replay::{ReplayOptions, apply_steps_with};
-use driftless_core::schema::Schema;
 
 use crate::connection::DialectConnection;
 use crate::error::{Error, ProbeFinding};
@@ -19,16 +17,8 @@ use crate::outcome::Direction;
 /// The probes for each of `wanted` (registry index and direction), in the same order. A migration whose schema
 /// cannot be computed (after undeclared hand-written SQL) gets none; rendering reports it.
 pub(crate) fn probe_plans(registry: &[Migration], wanted: &[(usize, Direction)], dialect: Dialect) -> Vec<Vec<Probe>> {
-    let last = wanted.iter().map(|&(i, _)| i).max();
-    let mut before: Vec<Option<Schema>> = Vec::new();
-    if let Some(last) = last {
-        let mut state = Some(Schema::empty());
-        for m in registry.iter().take(last + 1) {
-            before.push(state.clone());
-            state = state.and_then(|s| apply_steps_with(&s, &m.up, ReplayOptions::DATABASE).ok());
-        }
-        before.push(state);
-    }
+    let Some(last) = wanted.iter().map(|&(i, _)| i).max() else { return Vec::new() };
+    let before = schemas_along(&registry[..=last]);
     wanted
         .iter()
         .map(|&(i, direction)| {
