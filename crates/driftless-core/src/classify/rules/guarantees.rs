@@ -21,14 +21,7 @@ pub(super) fn add_foreign_key_null_column(table: &str, fk: &ForeignKey, d: Diale
         return None;
     }
     let column = fk.columns.iter().find(|c| ctx.null_columns.contains(&(table.to_owned(), (*c).clone())))?;
-    let what = format!(
-        "adds foreign key {} on {} ({}) -> {}({})",
-        q(&fk.name),
-        q(table),
-        fk.columns.join(", "),
-        fk.ref_table,
-        fk.ref_columns.join(", ")
-    );
+    let what = super::keys::adds_foreign_key(table, fk);
     let cost = match d {
         PG => "; PostgreSQL still reads the table once to check it, under a lock that blocks writes",
         MY => "; MySQL copies the table to add it",

@@ -74,15 +74,20 @@ pub(super) fn set_primary_key(
     }
 }
 
-pub(super) fn add_foreign_key(table: &str, fk: &ForeignKey, d: Dialect, table_is_new: bool) -> C {
-    let what = format!(
+/// `adds foreign key "f" on "t" (a, b) -> r(x, y)`: how every foreign-key rule starts its reason.
+pub(super) fn adds_foreign_key(table: &str, fk: &ForeignKey) -> String {
+    format!(
         "adds foreign key {} on {} ({}) -> {}({})",
         q(&fk.name),
         q(table),
         fk.columns.join(", "),
         fk.ref_table,
         fk.ref_columns.join(", ")
-    );
+    )
+}
+
+pub(super) fn add_foreign_key(table: &str, fk: &ForeignKey, d: Dialect, table_is_new: bool) -> C {
+    let what = adds_foreign_key(table, fk);
     if table_is_new {
         return C::safe(
             "add_foreign_key_new_table",
