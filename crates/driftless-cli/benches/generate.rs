@@ -39,6 +39,7 @@ fn models(schema: Schema) -> SchemaBuilder {
             enum_renames: vec![],
             renamed_from: None,
             column_renames: vec![],
+            column_backfills: vec![],
         });
     }
     b

@@ -17,7 +17,7 @@ use driftless_core::schema::{RenameHints, Schema};
 use driftless_migrate::redact;
 
 use crate::Project;
-use crate::generate::read_renames;
+use crate::generate::{check_backfill_answers, read_renames};
 
 /// Arguments of `migrate-diff`.
 #[derive(Debug, clap::Args)]
@@ -38,8 +38,8 @@ pub(crate) struct DiffArgs {
     /// With `--format sql`: print the script that turns B back into A.
     #[arg(long)]
     down: bool,
-    /// A JSON file of rename answers (the same shape as `migrate-generate --renames`).
-    #[arg(long, value_name = "FILE")]
+    /// A JSON file of answers: renames and backfills (the same shape as `migrate-generate --renames`).
+    #[arg(long, visible_alias = "answers", value_name = "FILE")]
     renames: Option<PathBuf>,
     /// Exit 1 when there are changes.
     #[arg(long)]
@@ -143,7 +143,9 @@ pub(crate) fn run(project: &Project, args: DiffArgs) -> anyhow::Result<ExitCode>
     }
     let mut hints = if args.to == "models" { project.models.rename_hints() } else { RenameHints::default() };
     if let Some(path) = &args.renames {
-        hints.merge(&read_renames(path)?);
+        let file = read_renames(path)?;
+        check_backfill_answers(&file, &hints, &new, path)?;
+        hints.merge(&file);
     }
     let plan = classify::plan(&old, &new, &hints)?;
     let out = match format {

@@ -29,8 +29,9 @@ pub(crate) struct GenerateArgs {
     /// Write nothing; exit 0 when the models match the snapshot, 1 when they differ (for CI), 2 on error.
     #[arg(long)]
     pub(crate) check: bool,
-    /// A JSON file of rename answers (`{"tables": [{"from", "to"}], "columns": [{"table", "from", "to"}]}`).
-    #[arg(long, value_name = "FILE")]
+    /// A JSON file of answers: renames (`{"tables": [{"from", "to"}], "columns": [{"table", "from", "to"}]}`) and
+    /// values for the existing rows of columns that become NOT NULL (`"backfills": [{"table", "column", "value"}]`).
+    #[arg(long, visible_alias = "answers", value_name = "FILE")]
     renames: Option<PathBuf>,
     /// The UTC timestamp in the file name (`YYYYMMDD_HHMMSS`); defaults to now. Also `DRIFTLESS_TIMESTAMP`.
     #[arg(long, hide = true)]
@@ -112,10 +113,58 @@ pub(crate) fn read_renames(path: &Path) -> anyhow::Result<RenameHints> {
     serde_json::from_str(&text).with_context(|| {
         format!(
             "{} is not a renames file (expected {{\"tables\": [{{\"from\": \"a\", \"to\": \"b\"}}], \"columns\": \
-             [{{\"table\": \"t\", \"from\": \"x\", \"to\": \"y\"}}]}})",
+             [{{\"table\": \"t\", \"from\": \"x\", \"to\": \"y\"}}], \"backfills\": [{{\"table\": \"t\", \"column\": \
+             \"c\", \"value\": \"'SQL'\"}}]}})",
             path.display()
         )
     })
+}
+
+/// Refuses backfill answers from `file` (read from `path`) that name a table or column the models do not have, that
+/// are empty, or that give a column a second, different value (in the file, or against the model's
+/// `#[model(backfill = "...")]` in `models`): a column's existing rows get one value, and the user picks which.
+pub(crate) fn check_backfill_answers(
+    file: &RenameHints,
+    models: &RenameHints,
+    new: &Schema,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let shown = path.display();
+    for (i, b) in file.backfills.iter().enumerate() {
+        let what = format!("{shown}: the backfill for `{}.{}`", b.table, b.column);
+        let Some(table) = new.table(&b.table) else {
+            bail!("{what} names a table the models do not have: there is no table `{}`; nothing was written", b.table);
+        };
+        if table.column(&b.column).is_none() {
+            bail!(
+                "{what} names a column the models do not have: table `{}` has no column `{}`; nothing was written",
+                b.table,
+                b.column
+            );
+        }
+        if b.value.trim().is_empty() {
+            bail!("{what} has an empty value; give an SQL expression, for example \"'UTC'\"; nothing was written");
+        }
+        if let Some(other) =
+            file.backfills[..i].iter().find(|o| o.table == b.table && o.column == b.column && o.value != b.value)
+        {
+            bail!(
+                "{what} is given twice with different values, `{}` and `{}`; keep one of them; nothing was written",
+                other.value,
+                b.value
+            );
+        }
+        if let Some(model) = models.backfill(&b.table, &b.column).filter(|v| *v != b.value) {
+            bail!(
+                "conflicting backfill values for `{}.{}`: the model says #[model(backfill = {model:?})] and {shown} \
+                 says {:?}; remove one of them; nothing was written",
+                b.table,
+                b.column,
+                b.value
+            );
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Result<Inputs> {
@@ -130,7 +179,9 @@ pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Resul
     };
     let mut hints = project.models.rename_hints();
     if let Some(path) = renames {
-        hints.merge(&read_renames(path)?);
+        let file = read_renames(path)?;
+        check_backfill_answers(&file, &hints, &new, path)?;
+        hints.merge(&file);
     }
     Ok(Inputs { new, old, old_text, snapshot_exists, hints })
 }
@@ -368,6 +419,7 @@ mod tests {
             enum_renames: vec![],
             renamed_from: None,
             column_renames: vec![],
+            column_backfills: vec![],
         });
         let mut project = Project::new(std::path::Path::new("/p"), models);
         project.registered = vec![
@@ -409,6 +461,72 @@ mod tests {
             "note: the rename table `people` -> `users` is already in /p/snapshots/schema.json, but no migration in \
              the registry renames it (a hand-written one may have); its `renamed_from` can be removed once every \
              database has the new name"
+        );
+    }
+}
+
+#[cfg(test)]
+mod backfill_answers {
+    use super::*;
+    use driftless_core::define::{column, table};
+    use driftless_core::schema::{ColumnBackfill, ColumnType};
+
+    fn new() -> Schema {
+        Schema {
+            tables: vec![
+                table("users")
+                    .with_column(column("id", ColumnType::BigInt))
+                    .with_column(column("tz", ColumnType::Text)),
+            ],
+            enums: vec![],
+        }
+    }
+
+    fn answers(entries: &[(&str, &str, &str)]) -> RenameHints {
+        RenameHints {
+            backfills: entries
+                .iter()
+                .map(|(t, c, v)| ColumnBackfill { table: (*t).into(), column: (*c).into(), value: (*v).into() })
+                .collect(),
+            ..RenameHints::default()
+        }
+    }
+
+    fn check(file: &[(&str, &str, &str)], models: &[(&str, &str, &str)]) -> String {
+        match check_backfill_answers(&answers(file), &answers(models), &new(), Path::new("answers.json")) {
+            Ok(()) => "ok".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_answers_file_is_checked_against_the_models() {
+        assert_eq!(check(&[("users", "tz", "'UTC'")], &[]), "ok");
+        assert_eq!(check(&[("users", "tz", "'UTC'")], &[("users", "tz", "'UTC'")]), "ok", "the same value twice");
+        assert_eq!(
+            check(&[("accounts", "tz", "'UTC'")], &[]),
+            "answers.json: the backfill for `accounts.tz` names a table the models do not have: there is no table \
+             `accounts`; nothing was written"
+        );
+        assert_eq!(
+            check(&[("users", "zone", "'UTC'")], &[]),
+            "answers.json: the backfill for `users.zone` names a column the models do not have: table `users` has no \
+             column `zone`; nothing was written"
+        );
+        assert_eq!(
+            check(&[("users", "tz", " ")], &[]),
+            "answers.json: the backfill for `users.tz` has an empty value; give an SQL expression, for example \
+             \"'UTC'\"; nothing was written"
+        );
+        assert_eq!(
+            check(&[("users", "tz", "'UTC'"), ("users", "tz", "'GMT'")], &[]),
+            "answers.json: the backfill for `users.tz` is given twice with different values, `'UTC'` and `'GMT'`; \
+             keep one of them; nothing was written"
+        );
+        assert_eq!(
+            check(&[("users", "tz", "'GMT'")], &[("users", "tz", "'UTC'")]),
+            "conflicting backfill values for `users.tz`: the model says #[model(backfill = \"'UTC'\")] and \
+             answers.json says \"'GMT'\"; remove one of them; nothing was written"
         );
     }
 }

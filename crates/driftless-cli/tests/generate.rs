@@ -15,6 +15,7 @@ fn model(table: Table) -> ModelDef {
         enum_renames: vec![],
         renamed_from: None,
         column_renames: vec![],
+        column_backfills: vec![],
     }
 }
 

@@ -23,6 +23,7 @@ fn project(dir: &Path, email: ColumnType) -> Project {
         enum_renames: vec![],
         renamed_from: None,
         column_renames: vec![],
+        column_backfills: vec![],
     });
     Project::new(dir, models)
 }

@@ -275,6 +275,7 @@ pub mod __private {
         index: bool,
         references: Option<(String, String, ReferentialAction, ReferentialAction)>,
         renamed_from: Option<String>,
+        backfill: Option<String>,
     }
 
     impl ColumnSpec {
@@ -310,6 +311,7 @@ pub mod __private {
                 index: false,
                 references: None,
                 renamed_from: None,
+                backfill: None,
             }
         }
 
@@ -407,6 +409,12 @@ pub mod __private {
             self
         }
 
+        /// `backfill = "..."`: the value existing rows get when the column becomes NOT NULL.
+        pub fn backfill(mut self, sql: &str) -> Self {
+            self.backfill = Some(sql.to_owned());
+            self
+        }
+
         /// `comment = "..."`.
         pub fn comment(mut self, comment: &str) -> Self {
             self.column.comment = Some(comment.to_owned());
@@ -423,6 +431,7 @@ pub mod __private {
         enum_renames: Vec<(String, String)>,
         renamed_from: Option<String>,
         column_renames: Vec<(String, String)>,
+        column_backfills: Vec<(String, String)>,
         primary_key: Vec<String>,
     }
 
@@ -436,6 +445,7 @@ pub mod __private {
                 enum_renames: Vec::new(),
                 renamed_from: None,
                 column_renames: Vec::new(),
+                column_backfills: Vec::new(),
                 primary_key: Vec::new(),
             }
         }
@@ -493,7 +503,10 @@ pub mod __private {
                 });
             }
             if let Some(old) = spec.renamed_from {
-                self.column_renames.push((old, name));
+                self.column_renames.push((old, name.clone()));
+            }
+            if let Some(value) = spec.backfill {
+                self.column_backfills.push((name, value));
             }
             self.table.columns.push(spec.column);
             self
@@ -578,6 +591,7 @@ pub mod __private {
                 enum_renames: self.enum_renames.clone(),
                 renamed_from: self.renamed_from.clone(),
                 column_renames: self.column_renames.clone(),
+                column_backfills: self.column_backfills.clone(),
             }
         }
     }

@@ -235,6 +235,10 @@ fn column_spec(p: &TokenStream, f: &Field) -> TokenStream {
         let r = &r.value;
         spec.extend(quote!(.renamed_from(#r)));
     }
+    if let Some(b) = a.backfill() {
+        let b = &b.value;
+        spec.extend(quote!(.backfill(#b)));
+    }
     if let Some(c) = a.comment() {
         let c = &c.value;
         spec.extend(quote!(.comment(#c)));

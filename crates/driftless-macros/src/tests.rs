@@ -86,6 +86,8 @@ pub struct Account {
     pub nick: Option<String>,
     #[model(precision = 10, scale = 2)]
     pub balance: Decimal,
+    #[model(backfill = "lower(name)")]
+    pub slug: String,
     #[model(skip)]
     pub cache: Vec<String>,
 }

@@ -107,6 +107,7 @@ fn user_model_def_is_exact() {
         enum_renames: vec![],
         renamed_from: Some("accounts".into()),
         column_renames: vec![("login".into(), "name".into())],
+        column_backfills: vec![],
     };
     assert_eq!(def, expected);
     assert_eq!(<User as Model>::TABLE, "users");

@@ -172,3 +172,34 @@ fn an_enum_renamed_from_is_one_rename_hint() {
     let accounts = builder.models().iter().find(|m| m.table.name == "accounts").unwrap();
     assert_eq!(accounts.enum_renames, [("plan".to_owned(), "account_plan".to_owned())]);
 }
+
+#[derive(Model)]
+#[model(table = "settings")]
+#[allow(dead_code)] // Fields describe columns; no test reads them.
+struct Setting {
+    #[model(primary_key)]
+    id: i64,
+    #[model(backfill = "'UTC'", column = "time_zone")]
+    tz: String,
+}
+
+/// `#[model(backfill = "...")]` is a hint for the differ, like `renamed_from`: it travels in the hints under the
+/// column's name, and the schema (so `schema.json`) does not hold it.
+#[test]
+fn a_backfill_is_a_hint_not_part_of_the_schema() {
+    use driftless::schema::ColumnBackfill;
+    let builder = driftless::schema![Setting];
+    assert_eq!(
+        builder.rename_hints(),
+        RenameHints {
+            backfills: vec![ColumnBackfill {
+                table: "settings".into(),
+                column: "time_zone".into(),
+                value: "'UTC'".into()
+            }],
+            ..RenameHints::default()
+        }
+    );
+    let text = driftless::snapshot::to_string(&builder.build().unwrap());
+    assert!(text.contains("\"time_zone\"") && !text.contains("UTC"), "schema.json holds no backfill:\n{text}");
+}

@@ -318,6 +318,7 @@ mod tests {
             enum_renames: vec![],
             renamed_from: renamed_from.map(str::to_owned),
             column_renames: column_renames.iter().map(|(f, t)| ((*f).to_owned(), (*t).to_owned())).collect(),
+            column_backfills: vec![],
         }
     }
 

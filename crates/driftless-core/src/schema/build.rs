@@ -22,6 +22,9 @@ pub struct ModelDef {
     pub renamed_from: Option<String>,
     /// `#[model(renamed_from = "...")]` on fields: `(previous column name, current column name)`.
     pub column_renames: Vec<(String, String)>,
+    /// `#[model(backfill = "...")]` on fields: `(column name, SQL expression)`, the value existing rows get when the
+    /// column is added NOT NULL or made NOT NULL. A hint for the differ, like `renamed_from`: not part of the schema.
+    pub column_backfills: Vec<(String, String)>,
 }
 
 /// An explicit, ordered list of models: the project's schema. Built by `driftless::schema![A, B, ...]`.
@@ -93,6 +96,13 @@ impl SchemaBuilder {
             for (from, to) in &def.column_renames {
                 hints.columns.push(ColumnRename { table: def.table.name.clone(), from: from.clone(), to: to.clone() });
             }
+            for (column, value) in &def.column_backfills {
+                hints.backfills.push(ColumnBackfill {
+                    table: def.table.name.clone(),
+                    column: column.clone(),
+                    value: value.clone(),
+                });
+            }
             for (from, to) in &def.enum_renames {
                 let hint = EnumRename { from: from.clone(), to: to.clone() };
                 // Every model using the enum carries its rename; one hint is enough.
@@ -106,8 +116,9 @@ impl SchemaBuilder {
     }
 }
 
-/// Rename hints for the differ: from `renamed_from` attributes, or from a non-interactive answers file (the same
-/// shape as JSON) for `migrate-diff` and `migrate-generate --renames FILE`.
+/// Hints for the differ: from `renamed_from` (and `backfill`) attributes, or from a non-interactive answers file
+/// (the same shape as JSON) for `migrate-diff` and `migrate-generate --renames FILE`. Besides renames, it carries
+/// the backfill values of columns that become NOT NULL on a table with rows (`backfills`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RenameHints {
@@ -123,6 +134,23 @@ pub struct RenameHints {
     /// Enum type renames (`ALTER TYPE ... RENAME TO` on PostgreSQL; the columns of the type follow).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub enums: Vec<EnumRename>,
+    /// Values for the existing rows of columns added NOT NULL, made NOT NULL, or added with a per-row default
+    /// (`#[model(backfill = "...")]`, or the answers file's `"backfills"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backfills: Vec<ColumnBackfill>,
+}
+
+/// The value the existing rows of `table.column` get (an SQL expression, used as written on every dialect) when
+/// the column is added NOT NULL or made NOT NULL: the differ fills them with a batched backfill step first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnBackfill {
+    /// The table's current (new) name.
+    pub table: String,
+    /// The column's current (new) name.
+    pub column: String,
+    /// The SQL expression, for example `'UTC'` or `lower(email)`.
+    pub value: String,
 }
 
 /// An enum type was called `from` and is now called `to`.
@@ -176,6 +204,7 @@ impl RenameHints {
         self.columns.sort();
         self.enum_values.sort();
         self.enums.sort();
+        self.backfills.sort();
     }
 
     /// Adds every hint of `other` that is not already present.
@@ -200,11 +229,36 @@ impl RenameHints {
                 self.enums.push(e.clone());
             }
         }
+        for b in &other.backfills {
+            if !self.backfills.contains(b) {
+                self.backfills.push(b.clone());
+            }
+        }
         self.normalize();
+    }
+
+    /// The first two backfill values given for one column that differ (`(first, second)`), if any: a column's
+    /// existing rows get one value.
+    pub fn conflicting_backfill(&self) -> Option<(&ColumnBackfill, &ColumnBackfill)> {
+        self.backfills.iter().enumerate().find_map(|(i, a)| {
+            self.backfills[i + 1..]
+                .iter()
+                .find(|b| b.table == a.table && b.column == a.column && b.value != a.value)
+                .map(|b| (a, b))
+        })
+    }
+
+    /// The backfill value given for `table.column` (the column's new names), if any.
+    pub fn backfill(&self, table: &str, column: &str) -> Option<&str> {
+        self.backfills.iter().find(|b| b.table == table && b.column == column).map(|b| b.value.as_str())
     }
 
     /// Whether there are no hints.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty() && self.columns.is_empty() && self.enum_values.is_empty() && self.enums.is_empty()
+        self.tables.is_empty()
+            && self.columns.is_empty()
+            && self.enum_values.is_empty()
+            && self.enums.is_empty()
+            && self.backfills.is_empty()
     }
 }

@@ -14,7 +14,9 @@ mod names;
 mod types;
 mod validate;
 
-pub use build::{ColumnRename, EnumRename, EnumValueRename, ModelDef, RenameHints, SchemaBuilder, TableRename};
+pub use build::{
+    ColumnBackfill, ColumnRename, EnumRename, EnumValueRename, ModelDef, RenameHints, SchemaBuilder, TableRename,
+};
 pub use names::{MAX_IDENTIFIER_LEN, constraint_name, fit_identifier};
 pub use types::{ColumnType, CustomType, ParseColumnTypeError};
 pub use validate::{SchemaError, SchemaErrors};

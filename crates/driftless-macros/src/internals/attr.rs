@@ -307,6 +307,7 @@ const FIELD_ONLY: &[Symbol] = &[
     ON_UPDATE,
     SKIP,
     SQL_TYPE,
+    BACKFILL,
 ];
 
 /// `#[model(...)]` on a field.
@@ -328,6 +329,7 @@ pub struct Field {
     renamed_from: Option<WithSpan<String>>,
     skip: Option<Span>,
     sql_type: Option<WithSpan<String>>,
+    backfill: Option<WithSpan<String>>,
     comment: Option<WithSpan<String>>,
     given: Vec<(Symbol, Span)>,
 }
@@ -351,6 +353,7 @@ impl Field {
         let mut renamed_from = Attr::none(cx, RENAMED_FROM);
         let mut skip = BoolAttr::none(cx, SKIP);
         let mut sql_type = Attr::none(cx, SQL_TYPE);
+        let mut backfill = Attr::none(cx, BACKFILL);
         let mut comment = Attr::none(cx, COMMENT);
         let mut given = Vec::new();
 
@@ -378,6 +381,8 @@ impl Field {
                 renamed_from.set_opt(span, name_string(cx, RENAMED_FROM, &meta, "renamed_from = \"old_name\"")?);
             } else if meta.path == SQL_TYPE {
                 sql_type.set_opt(span, name_string(cx, SQL_TYPE, &meta, "sql_type = \"CITEXT\"")?);
+            } else if meta.path == BACKFILL {
+                backfill.set_opt(span, name_string(cx, BACKFILL, &meta, "backfill = \"'UTC'\"")?);
             } else if meta.path == COMMENT {
                 comment.set_opt(span, any_string(cx, COMMENT, &meta, "comment = \"...\"")?.map(|s| s.value()));
             } else if meta.path == DEFAULT_SQL {
@@ -429,6 +434,7 @@ impl Field {
             renamed_from: renamed_from.get(),
             skip: skip.get(),
             sql_type: sql_type.get(),
+            backfill: backfill.get(),
             comment: comment.get(),
             given,
         }
@@ -500,6 +506,11 @@ impl Field {
 
     pub fn sql_type(&self) -> Option<&WithSpan<String>> {
         self.sql_type.as_ref()
+    }
+
+    /// `backfill = "<sql>"`: the value existing rows get when the column becomes NOT NULL (a hint for the differ).
+    pub fn backfill(&self) -> Option<&WithSpan<String>> {
+        self.backfill.as_ref()
     }
 
     pub fn comment(&self) -> Option<&WithSpan<String>> {

@@ -33,6 +33,7 @@ pub fn check_model(cx: &Ctxt, cont: &Container) {
     check_iden_variants(cx, cont);
     check_check_names(cx, cont);
     check_renames_differ(cx, cont);
+    check_backfill_fits(cx, cont);
 }
 
 /// Runs every `DbEnum` rule.
@@ -349,6 +350,25 @@ fn check_renames_differ(cx: &Ctxt, cont: &Container) {
             && from.value == f.column_name()
         {
             cx.error_at(from.span, format!("`renamed_from` names the column's current name `{}`", from.value));
+        }
+    }
+}
+
+// `backfill` is the value existing rows get when a column becomes NOT NULL (added, or tightened from nullable). A
+// nullable column never needs one, and the database generates an auto_increment column's values itself, so on
+// either the value would silently mean nothing.
+fn check_backfill_fits(cx: &Ctxt, cont: &Container) {
+    for f in cont.columns() {
+        let Some(b) = f.attrs.backfill() else { continue };
+        if f.is_option_syntax() {
+            cx.error_at(
+                b.span,
+                "`backfill` fills the existing rows of a NOT NULL column, but this field is `Option<...>` (nullable), \
+                 so its rows can stay NULL; remove `backfill`, or use the inner type to make the column NOT NULL",
+            );
+        }
+        if f.attrs.auto_increment().is_some() {
+            cx.error_at(b.span, "`backfill` cannot be used with `auto_increment`: the database generates its values");
         }
     }
 }

@@ -51,6 +51,7 @@ pub const ON_DELETE: Symbol = Symbol("on_delete");
 pub const ON_UPDATE: Symbol = Symbol("on_update");
 pub const SKIP: Symbol = Symbol("skip");
 pub const SQL_TYPE: Symbol = Symbol("sql_type");
+pub const BACKFILL: Symbol = Symbol("backfill");
 
 // `DbEnum` keywords (`name` and `crate` are shared with the above).
 pub const RENAME_ALL: Symbol = Symbol("rename_all");
