@@ -254,12 +254,22 @@ pub fn short_name(full: &str) -> Option<&str> {
 }
 
 /// The steps with the declared effects of hand-written SQL left out (see [`Migration::checksum`]).
+/// A backfill's batch size and throttle are left out too: they tune how it runs, not what it does, so an operator
+/// may slow down a running backfill without editing history.
 fn without_effects(steps: &[Step]) -> std::borrow::Cow<'_, [Step]> {
-    if !steps.iter().any(|s| matches!(s, Step::RawSql { effect: Some(_), .. })) {
+    if !steps.iter().any(|s| matches!(s, Step::RawSql { effect: Some(_), .. } | Step::Backfill { .. })) {
         return std::borrow::Cow::Borrowed(steps);
     }
     let strip = |s: &Step| match s {
         Step::RawSql { sql, .. } => Step::RawSql { sql: sql.clone(), effect: None },
+        Step::Backfill { table, set, predicate, inverse, .. } => Step::Backfill {
+            table: table.clone(),
+            set: set.clone(),
+            predicate: predicate.clone(),
+            batch_size: 0,
+            throttle_ms: 0,
+            inverse: inverse.clone(),
+        },
         other => other.clone(),
     };
     std::borrow::Cow::Owned(steps.iter().map(strip).collect())
@@ -276,6 +286,19 @@ mod tests {
             .parent("fnv1a64:0000000000000000")
             .up([Step::AddColumn { table: "users".into(), column: col.clone() }])
             .down([Step::DropColumn { table: "users".into(), column: col }])
+    }
+
+    #[test]
+    fn a_backfill_can_be_retuned_without_changing_the_checksum() {
+        use crate::define::backfill;
+        let m = |step: Step| Migration::new("m1").up([step]);
+        let base = m(backfill("users", &[("tz", "'UTC'")]).when("tz IS NULL"));
+        assert_eq!(
+            base.checksum(),
+            m(backfill("users", &[("tz", "'UTC'")]).when("tz IS NULL").batch_size(50).throttle_ms(9)).checksum()
+        );
+        assert_ne!(base.checksum(), m(backfill("users", &[("tz", "'UTC'")])).checksum());
+        assert_ne!(base.checksum(), m(backfill("users", &[("tz", "'GMT'")]).when("tz IS NULL")).checksum());
     }
 
     #[test]

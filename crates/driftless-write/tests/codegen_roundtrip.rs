@@ -77,6 +77,12 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
         raw_sql(sql("ALTER TABLE users ADD COLUMN note TEXT"))
             .amounts_to([add_column("users", column("note", ColumnType::Text).nullable())]),
         rename_enum("mood", "feeling"),
+        backfill("users", &[("tz", "'UTC'"), ("about", "lower(about)")])
+            .when("tz IS NULL")
+            .batch_size(250)
+            .throttle_ms(5),
+        backfill("users", &[("tz", "NULL")]).undo(&[("tz", "'UTC'")], Some("tz IS NULL")),
+        backfill("users", &[("about", "''")]).cannot_undo("the old text is gone"),
     ];
     let down = vec![
         irreversible("hand-written SQL has no inverse"),
@@ -88,6 +94,8 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
         drop_table(users()),
         drop_enum(mood),
         create_index("users", index_on_expression("users_lower_tz_idx", "lower(tz)").unique().predicate("tz <> ''")),
+        backfill("users", &[]),
+        backfill("users", &[("tz", "'UTC'")]).undo(&[("tz", "NULL")], None),
     ];
     (up, down)
 }

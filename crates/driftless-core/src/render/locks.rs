@@ -23,6 +23,14 @@ fn info(lock: &str, online: bool) -> LockInfo {
 
 /// The lock `sql` (rendered from `step`) takes on `dialect`.
 pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
+    if let Step::Backfill { batch_size, .. } = step {
+        return match dialect {
+            Dialect::Sqlite => {
+                info(&format!("database write lock per batch of {batch_size} rows, released between batches"), true)
+            }
+            _ => info(&format!("row locks on one batch of {batch_size} rows at a time, each committed"), true),
+        };
+    }
     let upper = sql.to_ascii_uppercase();
     match dialect {
         Dialect::Sqlite => info("database write lock (SQLite has one writer): writers wait until commit", false),

@@ -6,6 +6,7 @@
 //! Versions assumed: PostgreSQL 12+, MySQL 8.0.12+ (instant ADD COLUMN) or MariaDB 10.6+, SQLite 3.35+.
 
 mod auto_increment;
+mod backfill;
 mod columns;
 mod enum_renames;
 mod enums;
@@ -84,6 +85,9 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
         Step::RawSql { .. } => raw::raw_sql(),
         Step::Irreversible { reason } => raw::irreversible(reason),
         Step::RenameEnum { from, to } => enum_renames::rename_enum(from, to, d),
+        Step::Backfill { table, set, predicate, batch_size, .. } => {
+            backfill::backfill(table, set, predicate.as_deref(), *batch_size, is_new(table))
+        }
     }
 }
 
