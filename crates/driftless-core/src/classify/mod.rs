@@ -205,6 +205,9 @@ pub struct Context<'a> {
     /// sorted columns)`, whose columns no later step has changed (no column altered, renamed or dropped, no raw SQL):
     /// the existing rows still hold distinct values for them.
     pub dropped_uniques: &'a BTreeSet<(String, Vec<String>)>,
+    /// Columns `(table, column)` that a backfill earlier in the same plan filled where they were NULL (its condition
+    /// is `column IS NULL`): making one NOT NULL next fails only on a row written NULL since.
+    pub backfilled: &'a BTreeSet<(String, String)>,
 }
 
 /// Classifies a diff: each step and its inverse on every dialect. `old` and `new` are the schemas the diff was made
@@ -247,6 +250,7 @@ fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classificat
     let mut new_columns = BTreeSet::new();
     let mut null_columns = BTreeSet::new();
     let mut dropped_uniques = BTreeSet::new();
+    let mut backfilled = BTreeSet::new();
     let mut out = Vec::with_capacity(steps.len());
     for step in steps {
         let ctx = Context {
@@ -255,9 +259,11 @@ fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classificat
             new_columns: &new_columns,
             null_columns: &null_columns,
             dropped_uniques: &dropped_uniques,
+            backfilled: &backfilled,
         };
         out.push(PerDialect::from_fn(|d| classify_step(step, d, &ctx)));
         track_guarantees(step, &mut null_columns, &mut dropped_uniques);
+        rules::track_backfilled(step, &mut backfilled);
         match step {
             Step::CreateTable { table } => {
                 new_tables.insert(table.name.clone());

@@ -21,6 +21,15 @@ pub(crate) struct Resolved<'a> {
     pub enum_values: BTreeMap<&'a str, BTreeMap<&'a str, &'a str>>,
     /// Hints that were already applied (the old schema has the new name and not the old one), as text.
     pub stale: Vec<String>,
+    /// (New table name, new column name) → the SQL value its existing rows get when it becomes NOT NULL.
+    pub backfills: BTreeMap<(&'a str, &'a str), &'a str>,
+}
+
+impl Resolved<'_> {
+    /// The backfill value given for `table.column` (new names).
+    pub fn backfill(&self, table: &str, column: &str) -> Option<&str> {
+        self.backfills.get(&(table, column)).copied()
+    }
 }
 
 fn table_hint(from: &str, to: &str) -> String {
@@ -201,6 +210,7 @@ pub(crate) fn resolve<'a>(
     }
 
     resolve_enum_renames(old_schema, new_schema, hints, &mut out)?;
+    resolve_backfills(new, hints, &mut out)?;
 
     // Enum values (a hint names the enum's new name).
     let mut seen = BTreeSet::new();
@@ -251,6 +261,36 @@ pub(crate) fn resolve<'a>(
     }
     out.stale.sort();
     Ok(out)
+}
+
+/// Backfill values name the new table and column, which must exist; a column has one value. A value for a column
+/// that needs none (it already exists NOT NULL) is not an error: the model keeps its attribute after the migration
+/// that used it.
+fn resolve_backfills<'a>(
+    new: &'a HashMap<&'a str, &'a Table>,
+    hints: &'a RenameHints,
+    out: &mut Resolved<'a>,
+) -> Result<(), DiffError> {
+    for b in &hints.backfills {
+        let (table, column, value) = (b.table.as_str(), b.column.as_str(), b.value.as_str());
+        let bad =
+            |detail: String| DiffError::BadBackfill { table: table.to_owned(), column: column.to_owned(), detail };
+        let Some(t) = new.get(table) else {
+            return Err(bad(format!("the new schema has no table `{table}`; name the table by its new name")));
+        };
+        if t.column(column).is_none() {
+            return Err(bad(format!("table `{table}` has no column `{column}`; name the column by its new name")));
+        }
+        if value.trim().is_empty() {
+            return Err(bad("the value is empty; give an SQL expression, for example 'UTC'".into()));
+        }
+        if let Some(other) = out.backfills.insert((table, column), value)
+            && other != value
+        {
+            return Err(bad(format!("two values are given, `{other}` and `{value}`; keep one of them")));
+        }
+    }
+    Ok(())
 }
 
 /// Enum type renames: like table renames, a hint applies when the old schema has the old name and the new schema the

@@ -9,7 +9,8 @@ use crate::schema::{Column, ColumnType, DefaultValue, ForeignKey, Index, Literal
 use crate::step::Step;
 
 use super::{
-    DROPPED_REF, DiffChange, Differ, Pair, Phases, PossibleRename, RenameKind, change, compatible_types, order,
+    DROPPED_REF, DiffChange, DiffError, Differ, Pair, Phases, PossibleRename, RenameKind, backfills, change,
+    compatible_types, order,
 };
 
 impl<'a> Differ<'a> {
@@ -85,12 +86,12 @@ impl<'a> Differ<'a> {
         Some(mid)
     }
 
-    pub(super) fn diff_pair(&self, p: &Pair<'a>, ph: &mut Phases) {
+    pub(super) fn diff_pair(&self, p: &Pair<'a>, ph: &mut Phases) -> Result<(), DiffError> {
         let mapped = self.mapped(p);
         let m = mapped.as_ref();
         let n = p.new;
         if m == n {
-            return;
+            return Ok(());
         }
         let old_name = &p.old.name;
         let new_name = &n.name;
@@ -115,6 +116,9 @@ impl<'a> Differ<'a> {
                             from = mid;
                         }
                         if from != *nc {
+                            // Made NOT NULL with a backfill value: the NULLs are filled in batches first.
+                            let fill = self.hints.backfill(new_name, &nc.name);
+                            altered.extend(backfills::tighten(new_name, &from, nc, fill)?);
                             altered.push(Step::AlterColumn {
                                 table: new_name.clone(),
                                 from,
@@ -139,10 +143,16 @@ impl<'a> Differ<'a> {
                     to: nc.name.clone(),
                 })
                 .collect();
-            ph.alter_tables.push(DiffChange {
-                step: Step::AddColumn { table: new_name.clone(), column: (*nc).clone() },
-                possible_renames: notes,
-            });
+            // Rows that need a value (a backfill given, or a per-row default): added nullable, then filled in
+            // batches, then made NOT NULL; the notes stay on the `AddColumn`.
+            let fill = self.hints.backfill(new_name, &nc.name);
+            let mut steps = backfills::add_column(new_name, nc, fill)?
+                .unwrap_or_else(|| vec![Step::AddColumn { table: new_name.clone(), column: (*nc).clone() }])
+                .into_iter();
+            if let Some(first) = steps.next() {
+                ph.alter_tables.push(DiffChange { step: first, possible_renames: notes });
+            }
+            ph.alter_tables.extend(steps.map(change));
         }
         ph.alter_tables.extend(altered.into_iter().map(change));
         for d in &dropped {
@@ -314,6 +324,7 @@ impl<'a> Differ<'a> {
                 to: n.comment.clone(),
             }));
         }
+        Ok(())
     }
 
     /// Orders index renames so each target name is free when it runs (index names share one namespace on

@@ -41,6 +41,7 @@
 //!
 //! Architecture Invariant: the differ never touches the file system, never classifies and never renders.
 
+mod backfills;
 mod enums;
 mod hints;
 mod kept;
@@ -57,6 +58,7 @@ use serde::Serialize;
 use crate::schema::{ColumnType, Index, RenameHints, Schema, Table};
 use crate::step::Step;
 
+pub use backfills::{DEFAULT_VALUE as BACKFILL_DEFAULT, is_volatile_default};
 pub use hints::hints_applied_by;
 pub use relations::{Relation, RelationChange, RelationChangeKind, pivot_relations, relations};
 
@@ -94,6 +96,17 @@ pub enum DiffError {
         /// `old` or `new`.
         side: &'static str,
         /// What is wrong.
+        detail: String,
+    },
+    /// A backfill value (`#[model(backfill = "...")]`, or the answers file's `backfills`) for a column that the new
+    /// schema does not have, or two different values for one column.
+    #[error("backfill for `{table}.{column}`: {detail}")]
+    BadBackfill {
+        /// The table (its new name).
+        table: String,
+        /// The column (its new name).
+        column: String,
+        /// What is wrong and what to do.
         detail: String,
     },
     /// An enum change that driftless cannot express as steps.
@@ -439,7 +452,7 @@ impl<'a> Differ<'a> {
         }
 
         for p in &pairs {
-            self.diff_pair(p, &mut ph);
+            self.diff_pair(p, &mut ph)?;
         }
         self.lift_foreign_keys_over_keys(&pairs, &mut ph);
         self.order_index_renames(&mut ph);

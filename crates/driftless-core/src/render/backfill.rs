@@ -94,7 +94,14 @@ pub fn backfill_sql(step: &Step, dialect: Dialect, before: &Schema) -> Result<Op
                 ));
             }
         };
-    let set = set.iter().map(|(c, e)| format!("{} = {e}", spell::ident(dialect, c))).collect::<Vec<_>>().join(", ");
+    let set = set
+        .iter()
+        .map(|(c, e)| {
+            let value = t.column(c).map_or_else(|| e.clone(), |col| spell::backfill_value(dialect, col, e));
+            format!("{} = {value}", spell::ident(dialect, c))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     Ok(Some(BackfillSql {
         dialect,
         table: table.clone(),

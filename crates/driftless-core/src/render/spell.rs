@@ -313,3 +313,16 @@ mod tests {
         assert!(check_raw_name(Dialect::Mysql, "a`b").is_err());
     }
 }
+
+/// A backfill's value on `d`: the expression as written, except `DEFAULT` (the column's own default, evaluated per
+/// row, which the differ uses for a column added with a per-row default) on SQLite, whose `UPDATE` has no `DEFAULT`:
+/// there it is the default's expression itself (`NULL` for a column without one, as `DEFAULT` would be).
+pub(crate) fn backfill_value(d: Dialect, column: &crate::schema::Column, expr: &str) -> String {
+    if d != Dialect::Sqlite || !expr.trim().eq_ignore_ascii_case(crate::diff::BACKFILL_DEFAULT) {
+        return expr.to_owned();
+    }
+    match &column.default {
+        Some(value) => default_sql(d, &column.ty, value),
+        None => "NULL".to_owned(),
+    }
+}

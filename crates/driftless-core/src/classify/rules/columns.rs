@@ -7,6 +7,10 @@ use crate::schema::{Column, ColumnType, DefaultValue, Schema};
 use super::{LITE, MY, PG, combine, q};
 use crate::classify::{Classification as C, Context};
 
+/// How to give the existing rows of a column that becomes NOT NULL a value, so that the generator writes a batched
+/// backfill before NOT NULL.
+const BACKFILL_HINT: &str = "give the existing rows a value with #[model(backfill = \"<SQL>\")] on the field, or a \"backfills\": [{\"table\", \"column\", \"value\"}] entry in the answers file (--renames FILE), and regenerate: driftless then adds it nullable, backfills it in batches and makes it NOT NULL online";
+
 pub(super) fn default_kind(c: &Column) -> &'static str {
     match &c.default {
         None => "none",
@@ -48,7 +52,7 @@ pub(super) fn add_column(table: &str, col: &Column, d: Dialect, table_is_new: bo
                 }
             ),
         )
-        .or("add it nullable (Option<T>), backfill it, then make it NOT NULL in a later migration; or give it a default"),
+        .or(format!("{BACKFILL_HINT}; or give it a default")),
         "none" => C::safe(
             "add_column_nullable",
             format!(
@@ -96,7 +100,7 @@ pub(super) fn add_column(table: &str, col: &Column, d: Dialect, table_is_new: bo
                 }
             ),
         )
-        .or("add the column nullable without default, backfill it in batches, then set the default (and NOT NULL) in a later migration"),
+        .or("let driftless generate it (it adds the column nullable without the default, sets the default, backfills the existing rows in batches, then makes it NOT NULL online), or write those steps by hand"),
         _ => C::review(
             "add_column_sql_default",
             format!(
@@ -328,6 +332,7 @@ pub(super) fn alter_column(
     }
     if from.nullable && !to.nullable {
         findings.push(match (backfill, d) {
+            (None, _) if let Some(c) = super::backfilled_columns::set_not_null_after_backfill(table, to, d, ctx) => c,
             (Some(fill), PG) => C::safe(
                 "set_not_null_backfill",
                 format!("makes {name} NOT NULL after filling NULLs with `{fill}`, so it cannot fail; PostgreSQL scans the table to check"),
@@ -341,14 +346,14 @@ pub(super) fn alter_column(
                 "set_not_null",
                 format!("makes {name} NOT NULL, which fails if a row holds NULL; PostgreSQL scans the table under an exclusive lock"),
             )
-            .or("give a backfill, or fill the NULLs in an earlier migration; on a large table add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL"),
+            .or(BACKFILL_HINT),
             (None, MY) => C::review(
                 "set_not_null",
                 format!("makes {name} NOT NULL, which fails on NULLs in strict mode (outside it MySQL silently writes 0 or ''); MySQL rebuilds the table in place"),
             )
-            .or("give a backfill, or fill the NULLs in an earlier migration"),
+            .or(BACKFILL_HINT),
             (None, _) => C::review("set_not_null", format!("makes {name} NOT NULL, which fails if a row holds NULL"))
-                .or("give a backfill, or fill the NULLs in an earlier migration"),
+                .or(BACKFILL_HINT),
         });
     }
     if !from.nullable && to.nullable {
@@ -358,7 +363,9 @@ pub(super) fn alter_column(
             _ => C::safe("drop_not_null", format!("makes {name} nullable")),
         });
     }
-    if from.default != to.default {
+    if let Some(c) = super::backfilled_columns::default_before_backfill(table, from, to, d, ctx) {
+        findings.push(c);
+    } else if from.default != to.default {
         findings.push(C::safe(
             "change_default",
             format!(

@@ -7,6 +7,7 @@
 
 mod auto_increment;
 mod backfill;
+mod backfilled_columns;
 mod columns;
 mod enum_renames;
 mod enums;
@@ -22,6 +23,7 @@ use crate::step::Step;
 
 use super::{Classification as C, Context};
 
+pub(crate) use backfilled_columns::track_backfilled;
 pub(crate) use enums::enum_value_added_then_used;
 pub use enums::enum_values_used_later;
 use sqlite::sqlite_rebuild_rule;
