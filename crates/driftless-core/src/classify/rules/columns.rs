@@ -9,7 +9,7 @@ use crate::classify::{Classification as C, Context};
 
 /// How to give the existing rows of a column that becomes NOT NULL a value, so that the generator writes a batched
 /// backfill before NOT NULL.
-const BACKFILL_HINT: &str = "give the existing rows a value with #[model(backfill = \"<SQL>\")] on the field, or a \"backfills\": [{\"table\", \"column\", \"value\"}] entry in the answers file (--renames FILE), and regenerate: driftless then adds it nullable, backfills it in batches and makes it NOT NULL online";
+const BACKFILL_HINT: &str = "give the existing rows a value with #[model(backfill = \"<SQL>\")] on the field, or a \"backfills\": [{\"table\", \"column\", \"value\"}] entry in the answers file (migrate-generate --answers FILE), and regenerate: driftless then adds it nullable, backfills it in batches and makes it NOT NULL online";
 
 pub(super) fn default_kind(c: &Column) -> &'static str {
     match &c.default {
