@@ -450,7 +450,9 @@ mod tests {
             ]
         );
         // A value kept in the model after its migration is not needed again: nothing to do.
-        assert!(steps(&users(&[tz.clone()]), &users(&[tz]), &hints(&[("users", "tz", "'UTC'")])).is_empty());
+        assert!(
+            steps(&users(std::slice::from_ref(&tz)), &users(&[tz]), &hints(&[("users", "tz", "'UTC'")])).is_empty()
+        );
     }
 
     /// A column added with a per-row default: nullable without it, the default set, every existing row backfilled

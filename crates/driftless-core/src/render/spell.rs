@@ -287,6 +287,19 @@ pub(crate) fn sqlite_convert(column_sql: &str, from: &ColumnType, to: &ColumnTyp
     }
 }
 
+/// A backfill's value on `d`: the expression as written, except `DEFAULT` (the column's own default, evaluated per
+/// row, which the differ uses for a column added with a per-row default) on SQLite, whose `UPDATE` has no `DEFAULT`:
+/// there it is the default's expression itself (`NULL` for a column without one, as `DEFAULT` would be).
+pub(crate) fn backfill_value(d: Dialect, column: &crate::schema::Column, expr: &str) -> String {
+    if d != Dialect::Sqlite || !expr.trim().eq_ignore_ascii_case(crate::diff::BACKFILL_DEFAULT) {
+        return expr.to_owned();
+    }
+    match &column.default {
+        Some(value) => default_sql(d, &column.ty, value),
+        None => "NULL".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,18 +324,5 @@ mod tests {
         assert!(check_raw_name(Dialect::Postgres, "a\"b").is_err());
         assert!(check_raw_name(Dialect::Mysql, "a\"b").is_ok());
         assert!(check_raw_name(Dialect::Mysql, "a`b").is_err());
-    }
-}
-
-/// A backfill's value on `d`: the expression as written, except `DEFAULT` (the column's own default, evaluated per
-/// row, which the differ uses for a column added with a per-row default) on SQLite, whose `UPDATE` has no `DEFAULT`:
-/// there it is the default's expression itself (`NULL` for a column without one, as `DEFAULT` would be).
-pub(crate) fn backfill_value(d: Dialect, column: &crate::schema::Column, expr: &str) -> String {
-    if d != Dialect::Sqlite || !expr.trim().eq_ignore_ascii_case(crate::diff::BACKFILL_DEFAULT) {
-        return expr.to_owned();
-    }
-    match &column.default {
-        Some(value) => default_sql(d, &column.ty, value),
-        None => "NULL".to_owned(),
     }
 }
