@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 
 use driftless_core::Dialect;
 use driftless_core::migration::{Class, Migration};
+use driftless_core::render::backfill::BackfillSql;
 use driftless_core::render::{self, RenderedMigration};
 
+use crate::backfill;
 use crate::connection::DialectConnection;
 use crate::error::Error;
 use crate::online::{self, OnlineSettings};
@@ -35,8 +37,41 @@ pub(crate) struct Unit<'a> {
     pub plan: RenderedMigration,
     /// PostgreSQL, applying online: the statements' lock timeout and retries; the plan holds the online recipes.
     pub online: Option<OnlineSettings>,
-    /// Resuming an interrupted online run: its dirty row.
+    /// Resuming an interrupted run: its dirty row (an online run, or one stopped in a backfill).
     pub resume_from: Option<crate::outcome::AppliedMigration>,
+    /// The SQL of the backfills among the migration's steps in `direction`, by step index (`backfill.rs` runs the
+    /// plan's non-transactional statement of that step in batches).
+    pub backfills: Vec<(usize, BackfillSql)>,
+    /// Where backfills report their progress.
+    pub progress: crate::progress::Reporter,
+}
+
+impl Unit<'_> {
+    /// The backfill that statement `index` of the plan stands for, if it is one.
+    fn backfill(&self, index: usize) -> Option<&BackfillSql> {
+        let s = self.plan.statements.get(index)?;
+        if s.transactional {
+            return None;
+        }
+        self.backfills.iter().find(|(step, _)| *step == s.step).map(|(_, sql)| sql)
+    }
+
+    async fn run_backfill<C: DialectConnection>(
+        &self,
+        conn: &mut C,
+        table: &TrackingTable,
+        index: usize,
+        sql: &BackfillSql,
+    ) -> Result<(), Error> {
+        let job = backfill::Job {
+            name: &self.migration.name,
+            direction: self.direction,
+            index,
+            total: self.plan.statements.len(),
+            sql,
+        };
+        backfill::run(conn, table, &job, &self.progress).await
+    }
 }
 
 /// Whether the migration can run as one transaction on `dialect`: the dialect has transactional DDL, the migration
@@ -164,18 +199,46 @@ async fn step_by_step<C: DialectConnection>(
     let total = unit.plan.statements.len();
     let total_i = total as i64;
     let mark = Error::db(format!("recording progress of {what} in the tracking table"));
-    match direction {
-        Direction::Up => conn.insert_row(table, &row(unit, Duration::ZERO, Some(Direction::Up))).await,
-        Direction::Down => conn.set_progress(table, migration, direction, 0, total_i, None).await,
-    }
-    .map_err(mark)?;
+    // Resuming a run that stopped in a backfill: at that backfill, which carries on after its recorded key.
+    let start_at = match &unit.resume_from {
+        Some(r) if direction == Direction::Up => {
+            let at = usize::try_from(r.statements_done).unwrap_or(usize::MAX);
+            if r.statements_total != total_i || unit.backfill(at).is_none() {
+                return Err(Error::Dirty {
+                    name: r.name.clone(),
+                    direction: Direction::Up,
+                    statements_done: r.statements_done,
+                    statements_total: r.statements_total,
+                    failed_statement: r.failed_statement.clone(),
+                });
+            }
+            conn.set_progress(table, migration, direction, r.statements_done, total_i, None).await.map_err(mark)?;
+            at
+        }
+        _ => {
+            match direction {
+                Direction::Up => conn.insert_row(table, &row(unit, Duration::ZERO, Some(Direction::Up))).await,
+                Direction::Down => conn.set_progress(table, migration, direction, 0, total_i, None).await,
+            }
+            .map_err(mark)?;
+            0
+        }
+    };
     // The progress marker: `statements_done = k` on a dirty row records that statements 1 to k finished *and* that
     // statement k + 1 started. The row is written before statement 1 runs, and each update after statement k
     // finishes is also the record that k + 1 starts (nothing runs in between), so after a kill the row names every
     // statement that may have run.
     let triggers = rebuilt_triggers(conn, unit, &what).await?;
     let start = Instant::now();
-    for (index, statement) in unit.plan.statements.iter().enumerate() {
+    for (index, statement) in unit.plan.statements.iter().enumerate().skip(start_at) {
+        if let Some(sql) = unit.backfill(index) {
+            if let Err(e) = unit.run_backfill(conn, table, index, sql).await {
+                let failed = fit_failed_statement(&statement.sql);
+                let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;
+                return Err(e);
+            }
+            continue;
+        }
         if let Err(cause) = execute(conn, unit, &statement.sql).await {
             // Best effort: the row is dirty already; this adds which statement failed, cut to fit its column.
             let failed = fit_failed_statement(&statement.sql);
@@ -268,6 +331,31 @@ async fn by_units<C: DialectConnection>(
                 continue;
             }
             let mut attempt = 1;
+            if let Some(sql) = unit.backfill(first) {
+                // A backfill is a unit of its own; one that gives up waiting for a row lock is tried again, and
+                // carries on after the key its last batch recorded.
+                loop {
+                    match unit.run_backfill(conn, table, first, sql).await {
+                        Ok(()) => break,
+                        Err(Error::Backfill { failure, .. })
+                            if online::is_lock_timeout(&failure.cause) && attempt < settings.attempts =>
+                        {
+                            let pause =
+                                Duration::from_millis(100u64 << (attempt - 1).min(6)).min(Duration::from_secs(5));
+                            tokio::time::sleep(pause).await;
+                            attempt += 1;
+                        }
+                        Err(e) => {
+                            let failed = fit_failed_statement(&statements[first].sql);
+                            let _ = conn
+                                .set_progress(table, migration, Direction::Up, first as i64, total_i, Some(&failed))
+                                .await;
+                            return Err(e);
+                        }
+                    }
+                }
+                continue;
+            }
             loop {
                 match run_unit(conn, table, unit, first, end).await {
                     Ok(()) => break,

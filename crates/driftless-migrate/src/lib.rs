@@ -59,6 +59,7 @@ compile_error!(
 );
 
 mod apply;
+mod backfill;
 mod connection;
 mod database;
 pub mod dry_run;
@@ -83,9 +84,9 @@ mod tracking;
 mod validate;
 
 pub use database::{CONNECT_TIMEOUT, DEFAULT_DATABASE_URL, Database};
-pub use error::{Error, ProbeFinding};
+pub use error::{BackfillFailure, Error, ProbeFinding};
 pub use guard::{ENV_VARS, environment_from};
 pub use migrator::{DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE, Migrator, migrate_on_startup};
 pub use outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status};
-pub use progress::{NoProgress, Progress};
+pub use progress::{BackfillProgress, NoProgress, Progress};
 pub use redact::redact;

@@ -448,6 +448,8 @@ impl Migrator {
             plan: rendered.clone(),
             online: None,
             resume_from: None,
+            backfills: Vec::new(),
+            progress: self.progress.clone(),
         };
         self.progress.start(1);
         self.progress.migration_started(name, Direction::Up);
@@ -486,11 +488,24 @@ impl Migrator {
         // An online PostgreSQL migration interrupted in its `up` resumes at the unit its dirty row records (each
         // unit's progress is exact, see `apply::by_units`): its row is left out of validation, so it is pending.
         let mut resume: std::collections::HashMap<String, AppliedMigration> = std::collections::HashMap::new();
+        // So is one on any dialect that stopped in a backfill (its row holds the backfill's last key, see
+        // `backfill.rs`): the run resumes at that backfill, after its key.
+        let mut in_backfill = std::collections::HashSet::new();
+        if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
+            for row in applied.iter().filter(|r| r.dirty == Some(Direction::Up)) {
+                let key = conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?;
+                if key.is_some() {
+                    in_backfill.insert(row.name.clone());
+                }
+            }
+        }
         if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
             applied.retain(|row| {
                 let resumable = row.dirty == Some(Direction::Up)
                     && self.migrations.iter().zip(&checksums).any(|(m, c)| {
-                        m.name == row.name && *c == row.checksum && self.online_for(m, C::DIALECT).is_some()
+                        m.name == row.name
+                            && *c == row.checksum
+                            && (self.online_for(m, C::DIALECT).is_some() || in_backfill.contains(&m.name))
                     });
                 if resumable {
                     resume.insert(row.name.clone(), row.clone());
@@ -558,10 +573,12 @@ impl Migrator {
             let i = position(&row.name).ok_or_else(|| Error::MissingMigration { name: row.name.clone() })?;
             wanted.push((i, Direction::Down));
         }
+        let backfills = crate::plan::backfill_plans(&self.migrations, &wanted, dialect)?;
         let units: Vec<Unit<'_>> = plans(&self.migrations, &wanted, dialect)?
             .into_iter()
             .zip(&wanted)
-            .map(|(plan, &(i, direction))| {
+            .zip(backfills)
+            .map(|((plan, &(i, direction)), backfills)| {
                 let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
                 let plan = match online {
                     Some(_) => crate::online::online_postgres(&self.migrations[i].up, &plan),
@@ -577,6 +594,8 @@ impl Migrator {
                     plan,
                     online,
                     resume_from: resume.get(&self.migrations[i].name).cloned(),
+                    backfills,
+                    progress: self.progress.clone(),
                 }
             })
             .collect();

@@ -14,7 +14,8 @@
 //! schema at the step, or SQLite's `rowid` when there is none; PostgreSQL and MySQL refuse a table without one.
 
 use crate::dialect::Dialect;
-use crate::schema::Schema;
+use crate::replay::{ReplayOptions, apply_step_with};
+use crate::schema::{ColumnType, Schema};
 use crate::step::Step;
 
 use super::{RenderError, spell};
@@ -62,38 +63,34 @@ pub fn backfill_sql(step: &Step, dialect: Dialect, before: &Schema) -> Result<Op
             return Err(RenderError::UnknownColumn { step: "backfill", table: table.clone(), column: column.clone() });
         }
     }
-    let (key, key_sql, casts) =
-        match &t.primary_key {
-            Some(pk) => {
-                if let Some((c, _)) = set.iter().find(|(c, _)| pk.columns.contains(c)) {
-                    return Err(unsupported(format!(
-                        "it sets `{c}`, a column of the primary key the batches are ordered by; write this change as \
-                     raw SQL"
-                    )));
-                }
-                let mut casts = Vec::new();
-                for c in &pk.columns {
-                    let col = t.columns.iter().find(|col| col.name == *c).ok_or_else(|| {
-                        RenderError::UnknownColumn { step: "backfill", table: table.clone(), column: c.clone() }
-                    })?;
-                    casts.push(match dialect {
-                        Dialect::Postgres => Some(spell::column_type(dialect, &col.ty, before, table)?),
-                        _ => None,
-                    });
-                }
-                (pk.columns.clone(), pk.columns.iter().map(|c| spell::ident(dialect, c)).collect(), casts)
+    let (key, key_sql, casts) = match &t.primary_key {
+        Some(pk) => {
+            if let Some((c, _)) = set.iter().find(|(c, _)| pk.columns.contains(c)) {
+                return Err(unsupported(format!(
+                    "it sets `{c}`, a column of the primary key the batches are ordered by; write this change as raw \
+                     SQL"
+                )));
             }
-            None if dialect == Dialect::Sqlite => {
-                (vec!["rowid".to_owned()], vec!["rowid".to_owned()], vec![Some("INTEGER".to_owned())])
+            let mut casts = Vec::new();
+            for c in &pk.columns {
+                let unknown =
+                    || RenderError::UnknownColumn { step: "backfill", table: table.clone(), column: c.clone() };
+                let col = t.column(c).ok_or_else(unknown)?;
+                casts.push(key_cast(dialect, &col.ty, before, table)?);
             }
-            None => {
-                return Err(unsupported(
-                    "the table has no primary key, and a backfill runs in primary-key order; add a primary key first, \
-                 or write the UPDATE as raw SQL"
-                        .into(),
-                ));
-            }
-        };
+            (pk.columns.clone(), pk.columns.iter().map(|c| spell::ident(dialect, c)).collect(), casts)
+        }
+        None if dialect == Dialect::Sqlite => {
+            (vec!["rowid".to_owned()], vec!["rowid".to_owned()], vec![Some("INTEGER".to_owned())])
+        }
+        None => {
+            return Err(unsupported(
+                "the table has no primary key, and a backfill runs in primary-key order; add a primary key first, or \
+                 write the UPDATE as raw SQL"
+                    .into(),
+            ));
+        }
+    };
     let set = set
         .iter()
         .map(|(c, e)| {
@@ -114,6 +111,40 @@ pub fn backfill_sql(step: &Step, dialect: Dialect, before: &Schema) -> Result<Op
         key_sql,
         casts,
     }))
+}
+
+/// The type a key value bound as text is cast to before it is compared with the key column: PostgreSQL compares
+/// nothing with text implicitly; MySQL would compare an integer with a string as floating point (wrong past 2^53);
+/// SQLite's affinity would do, but an explicit cast says the same on every path. `None`: compared as bound (text
+/// keys, and MySQL's dates, which it converts exactly).
+fn key_cast(d: Dialect, ty: &ColumnType, schema: &Schema, table: &str) -> Result<Option<String>, RenderError> {
+    use ColumnType as T;
+    Ok(match (d, ty) {
+        (Dialect::Postgres, ty) => Some(spell::column_type(d, ty, schema, table)?),
+        (Dialect::Mysql, T::SmallInt | T::Integer | T::BigInt) => Some("SIGNED".into()),
+        (Dialect::Mysql, T::Decimal { .. }) => Some(spell::column_type(d, ty, schema, table)?),
+        (Dialect::Sqlite, T::SmallInt | T::Integer | T::BigInt) => Some("INTEGER".into()),
+        (Dialect::Sqlite, T::Real | T::Double) => Some("REAL".into()),
+        _ => None,
+    })
+}
+
+/// The SQL of every backfill among `steps` (a migration's `up` or `down`) on `dialect`, by step index, each against
+/// the schema just before it; `before` is the schema before the first step. Steps are replayed as the renderer
+/// does (`ReplayOptions::DATABASE`); a step that does not replay ends the walk (the renderer reports it).
+pub fn backfills(steps: &[Step], dialect: Dialect, before: &Schema) -> Result<Vec<(usize, BackfillSql)>, RenderError> {
+    let mut out = Vec::new();
+    let mut state = before.clone();
+    state.normalize();
+    for (i, step) in steps.iter().enumerate() {
+        if let Some(sql) = backfill_sql(step, dialect, &state)? {
+            out.push((i, sql));
+        }
+        if apply_step_with(&mut state, step, ReplayOptions::DATABASE).is_err() {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 impl BackfillSql {
@@ -177,19 +208,22 @@ impl BackfillSql {
     }
 
     /// The key of the next batch's last row, one text column per key column; no row means the rest of the table is
-    /// the last batch. Binds the last recorded key (as text) when `after`.
+    /// the last batch. Binds the last recorded key (as text) when `after`. The `ORDER BY` names the key columns
+    /// with the table: PostgreSQL would take a bare `"id"` for the output column `CAST("id" AS TEXT)` (named `id`)
+    /// and order the keys as text.
     pub fn next_bound(&self, after: bool) -> String {
         let text = match self.dialect {
             Dialect::Mysql => "CHAR",
             _ => "TEXT",
         };
         let cols: Vec<String> = self.key_sql.iter().map(|k| format!("CAST({k} AS {text})")).collect();
+        let order: Vec<String> = self.key_sql.iter().map(|k| format!("{}.{k}", self.quoted)).collect();
         format!(
             "SELECT {} FROM {}{} ORDER BY {} LIMIT 1 OFFSET {}",
             cols.join(", "),
             self.quoted,
             self.filter(after, false),
-            self.key_sql.join(", "),
+            order.join(", "),
             self.batch_size - 1
         )
     }
@@ -242,7 +276,7 @@ mod tests {
         assert_eq!(
             pg.next_bound(true),
             "SELECT CAST(\"id\" AS TEXT) FROM \"users\" WHERE \"id\" > CAST($1 AS BIGINT) AND (tz IS NULL) ORDER BY \
-             \"id\" LIMIT 1 OFFSET 499"
+             \"users\".\"id\" LIMIT 1 OFFSET 499"
         );
         assert_eq!(
             pg.update(true, true),
@@ -256,9 +290,17 @@ mod tests {
         let my = sql(&step, Dialect::Mysql);
         assert_eq!(
             my.next_bound(false),
-            "SELECT CAST(`id` AS CHAR) FROM `users` WHERE (tz IS NULL) ORDER BY `id` LIMIT 1 OFFSET 499"
+            "SELECT CAST(`id` AS CHAR) FROM `users` WHERE (tz IS NULL) ORDER BY `users`.`id` LIMIT 1 OFFSET 499"
         );
-        assert_eq!(my.update(true, false), "UPDATE `users` SET `tz` = 'UTC' WHERE `id` > ? AND (tz IS NULL)");
+        assert_eq!(
+            my.update(true, false),
+            "UPDATE `users` SET `tz` = 'UTC' WHERE `id` > CAST(? AS SIGNED) AND (tz IS NULL)"
+        );
+        let lite = sql(&step, Dialect::Sqlite);
+        assert_eq!(
+            lite.count_after(),
+            "SELECT COUNT(*) FROM \"users\" WHERE \"id\" > CAST(? AS INTEGER) AND (tz IS NULL)"
+        );
     }
 
     #[test]

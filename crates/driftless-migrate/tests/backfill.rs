@@ -1,0 +1,295 @@
+//! Backfills (`Step::Backfill`) on real databases: batches in key order with exact final rows, idempotence through
+//! the predicate, `down` with an inverse and refused when irreversible, a backfill on a table created in the same
+//! migration, SQLite's rowid and the others' refusal of a table without a primary key, and a run killed after a few
+//! batches (a separate process, `driftless-migrate-backfill`, SIGKILLed) that the next run resumes after its
+//! recorded key without redoing a batch.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use driftless_core::Dialect;
+use driftless_core::migration::prelude::*;
+use driftless_migrate::{BackfillProgress, Progress};
+
+const FIXTURE: &str = env!("CARGO_BIN_EXE_driftless-migrate-backfill");
+
+/// One backfill report: `(batches, rows_done, rows_total, finished)`.
+type Report = (u64, u64, u64, bool);
+
+/// Every backfill report of a run.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<Report>>>);
+
+impl Progress for Recorder {
+    fn backfill_progress(&self, p: &BackfillProgress) {
+        self.0.lock().unwrap().push((p.batches, p.rows_done, p.rows_total, p.finished));
+    }
+}
+
+impl Recorder {
+    fn take(&self) -> Vec<Report> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+fn items() -> driftless_core::Table {
+    table("items")
+        .with_column(column("id", ColumnType::BigInt))
+        .with_column(column("n", ColumnType::Integer))
+        .with_column(column("tz", ColumnType::Text).nullable())
+        .primary_key("items_pkey", &["id"])
+}
+
+const CREATE: &str = "m20260101T000000_create_items";
+const FILL: &str = "m20260102T000000_fill_items";
+const AGAIN: &str = "m20260103T000000_fill_items_again";
+
+/// `tz` and `n` for the rows without a `tz`, undone by the inverse backfill.
+fn fill() -> Step {
+    backfill("items", &[("tz", "'UTC'"), ("n", "n * 2")])
+        .when("tz IS NULL")
+        .batch_size(1000)
+        .undo(&[("tz", "NULL"), ("n", "n / 2")], Some("tz = 'UTC'"))
+}
+
+fn history() -> Vec<Migration> {
+    vec![
+        Migration::new(CREATE).up([create_table(items())]).down([drop_table(items())]),
+        Migration::new(FILL).class(Class::ReviewRequired).up([fill()]).down([fill().inverse()]),
+    ]
+}
+
+/// Inserts `n` rows into `table` (`id` from 1, `n = id`, `tz` NULL for even ids and 'X' for odd ones), 1000 a statement.
+async fn seed(t: &Target, table: &str, n: i64) {
+    for start in (1..=n).step_by(1000) {
+        let values: Vec<String> = (start..(start + 1000).min(n + 1))
+            .map(|i| format!("({i}, {i}, {})", if i % 2 == 0 { "NULL" } else { "'X'" }))
+            .collect();
+        t.exec(&format!("INSERT INTO {table} (id, n, tz) VALUES {}", values.join(", "))).await;
+    }
+}
+
+/// `(rows with tz 'UTC', rows with tz 'X', rows with tz NULL, sum of n)`.
+async fn state(t: &Target) -> (i64, i64, i64, i64) {
+    let sum = if t.dialect == Dialect::Mysql { "CAST(SUM(n) AS SIGNED)" } else { "SUM(n)" };
+    (
+        t.count("SELECT COUNT(*) FROM items WHERE tz = 'UTC'").await,
+        t.count("SELECT COUNT(*) FROM items WHERE tz = 'X'").await,
+        t.count("SELECT COUNT(*) FROM items WHERE tz IS NULL").await,
+        t.count(&format!("SELECT {sum} FROM items")).await,
+    )
+}
+
+const ROWS: i64 = 20_000;
+/// The sum of `n` after the backfill: odd ids keep `n = id`, even ids double it.
+const SUM_AFTER: i64 = (ROWS / 2) * (ROWS / 2) + 2 * (ROWS / 2) * (ROWS / 2 + 1);
+const SUM_BEFORE: i64 = ROWS * (ROWS + 1) / 2;
+
+async fn batches_exact_rows_idempotence_and_down(t: Target) {
+    let rec = Recorder::default();
+    let migrator = |m: Vec<Migration>| t.migrator(m).progress(rec.clone());
+    migrator(history()).to(CREATE).await.unwrap();
+    seed(&t, "items", ROWS).await;
+    assert_eq!(state(&t).await, (0, ROWS / 2, ROWS / 2, SUM_BEFORE));
+
+    // `migrate --dry-run` shows the readable UPDATE and the rows it would fill.
+    let dry = migrator(history()).dry_run().await.unwrap();
+    let text = dry.to_string();
+    assert!(text.contains("backfill [outside the transaction]: -- backfill: runs in batches of 1000 rows"), "{text}");
+    assert!(text.contains("; 10000 rows to fill"), "{text}");
+    assert!(rec.take().is_empty(), "a dry run runs no batch");
+
+    migrator(history()).migrate().await.unwrap();
+    assert_eq!(state(&t).await, (ROWS / 2, ROWS / 2, 0, SUM_AFTER));
+    // 10 batches of 1000 matching rows, then one that finds none after the last key and ends it.
+    let reports = rec.take();
+    let mut expected = vec![(0, 0, 10_000, false)];
+    expected.extend((1..=10).map(|b| (b, b * 1000, 10_000, false)));
+    expected.push((11, 10_000, 10_000, true));
+    assert_eq!(reports, expected);
+    let rows = t.migrator([]).history().await.unwrap();
+    assert!(rows.iter().all(|r| r.dirty.is_none()), "{rows:?}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM driftless_migrations WHERE backfill_key IS NOT NULL").await, 0);
+
+    // Idempotent through its predicate: the same backfill again finds nothing to do and changes nothing.
+    let mut again = history();
+    again.push(Migration::new(AGAIN).class(Class::ReviewRequired).up([fill()]).down([fill().inverse()]));
+    migrator(again.clone()).migrate().await.unwrap();
+    assert_eq!(state(&t).await, (ROWS / 2, ROWS / 2, 0, SUM_AFTER));
+    assert_eq!(rec.take(), vec![(0, 0, 0, false), (1, 0, 0, true)]);
+
+    // `down` runs the inverse backfill (the idempotent second one first, which finds its rows and undoes them:
+    // the inverse's predicate is all it knows), and the rows are exactly as seeded.
+    migrator(again.clone()).down().await.unwrap();
+    assert_eq!(state(&t).await, (0, ROWS / 2, ROWS / 2, SUM_BEFORE));
+    rec.take();
+    migrator(again.clone()).down().await.unwrap();
+    assert_eq!(state(&t).await, (0, ROWS / 2, ROWS / 2, SUM_BEFORE));
+    assert_eq!(rec.take(), vec![(0, 0, 0, false), (1, 0, 0, true)]);
+
+    // An irreversible backfill: `down` refuses, naming the reason, and changes nothing.
+    let mut history_irreversible = history();
+    history_irreversible[1] =
+        Migration::new(FILL)
+            .class(Class::ReviewRequired)
+            .up([fill()])
+            .down([backfill("items", &[("tz", "'UTC'")]).cannot_undo("the old zones are gone").inverse()]);
+    migrator(history_irreversible.clone()).migrate().await.unwrap();
+    let err = migrator(history_irreversible).down().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot revert migration {FILL}: the old zones are gone; restore from a backup, or write a new \
+             migration instead"
+        )
+    );
+    assert_eq!(state(&t).await, (ROWS / 2, ROWS / 2, 0, SUM_AFTER));
+}
+
+on_every_backend!(batches_exact_rows_idempotence_and_down);
+
+/// A table created and filled in the same migration, then backfilled in it; and a table without a primary key:
+/// SQLite batches by rowid, PostgreSQL and MariaDB refuse before anything runs, naming the table.
+async fn same_migration_and_tables_without_a_key(t: Target) {
+    let fresh = table("fresh")
+        .with_column(column("id", ColumnType::BigInt))
+        .with_column(column("label", ColumnType::Text).nullable())
+        .primary_key("fresh_pkey", &["id"]);
+    let m = Migration::new("m20260201T000000_fresh").class(Class::ReviewRequired).up([
+        create_table(fresh),
+        raw_sql(driftless_core::define::sql("INSERT INTO fresh (id) VALUES (1), (2), (3)")).changes_nothing(),
+        backfill("fresh", &[("label", "'new'")]).when("label IS NULL").batch_size(2),
+    ]);
+    let rec = Recorder::default();
+    t.migrator([m.clone()]).progress(rec.clone()).migrate().await.unwrap();
+    assert_eq!(t.strings("SELECT label FROM fresh ORDER BY id").await, ["new", "new", "new"]);
+    assert_eq!(rec.take(), vec![(0, 0, 3, false), (1, 2, 3, false), (2, 3, 3, true)]);
+
+    let loose = table("loose").with_column(column("v", ColumnType::Text).nullable());
+    let m2 = Migration::new("m20260202T000000_loose").class(Class::ReviewRequired).up([
+        create_table(loose),
+        raw_sql(driftless_core::define::sql("INSERT INTO loose (v) VALUES (NULL), (NULL), (NULL), ('keep')"))
+            .changes_nothing(),
+        backfill("loose", &[("v", "'set'")]).when("v IS NULL").batch_size(2),
+    ]);
+    let result = t.migrator([m.clone(), m2]).migrate().await;
+    match t.dialect {
+        Dialect::Sqlite => {
+            result.unwrap();
+            assert_eq!(t.strings("SELECT v FROM loose ORDER BY rowid").await, ["set", "set", "set", "keep"]);
+        }
+        d => {
+            let dialect = if d == Dialect::Postgres { "postgres" } else { "mysql" };
+            assert_eq!(
+                result.unwrap_err().to_string(),
+                format!(
+                    "while applying migration m20260202T000000_loose: cannot render it for {dialect}: backfill on \
+                     table `loose` cannot be rendered for {dialect}: the table has no primary key, and a backfill \
+                     runs in primary-key order; add a primary key first, or write the UPDATE as raw SQL"
+                )
+            );
+            assert!(!t.has_table("loose").await, "a refusal changes nothing");
+        }
+    }
+}
+
+on_every_backend!(same_migration_and_tables_without_a_key);
+
+/// The fixture's progress lines, parsed: `(batches, rows_done, rows_total, last key, resumed, finished)`.
+type Line = (u64, u64, u64, String, bool, bool);
+
+fn parse(line: &str) -> Option<Line> {
+    let w: Vec<&str> = line.split(' ').collect();
+    (w.len() == 12 && w[0] == "batch").then(|| {
+        (
+            w[1].parse().unwrap(),
+            w[3].parse().unwrap(),
+            w[5].parse().unwrap(),
+            w[7].to_owned(),
+            w[9] == "true",
+            w[11] == "true",
+        )
+    })
+}
+
+fn fixture(url: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(FIXTURE);
+    cmd.arg(url).args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+/// A run killed (SIGKILL) after three committed batches leaves exactly the rows up to its recorded key done; the
+/// next run resumes after that key, redoes no batch (`hits` would be 2) and ends with every row done once.
+async fn a_killed_backfill_resumes_after_its_recorded_key(t: Target) {
+    let url = t.db.url().to_owned();
+    let out = fixture(&url, &["--first"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for start in (1..=ROWS).step_by(1000) {
+        let values: Vec<String> = (start..start + 1000).map(|i| format!("({i})")).collect();
+        t.exec(&format!("INSERT INTO bf (id) VALUES {}", values.join(", "))).await;
+    }
+
+    let killed_after = tokio::task::spawn_blocking(move || {
+        let mut child = fixture(&url, &["--batch", "1000", "--throttle", "150"]).spawn().unwrap();
+        let mut seen = Vec::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = parse(&line.unwrap()).expect("a progress line");
+            seen.push(line.clone());
+            if line.0 == 3 {
+                child.kill().unwrap();
+                break;
+            }
+        }
+        child.wait().unwrap();
+        seen
+    })
+    .await
+    .unwrap();
+    assert_eq!(killed_after.first().map(|l| (l.0, l.2, l.4)), Some((0, ROWS as u64, false)));
+    assert_eq!(killed_after.last().map(|l| (l.0, l.1, l.3.as_str())), Some((3, 3000, "3000")));
+
+    // The tracking row is dirty and holds the last committed batch's key (3000, or 4000 if the fourth batch
+    // committed before the kill landed); exactly the rows up to it are done.
+    let key = t.strings("SELECT backfill_key FROM driftless_migrations WHERE dirty = 'up'").await;
+    assert!(key == ["[\"3000\"]"] || key == ["[\"4000\"]"], "{key:?}");
+    let upto: i64 = key[0].trim_matches(|c| c == '[' || c == ']' || c == '"').parse().unwrap();
+    assert_eq!(t.count(&format!("SELECT COUNT(*) FROM bf WHERE id <= {upto} AND hits = 1 AND tz = 'UTC'")).await, upto);
+    assert_eq!(
+        t.count(&format!("SELECT COUNT(*) FROM bf WHERE id > {upto} AND hits = 0 AND tz IS NULL")).await,
+        ROWS - upto
+    );
+
+    // The next run resumes after the key: it counts and does only the rest, in (rest / 1000) full batches and a
+    // last one that finds nothing more.
+    let out = fixture(t.db.url(), &["--batch", "1000"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Line> = String::from_utf8_lossy(&out.stdout).lines().filter_map(parse).collect();
+    let rest = (ROWS - upto) as u64;
+    assert_eq!(lines.first().map(|l| (l.0, l.2, l.3.clone(), l.4)), Some((0, rest, upto.to_string(), true)));
+    assert_eq!(lines.last().map(|l| (l.0, l.1, l.5)), Some((rest / 1000 + 1, rest, true)));
+    assert_eq!(t.count("SELECT COUNT(*) FROM bf WHERE hits = 1 AND tz = 'UTC'").await, ROWS);
+    assert_eq!(t.count("SELECT COUNT(*) FROM bf WHERE hits <> 1 OR tz IS NULL").await, 0);
+    let rows = t.migrator([]).history().await.unwrap();
+    assert!(rows.iter().all(|r| r.dirty.is_none()), "{rows:?}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM driftless_migrations WHERE backfill_key IS NOT NULL").await, 0);
+}
+
+on_every_backend!(a_killed_backfill_resumes_after_its_recorded_key);
+
+/// A tracking table made before `backfill_key` existed gets the column on the next run, and its rows stay.
+async fn an_older_tracking_table_gets_the_backfill_key_column(t: Target) {
+    t.migrator(history()).to(CREATE).await.unwrap();
+    t.exec("ALTER TABLE driftless_migrations DROP COLUMN backfill_key").await;
+    seed(&t, "items", 10).await;
+    t.migrator(history()).migrate().await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE tz = 'UTC'").await, 5);
+    let rows = t.migrator([]).history().await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), [CREATE, FILL]);
+    assert_eq!(t.count("SELECT COUNT(*) FROM driftless_migrations WHERE backfill_key IS NULL").await, 2);
+}
+
+on_every_backend!(an_older_tracking_table_gets_the_backfill_key_column);
