@@ -65,6 +65,14 @@ use proc_macro::TokenStream;
 /// - `references = "table.column"`, with `on_delete` / `on_update` = `"cascade" | "set_null" | "restrict" |
 ///   "no_action" | "set_default"`: a foreign key (`<table>_<column>_fkey`).
 /// - `renamed_from = "old"`: the column's previous name.
+/// - `backfill = "<SQL expression>"`: the value the existing rows get when the column becomes NOT NULL on a table
+///   that already exists (added, or tightened from `Option<T>`), for example `backfill = "'UTC'"` or
+///   `backfill = "lower(email)"`. The generator then writes expand steps instead of a statement that fails on the
+///   first row: the column added nullable, a batched backfill of the rows where it is NULL, then NOT NULL (online on
+///   PostgreSQL). Also the value existing rows get when the column has a default (new rows get the default). A hint
+///   for the differ like `renamed_from`, not part of `schema.json`; it can stay after its migration. Not allowed on an
+///   `Option<T>` field (its rows may stay NULL) or with `auto_increment`. The answers file's `"backfills"` gives the
+///   same without touching the model.
 /// - `skip`: not a column.
 /// - `sql_type = "CITEXT"`: the escape hatch for a type with no portable mapping (the column is nullable when the
 ///   field is written `Option<...>`).
