@@ -17,12 +17,13 @@
 //! default on a table with rows).
 //!
 //! Without a backfill value, a NOT NULL column without a default is added (or tightened) as before, and the
-//! classifier says how to give one.
+//! classifier says how to give one. Where the rows cannot be batched — the table has no primary key (PostgreSQL and
+//! MySQL order the batches by it), or the column's name needs quoting in the backfill's condition, which is SQL used
+//! as written on every dialect — a value is written the older way, one `UPDATE … WHERE col IS NULL` in the
+//! `AlterColumn` that makes it NOT NULL (after an `AddColumn` nullable), and a per-row default is added as written.
 
 use crate::schema::{Column, DefaultValue};
 use crate::step::{BackfillInverse, DEFAULT_BATCH_SIZE, Step};
-
-use super::DiffError;
 
 /// The value a backfill of a volatile default sets: the column's own default, evaluated per row (`UPDATE … SET c =
 /// DEFAULT`; SQLite, which has no `DEFAULT` in `UPDATE`, gets the default's expression when it is rendered).
@@ -109,7 +110,7 @@ fn calls(sql: &str) -> impl Iterator<Item = &str> {
 /// Words that a column name must not be to be written unquoted in a backfill's predicate: the reserved words of
 /// PostgreSQL (where `user IS NULL` would even read `current_user`), MySQL/MariaDB and SQLite that are plausible
 /// column names. The predicate is SQL used as written on every dialect, and quoting differs between them (MySQL
-/// reads `"x"` as a string), so an unquotable name is refused with the way out.
+/// reads `"x"` as a string), so such a column is filled by the unbatched form instead (see [`add_column`]).
 const RESERVED: &[&str] = &[
     "add",
     "all",
@@ -244,18 +245,12 @@ fn is_null(column: &str) -> Option<String> {
     (plain && !RESERVED.contains(&column)).then(|| format!("{column} IS NULL"))
 }
 
-fn backfill(table: &str, column: &str, value: &str) -> Result<Step, DiffError> {
-    let predicate = is_null(column).ok_or_else(|| DiffError::Unsupported {
-        table: table.to_owned(),
-        column: Some(column.to_owned()),
-        detail: format!(
-            "its existing rows need a backfill, whose condition `{column} IS NULL` is SQL used as written on every \
-             dialect, and this name needs quoting there (it is reserved or not a lowercase identifier); add the \
-             column nullable in this migration, and write the backfill and NOT NULL by hand in the next \
-             (`backfill(\"{table}\", &[(\"{column}\", ...)]).when(...)`, then `alter_column`)"
-        ),
-    })?;
-    Ok(Step::Backfill {
+/// The batched backfill of `column`'s NULLs, when the table can be batched (`keyed`: it has a primary key to order
+/// the batches by; PostgreSQL and MySQL refuse a backfill without one) and the column's name can be written in the
+/// predicate; `None` otherwise.
+fn batched(table: &str, column: &str, value: &str, keyed: bool) -> Option<Step> {
+    let predicate = is_null(column).filter(|_| keyed)?;
+    Some(Step::Backfill {
         table: table.to_owned(),
         set: vec![(column.to_owned(), value.to_owned())],
         predicate: Some(predicate),
@@ -265,15 +260,16 @@ fn backfill(table: &str, column: &str, value: &str) -> Result<Step, DiffError> {
     })
 }
 
-/// The steps that add `column` to `table`, a table that already exists (and so may hold rows), when its rows need a
-/// value written by a backfill: `backfill` given for it, or a volatile default. `None`: a plain `AddColumn` does.
-pub(super) fn add_column(
-    table: &str,
-    column: &Column,
-    backfill_value: Option<&str>,
-) -> Result<Option<Vec<Step>>, DiffError> {
+/// The steps that add `column` to `table`, a table that already exists (and so may hold rows; `keyed`: it has a
+/// primary key), when its rows need a value written by a backfill: `backfill` given for it, or a per-row default.
+/// `None`: a plain `AddColumn` does.
+///
+/// Where the rows cannot be batched (no primary key, or a column name that needs quoting), a NOT NULL column with a
+/// value is added nullable and then made NOT NULL by one `AlterColumn` whose `backfill` fills the NULLs in a single
+/// `UPDATE` first (still never a failing `ADD COLUMN … NOT NULL`), and a per-row default is added as written.
+pub(super) fn add_column(table: &str, column: &Column, backfill_value: Option<&str>, keyed: bool) -> Option<Vec<Step>> {
     if column.auto_increment {
-        return Ok(None);
+        return None;
     }
     let volatile = column.default.as_ref().is_some_and(is_volatile_default);
     let value = match (backfill_value, &column.default) {
@@ -281,14 +277,23 @@ pub(super) fn add_column(
         (None, Some(_)) if volatile => DEFAULT_VALUE,
         // A constant or stable default fills the existing rows (PostgreSQL 11+ and MySQL without a rewrite); a
         // nullable column's rows may stay NULL; a NOT NULL column without a value is the classifier's to refuse.
-        (None, _) => return Ok(None),
+        (None, _) => return None,
     };
     if column.nullable && !volatile {
         // Nothing requires a value: the rows may stay NULL (the derive refuses `backfill` on an `Option` field).
-        return Ok(None);
+        return None;
     }
     let bare = Column { nullable: true, default: None, ..column.clone() };
-    let mut steps = vec![Step::AddColumn { table: table.to_owned(), column: bare.clone() }];
+    let add = Step::AddColumn { table: table.to_owned(), column: bare.clone() };
+    let Some(fill) = batched(table, &column.name, value, keyed) else {
+        if backfill_value.is_none() || column.nullable {
+            return None;
+        }
+        let to = column.clone();
+        let inline = Step::AlterColumn { table: table.to_owned(), from: bare, to, backfill: Some(value.to_owned()) };
+        return Some(vec![add, inline]);
+    };
+    let mut steps = vec![add];
     let mut at = bare;
     if column.default.is_some() {
         // The default first: rows inserted while the backfill runs get it and need none.
@@ -296,24 +301,28 @@ pub(super) fn add_column(
         steps.push(Step::AlterColumn { table: table.to_owned(), from: at, to: with_default.clone(), backfill: None });
         at = with_default;
     }
-    steps.push(backfill(table, &column.name, value)?);
+    steps.push(fill);
     if !column.nullable {
         steps.push(Step::AlterColumn { table: table.to_owned(), from: at, to: column.clone(), backfill: None });
     }
-    Ok(Some(steps))
+    Some(steps)
 }
 
-/// The backfill that runs before `from` → `to` when the change makes the column NOT NULL and a backfill value is
-/// given for it.
+/// For `from` → `to` made NOT NULL with a backfill value: the batched backfill to run first, or, where the rows
+/// cannot be batched (see [`add_column`]), the value for the `AlterColumn`'s own single-`UPDATE` `backfill`.
 pub(super) fn tighten(
     table: &str,
     from: &Column,
     to: &Column,
     backfill_value: Option<&str>,
-) -> Result<Option<Step>, DiffError> {
+    keyed: bool,
+) -> (Option<Step>, Option<String>) {
     match backfill_value {
-        Some(value) if from.nullable && !to.nullable => backfill(table, &from.name, value).map(Some),
-        _ => Ok(None),
+        Some(value) if from.nullable && !to.nullable => match batched(table, &from.name, value, keyed) {
+            Some(step) => (Some(step), None),
+            None => (None, Some(value.to_owned())),
+        },
+        _ => (None, None),
     }
 }
 
@@ -344,19 +353,11 @@ mod tests {
     }
 
     #[test]
-    fn a_column_name_that_needs_quoting_is_refused_with_the_way_out() {
+    fn a_column_name_that_needs_quoting_is_not_written_bare() {
         assert_eq!(is_null("time_zone").as_deref(), Some("time_zone IS NULL"));
         assert_eq!(is_null("user"), None);
         assert_eq!(is_null("Mixed"), None);
-        let err = backfill("users", "order", "1").unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "unsupported change in table `users`, column `order`: its existing rows need a backfill, whose condition \
-             `order IS NULL` is SQL used as written on every dialect, and this name needs quoting there (it is \
-             reserved or not a lowercase identifier); add the column nullable in this migration, and write the \
-             backfill and NOT NULL by hand in the next (`backfill(\"users\", &[(\"order\", ...)]).when(...)`, then \
-             `alter_column`)"
-        );
+        assert_eq!(is_null("9lives"), None);
     }
 
     use crate::define::{add_column, alter_column, backfill as fill, column, table};
@@ -498,5 +499,38 @@ mod tests {
             err(&hints(&[("users", "tz", "'UTC'"), ("users", "tz", "'GMT'")])),
             "backfill for `users.tz`: two values are given, `'UTC'` and `'GMT'`; keep one of them"
         );
+    }
+
+    /// Rows that cannot be batched (a table without a primary key, a column name that needs quoting) are filled by
+    /// the `AlterColumn`'s own single `UPDATE` instead; a per-row default there is added as written.
+    #[test]
+    fn rows_that_cannot_be_batched_are_filled_in_one_update() {
+        let keyless = |extra: &[Column]| {
+            let mut t = table("logs").with_column(column("id", ColumnType::BigInt));
+            for c in extra {
+                t = t.with_column(c.clone());
+            }
+            Schema { tables: vec![t], enums: vec![] }.normalized()
+        };
+        let tz = column("tz", ColumnType::Text);
+        let got = steps(&keyless(&[]), &keyless(std::slice::from_ref(&tz)), &hints(&[("logs", "tz", "'UTC'")]));
+        let mut inline = alter_column("logs", tz.clone().nullable(), tz.clone());
+        if let Step::AlterColumn { backfill, .. } = &mut inline {
+            *backfill = Some("'UTC'".into());
+        }
+        assert_eq!(got, [add_column("logs", tz.clone().nullable()), inline.clone()]);
+        let got = steps(
+            &keyless(&[tz.clone().nullable()]),
+            &keyless(std::slice::from_ref(&tz)),
+            &hints(&[("logs", "tz", "'UTC'")]),
+        );
+        assert_eq!(got, [inline]);
+        let uid = column("uid", ColumnType::Uuid).default_expr(DefaultExpr::GenRandomUuid);
+        assert_eq!(steps(&keyless(&[]), &keyless(std::slice::from_ref(&uid)), &hints(&[])), [add_column("logs", uid)]);
+        // A reserved word as the column's name, on a keyed table: the same single UPDATE, which quotes it.
+        let user = column("user", ColumnType::Text);
+        let got = steps(&users(&[]), &users(std::slice::from_ref(&user)), &hints(&[("users", "user", "'x'")]));
+        assert_eq!(got.iter().map(Step::kind).collect::<Vec<_>>(), ["add_column", "alter_column"]);
+        assert!(matches!(&got[1], Step::AlterColumn { backfill: Some(v), .. } if v == "'x'"));
     }
 }

@@ -9,8 +9,8 @@ use crate::schema::{Column, ColumnType, DefaultValue, ForeignKey, Index, Literal
 use crate::step::Step;
 
 use super::{
-    DROPPED_REF, DiffChange, DiffError, Differ, Pair, Phases, PossibleRename, RenameKind, backfills, change,
-    compatible_types, order,
+    DROPPED_REF, DiffChange, Differ, Pair, Phases, PossibleRename, RenameKind, backfills, change, compatible_types,
+    order,
 };
 
 impl<'a> Differ<'a> {
@@ -86,12 +86,12 @@ impl<'a> Differ<'a> {
         Some(mid)
     }
 
-    pub(super) fn diff_pair(&self, p: &Pair<'a>, ph: &mut Phases) -> Result<(), DiffError> {
+    pub(super) fn diff_pair(&self, p: &Pair<'a>, ph: &mut Phases) {
         let mapped = self.mapped(p);
         let m = mapped.as_ref();
         let n = p.new;
         if m == n {
-            return Ok(());
+            return;
         }
         let old_name = &p.old.name;
         let new_name = &n.name;
@@ -118,12 +118,14 @@ impl<'a> Differ<'a> {
                         if from != *nc {
                             // Made NOT NULL with a backfill value: the NULLs are filled in batches first.
                             let fill = self.hints.backfill(new_name, &nc.name);
-                            altered.extend(backfills::tighten(new_name, &from, nc, fill)?);
+                            let keyed = m.primary_key.is_some();
+                            let (batched, inline) = backfills::tighten(new_name, &from, nc, fill, keyed);
+                            altered.extend(batched);
                             altered.push(Step::AlterColumn {
                                 table: new_name.clone(),
                                 from,
                                 to: nc.clone(),
-                                backfill: None,
+                                backfill: inline,
                             });
                         }
                     }
@@ -146,7 +148,7 @@ impl<'a> Differ<'a> {
             // Rows that need a value (a backfill given, or a per-row default): added nullable, then filled in
             // batches, then made NOT NULL; the notes stay on the `AddColumn`.
             let fill = self.hints.backfill(new_name, &nc.name);
-            let mut steps = backfills::add_column(new_name, nc, fill)?
+            let mut steps = backfills::add_column(new_name, nc, fill, m.primary_key.is_some())
                 .unwrap_or_else(|| vec![Step::AddColumn { table: new_name.clone(), column: (*nc).clone() }])
                 .into_iter();
             if let Some(first) = steps.next() {
@@ -324,7 +326,6 @@ impl<'a> Differ<'a> {
                 to: n.comment.clone(),
             }));
         }
-        Ok(())
     }
 
     /// Orders index renames so each target name is free when it runs (index names share one namespace on

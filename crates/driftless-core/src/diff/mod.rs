@@ -452,7 +452,7 @@ impl<'a> Differ<'a> {
         }
 
         for p in &pairs {
-            self.diff_pair(p, &mut ph)?;
+            self.diff_pair(p, &mut ph);
         }
         self.lift_foreign_keys_over_keys(&pairs, &mut ph);
         self.order_index_renames(&mut ph);
