@@ -9,8 +9,9 @@
 use proptest::prelude::*;
 
 use crate::schema::{
-    Check, Column, ColumnRename, ColumnType, DefaultExpr, DefaultValue, EnumType, EnumValueRename, ForeignKey, Index,
-    Literal, PrimaryKey, ReferentialAction, RenameHints, Schema, Table, TableRename, UniqueConstraint, constraint_name,
+    Check, Column, ColumnBackfill, ColumnRename, ColumnType, DefaultExpr, DefaultValue, EnumType, EnumValueRename,
+    ForeignKey, Index, Literal, PrimaryKey, ReferentialAction, RenameHints, Schema, Table, TableRename,
+    UniqueConstraint, constraint_name,
 };
 
 /// The table names schemas are drawn from.
@@ -257,6 +258,19 @@ pub fn hints_between(a: &Schema, b: &Schema, bits: u64) -> RenameHints {
             if !new_cols.is_empty() && take() {
                 let cb = new_cols.remove(0);
                 hints.columns.push(ColumnRename { table: tb.name.clone(), from: ca.name.clone(), to: cb.name.clone() });
+            }
+        }
+    }
+    // Backfill values for some NOT NULL columns of the second schema's tables: used where such a column is added to
+    // a kept table or made NOT NULL, ignored elsewhere (as a model's attribute is after its migration).
+    for tb in &b.tables {
+        for c in tb.columns.iter().filter(|c| !c.nullable && !c.auto_increment) {
+            if take() {
+                hints.backfills.push(ColumnBackfill {
+                    table: tb.name.clone(),
+                    column: c.name.clone(),
+                    value: "0".into(),
+                });
             }
         }
     }

@@ -53,3 +53,18 @@ proptest! {
         prop_assert!(p.changes.iter().all(|c| c.class() <= p.class()));
     }
 }
+
+/// The pairs above do exercise the expand steps: some plans fill a column through a backfill step.
+#[test]
+fn some_random_pairs_backfill_a_column() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = testing::schema_pair();
+    let backfills = (0..256)
+        .filter(|_| {
+            let (a, b, hints) = strategy.new_tree(&mut runner).unwrap().current();
+            diff(&a, &b, &hints).unwrap().steps().any(|s| s.kind() == "backfill")
+        })
+        .count();
+    assert!(backfills > 0, "no random pair used a backfill");
+}
