@@ -293,3 +293,56 @@ async fn an_older_tracking_table_gets_the_backfill_key_column(t: Target) {
 }
 
 on_every_backend!(an_older_tracking_table_gets_the_backfill_key_column);
+
+/// The generator's shape for a NOT NULL column added to a populated table: add it nullable, backfill it, make it
+/// NOT NULL (online on PostgreSQL: the backfill is a unit of its own between the others). Its `down` loosens and
+/// drops the column and needs nothing for the backfill (its inverse does nothing and is left out).
+async fn add_nullable_backfill_then_not_null(t: Target) {
+    let rec = Recorder::default();
+    t.migrator(history()[..1].to_vec()).migrate().await.unwrap();
+    seed(&t, "items", 2_500).await;
+    let nullable = column("region", ColumnType::Varchar(16)).nullable();
+    let required = column("region", ColumnType::Varchar(16));
+    let fill = backfill("items", &[("region", "'eu'")]).when("region IS NULL").batch_size(1000);
+    let up = vec![
+        add_column("items", nullable.clone()),
+        fill.clone(),
+        alter_column("items", nullable.clone(), required.clone()),
+    ];
+    let down: Vec<Step> = up.iter().rev().map(Step::inverse).filter(|s| !s.does_nothing()).collect();
+    assert_eq!(down, [alter_column("items", required, nullable.clone()), drop_column("items", nullable)]);
+    let m = Migration::new("m20260301T000000_region").class(Class::ReviewRequired).up(up).down(down);
+    let registry = vec![history().remove(0), m];
+    t.migrator(registry.clone()).progress(rec.clone()).migrate().await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE region = 'eu'").await, 2_500);
+    assert_eq!(rec.take().last(), Some(&(3, 2_500, 2_500, true)));
+    // NOT NULL holds.
+    let insert = t.pool.clone();
+    let refused = match &insert {
+        driftless_migrate::Database::Sqlite(p) => {
+            sqlx::raw_sql("INSERT INTO items (id, n) VALUES (0, 0)").execute(p).await.is_err()
+        }
+        driftless_migrate::Database::Postgres(p) => {
+            sqlx::raw_sql("INSERT INTO items (id, n) VALUES (0, 0)").execute(p).await.is_err()
+        }
+        driftless_migrate::Database::Mysql(p) => {
+            sqlx::raw_sql("INSERT INTO items (id, n) VALUES (0, 0)").execute(p).await.is_err()
+        }
+        _ => unreachable!(),
+    };
+    assert!(refused, "region is NOT NULL without a default");
+    t.migrator(registry).down().await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM items").await, 2_500);
+    let columns = match t.dialect {
+        Dialect::Sqlite => "SELECT COUNT(*) FROM pragma_table_info('items') WHERE name = 'region'",
+        Dialect::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'region'"
+        }
+        _ => {
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'items' AND column_name = 'region'"
+        }
+    };
+    assert_eq!(t.count(columns).await, 0);
+}
+
+on_every_backend!(add_nullable_backfill_then_not_null);
