@@ -262,15 +262,16 @@ pub fn hints_between(a: &Schema, b: &Schema, bits: u64) -> RenameHints {
         }
     }
     // Backfill values for some NOT NULL columns of the second schema's tables: used where such a column is added to
-    // a kept table or made NOT NULL, ignored elsewhere (as a model's attribute is after its migration).
+    // a kept table or made NOT NULL, ignored elsewhere (as a model's attribute is after its migration). The value is
+    // an SQL literal of the column's type that every dialect accepts; a column of a foreign key gets none (a made-up
+    // value would reference nothing).
     for tb in &b.tables {
-        for c in tb.columns.iter().filter(|c| !c.nullable && !c.auto_increment) {
-            if take() {
-                hints.backfills.push(ColumnBackfill {
-                    table: tb.name.clone(),
-                    column: c.name.clone(),
-                    value: "0".into(),
-                });
+        let in_fk = |c: &Column| tb.foreign_keys.iter().any(|f| f.columns.contains(&c.name));
+        for c in tb.columns.iter().filter(|c| !c.nullable && !c.auto_increment && !in_fk(c)) {
+            if let Some(value) = backfill_literal(&c.ty, b)
+                && take()
+            {
+                hints.backfills.push(ColumnBackfill { table: tb.name.clone(), column: c.name.clone(), value });
             }
         }
     }
@@ -285,6 +286,24 @@ pub fn hints_between(a: &Schema, b: &Schema, bits: u64) -> RenameHints {
     }
     hints.normalize();
     hints
+}
+
+/// An SQL literal of type `ty` that SQLite, PostgreSQL and MySQL all accept as written (`None` for a custom type).
+fn backfill_literal(ty: &ColumnType, schema: &Schema) -> Option<String> {
+    use ColumnType as T;
+    Some(match ty {
+        T::SmallInt | T::Integer | T::BigInt | T::Real | T::Double | T::Decimal { .. } => "1".into(),
+        T::Boolean => "TRUE".into(),
+        T::Uuid => "'00000000-0000-4000-8000-000000000002'".into(),
+        T::Json => "'{}'".into(),
+        T::Date => "'2020-01-02'".into(),
+        T::Time => "'03:04:05'".into(),
+        T::DateTime | T::TimestampTz => "'2020-01-02 00:00:00'".into(),
+        T::Bytes => "''".into(),
+        T::Enum(e) => format!("'{}'", schema.enum_type(e)?.values.first()?.replace('\'', "''")),
+        T::Custom(_) => return None,
+        _ => "'x'".into(),
+    })
 }
 
 /// The same schema with every list in another order (tables, enums, columns and constraints reversed): a diff

@@ -308,22 +308,34 @@ pub(super) fn add_column(table: &str, column: &Column, backfill_value: Option<&s
     Some(steps)
 }
 
-/// For `from` → `to` made NOT NULL with a backfill value: the batched backfill to run first, or, where the rows
-/// cannot be batched (see [`add_column`]), the value for the `AlterColumn`'s own single-`UPDATE` `backfill`.
+/// The steps for `from` → `to` when the change makes the column NOT NULL and a backfill value is given: any other
+/// change first (type, default: the value is written in the new type, as the model has it), then the batched
+/// backfill and NOT NULL — or, where the rows cannot be batched (see [`add_column`]), NOT NULL with the
+/// `AlterColumn`'s own single-`UPDATE` `backfill`. `None`: a plain `AlterColumn` does.
 pub(super) fn tighten(
     table: &str,
     from: &Column,
     to: &Column,
     backfill_value: Option<&str>,
     keyed: bool,
-) -> (Option<Step>, Option<String>) {
-    match backfill_value {
-        Some(value) if from.nullable && !to.nullable => match batched(table, &from.name, value, keyed) {
-            Some(step) => (Some(step), None),
-            None => (None, Some(value.to_owned())),
-        },
-        _ => (None, None),
+) -> Option<Vec<Step>> {
+    let value = backfill_value.filter(|_| from.nullable && !to.nullable)?;
+    let alter = |from: &Column, to: &Column, backfill: Option<String>| Step::AlterColumn {
+        table: table.to_owned(),
+        from: from.clone(),
+        to: to.clone(),
+        backfill,
+    };
+    let mid = Column { nullable: true, ..to.clone() };
+    let mut steps = Vec::new();
+    if *from != mid {
+        steps.push(alter(from, &mid, None));
     }
+    match batched(table, &to.name, value, keyed) {
+        Some(fill) => steps.extend([fill, alter(&mid, to, None)]),
+        None => steps.push(alter(&mid, to, Some(value.to_owned()))),
+    }
+    Some(steps)
 }
 
 #[cfg(test)]
@@ -532,5 +544,27 @@ mod tests {
         let got = steps(&users(&[]), &users(std::slice::from_ref(&user)), &hints(&[("users", "user", "'x'")]));
         assert_eq!(got.iter().map(Step::kind).collect::<Vec<_>>(), ["add_column", "alter_column"]);
         assert!(matches!(&got[1], Step::AlterColumn { backfill: Some(v), .. } if v == "'x'"));
+    }
+
+    /// A column made NOT NULL and changed otherwise (here its type) gets the other change first, so the backfill's
+    /// value is of the new type.
+    #[test]
+    fn a_tightened_column_changes_type_before_its_backfill() {
+        let old = column("score", ColumnType::Real).nullable();
+        let new = column("score", ColumnType::Text);
+        let got = steps(
+            &users(std::slice::from_ref(&old)),
+            &users(std::slice::from_ref(&new)),
+            &hints(&[("users", "score", "'none'")]),
+        );
+        let mid = new.clone().nullable();
+        assert_eq!(
+            got,
+            [
+                alter_column("users", old, mid.clone()),
+                fill("users", &[("score", "'none'")]).when("score IS NULL"),
+                alter_column("users", mid, new),
+            ]
+        );
     }
 }

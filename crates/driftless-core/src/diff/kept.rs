@@ -119,14 +119,15 @@ impl<'a> Differ<'a> {
                             // Made NOT NULL with a backfill value: the NULLs are filled in batches first.
                             let fill = self.hints.backfill(new_name, &nc.name);
                             let keyed = m.primary_key.is_some();
-                            let (batched, inline) = backfills::tighten(new_name, &from, nc, fill, keyed);
-                            altered.extend(batched);
-                            altered.push(Step::AlterColumn {
-                                table: new_name.clone(),
-                                from,
-                                to: nc.clone(),
-                                backfill: inline,
-                            });
+                            match backfills::tighten(new_name, &from, nc, fill, keyed) {
+                                Some(steps) => altered.extend(steps),
+                                None => altered.push(Step::AlterColumn {
+                                    table: new_name.clone(),
+                                    from,
+                                    to: nc.clone(),
+                                    backfill: None,
+                                }),
+                            }
                         }
                     }
                 }

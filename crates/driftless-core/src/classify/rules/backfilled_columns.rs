@@ -80,7 +80,7 @@ pub(super) fn default_before_backfill(
     Some(C::safe(
         "set_default_before_backfill",
         format!(
-            "sets the per-row default of {name}, added without one just before: rows inserted from now on get it, and the batched backfill that follows gives each existing row its own value{} — instead of ADD COLUMN … DEFAULT, {instead}",
+            "sets the per-row default of {name}, added without one just before: rows inserted from now on get it, and the rows already there stay NULL until a backfill gives each its own value (the generator writes one next){} — instead of ADD COLUMN … DEFAULT, {instead}",
             if d == LITE { "" } else { "; a catalog change" }
         ),
     ))
