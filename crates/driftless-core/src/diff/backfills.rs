@@ -5,7 +5,8 @@
 //!   the answers file): `AddColumn` nullable (and without its default, when the backfill is not the default), the
 //!   default set, a `Backfill` of the rows where it is NULL, then `AlterColumn` to NOT NULL (online on PostgreSQL:
 //!   `CHECK … NOT VALID`, `VALIDATE`, `SET NOT NULL` without a scan);
-//! - a nullable column made NOT NULL, with a backfill value: the `Backfill`, then the `AlterColumn`;
+//! - a nullable column made NOT NULL, with a backfill value: any other change to it first (so the value is of the new
+//!   type), then the `Backfill`, then the `AlterColumn` to NOT NULL;
 //! - a column added to a table that already exists with a per-row (volatile) default, such as `gen_random_uuid()`
 //!   or `clock_timestamp()`: PostgreSQL computes it for every row in a full rewrite under ACCESS EXCLUSIVE, MySQL
 //!   copies the table, SQLite refuses it and rebuilds. Instead: `AddColumn` nullable without a default, the default
