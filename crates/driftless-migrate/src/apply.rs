@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use driftless_core::Dialect;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::render::backfill::BackfillSql;
-use driftless_core::render::{self, RenderedMigration};
+use driftless_core::render::{self, RenderedMigration, Statement};
+use driftless_core::step::Step;
 
 use crate::backfill;
 use crate::connection::DialectConnection;
@@ -122,7 +123,19 @@ pub(crate) async fn run<C: DialectConnection>(
 /// setting off, so a table renamed by the migration itself still has the foreign keys, triggers and views that name
 /// it rewritten. The setting belongs to the connection, so it is switched off again at once (inside the
 /// transaction, where SQLite allows it).
-async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str) -> Result<(), sqlx::Error> {
+async fn execute<C: DialectConnection>(
+    conn: &mut C,
+    unit: &Unit<'_>,
+    statement: &Statement,
+) -> Result<(), sqlx::Error> {
+    let steps = match unit.direction {
+        Direction::Up => &unit.migration.up,
+        Direction::Down => &unit.migration.down,
+    };
+    if let Some(Step::Data { name }) = steps.get(statement.step) {
+        return crate::data::run(conn, unit.migration, name).await;
+    }
+    let sql = statement.sql.as_str();
     if C::DIALECT != Dialect::Sqlite || !render::is_sqlite_rebuild_rename(sql, &unit.plan.sqlite_rebuilt_tables) {
         return conn.execute(sql).await;
     }
@@ -149,7 +162,7 @@ async fn atomic<C: DialectConnection>(
         let triggers = rebuilt_triggers(conn, unit, &what).await?;
         let total = unit.plan.statements.len();
         for (index, statement) in unit.plan.statements.iter().enumerate() {
-            execute(conn, unit, &statement.sql).await.map_err(|cause| Error::Statement {
+            execute(conn, unit, statement).await.map_err(|cause| Error::Statement {
                 name: name(unit),
                 direction: unit.direction,
                 index,
@@ -239,7 +252,7 @@ async fn step_by_step<C: DialectConnection>(
             }
             continue;
         }
-        if let Err(cause) = execute(conn, unit, &statement.sql).await {
+        if let Err(cause) = execute(conn, unit, statement).await {
             // Best effort: the row is dirty already; this adds which statement failed, cut to fit its column.
             let failed = fit_failed_statement(&statement.sql);
             let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;
@@ -435,7 +448,7 @@ async fn run_unit<C: DialectConnection>(
     conn.begin().await.map_err(|e| (first, e))?;
     let mut body = Ok(());
     for (index, statement) in statements.iter().enumerate().take(end).skip(first) {
-        if let Err(e) = conn.execute(&statement.sql).await {
+        if let Err(e) = execute(conn, unit, statement).await {
             body = Err((index, e));
             break;
         }

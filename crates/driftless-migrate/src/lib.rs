@@ -61,6 +61,7 @@ compile_error!(
 mod apply;
 mod backfill;
 mod connection;
+mod data;
 mod database;
 pub mod dry_run;
 mod error;

@@ -25,6 +25,7 @@
 use std::time::Duration;
 
 use driftless_core::Dialect;
+use driftless_core::data::Value;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use crate::connection::DialectConnection;
@@ -133,6 +134,25 @@ impl DialectConnection for SqliteConnection {
             q = q.bind(p.clone());
         }
         Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, sqlx::Error> {
+        let sql = sql.to_owned();
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in params {
+            q = crate::data::bind_value!(q, p);
+        }
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn fetch_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, sqlx::Error> {
+        let sql = sql.to_owned();
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in params {
+            q = crate::data::bind_value!(q, p);
+        }
+        let rows = q.fetch_all(&mut *self).await?;
+        rows.iter().map(|row| crate::data::row_values!(row)).collect()
     }
 
     async fn backfill_key(&mut self, table: &TrackingTable, name: &str) -> Result<Option<String>, sqlx::Error> {

@@ -83,6 +83,7 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
             .throttle_ms(5),
         backfill("users", &[("tz", "NULL")]).undo(&[("tz", "'UTC'")], Some("tz IS NULL")),
         backfill("users", &[("about", "''")]).cannot_undo("the old text is gone"),
+        data("fill_slugs"),
     ];
     let down = vec![
         irreversible("hand-written SQL has no inverse"),

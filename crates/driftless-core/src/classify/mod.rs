@@ -346,6 +346,11 @@ fn track_guarantees(
             null_columns.clear();
             dropped_uniques.clear();
         }
+        // A data step may write anything.
+        Step::Data { .. } => {
+            null_columns.clear();
+            dropped_uniques.clear();
+        }
         // A backfill writes the columns it sets: what was known about their values is gone.
         Step::Backfill { table, set, .. } => {
             for (column, _) in set {

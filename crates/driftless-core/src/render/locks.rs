@@ -31,6 +31,9 @@ pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
             _ => info(&format!("row locks on one batch of {batch_size} rows at a time, each committed"), true),
         };
     }
+    if let Step::Data { .. } = step {
+        return info("unknown (a Rust data step)", false);
+    }
     let upper = sql.to_ascii_uppercase();
     match dialect {
         Dialect::Sqlite => info("database write lock (SQLite has one writer): writers wait until commit", false),

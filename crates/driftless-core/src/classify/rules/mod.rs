@@ -85,6 +85,7 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
         Step::RawSql { .. } => raw::raw_sql(),
         Step::Irreversible { reason } => raw::irreversible(reason),
         Step::RenameEnum { from, to } => enum_renames::rename_enum(from, to, d),
+        Step::Data { name } => raw::data_step(name),
         Step::Backfill { table, set, predicate, batch_size, .. } => {
             backfill::backfill(table, set, predicate.as_deref(), *batch_size, is_new(table))
         }
