@@ -263,7 +263,7 @@ impl DialectConnection for MySqlConnection {
     ) -> Result<(), sqlx::Error> {
         let sql = format!(
             "UPDATE {} SET dirty = NULL, duration_ms = ?, checksum = ?, statements_done = statements_total, \
-             failed_statement = NULL WHERE name = ?",
+             failed_statement = NULL, backfill_key = NULL WHERE name = ?",
             table.quoted
         );
         sqlx::query(AssertSqlSafe(sql)).bind(duration_ms).bind(checksum).bind(name).execute(&mut *self).await.map(drop)

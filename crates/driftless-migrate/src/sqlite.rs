@@ -240,7 +240,7 @@ impl DialectConnection for SqliteConnection {
     ) -> Result<(), sqlx::Error> {
         let sql = format!(
             "UPDATE {} SET dirty = NULL, duration_ms = ?1, checksum = ?2, statements_done = statements_total, \
-             failed_statement = NULL WHERE name = ?3",
+             failed_statement = NULL, backfill_key = NULL WHERE name = ?3",
             table.quoted
         );
         sqlx::query(AssertSqlSafe(sql)).bind(duration_ms).bind(checksum).bind(name).execute(&mut *self).await.map(drop)

@@ -346,3 +346,52 @@ async fn add_nullable_backfill_then_not_null(t: Target) {
 }
 
 on_every_backend!(add_nullable_backfill_then_not_null);
+
+/// A backfill that fails part-way (a check rejects a row of its fifth batch) names the key it recorded; the batches
+/// before stay done. Once the data is fixed, the next run resumes after that key and redoes none of them (a redone
+/// row would hold `n * 100`). A migration resolved by hand as applied forgets its backfill key.
+async fn a_failed_backfill_resumes_after_the_fix(t: Target) {
+    let checked = items().check("items_n_small", "n < 5000");
+    let create = Migration::new(CREATE).up([create_table(checked.clone())]).down([drop_table(checked)]);
+    let times_ten = |name: &str| {
+        Migration::new(name)
+            .class(Class::ReviewRequired)
+            .up([backfill("items", &[("n", "n * 10")]).batch_size(100)])
+            .down([irreversible("no way back")])
+    };
+    t.migrator([create.clone()]).migrate().await.unwrap();
+    seed(&t, "items", 1_000).await;
+    let registry = vec![create.clone(), times_ten(FILL)];
+    let err = t.migrator(registry.clone()).migrate().await.unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "while applying migration {FILL}: the backfill of `items` (statement 1 of 1) failed after 4 batch(es) of \
+             this run (400 rows): "
+        )),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "each batch commits on its own: the rows up to key [\"400\"] are done and that key is recorded, so the \
+             next run resumes there without redoing a batch; fix the cause and run the migrator again"
+        ),
+        "{err}"
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE id <= 400 AND n = id * 10").await, 400);
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE id > 400 AND n = id").await, 600);
+    assert_eq!(t.strings("SELECT backfill_key FROM driftless_migrations WHERE dirty = 'up'").await, ["[\"400\"]"]);
+
+    t.exec("UPDATE items SET n = 1 WHERE id > 400").await;
+    t.migrator(registry.clone()).migrate().await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE id <= 400 AND n = id * 10").await, 400);
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE id > 400 AND n = 10").await, 600);
+
+    let mut again = registry;
+    again.push(times_ten(AGAIN));
+    t.migrator(again.clone()).migrate().await.unwrap_err();
+    assert_eq!(t.count("SELECT COUNT(*) FROM driftless_migrations WHERE backfill_key IS NOT NULL").await, 1);
+    t.migrator(again).resolve_applied(AGAIN).await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM driftless_migrations WHERE backfill_key IS NOT NULL").await, 0);
+}
+
+on_every_backend!(a_failed_backfill_resumes_after_the_fix);
