@@ -395,3 +395,67 @@ async fn a_failed_backfill_resumes_after_the_fix(t: Target) {
 }
 
 on_every_backend!(a_failed_backfill_resumes_after_the_fix);
+
+/// PostgreSQL, under a writer with `lock_timeout = 200ms` on rows an early batch did: while a later batch is held up
+/// (its SET expression sleeps 3 s on one row), the writer keeps writing, because the earlier batches have
+/// committed; the control — the same change as one plain `UPDATE`, what `migrate-sql` shows and other tools run —
+/// holds those rows until it ends, and the writer times out every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_writer_keeps_writing_during_a_backfill_and_not_during_the_plain_update() {
+    use sqlx::{Connection, Executor, PgConnection};
+    let Some(t) = Target::new(driftless_testdb::Backend::Postgres).await else { return };
+    let driftless_migrate::Database::Postgres(pool) = t.pool.clone() else { unreachable!() };
+    t.migrator(history()[..1].to_vec()).migrate().await.unwrap();
+    pool.execute("INSERT INTO items (id, n) SELECT g, g FROM generate_series(1, 20000) g").await.unwrap();
+    let slow = backfill("items", &[("n", "n + CASE WHEN id = 4500 THEN (SELECT 0 FROM pg_sleep(3)) ELSE 0 END")])
+        .batch_size(1000);
+    let writer = |url: String| async move {
+        let mut conn = PgConnection::connect(&url).await.unwrap();
+        conn.execute("SET lock_timeout = '200ms'").await.unwrap();
+        let (mut ok, mut timed_out) = (0, 0);
+        for id in 100..110i64 {
+            match sqlx::query("UPDATE items SET n = n + 1 WHERE id = $1").bind(id).execute(&mut conn).await {
+                Ok(_) => ok += 1,
+                Err(e) if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("55P03") => timed_out += 1,
+                Err(e) => panic!("writer: {e}"),
+            }
+        }
+        (ok, timed_out)
+    };
+    let sleeping = || async {
+        for _ in 0..500 {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE query LIKE '%UPDATE \"items\"%' AND wait_event = 'PgSleep' \
+                 AND pid <> pg_backend_pid()",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if n > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the UPDATE never reached its sleep");
+    };
+
+    let m = Migration::new(FILL).class(Class::ReviewRequired).up([slow.clone()]);
+    let migrator = t.migrator([history().remove(0), m]);
+    let run = tokio::spawn(async move { migrator.migrate().await });
+    sleeping().await;
+    assert_eq!(writer(t.db.url().to_owned()).await, (10, 0), "the writer kept writing during the backfill");
+    run.await.unwrap().unwrap();
+
+    // The control: the plain UPDATE, as `migrate-sql` shows it. The table is put back in key order first, so that
+    // the UPDATE's scan reaches the writer's rows before the row it sleeps on.
+    pool.execute("CLUSTER items USING items_pkey").await.unwrap();
+    let schema = driftless_core::migration::schemas_along(&history()[..1]).pop().flatten().unwrap();
+    let plain = driftless_core::render::render_steps(&[slow], Dialect::Postgres, &schema).unwrap();
+    let text = plain.statements[0].sql.clone();
+    assert!(text.contains("\nUPDATE \"items\" SET \"n\" = n + CASE"), "{text}");
+    let control = pool.clone();
+    let run = tokio::spawn(async move { control.execute(sqlx::AssertSqlSafe(text)).await.map(drop) });
+    sleeping().await;
+    assert_eq!(writer(t.db.url().to_owned()).await, (0, 10), "the plain UPDATE blocked every write");
+    run.await.unwrap().unwrap();
+}
