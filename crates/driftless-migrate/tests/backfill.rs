@@ -2,7 +2,8 @@
 //! the predicate, `down` with an inverse and refused when irreversible, a backfill on a table created in the same
 //! migration, SQLite's rowid and the others' refusal of a table without a primary key, and a run killed after a few
 //! batches (a separate process, `driftless-migrate-backfill`, SIGKILLed) that the next run resumes after its
-//! recorded key without redoing a batch.
+//! recorded key without redoing a batch; and, on PostgreSQL and MariaDB, a writer under a short lock timeout that
+//! keeps writing during a backfill and times out during the plain `UPDATE` (the control).
 
 mod common;
 
@@ -457,5 +458,62 @@ async fn postgres_a_writer_keeps_writing_during_a_backfill_and_not_during_the_pl
     let run = tokio::spawn(async move { control.execute(sqlx::AssertSqlSafe(text)).await.map(drop) });
     sleeping().await;
     assert_eq!(writer(t.db.url().to_owned()).await, (0, 10), "the plain UPDATE blocked every write");
+    run.await.unwrap().unwrap();
+}
+
+/// MariaDB, the same proof with `innodb_lock_wait_timeout = 1` (whole seconds there): a writer on rows an early
+/// batch did keeps writing while a later batch sleeps, and times out during the plain `UPDATE` (the control).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_a_writer_keeps_writing_during_a_backfill_and_not_during_the_plain_update() {
+    use sqlx::{Connection, Executor, MySqlConnection};
+    let Some(t) = Target::new(driftless_testdb::Backend::Mysql).await else { return };
+    let driftless_migrate::Database::Mysql(pool) = t.pool.clone() else { unreachable!() };
+    t.migrator(history()[..1].to_vec()).migrate().await.unwrap();
+    seed(&t, "items", 20_000).await;
+    let slow = backfill("items", &[("n", "n + IF(id = 4500, SLEEP(4), 0)")]).batch_size(1000);
+    let writer = |url: String| async move {
+        let mut conn = MySqlConnection::connect(&url).await.unwrap();
+        conn.execute("SET SESSION innodb_lock_wait_timeout = 1").await.unwrap();
+        let (mut ok, mut timed_out) = (0, 0);
+        for id in 100..102i64 {
+            match sqlx::query("UPDATE items SET n = n + 1 WHERE id = ?").bind(id).execute(&mut conn).await {
+                Ok(_) => ok += 1,
+                Err(e) if e.to_string().contains("Lock wait timeout exceeded") => timed_out += 1,
+                Err(e) => panic!("writer: {e}"),
+            }
+        }
+        (ok, timed_out)
+    };
+    let sleeping = || async {
+        for _ in 0..500 {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE '%UPDATE `items`%' \
+                 AND state = 'User sleep' AND id <> CONNECTION_ID()",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if n > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the UPDATE never reached its sleep");
+    };
+
+    let m = Migration::new(FILL).class(Class::ReviewRequired).up([slow.clone()]);
+    let migrator = t.migrator([history().remove(0), m]);
+    let run = tokio::spawn(async move { migrator.migrate().await });
+    sleeping().await;
+    assert_eq!(writer(t.db.url().to_owned()).await, (2, 0), "the writer kept writing during the backfill");
+    run.await.unwrap().unwrap();
+
+    let schema = driftless_core::migration::schemas_along(&history()[..1]).pop().flatten().unwrap();
+    let plain = driftless_core::render::render_steps(&[slow], Dialect::Mysql, &schema).unwrap();
+    let text = plain.statements[0].sql.clone();
+    let control = pool.clone();
+    let run = tokio::spawn(async move { control.execute(sqlx::AssertSqlSafe(text)).await.map(drop) });
+    sleeping().await;
+    assert_eq!(writer(t.db.url().to_owned()).await, (0, 2), "the plain UPDATE blocked every write");
     run.await.unwrap().unwrap();
 }
