@@ -36,6 +36,7 @@
 pub mod locks;
 mod mysql;
 mod mysql_keys;
+pub mod mysql_online;
 mod postgres;
 pub mod probe;
 mod rebuild;
