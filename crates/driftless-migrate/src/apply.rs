@@ -37,6 +37,10 @@ pub(crate) struct Unit<'a> {
     pub online: Option<OnlineSettings>,
     /// Resuming an interrupted online run: its dirty row.
     pub resume_from: Option<crate::outcome::AppliedMigration>,
+    /// Where to report the algorithm each MySQL statement ran with.
+    pub progress: crate::progress::Reporter,
+    /// MySQL online: the algorithm each statement ran with, in order (collected for the report).
+    pub used: std::sync::Mutex<Vec<crate::outcome::AlgorithmUsed>>,
 }
 
 /// Whether the migration can run as one transaction on `dialect`: the dialect has transactional DDL, the migration
@@ -70,7 +74,12 @@ pub(crate) async fn run<C: DialectConnection>(
     let result = match online {
         Some(settings) => by_units(conn, table, unit, settings).await,
         None if is_atomic(&unit.plan, C::DIALECT, unit.migration) => atomic(conn, table, unit, fk_off).await,
-        None => step_by_step(conn, table, unit, fk_off).await,
+        None => match (unit.online, C::DIALECT, unit.direction) {
+            (Some(settings), Dialect::Mysql, Direction::Up) => {
+                crate::online_mysql::run(conn, table, unit, settings).await
+            }
+            _ => step_by_step(conn, table, unit, fk_off).await,
+        },
     };
     if let Some(was) = restore {
         let restored = conn.set_foreign_keys(was).await;
@@ -87,7 +96,7 @@ pub(crate) async fn run<C: DialectConnection>(
 /// setting off, so a table renamed by the migration itself still has the foreign keys, triggers and views that name
 /// it rewritten. The setting belongs to the connection, so it is switched off again at once (inside the
 /// transaction, where SQLite allows it).
-async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str) -> Result<(), sqlx::Error> {
     if C::DIALECT != Dialect::Sqlite || !render::is_sqlite_rebuild_rename(sql, &unit.plan.sqlite_rebuilt_tables) {
         return conn.execute(sql).await;
     }
@@ -97,7 +106,7 @@ async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str)
     result.and(off)
 }
 
-fn name(unit: &Unit<'_>) -> String {
+pub(crate) fn name(unit: &Unit<'_>) -> String {
     unit.migration.name.clone()
 }
 
@@ -424,7 +433,7 @@ pub(crate) fn fit_failed_statement(sql: &str) -> String {
     format!("{} ... [cut: the statement is {} bytes long]", &sql[..cut], sql.len())
 }
 
-fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
+pub(crate) fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
     NewRow {
         name: &unit.migration.name,
         batch: unit.batch,

@@ -173,12 +173,19 @@ impl Migrator {
         self
     }
 
-    /// Whether migration `m` runs online on `dialect`: PostgreSQL only, not for a migration marked
-    /// non-transactional (it runs statement by statement as written), its own setting first, then the project's.
+    /// Whether migration `m` runs online on `dialect`: on PostgreSQL (not for a migration marked non-transactional:
+    /// it runs statement by statement as written) and on MySQL/MariaDB (see `online_mysql.rs`), its own setting
+    /// first, then the project's.
     fn online_for(&self, m: &Migration, dialect: driftless_core::Dialect) -> Option<crate::online::OnlineSettings> {
-        (dialect == driftless_core::Dialect::Postgres && m.transactional && m.online.unwrap_or(self.online)).then_some(
-            crate::online::OnlineSettings { lock_timeout: self.statement_lock_timeout, attempts: self.lock_attempts },
-        )
+        let dialect_online = match dialect {
+            driftless_core::Dialect::Postgres => m.transactional,
+            driftless_core::Dialect::Mysql => true,
+            _ => false,
+        };
+        (dialect_online && m.online.unwrap_or(self.online)).then_some(crate::online::OnlineSettings {
+            lock_timeout: self.statement_lock_timeout,
+            attempts: self.lock_attempts,
+        })
     }
 
     /// A migrator on a new pool opened from `url` (see [`Database::connect`]).
@@ -335,7 +342,7 @@ impl Migrator {
     pub async fn dry_run(&self) -> Result<crate::dry_run::DryRun, Error> {
         on_connection!(self, |conn| {
             let result = match self.rows_if_any(conn).await {
-                Ok(applied) => crate::dry_run::dry_run(conn, &self.migrations, &applied).await,
+                Ok(applied) => crate::dry_run::dry_run(conn, &self.migrations, &applied, self.online).await,
                 Err(e) => Err(e),
             };
             (result, false)
@@ -448,11 +455,19 @@ impl Migrator {
             plan: rendered.clone(),
             online: None,
             resume_from: None,
+            progress: self.progress.clone(),
+            used: Default::default(),
         };
         self.progress.start(1);
         self.progress.migration_started(name, Direction::Up);
         let took = apply::run(conn, table, &unit).await?;
-        let step = Step { name: name.to_owned(), direction: Direction::Up, class: unit.class, duration: took };
+        let step = Step {
+            name: name.to_owned(),
+            direction: Direction::Up,
+            class: unit.class,
+            duration: took,
+            algorithms: Vec::new(),
+        };
         self.progress.migration_finished(&step);
         let report = Report {
             operation: Operation::Migrate,
@@ -564,6 +579,9 @@ impl Migrator {
             .map(|(plan, &(i, direction))| {
                 let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
                 let plan = match online {
+                    Some(_) if dialect == driftless_core::Dialect::Mysql => {
+                        driftless_core::render::mysql_online::online_mysql(&self.migrations[i].up, &plan)
+                    }
                     Some(_) => crate::online::online_postgres(&self.migrations[i].up, &plan),
                     None => plan,
                 };
@@ -577,6 +595,8 @@ impl Migrator {
                     plan,
                     online,
                     resume_from: resume.get(&self.migrations[i].name).cloned(),
+                    progress: self.progress.clone(),
+                    used: Default::default(),
                 }
             })
             .collect();
@@ -607,6 +627,7 @@ impl Migrator {
                         direction: unit.direction,
                         class: unit.class,
                         duration: took,
+                        algorithms: unit.used.lock().map(|mut used| std::mem::take(&mut *used)).unwrap_or_default(),
                     };
                     progress.migration_finished(&step);
                     report.steps.push(step);
