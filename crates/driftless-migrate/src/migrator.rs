@@ -503,7 +503,9 @@ impl Migrator {
         let mut resume: std::collections::HashMap<String, AppliedMigration> = std::collections::HashMap::new();
         if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
             applied.retain(|row| {
+                // MySQL records no units: a dirty MySQL row is refused as ever (see `online_mysql.rs`).
                 let resumable = row.dirty == Some(Direction::Up)
+                    && C::DIALECT == driftless_core::Dialect::Postgres
                     && self.migrations.iter().zip(&checksums).any(|(m, c)| {
                         m.name == row.name && *c == row.checksum && self.online_for(m, C::DIALECT).is_some()
                     });

@@ -193,8 +193,9 @@ pub(super) fn mysql_copy_rule(step: &Step, base: C, ctx: &Context<'_>) -> C {
         return base;
     }
     let (reason, alternative) = copy_reason(step);
+    let says_copy = base.reason.contains("cop") || base.reason.contains("rebuil");
     if base.class >= Class::ReviewRequired {
-        if base.reason.contains("cop") {
+        if says_copy || base.code == "auto_increment_unsupported" {
             return base;
         }
         let mut c = base;
@@ -202,6 +203,8 @@ pub(super) fn mysql_copy_rule(step: &Step, base: C, ctx: &Context<'_>) -> C {
             format!("{}; MySQL/MariaDB copy the table (ALGORITHM=COPY), writes wait for the whole copy", c.reason);
         return c;
     }
+    // A change that cannot fail still blocks writers for the copy: the reason it is safe stays, the copy is added.
+    let reason = if says_copy { base.reason } else { reason };
     C::review("mysql_table_copy", format!("{reason}; writes wait for the whole copy (ALGORITHM=COPY)")).or(alternative)
 }
 
