@@ -2,7 +2,7 @@
 //! lock each of its statements takes on PostgreSQL and MySQL/MariaDB, as the migrator runs them (the online forms:
 //! `driftless_migrate::online::online_postgres`, `driftless_core::render::mysql_online::online_mysql`), described by
 //! `driftless_core::render::locks::statement_lock`. SQLite is left out: every statement takes its one database
-//! write lock. Steps that lock nothing another session uses (a new table) get no line.
+//! write lock. Steps on a table created in the same migration get no line (no rows, no other session).
 
 use driftless_core::Dialect;
 use driftless_core::render::locks::statement_lock;
@@ -22,8 +22,15 @@ pub(crate) fn step_locks(up: &[Step], before: &Schema) -> Vec<String> {
     let plans: Vec<(Dialect, RenderedMigration)> =
         [Dialect::Postgres, Dialect::Mysql].into_iter().filter_map(|d| online(d).map(|p| (d, p))).collect();
     let mut lines = Vec::new();
+    let mut created: Vec<&str> = Vec::new();
     for (index, step) in up.iter().enumerate() {
-        if matches!(step, Step::CreateTable { .. } | Step::CreateEnum { .. }) {
+        if let Step::CreateTable { table } = step {
+            created.push(&table.name);
+        }
+        // A new table has no rows and no other session uses it: nothing to say.
+        if matches!(step, Step::CreateTable { .. } | Step::CreateEnum { .. })
+            || step.table().is_some_and(|t| created.contains(&t))
+        {
             continue;
         }
         let mut parts = Vec::new();
