@@ -6,7 +6,7 @@
 //! writes for its whole length. The tests run one at a time (`SERIAL`).
 //!
 //! Each online step runs while the writer writes; the explicit table copy (`ALGORITHM=COPY, LOCK=SHARED`, what the server does for a
-//! change with no online algorithm) is the control that proves the test can fail. Also: the exact SQL per change,
+//! change with no online algorithm: here adding a check) is the control that proves the test can fail. Also: the exact SQL per change,
 //! the fallback to a weaker online algorithm (a compressed table refuses INSTANT and NOCOPY for ADD COLUMN), and
 //! the refusal when no online algorithm works (a table with a FULLTEXT index refuses LOCK=NONE).
 
@@ -165,21 +165,37 @@ async fn each_online_alter_keeps_the_writer_running_and_a_table_copy_does_not() 
         assert!(ok > 0, "{name}: the writer wrote nothing");
     }
 
-    // The control: a change the server can only make by copying the table, rendered explicitly as such.
-    let bigint = (
-        "m20260107T000000_bigint",
-        vec![alter_column("orders", column("n", ColumnType::Integer), column("n", ColumnType::BigInt))],
-    );
-    done.push(bigint);
+    // The control: a change the server can only make by copying the table (a check), rendered explicitly as such.
+    // Its expression hashes 16 KB per row, so that the copy lasts seconds however fast the machine is.
+    let expr = "SHA2(REPEAT(pad, 20), 256) <> ''";
+    done.push(("m20260107T000000_check", vec![add_check("orders", check("orders_pad_check", expr))]));
     let migrator = Migrator::new(db.db.clone(), registry(&done));
     let (report, ok, timed_out) = under_writer(&db.url, migrator.up()).await;
     let report = report.unwrap();
     let used = &report.steps[0].algorithms;
     assert_eq!(
         (used[0].sql.as_str(), used[0].algorithm),
-        ("ALTER TABLE `orders` MODIFY COLUMN `n` BIGINT NOT NULL, ALGORITHM=COPY, LOCK=SHARED", MysqlAlgorithm::Copy)
+        (
+            "ALTER TABLE `orders` ADD CONSTRAINT `orders_pad_check` CHECK (SHA2(REPEAT(pad, 20), 256) <> ''), \
+             ALGORITHM=COPY, LOCK=SHARED",
+            MysqlAlgorithm::Copy
+        )
     );
     assert!(timed_out > 0, "the table copy never kept the writer waiting ({ok} writes went through)");
+
+    // A type change the server can only copy for is written as a copy too.
+    let after = driftless_core::replay::apply_steps(
+        &driftless_core::schema::Schema::empty(),
+        &registry(&done).iter().flat_map(|m| m.up.clone()).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let bigint = [alter_column("orders", column("n", ColumnType::Integer), column("n", ColumnType::BigInt))];
+    let plain = driftless_core::render::render_steps(&bigint, driftless_core::Dialect::Mysql, &after).unwrap();
+    let online = driftless_core::render::mysql_online::online_mysql(&bigint, &plain);
+    assert_eq!(
+        online.statements[0].sql,
+        "ALTER TABLE `orders` MODIFY COLUMN `n` BIGINT NOT NULL, ALGORITHM=COPY, LOCK=SHARED"
+    );
 }
 
 /// A compressed table refuses INSTANT and NOCOPY for ADD COLUMN (1845): the migrator falls back to INPLACE with
