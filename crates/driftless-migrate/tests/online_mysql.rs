@@ -100,6 +100,15 @@ async fn under_writer<T>(url: &str, migrate: impl Future<Output = T>) -> (T, usi
     (result, ok, timed_out)
 }
 
+/// Records the algorithm reports a run sends to its `Progress`.
+struct Seen(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl driftless_migrate::Progress for Seen {
+    fn statement_algorithm(&self, name: &str, used: &driftless_migrate::AlgorithmUsed) {
+        self.0.lock().unwrap().push(format!("{name}: {used}"));
+    }
+}
+
 fn registry(changes: &[(&str, Vec<Step>)]) -> Vec<Migration> {
     let mut all = vec![create()];
     for (name, up) in changes {
@@ -207,7 +216,16 @@ async fn a_refused_algorithm_falls_back_to_the_next_online_one() {
     db.pool.execute("ALTER TABLE orders ROW_FORMAT=COMPRESSED").await.unwrap();
     let done =
         vec![("m20260102T000000_column", vec![add_column("orders", column("tz", ColumnType::Varchar(40)).nullable())])];
-    let migrator = Migrator::new(db.db.clone(), registry(&done));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let migrator = Migrator::new(db.db.clone(), registry(&done)).progress(Seen(seen.clone()));
+    // The dry run shows the clause as written (INSTANT) and its lock; it cannot know the server will refuse it.
+    let dry = migrator.dry_run().await.unwrap();
+    let statement = &dry.migrations[0].statements[0];
+    assert_eq!(statement.sql, "ALTER TABLE `orders` ADD COLUMN `tz` VARCHAR(40), ALGORITHM=INSTANT, LOCK=NONE");
+    assert_eq!(
+        (statement.lock.as_str(), statement.online),
+        ("metadata lock, brief (ALGORITHM=INSTANT, LOCK=NONE)", true)
+    );
     let (report, ok, timed_out) = under_writer(&db.url, migrator.up()).await;
     let report = report.unwrap();
     let used = &report.steps[0].algorithms;
@@ -216,6 +234,10 @@ async fn a_refused_algorithm_falls_back_to_the_next_online_one() {
     assert_eq!(used[0].algorithm, MysqlAlgorithm::Inplace);
     assert_eq!(used[0].refused, [MysqlAlgorithm::Instant, MysqlAlgorithm::Nocopy]);
     assert_eq!(used[0].to_string(), "statement 1: ALGORITHM=INPLACE, LOCK=NONE (the server refused INSTANT, NOCOPY)");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["m20260102T000000_column: statement 1: ALGORITHM=INPLACE, LOCK=NONE (the server refused INSTANT, NOCOPY)"]
+    );
     assert_eq!(timed_out, 0, "the writer timed out {timed_out} times ({ok} writes went through)");
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orders' \
