@@ -45,11 +45,13 @@ pub(crate) struct Unit<'a> {
     pub backfills: Vec<(usize, BackfillSql)>,
     /// Where backfills report their progress.
     pub progress: crate::progress::Reporter,
+    /// MySQL online: the algorithm each statement ran with, in order (collected for the report).
+    pub used: std::sync::Mutex<Vec<crate::outcome::AlgorithmUsed>>,
 }
 
 impl Unit<'_> {
     /// The backfill that statement `index` of the plan stands for, if it is one.
-    fn backfill(&self, index: usize) -> Option<&BackfillSql> {
+    pub(crate) fn backfill(&self, index: usize) -> Option<&BackfillSql> {
         let s = self.plan.statements.get(index)?;
         if s.transactional {
             return None;
@@ -57,7 +59,7 @@ impl Unit<'_> {
         self.backfills.iter().find(|(step, _)| *step == s.step).map(|(_, sql)| sql)
     }
 
-    async fn run_backfill<C: DialectConnection>(
+    pub(crate) async fn run_backfill<C: DialectConnection>(
         &self,
         conn: &mut C,
         table: &TrackingTable,
@@ -106,7 +108,12 @@ pub(crate) async fn run<C: DialectConnection>(
     let result = match online {
         Some(settings) => by_units(conn, table, unit, settings).await,
         None if is_atomic(&unit.plan, C::DIALECT, unit.migration) => atomic(conn, table, unit, fk_off).await,
-        None => step_by_step(conn, table, unit, fk_off).await,
+        None => match (unit.online, C::DIALECT, unit.direction) {
+            (Some(settings), Dialect::Mysql, Direction::Up) => {
+                crate::online_mysql::run(conn, table, unit, settings).await
+            }
+            _ => step_by_step(conn, table, unit, fk_off).await,
+        },
     };
     if let Some(was) = restore {
         let restored = conn.set_foreign_keys(was).await;
@@ -123,7 +130,7 @@ pub(crate) async fn run<C: DialectConnection>(
 /// setting off, so a table renamed by the migration itself still has the foreign keys, triggers and views that name
 /// it rewritten. The setting belongs to the connection, so it is switched off again at once (inside the
 /// transaction, where SQLite allows it).
-async fn execute<C: DialectConnection>(
+pub(crate) async fn execute<C: DialectConnection>(
     conn: &mut C,
     unit: &Unit<'_>,
     statement: &Statement,
@@ -135,7 +142,15 @@ async fn execute<C: DialectConnection>(
     if let Some(Step::Data { name }) = steps.get(statement.step) {
         return crate::data::run(conn, unit.migration, name).await;
     }
-    let sql = statement.sql.as_str();
+    execute_sql(conn, unit, &statement.sql).await
+}
+
+/// Runs `sql` (a statement of `unit`, possibly rewritten, e.g. with another MySQL algorithm), as [`execute`] does.
+pub(crate) async fn execute_sql<C: DialectConnection>(
+    conn: &mut C,
+    unit: &Unit<'_>,
+    sql: &str,
+) -> Result<(), sqlx::Error> {
     if C::DIALECT != Dialect::Sqlite || !render::is_sqlite_rebuild_rename(sql, &unit.plan.sqlite_rebuilt_tables) {
         return conn.execute(sql).await;
     }
@@ -145,7 +160,7 @@ async fn execute<C: DialectConnection>(
     result.and(off)
 }
 
-fn name(unit: &Unit<'_>) -> String {
+pub(crate) fn name(unit: &Unit<'_>) -> String {
     unit.migration.name.clone()
 }
 
@@ -200,20 +215,19 @@ async fn atomic<C: DialectConnection>(
     }
 }
 
-async fn step_by_step<C: DialectConnection>(
+/// Writes the dirty row a statement-by-statement run starts from, and returns the statement to start at: 0, or,
+/// resuming a run that stopped in a backfill, that backfill (which carries on after its recorded key).
+pub(crate) async fn begin_row<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
     unit: &Unit<'_>,
-    fk_check: bool,
-) -> Result<Duration, Error> {
+) -> Result<usize, Error> {
     let what = format!("{} migration {}", unit.direction.verb(), unit.migration.name);
     let migration = &unit.migration.name;
     let direction = unit.direction;
-    let total = unit.plan.statements.len();
-    let total_i = total as i64;
+    let total_i = unit.plan.statements.len() as i64;
     let mark = Error::db(format!("recording progress of {what} in the tracking table"));
-    // Resuming a run that stopped in a backfill: at that backfill, which carries on after its recorded key.
-    let start_at = match &unit.resume_from {
+    Ok(match &unit.resume_from {
         Some(r) if direction == Direction::Up => {
             let at = usize::try_from(r.statements_done).unwrap_or(usize::MAX);
             if r.statements_total != total_i || unit.backfill(at).is_none() {
@@ -236,7 +250,21 @@ async fn step_by_step<C: DialectConnection>(
             .map_err(mark)?;
             0
         }
-    };
+    })
+}
+
+async fn step_by_step<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+    fk_check: bool,
+) -> Result<Duration, Error> {
+    let what = format!("{} migration {}", unit.direction.verb(), unit.migration.name);
+    let migration = &unit.migration.name;
+    let direction = unit.direction;
+    let total = unit.plan.statements.len();
+    let total_i = total as i64;
+    let start_at = begin_row(conn, table, unit).await?;
     // The progress marker: `statements_done = k` on a dirty row records that statements 1 to k finished *and* that
     // statement k + 1 started. The row is written before statement 1 runs, and each update after statement k
     // finishes is also the record that k + 1 starts (nothing runs in between), so after a kill the row names every
@@ -525,7 +553,7 @@ pub(crate) fn fit_failed_statement(sql: &str) -> String {
     format!("{} ... [cut: the statement is {} bytes long]", &sql[..cut], sql.len())
 }
 
-fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
+pub(crate) fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
     NewRow {
         name: &unit.migration.name,
         batch: unit.batch,

@@ -128,6 +128,11 @@ fn generated_text() -> String {
         up: &up,
         down: &down,
         crate_path: "driftless_core",
+        locks: vec![
+            "step 1, add column `users.tz`: PostgreSQL ACCESS EXCLUSIVE, brief (no scan or rewrite); MySQL metadata \
+             lock, brief (ALGORITHM=INSTANT, LOCK=NONE), online"
+                .into(),
+        ],
     };
     write::migration_file(&file)
 }
@@ -200,6 +205,7 @@ fn a_1000_table_file_is_rustfmt_clean_as_written_and_deterministic() {
             up: &up,
             down: &down,
             crate_path: "driftless",
+            locks: Vec::new(),
         })
     };
     let text = write_it();

@@ -37,6 +37,7 @@ pub mod backfill;
 pub mod locks;
 mod mysql;
 mod mysql_keys;
+pub mod mysql_online;
 mod postgres;
 pub mod probe;
 mod rebuild;

@@ -12,6 +12,7 @@ mod enum_renames;
 mod enums;
 mod guarantees;
 mod keys;
+mod mysql_online;
 mod raw;
 mod sqlite;
 mod tables;
@@ -24,6 +25,7 @@ use super::{Classification as C, Context};
 
 pub(crate) use enums::enum_value_added_then_used;
 pub use enums::enum_values_used_later;
+pub use mysql_online::{MysqlAlgorithm, mysql_algorithm};
 use sqlite::sqlite_rebuild_rule;
 pub use sqlite::{needs_sqlite_rebuild, sqlite_rebuild_tables};
 
@@ -41,7 +43,11 @@ fn list(names: &[String]) -> String {
 
 pub(crate) fn classify(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
     let base = base(step, d, ctx);
-    if d == LITE { sqlite_rebuild_rule(step, base, ctx) } else { base }
+    match d {
+        LITE => sqlite_rebuild_rule(step, base, ctx),
+        MY => mysql_online::mysql_copy_rule(step, base, ctx),
+        _ => base,
+    }
 }
 
 fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
