@@ -65,6 +65,10 @@ impl Progress for Terminal {
         }
     }
 
+    fn statement_algorithm(&self, name: &str, used: &driftless_migrate::AlgorithmUsed) {
+        self.line(&format!("  {name}: {used}"));
+    }
+
     fn migration_finished(&self, step: &Step) {
         let verb = if step.direction == Direction::Up { "applied" } else { "reverted" };
         self.line(&format!("{verb} {} ({}) in {} ms", step.name, step.class.as_str(), step.duration.as_millis()));

@@ -377,6 +377,12 @@ pub fn irreversible(reason: &str) -> Step {
     Step::Irreversible { reason: reason.to_owned() }
 }
 
+/// Step: run the Rust data function `name`, given to the migration with `Migration::data_fn` (see
+/// [`crate::data`]).
+pub fn data(name: &str) -> Step {
+    Step::Data { name: name.to_owned() }
+}
+
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
 }

@@ -455,6 +455,8 @@ pub fn apply_step_with(schema: &mut Schema, step: &Step, options: ReplayOptions)
         // Data only: no schema effect, but the table and every column it sets must exist, under both views (the
         // UPDATE could not run otherwise). A backfill that sets nothing (an inverse with nothing to undo) names no
         // column.
+        // A data step changes data only.
+        Step::Data { .. } => {}
         Step::Backfill { table, set, .. } => {
             let t = &schema.tables[r.table_index(schema, table)?];
             if let Some((column, _)) = set.iter().find(|(c, _)| !t.columns.iter().any(|col| col.name == *c)) {

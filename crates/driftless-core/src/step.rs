@@ -227,6 +227,13 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "BackfillInverse::is_nothing")]
         inverse: BackfillInverse,
     },
+    /// A Rust data step: the function of this name that the migration carries beside its steps
+    /// (`Migration::data_fn`) runs against the data (see [`crate::data`]). Changes no schema; only the name is in
+    /// the checksum.
+    Data {
+        /// The function's name.
+        name: String,
+    },
 }
 
 /// The default rows per batch of a backfill.
@@ -328,7 +335,8 @@ impl Step {
             | Step::AlterEnum { .. }
             | Step::RawSql { .. }
             | Step::Irreversible { .. }
-            | Step::RenameEnum { .. } => None,
+            | Step::RenameEnum { .. }
+            | Step::Data { .. } => None,
         }
     }
 
@@ -361,6 +369,7 @@ impl Step {
             Step::Irreversible { .. } => "irreversible",
             Step::RenameEnum { .. } => "rename_enum",
             Step::Backfill { .. } => "backfill",
+            Step::Data { .. } => "data",
         }
     }
 
@@ -419,6 +428,9 @@ impl Step {
                     inverse: BackfillInverse::Backfill { set, predicate },
                 },
                 BackfillInverse::Irreversible { reason } => Step::Irreversible { reason },
+            },
+            Step::Data { name } => Step::Irreversible {
+                reason: format!("the Rust data step `{name}` has no automatic inverse; write the down step by hand"),
             },
         }
     }

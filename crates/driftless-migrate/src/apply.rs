@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use driftless_core::Dialect;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::render::backfill::BackfillSql;
-use driftless_core::render::{self, RenderedMigration};
+use driftless_core::render::{self, RenderedMigration, Statement};
+use driftless_core::step::Step;
 
 use crate::backfill;
 use crate::connection::DialectConnection;
@@ -44,11 +45,13 @@ pub(crate) struct Unit<'a> {
     pub backfills: Vec<(usize, BackfillSql)>,
     /// Where backfills report their progress.
     pub progress: crate::progress::Reporter,
+    /// MySQL online: the algorithm each statement ran with, in order (collected for the report).
+    pub used: std::sync::Mutex<Vec<crate::outcome::AlgorithmUsed>>,
 }
 
 impl Unit<'_> {
     /// The backfill that statement `index` of the plan stands for, if it is one.
-    fn backfill(&self, index: usize) -> Option<&BackfillSql> {
+    pub(crate) fn backfill(&self, index: usize) -> Option<&BackfillSql> {
         let s = self.plan.statements.get(index)?;
         if s.transactional {
             return None;
@@ -56,7 +59,7 @@ impl Unit<'_> {
         self.backfills.iter().find(|(step, _)| *step == s.step).map(|(_, sql)| sql)
     }
 
-    async fn run_backfill<C: DialectConnection>(
+    pub(crate) async fn run_backfill<C: DialectConnection>(
         &self,
         conn: &mut C,
         table: &TrackingTable,
@@ -105,7 +108,12 @@ pub(crate) async fn run<C: DialectConnection>(
     let result = match online {
         Some(settings) => by_units(conn, table, unit, settings).await,
         None if is_atomic(&unit.plan, C::DIALECT, unit.migration) => atomic(conn, table, unit, fk_off).await,
-        None => step_by_step(conn, table, unit, fk_off).await,
+        None => match (unit.online, C::DIALECT, unit.direction) {
+            (Some(settings), Dialect::Mysql, Direction::Up) => {
+                crate::online_mysql::run(conn, table, unit, settings).await
+            }
+            _ => step_by_step(conn, table, unit, fk_off).await,
+        },
     };
     if let Some(was) = restore {
         let restored = conn.set_foreign_keys(was).await;
@@ -122,7 +130,27 @@ pub(crate) async fn run<C: DialectConnection>(
 /// setting off, so a table renamed by the migration itself still has the foreign keys, triggers and views that name
 /// it rewritten. The setting belongs to the connection, so it is switched off again at once (inside the
 /// transaction, where SQLite allows it).
-async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn execute<C: DialectConnection>(
+    conn: &mut C,
+    unit: &Unit<'_>,
+    statement: &Statement,
+) -> Result<(), sqlx::Error> {
+    let steps = match unit.direction {
+        Direction::Up => &unit.migration.up,
+        Direction::Down => &unit.migration.down,
+    };
+    if let Some(Step::Data { name }) = steps.get(statement.step) {
+        return crate::data::run(conn, unit.migration, name).await;
+    }
+    execute_sql(conn, unit, &statement.sql).await
+}
+
+/// Runs `sql` (a statement of `unit`, possibly rewritten, e.g. with another MySQL algorithm), as [`execute`] does.
+pub(crate) async fn execute_sql<C: DialectConnection>(
+    conn: &mut C,
+    unit: &Unit<'_>,
+    sql: &str,
+) -> Result<(), sqlx::Error> {
     if C::DIALECT != Dialect::Sqlite || !render::is_sqlite_rebuild_rename(sql, &unit.plan.sqlite_rebuilt_tables) {
         return conn.execute(sql).await;
     }
@@ -132,7 +160,7 @@ async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str)
     result.and(off)
 }
 
-fn name(unit: &Unit<'_>) -> String {
+pub(crate) fn name(unit: &Unit<'_>) -> String {
     unit.migration.name.clone()
 }
 
@@ -149,7 +177,7 @@ async fn atomic<C: DialectConnection>(
         let triggers = rebuilt_triggers(conn, unit, &what).await?;
         let total = unit.plan.statements.len();
         for (index, statement) in unit.plan.statements.iter().enumerate() {
-            execute(conn, unit, &statement.sql).await.map_err(|cause| Error::Statement {
+            execute(conn, unit, statement).await.map_err(|cause| Error::Statement {
                 name: name(unit),
                 direction: unit.direction,
                 index,
@@ -187,20 +215,19 @@ async fn atomic<C: DialectConnection>(
     }
 }
 
-async fn step_by_step<C: DialectConnection>(
+/// Writes the dirty row a statement-by-statement run starts from, and returns the statement to start at: 0, or,
+/// resuming a run that stopped in a backfill, that backfill (which carries on after its recorded key).
+pub(crate) async fn begin_row<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
     unit: &Unit<'_>,
-    fk_check: bool,
-) -> Result<Duration, Error> {
+) -> Result<usize, Error> {
     let what = format!("{} migration {}", unit.direction.verb(), unit.migration.name);
     let migration = &unit.migration.name;
     let direction = unit.direction;
-    let total = unit.plan.statements.len();
-    let total_i = total as i64;
+    let total_i = unit.plan.statements.len() as i64;
     let mark = Error::db(format!("recording progress of {what} in the tracking table"));
-    // Resuming a run that stopped in a backfill: at that backfill, which carries on after its recorded key.
-    let start_at = match &unit.resume_from {
+    Ok(match &unit.resume_from {
         Some(r) if direction == Direction::Up => {
             let at = usize::try_from(r.statements_done).unwrap_or(usize::MAX);
             if r.statements_total != total_i || unit.backfill(at).is_none() {
@@ -223,7 +250,21 @@ async fn step_by_step<C: DialectConnection>(
             .map_err(mark)?;
             0
         }
-    };
+    })
+}
+
+async fn step_by_step<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+    fk_check: bool,
+) -> Result<Duration, Error> {
+    let what = format!("{} migration {}", unit.direction.verb(), unit.migration.name);
+    let migration = &unit.migration.name;
+    let direction = unit.direction;
+    let total = unit.plan.statements.len();
+    let total_i = total as i64;
+    let start_at = begin_row(conn, table, unit).await?;
     // The progress marker: `statements_done = k` on a dirty row records that statements 1 to k finished *and* that
     // statement k + 1 started. The row is written before statement 1 runs, and each update after statement k
     // finishes is also the record that k + 1 starts (nothing runs in between), so after a kill the row names every
@@ -239,7 +280,7 @@ async fn step_by_step<C: DialectConnection>(
             }
             continue;
         }
-        if let Err(cause) = execute(conn, unit, &statement.sql).await {
+        if let Err(cause) = execute(conn, unit, statement).await {
             // Best effort: the row is dirty already; this adds which statement failed, cut to fit its column.
             let failed = fit_failed_statement(&statement.sql);
             let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;
@@ -435,7 +476,7 @@ async fn run_unit<C: DialectConnection>(
     conn.begin().await.map_err(|e| (first, e))?;
     let mut body = Ok(());
     for (index, statement) in statements.iter().enumerate().take(end).skip(first) {
-        if let Err(e) = conn.execute(&statement.sql).await {
+        if let Err(e) = execute(conn, unit, statement).await {
             body = Err((index, e));
             break;
         }
@@ -512,7 +553,7 @@ pub(crate) fn fit_failed_statement(sql: &str) -> String {
     format!("{} ... [cut: the statement is {} bytes long]", &sql[..cut], sql.len())
 }
 
-fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
+pub(crate) fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
     NewRow {
         name: &unit.migration.name,
         batch: unit.batch,

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use driftless_core::Dialect;
+use driftless_core::data::Value;
 
 use crate::error::Error;
 use crate::outcome::{AppliedMigration, Direction};
@@ -136,6 +137,17 @@ pub(crate) trait DialectConnection: Send {
 
     /// Runs one statement, binding `params` as text in order, and returns the rows it changed.
     fn execute_bound(&mut self, sql: &str, params: &[String]) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// Runs one statement with `?` placeholders (numbered for PostgreSQL) bound to `params`, for a Rust data step;
+    /// returns the rows it changed.
+    fn execute_values(&mut self, sql: &str, params: &[Value]) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// Runs a query with `?` placeholders bound to `params`, for a Rust data step; returns its rows as values.
+    fn fetch_values(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> impl Future<Output = Result<Vec<Vec<Value>>, sqlx::Error>> + Send;
 
     /// The last key a backfill of migration `name` recorded (`backfill_key`, see `backfill.rs`), if one is running.
     fn backfill_key(

@@ -87,6 +87,7 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     conn: &mut C,
     registry: &[driftless_core::migration::Migration],
     applied: &[AppliedMigration],
+    online: bool,
 ) -> Result<DryRun, Error> {
     let dialect = C::DIALECT;
     let checksums: Vec<String> = registry.iter().map(|m| m.checksum()).collect();
@@ -109,6 +110,17 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     let mut counted: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
     for (((&(i, _), plan), probes), backfills) in wanted.iter().zip(&rendered).zip(&probes).zip(&backfills) {
         let m = &registry[i];
+        // The statements `migrate` runs: the online forms unless the migration or the project turned them off.
+        let online_plan = match dialect {
+            Dialect::Mysql if m.online.unwrap_or(online) => {
+                Some(driftless_core::render::mysql_online::online_mysql(&m.up, plan))
+            }
+            Dialect::Postgres if m.transactional && m.online.unwrap_or(online) => {
+                Some(crate::online::online_postgres(&m.up, plan))
+            }
+            _ => None,
+        };
+        let plan = online_plan.as_ref().unwrap_or(plan);
         let mut statements = Vec::new();
         for s in &plan.statements {
             let step = &m.up[s.step];

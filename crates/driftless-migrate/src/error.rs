@@ -413,6 +413,28 @@ pub enum Error {
         /// Where it stopped and why.
         failure: Box<BackfillFailure>,
     },
+    /// A statement of an online MySQL/MariaDB migration failed: the server refused every online algorithm for it
+    /// (errors 1845/1846), or it kept waiting for its metadata lock (see `Migrator::online`).
+    #[error(
+        "while applying migration {name} online: statement {} of {total} failed: {}\n    {}\n{problem}",
+        index + 1,
+        describe(cause),
+        one_line(statement)
+    )]
+    MysqlOnline {
+        /// The migration.
+        name: String,
+        /// The failed statement's index (0-based).
+        index: usize,
+        /// How many statements the migration has.
+        total: usize,
+        /// The failed statement, as last tried.
+        statement: String,
+        /// What happened, what state the database is in, and what to do.
+        problem: String,
+        /// The database's error.
+        cause: Box<sqlx::Error>,
+    },
 }
 
 /// Where a backfill stopped, for [`Error::Backfill`].

@@ -30,6 +30,7 @@
 use std::time::{Duration, Instant};
 
 use driftless_core::Dialect;
+use driftless_core::data::Value;
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use crate::connection::DialectConnection;
@@ -159,6 +160,25 @@ impl DialectConnection for MySqlConnection {
         Ok(q.execute(&mut *self).await?.rows_affected())
     }
 
+    async fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, sqlx::Error> {
+        let sql = sql.to_owned();
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in params {
+            q = crate::data::bind_value!(q, p);
+        }
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn fetch_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, sqlx::Error> {
+        let sql = sql.to_owned();
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in params {
+            q = crate::data::bind_value!(q, p);
+        }
+        let rows = q.fetch_all(&mut *self).await?;
+        rows.iter().map(|row| crate::data::row_values!(row)).collect()
+    }
+
     async fn backfill_key(&mut self, table: &TrackingTable, name: &str) -> Result<Option<String>, sqlx::Error> {
         let sql = format!("SELECT backfill_key FROM {} WHERE name = ?", table.quoted);
         Ok(sqlx::query_scalar(AssertSqlSafe(sql)).bind(name).fetch_optional(&mut *self).await?.flatten())
@@ -243,7 +263,7 @@ impl DialectConnection for MySqlConnection {
     ) -> Result<(), sqlx::Error> {
         let sql = format!(
             "UPDATE {} SET dirty = NULL, duration_ms = ?, checksum = ?, statements_done = statements_total, \
-             failed_statement = NULL WHERE name = ?",
+             failed_statement = NULL, backfill_key = NULL WHERE name = ?",
             table.quoted
         );
         sqlx::query(AssertSqlSafe(sql)).bind(duration_ms).bind(checksum).bind(name).execute(&mut *self).await.map(drop)

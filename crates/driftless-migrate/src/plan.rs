@@ -47,6 +47,25 @@ pub(crate) fn plans(
     wanted: &[(usize, Direction)],
     dialect: Dialect,
 ) -> Result<Vec<RenderedMigration>, Error> {
+    // A Rust data step must have its function.
+    for &(i, direction) in wanted {
+        let m = &registry[i];
+        for step in steps(m, direction) {
+            if let Step::Data { name } = step
+                && m.data_function(name).is_none()
+            {
+                return Err(Error::Render {
+                    name: m.name.clone(),
+                    direction,
+                    dialect,
+                    reason: format!(
+                        "its data step `{name}` has no function; give it in the migration file with \
+                         `.data_fn(\"{name}\", {name})`"
+                    ),
+                });
+            }
+        }
+    }
     let mut out: Vec<Option<RenderedMigration>> = vec![None; wanted.len()];
     let empty = Schema::empty();
     let mut last_needing_schema = None;

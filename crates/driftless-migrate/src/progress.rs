@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::outcome::{Direction, Step};
+use crate::outcome::{AlgorithmUsed, Direction, Step};
 
 /// Receives a run's progress. Every method does nothing by default; implement the ones you want to show.
 ///
@@ -35,6 +35,12 @@ pub trait Progress: Send + Sync {
     /// A migration starts.
     fn migration_started(&self, name: &str, direction: Direction) {
         let _ = (name, direction);
+    }
+
+    /// MySQL/MariaDB online: a statement of migration `name` ran with `used.algorithm` (after the server refused
+    /// `used.refused`). Called as each `ALTER` finishes, before [`Progress::migration_finished`].
+    fn statement_algorithm(&self, name: &str, used: &AlgorithmUsed) {
+        let _ = (name, used);
     }
 
     /// A migration completed (applied or reverted), with its class and how long its statements took.
@@ -153,6 +159,19 @@ impl Reporter {
     pub fn migration_started(&self, name: &str, direction: Direction) {
         tracing::debug!(migration = name, direction = direction.as_str(), "migration started");
         self.0.migration_started(name, direction);
+    }
+
+    pub fn statement_algorithm(&self, name: &str, used: &AlgorithmUsed) {
+        let refused: Vec<&str> = used.refused.iter().map(|a| a.as_str()).collect();
+        tracing::info!(
+            migration = name,
+            statement = used.statement + 1,
+            algorithm = used.algorithm.as_str(),
+            refused = refused.join(",").as_str(),
+            "statement ran with ALGORITHM={}",
+            used.algorithm
+        );
+        self.0.statement_algorithm(name, used);
     }
 
     pub fn migration_finished(&self, step: &Step) {

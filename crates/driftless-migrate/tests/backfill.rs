@@ -2,7 +2,8 @@
 //! the predicate, `down` with an inverse and refused when irreversible, a backfill on a table created in the same
 //! migration, SQLite's rowid and the others' refusal of a table without a primary key, and a run killed after a few
 //! batches (a separate process, `driftless-migrate-backfill`, SIGKILLed) that the next run resumes after its
-//! recorded key without redoing a batch.
+//! recorded key without redoing a batch; and, on PostgreSQL and MariaDB, a writer under a short lock timeout that
+//! keeps writing during a backfill and times out during the plain `UPDATE` (the control).
 
 mod common;
 
@@ -346,3 +347,173 @@ async fn add_nullable_backfill_then_not_null(t: Target) {
 }
 
 on_every_backend!(add_nullable_backfill_then_not_null);
+
+/// A backfill that fails part-way (a check rejects a row of its fifth batch) names the key it recorded; the batches
+/// before stay done. Once the data is fixed, the next run resumes after that key and redoes none of them (a redone
+/// row would hold `n * 100`). A migration resolved by hand as applied forgets its backfill key.
+async fn a_failed_backfill_resumes_after_the_fix(t: Target) {
+    let checked = items().check("items_n_small", "n < 5000");
+    let create = Migration::new(CREATE).up([create_table(checked.clone())]).down([drop_table(checked)]);
+    let times_ten = |name: &str| {
+        Migration::new(name)
+            .class(Class::ReviewRequired)
+            .up([backfill("items", &[("n", "n * 10")]).batch_size(100)])
+            .down([irreversible("no way back")])
+    };
+    t.migrator([create.clone()]).migrate().await.unwrap();
+    seed(&t, "items", 1_000).await;
+    let registry = vec![create.clone(), times_ten(FILL)];
+    let err = t.migrator(registry.clone()).migrate().await.unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "while applying migration {FILL}: the backfill of `items` (statement 1 of 1) failed after 4 batch(es) of \
+             this run (400 rows): "
+        )),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "each batch commits on its own: the rows up to key [\"400\"] are done and that key is recorded, so the \
+             next run resumes there without redoing a batch; fix the cause and run the migrator again"
+        ),
+        "{err}"
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE id <= 400 AND n = id * 10").await, 400);
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE id > 400 AND n = id").await, 600);
+    assert_eq!(t.strings("SELECT backfill_key FROM driftless_migrations WHERE dirty = 'up'").await, ["[\"400\"]"]);
+
+    t.exec("UPDATE items SET n = 1 WHERE id > 400").await;
+    t.migrator(registry.clone()).migrate().await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE id <= 400 AND n = id * 10").await, 400);
+    assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE id > 400 AND n = 10").await, 600);
+
+    let mut again = registry;
+    again.push(times_ten(AGAIN));
+    t.migrator(again.clone()).migrate().await.unwrap_err();
+    assert_eq!(t.count("SELECT COUNT(*) FROM driftless_migrations WHERE backfill_key IS NOT NULL").await, 1);
+    t.migrator(again).resolve_applied(AGAIN).await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM driftless_migrations WHERE backfill_key IS NOT NULL").await, 0);
+}
+
+on_every_backend!(a_failed_backfill_resumes_after_the_fix);
+
+/// PostgreSQL, under a writer with `lock_timeout = 200ms` on rows an early batch did: while a later batch is held up
+/// (its SET expression sleeps 3 s on one row), the writer keeps writing, because the earlier batches have
+/// committed; the control — the same change as one plain `UPDATE`, what `migrate-sql` shows and other tools run —
+/// holds those rows until it ends, and the writer times out every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_writer_keeps_writing_during_a_backfill_and_not_during_the_plain_update() {
+    use sqlx::{Connection, Executor, PgConnection};
+    let Some(t) = Target::new(driftless_testdb::Backend::Postgres).await else { return };
+    let driftless_migrate::Database::Postgres(pool) = t.pool.clone() else { unreachable!() };
+    t.migrator(history()[..1].to_vec()).migrate().await.unwrap();
+    pool.execute("INSERT INTO items (id, n) SELECT g, g FROM generate_series(1, 20000) g").await.unwrap();
+    let slow = backfill("items", &[("n", "n + CASE WHEN id = 4500 THEN (SELECT 0 FROM pg_sleep(3)) ELSE 0 END")])
+        .batch_size(1000);
+    let writer = |url: String| async move {
+        let mut conn = PgConnection::connect(&url).await.unwrap();
+        conn.execute("SET lock_timeout = '200ms'").await.unwrap();
+        let (mut ok, mut timed_out) = (0, 0);
+        for id in 100..110i64 {
+            match sqlx::query("UPDATE items SET n = n + 1 WHERE id = $1").bind(id).execute(&mut conn).await {
+                Ok(_) => ok += 1,
+                Err(e) if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("55P03") => timed_out += 1,
+                Err(e) => panic!("writer: {e}"),
+            }
+        }
+        (ok, timed_out)
+    };
+    let sleeping = || async {
+        for _ in 0..500 {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE query LIKE '%UPDATE \"items\"%' AND wait_event = 'PgSleep' \
+                 AND pid <> pg_backend_pid()",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if n > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the UPDATE never reached its sleep");
+    };
+
+    let m = Migration::new(FILL).class(Class::ReviewRequired).up([slow.clone()]);
+    let migrator = t.migrator([history().remove(0), m]);
+    let run = tokio::spawn(async move { migrator.migrate().await });
+    sleeping().await;
+    assert_eq!(writer(t.db.url().to_owned()).await, (10, 0), "the writer kept writing during the backfill");
+    run.await.unwrap().unwrap();
+
+    // The control: the plain UPDATE, as `migrate-sql` shows it. The table is put back in key order first, so that
+    // the UPDATE's scan reaches the writer's rows before the row it sleeps on.
+    pool.execute("CLUSTER items USING items_pkey").await.unwrap();
+    let schema = driftless_core::migration::schemas_along(&history()[..1]).pop().flatten().unwrap();
+    let plain = driftless_core::render::render_steps(&[slow], Dialect::Postgres, &schema).unwrap();
+    let text = plain.statements[0].sql.clone();
+    assert!(text.contains("\nUPDATE \"items\" SET \"n\" = n + CASE"), "{text}");
+    let control = pool.clone();
+    let run = tokio::spawn(async move { control.execute(sqlx::AssertSqlSafe(text)).await.map(drop) });
+    sleeping().await;
+    assert_eq!(writer(t.db.url().to_owned()).await, (0, 10), "the plain UPDATE blocked every write");
+    run.await.unwrap().unwrap();
+}
+
+/// MariaDB, the same proof with `innodb_lock_wait_timeout = 1` (whole seconds there): a writer on rows an early
+/// batch did keeps writing while a later batch sleeps, and times out during the plain `UPDATE` (the control).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_a_writer_keeps_writing_during_a_backfill_and_not_during_the_plain_update() {
+    use sqlx::{Connection, Executor, MySqlConnection};
+    let Some(t) = Target::new(driftless_testdb::Backend::Mysql).await else { return };
+    let driftless_migrate::Database::Mysql(pool) = t.pool.clone() else { unreachable!() };
+    t.migrator(history()[..1].to_vec()).migrate().await.unwrap();
+    seed(&t, "items", 20_000).await;
+    let slow = backfill("items", &[("n", "n + IF(id = 4500, SLEEP(4), 0)")]).batch_size(1000);
+    let writer = |url: String| async move {
+        let mut conn = MySqlConnection::connect(&url).await.unwrap();
+        conn.execute("SET SESSION innodb_lock_wait_timeout = 1").await.unwrap();
+        let (mut ok, mut timed_out) = (0, 0);
+        for id in 100..102i64 {
+            match sqlx::query("UPDATE items SET n = n + 1 WHERE id = ?").bind(id).execute(&mut conn).await {
+                Ok(_) => ok += 1,
+                Err(e) if e.to_string().contains("Lock wait timeout exceeded") => timed_out += 1,
+                Err(e) => panic!("writer: {e}"),
+            }
+        }
+        (ok, timed_out)
+    };
+    let sleeping = || async {
+        for _ in 0..500 {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE '%UPDATE `items`%' \
+                 AND state = 'User sleep' AND id <> CONNECTION_ID()",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if n > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the UPDATE never reached its sleep");
+    };
+
+    let m = Migration::new(FILL).class(Class::ReviewRequired).up([slow.clone()]);
+    let migrator = t.migrator([history().remove(0), m]);
+    let run = tokio::spawn(async move { migrator.migrate().await });
+    sleeping().await;
+    assert_eq!(writer(t.db.url().to_owned()).await, (2, 0), "the writer kept writing during the backfill");
+    run.await.unwrap().unwrap();
+
+    let schema = driftless_core::migration::schemas_along(&history()[..1]).pop().flatten().unwrap();
+    let plain = driftless_core::render::render_steps(&[slow], Dialect::Mysql, &schema).unwrap();
+    let text = plain.statements[0].sql.clone();
+    let control = pool.clone();
+    let run = tokio::spawn(async move { control.execute(sqlx::AssertSqlSafe(text)).await.map(drop) });
+    sleeping().await;
+    assert_eq!(writer(t.db.url().to_owned()).await, (0, 2), "the plain UPDATE blocked every write");
+    run.await.unwrap().unwrap();
+}

@@ -83,6 +83,7 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
             .throttle_ms(5),
         backfill("users", &[("tz", "NULL")]).undo(&[("tz", "'UTC'")], Some("tz IS NULL")),
         backfill("users", &[("about", "''")]).cannot_undo("the old text is gone"),
+        data("fill_slugs"),
     ];
     let down = vec![
         irreversible("hand-written SQL has no inverse"),
@@ -127,6 +128,11 @@ fn generated_text() -> String {
         up: &up,
         down: &down,
         crate_path: "driftless_core",
+        locks: vec![
+            "step 1, add column `users.tz`: PostgreSQL ACCESS EXCLUSIVE, brief (no scan or rewrite); MySQL metadata \
+             lock, brief (ALGORITHM=INSTANT, LOCK=NONE), online"
+                .into(),
+        ],
     };
     write::migration_file(&file)
 }
@@ -199,6 +205,7 @@ fn a_1000_table_file_is_rustfmt_clean_as_written_and_deterministic() {
             up: &up,
             down: &down,
             crate_path: "driftless",
+            locks: Vec::new(),
         })
     };
     let text = write_it();

@@ -23,7 +23,7 @@ use crate::schema::{ColumnType, RenameHints, Schema, Table};
 use crate::step::Step;
 
 pub use crate::migration::Class;
-pub use rules::{enum_values_used_later, needs_sqlite_rebuild, sqlite_rebuild_tables};
+pub use rules::{MysqlAlgorithm, enum_values_used_later, mysql_algorithm, needs_sqlite_rebuild, sqlite_rebuild_tables};
 
 /// The verdict on one step for one dialect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -349,6 +349,11 @@ fn track_guarantees(
             }
         }
         Step::RawSql { .. } => {
+            null_columns.clear();
+            dropped_uniques.clear();
+        }
+        // A data step may write anything.
+        Step::Data { .. } => {
             null_columns.clear();
             dropped_uniques.clear();
         }

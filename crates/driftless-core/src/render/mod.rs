@@ -37,6 +37,7 @@ pub mod backfill;
 pub mod locks;
 mod mysql;
 mod mysql_keys;
+pub mod mysql_online;
 mod postgres;
 pub mod probe;
 mod rebuild;
@@ -287,6 +288,7 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
             _ if i < merged_until => {}
             Step::Irreversible { reason } => return Err(RenderError::Irreversible { reason: reason.clone() }),
             Step::RawSql { sql, .. } => out.push(raw_sql(sql, dialect)?),
+            Step::Data { name } => out.push(format!("-- Rust data step `{name}`: the migrator runs the function")),
             Step::Backfill { .. } => {
                 if let Some(b) = backfill::backfill_sql(step, dialect, &state)? {
                     out.push_outside(b.readable());

@@ -76,7 +76,7 @@ pub fn probes(steps: &[Step], dialect: Dialect, before: &Schema) -> Vec<Probe> {
     // probe would read before the migration, so no probe speaks for them.
     let mut backfilled: Vec<&str> = Vec::new();
     for (index, step) in steps.iter().enumerate() {
-        if matches!(step, Step::RawSql { .. }) {
+        if matches!(step, Step::RawSql { .. } | Step::Data { .. }) {
             break;
         }
         let w = Writer { d: dialect, before, state: &state, step: index, kind: step.kind() };
