@@ -90,11 +90,14 @@ fn vm_hwm_of(pid: &str) -> Option<f64> {
 /// sizes (MB) as last seen. (No `getrusage`: the workspace forbids `unsafe`.)
 fn watch_children(done: &AtomicBool) -> f64 {
     let me = std::process::id();
+    let comm = |pid: &str| std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    let own = comm("self");
     let mut peaks: HashMap<String, f64> = HashMap::new();
     while !done.load(Ordering::Relaxed) {
         for task in std::fs::read_dir(format!("/proc/{me}/task")).into_iter().flatten().flatten() {
             let kids = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            for pid in kids.split_whitespace() {
+            // A child not yet `exec`ed still shares this process's memory: it is counted once it is `rustfmt`.
+            for pid in kids.split_whitespace().filter(|pid| comm(pid) != own) {
                 if let Some(mb) = vm_hwm_of(pid) {
                     let peak = peaks.entry(pid.to_owned()).or_insert(0.0);
                     *peak = peak.max(mb);

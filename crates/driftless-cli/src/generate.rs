@@ -330,15 +330,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
             registry_path.display()
         );
     }
-    drop_later((inputs.new, inputs.old, plan));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Drops `value` on a thread of its own, which nothing waits for: freeing the two schemas of a large project (tens
-/// of thousands of tables and columns, each a handful of allocations) is a tenth of `migrate-generate`'s time. When
-/// no thread can be started, `value` is dropped here.
-fn drop_later<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new().name("driftless-drop".into()).spawn(move || drop(value));
 }
 
 fn print_summary(name: &str, plan: &Plan) {
