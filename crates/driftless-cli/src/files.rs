@@ -4,6 +4,7 @@
 //! temporary exists are they renamed over the targets, in order, and their folders flushed. If a rename fails, the
 //! targets already replaced get their previous contents back and files that did not exist before are removed.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -14,11 +15,19 @@ use driftless_write::files::{self, stage, sync_parent};
 pub(crate) struct Staged {
     path: PathBuf,
     contents: String,
+    /// The file's current contents, when the caller has just read them (`None`: read them before writing).
+    previous: Option<String>,
 }
 
 impl Staged {
     pub(crate) fn new(path: &Path, contents: String) -> Self {
-        Staged { path: path.to_owned(), contents }
+        Staged { path: path.to_owned(), contents, previous: None }
+    }
+
+    /// The same file, whose current contents are `previous` (read by the caller), so that they need not be read
+    /// again to be put back if writing fails half way.
+    pub(crate) fn replacing(self, previous: String) -> Self {
+        Staged { previous: Some(previous), ..self }
     }
 }
 
@@ -29,7 +38,13 @@ pub(crate) fn commit_all(files: &[Staged]) -> anyhow::Result<()> {
     for f in files {
         temps.push(stage(&f.path, f.contents.as_bytes())?);
     }
-    let previous: Vec<Option<Vec<u8>>> = files.iter().map(|f| std::fs::read(&f.path).ok()).collect();
+    let previous: Vec<Option<Cow<'_, [u8]>>> = files
+        .iter()
+        .map(|f| match &f.previous {
+            Some(known) => Some(Cow::Borrowed(known.as_bytes())),
+            None => std::fs::read(&f.path).ok().map(Cow::Owned),
+        })
+        .collect();
     for (i, temp) in temps.into_iter().enumerate() {
         if let Err(e) = temp.persist() {
             let mut not_restored = Vec::new();
@@ -53,7 +68,9 @@ pub(crate) fn commit_all(files: &[Staged]) -> anyhow::Result<()> {
             return Err(e.source).with_context(|| format!("could not write {}; {outcome}", files[i].path.display()));
         }
     }
-    for f in files {
+    // One flush per folder: the migration file and the registry share theirs.
+    let mut flushed = std::collections::HashSet::new();
+    for f in files.iter().filter(|f| flushed.insert(f.path.parent())) {
         sync_parent(&f.path)
             .with_context(|| format!("{} was written but may not survive a crash", f.path.display()))?;
     }
@@ -94,6 +111,14 @@ mod tests {
         assert!(err.to_string().contains("nothing was changed"), "{err}");
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
         assert!(!created.exists());
+        // Previous contents given by the caller are what is put back.
+        let err = commit_all(&[
+            Staged::new(&a, "new a".into()).replacing("old a, as read".into()),
+            Staged::new(&blocked, "cannot replace a directory".into()),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("nothing was changed"), "{err}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a, as read");
         let names: Vec<_> =
             std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         assert_eq!(names.len(), 2, "only a.txt and blocked/ remain: {names:?}");

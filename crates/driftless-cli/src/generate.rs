@@ -41,9 +41,13 @@ pub(crate) struct GenerateArgs {
 /// The models' schema, the snapshot's schema (empty when there is none yet) and the rename hints in force.
 pub(crate) struct Inputs {
     pub(crate) new: Schema,
+    /// The models' schema as snapshot text (what the new snapshot holds).
+    pub(crate) new_text: String,
     pub(crate) old: Schema,
     /// The committed snapshot's text, when there is one (its hash is the parent hash).
     pub(crate) old_text: Option<String>,
+    /// The hashes of `old_text` and `new_text` when there is a committed snapshot and it differs from the models.
+    pub(crate) hashes: Option<(String, String)>,
     pub(crate) snapshot_exists: bool,
     pub(crate) hints: RenameHints,
 }
@@ -170,20 +174,31 @@ pub(crate) fn check_backfill_answers(
 pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Result<Inputs> {
     let new = project.models.build().context("the models do not form a valid schema")?;
     let snapshot_exists = project.snapshot.exists();
-    let (old, old_text) = if snapshot_exists {
+    // The committed snapshot is read against the models' text: the tables whose text did not change (all but one or
+    // two, usually) are not parsed again.
+    let canonical = snapshot::Canonical::new(&new);
+    let (old, old_text, hashes) = if snapshot_exists {
         let text = std::fs::read_to_string(&project.snapshot)
             .with_context(|| format!("could not read {}", project.snapshot.display()))?;
-        (snapshot::from_str(&text, &project.snapshot)?, Some(text))
+        // When the snapshot differs, a migration will name its hash and the new one: they are computed on a second
+        // thread while the snapshot is read (both only read the two texts).
+        let (old, hashes) = std::thread::scope(|s| {
+            let hashes = (text != canonical.text()).then(|| s.spawn(|| snapshot::hash_pair(&text, canonical.text())));
+            let old = snapshot::from_str_reusing(&text, &project.snapshot, &canonical);
+            (old, hashes.map(|h| h.join().expect("hashing does not panic")))
+        });
+        (old?, Some(text), hashes)
     } else {
-        (Schema::empty(), None)
+        (Schema::empty(), None, None)
     };
+    let new_text = canonical.into_text();
     let mut hints = project.models.rename_hints();
     if let Some(path) = renames {
         let file = read_renames(path)?;
         check_backfill_answers(&file, &hints, &new, path)?;
         hints.merge(&file);
     }
-    Ok(Inputs { new, old, old_text, snapshot_exists, hints })
+    Ok(Inputs { new, new_text, old, old_text, hashes, snapshot_exists, hints })
 }
 
 /// Judges every migration of the registry (`driftless_core::judge`) and prints each one whose `.class(...)` label
@@ -295,7 +310,6 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         bail!("{full_name} would sort before the latest migration {last}; check the clock or pass --timestamp");
     }
     let command = format!("cargo xtask migrate-generate --name {name}");
-    let new_text = snapshot::to_string(&inputs.new);
     let file_path = project.migrations.join(format!("{full_name}.rs"));
     let file_text = if args.empty {
         if !plan.is_empty() {
@@ -308,11 +322,11 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
     } else {
         let up = plan.up_steps();
         let down = plan.down_steps();
-        let parent = match &inputs.old_text {
-            Some(text) => snapshot::hash_text(text),
-            None => snapshot::hash(&inputs.old),
+        let (parent, new_hash) = match (&inputs.hashes, &inputs.old_text) {
+            (Some(hashes), _) => hashes.clone(),
+            (None, Some(text)) => (snapshot::hash_text(text), snapshot::hash_text(&inputs.new_text)),
+            (None, None) => (snapshot::hash(&inputs.old), snapshot::hash_text(&inputs.new_text)),
         };
-        let new_hash = snapshot::hash_text(&new_text);
         write::migration_file(&MigrationFile {
             name: &full_name,
             command: &command,
@@ -340,7 +354,12 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
     let (registry_text, file_text) = (formatted.pop().expect("two outputs"), formatted.pop().expect("two outputs"));
     let mut staged = vec![Staged::new(&file_path, file_text), Staged::new(&registry_path, registry_text)];
     if !args.empty {
-        staged.push(Staged::new(&project.snapshot, new_text));
+        // The snapshot's previous text is known: `commit_all` need not read it again to be able to put it back.
+        let snapshot = Staged::new(&project.snapshot, inputs.new_text);
+        staged.push(match inputs.old_text {
+            Some(previous) => snapshot.replacing(previous),
+            None => snapshot,
+        });
     }
     commit_all(&staged)?;
 

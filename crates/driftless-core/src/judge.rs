@@ -19,7 +19,7 @@ use std::fmt;
 use crate::classify::{self, Class, Classification, PerDialect};
 use crate::dialect::Dialect;
 use crate::migration::Migration;
-use crate::replay::{ReplayOptions, apply_step_with, apply_steps_with};
+use crate::replay::{ReplayOptions, apply_step_with};
 use crate::schema::Schema;
 use crate::step::{RawEffect, Step};
 
@@ -147,12 +147,20 @@ fn judge_declared_effects(before: &Schema, up: &[Step], out: &mut [PerDialect<Cl
 pub fn judge_registry(registry: &[Migration]) -> Vec<Result<Verdict, JudgeError>> {
     let mut out = Vec::with_capacity(registry.len());
     let mut state: Result<Schema, (String, String)> = Ok(Schema::empty());
-    for m in registry {
-        match &state {
+    for (i, m) in registry.iter().enumerate() {
+        match &mut state {
             Ok(before) => {
                 out.push(Ok(judge(before, m)));
-                state = apply_steps_with(before, &m.up, ReplayOptions::DATABASE)
-                    .map_err(|e| (m.name.clone(), e.to_string()));
+                // The one state is replayed in place (no copy of the whole schema per migration), and not past the
+                // last migration, whose after-schema nothing reads.
+                if i + 1 < registry.len() {
+                    for (j, step) in m.up.iter().enumerate() {
+                        if let Err(e) = apply_step_with(before, step, ReplayOptions::DATABASE) {
+                            state = Err((m.name.clone(), e.at_step(j).to_string()));
+                            break;
+                        }
+                    }
+                }
             }
             // Hand-written SQL is judged without a schema, so it can still be judged after a broken replay.
             Err(_) if m.up.iter().all(|s| matches!(s, Step::RawSql { .. } | Step::Irreversible { .. })) => {

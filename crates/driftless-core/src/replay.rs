@@ -108,7 +108,7 @@ pub enum ReplayError {
 
 impl ReplayError {
     /// The error with the index of the step it came from, for errors that carry one.
-    fn at_step(self, i: usize) -> ReplayError {
+    pub(crate) fn at_step(self, i: usize) -> ReplayError {
         match self {
             ReplayError::UndeclaredRawSql { .. } => ReplayError::UndeclaredRawSql { index: i },
             other => other,

@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::schema::{EnumType, Schema, SchemaErrors, Table};
 
+mod canonical;
+
+pub use canonical::{Canonical, from_str_reusing, hash_pair};
+
 /// The format this version of driftless reads and writes.
 pub const FORMAT: &str = "driftless-schema/1";
 
@@ -127,7 +131,11 @@ pub fn hash(schema: &Schema) -> String {
 /// The hash of a snapshot's text as written by [`to_string`] (for callers that already have the text, such as the
 /// bytes of a committed schema.json).
 pub fn hash_text(canonical: &str) -> String {
-    format!("fnv1a64:{:016x}", crate::hash::fnv1a64(canonical.bytes()))
+    hash_text_of(crate::hash::fnv1a64(canonical.bytes()))
+}
+
+fn hash_text_of(fnv: u64) -> String {
+    format!("fnv1a64:{fnv:016x}")
 }
 
 fn is_normalized(s: &Schema) -> bool {

@@ -246,13 +246,14 @@ pub fn classify_steps(schema: &Schema, steps: &[Step]) -> Vec<PerDialect<Classif
 
 fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classification>> {
     let mut state = relevant_part(schema, steps);
+    let unobserved = unobserved_creations(steps);
     let mut new_tables = BTreeSet::new();
     let mut new_columns = BTreeSet::new();
     let mut null_columns = BTreeSet::new();
     let mut dropped_uniques = BTreeSet::new();
     let mut backfilled = BTreeSet::new();
     let mut out = Vec::with_capacity(steps.len());
-    for step in steps {
+    for (i, step) in steps.iter().enumerate() {
         let ctx = Context {
             before: &state,
             new_tables: &new_tables,
@@ -276,8 +277,11 @@ fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classificat
             }
             _ => {}
         }
-        // A step that does not apply leaves the state as it was; classification goes on regardless.
-        let _ = replay::apply_step(&mut state, step);
+        // A step that does not apply leaves the state as it was; classification goes on regardless. A table no
+        // later step can observe is not copied into the state (a first migration creates thousands).
+        if !unobserved[i] {
+            let _ = replay::apply_step(&mut state, step);
+        }
     }
     // An enum value added and then used in the same migration: the one verdict that depends on later steps.
     for (i, step) in steps.iter().enumerate() {
@@ -365,6 +369,55 @@ fn track_guarantees(
         }
         _ => {}
     }
+}
+
+/// For each step, whether it creates a table that no other step of the list can observe, so that the classifier's
+/// replay may leave it out of its state (as [`relevant_part`] leaves unrelated tables out): no other step names it
+/// (as its table, a rename's source or a foreign key's target), and its foreign keys point at no table another step
+/// names (a SQLite rebuild of that table lists the tables referencing it). Steps that can observe tables beyond the
+/// ones they name (enum changes, raw SQL and whatever has no table) make every creation observed.
+fn unobserved_creations(steps: &[&Step]) -> Vec<bool> {
+    let mut observed: HashSet<&str> = HashSet::new();
+    let mut created: HashSet<&str> = HashSet::new();
+    for step in steps {
+        match step {
+            Step::CreateTable { table } => {
+                if !created.insert(&table.name) {
+                    observed.insert(&table.name);
+                }
+            }
+            Step::CreateEnum { .. } => {}
+            Step::RenameTable { from, to } => {
+                observed.insert(from);
+                observed.insert(to);
+            }
+            Step::AddForeignKey { table, foreign_key } => {
+                observed.insert(table);
+                observed.insert(&foreign_key.ref_table);
+            }
+            Step::AlterForeignKey { table, from, to } => {
+                observed.insert(table);
+                observed.insert(&from.ref_table);
+                observed.insert(&to.ref_table);
+            }
+            other => match other.table() {
+                Some(t) => {
+                    observed.insert(t);
+                }
+                None => return vec![false; steps.len()],
+            },
+        }
+    }
+    steps
+        .iter()
+        .map(|step| match step {
+            Step::CreateTable { table } => {
+                !observed.contains(table.name.as_str())
+                    && !table.foreign_keys.iter().any(|f| observed.contains(f.ref_table.as_str()))
+            }
+            _ => false,
+        })
+        .collect()
 }
 
 /// The part of `schema` that the steps can observe, normalized: the tables they name, the tables whose foreign keys

@@ -143,7 +143,18 @@ pub(super) fn check(step: &Step, st: &Schema) -> Result<(), RenderError> {
 /// column without a prefix length: what `migrate-generate` checks before writing a migration, so the problem shows
 /// when the model changes rather than when the migration runs on MySQL.
 pub fn check_mysql_keys(steps: &[Step], ctx: &Schema) -> Result<(), RenderError> {
-    let mut state = ctx.clone();
+    // Only the tables the steps name are read (a key is checked against its own table), so only they are copied:
+    // a one-column change to a schema of thousands of tables copies one table.
+    let mut named: std::collections::HashSet<&str> = steps.iter().filter_map(Step::table).collect();
+    named.extend(steps.iter().filter_map(|s| match s {
+        Step::RenameTable { from, .. } => Some(from.as_str()),
+        _ => None,
+    }));
+    let mut state = Schema {
+        tables: ctx.tables.iter().filter(|t| named.contains(t.name.as_str())).cloned().collect(),
+        enums: ctx.enums.clone(),
+    }
+    .normalized();
     for step in steps {
         check(step, &state)?;
         if crate::replay::apply_step_with(&mut state, step, crate::replay::ReplayOptions::DATABASE).is_err() {

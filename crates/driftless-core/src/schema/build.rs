@@ -54,7 +54,8 @@ impl SchemaBuilder {
     pub fn build(&self) -> Result<Schema, SchemaErrors> {
         let mut errors = Vec::new();
         let mut schema = Schema::default();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = crate::hash::FastSet::default();
+        seen.reserve(self.models.len());
         for def in &self.models {
             if !seen.insert(def.table.name.as_str()) {
                 errors.push(SchemaError::table(

@@ -2,7 +2,10 @@
 //!
 //! Each rule is one `check_*` function with the rule and its reason above it, so a reader can audit the list.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use crate::hash::{FastMap as HashMap, FastSet as HashSet};
 use std::fmt;
 
 use super::{ColumnType, DefaultValue, Literal, MAX_IDENTIFIER_LEN, ReferentialAction, Schema, Table};
@@ -72,7 +75,7 @@ impl Schema {
         check_enums(self, &mut errs);
         check_global_relation_names(self, &mut errs);
         // Looked up once per foreign key: a map keeps validation linear in the number of tables.
-        let by_name: BTreeMap<&str, &Table> = self.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+        let by_name: HashMap<&str, &Table> = self.tables.iter().map(|t| (t.name.as_str(), t)).collect();
         for t in &self.tables {
             check_identifiers(t, &mut errs);
             check_creatable_names(t, &mut errs);
@@ -91,7 +94,7 @@ impl Schema {
 
 // Two tables with one name cannot both exist in a database.
 fn check_unique_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::with_capacity_and_hasher(s.tables.len(), Default::default());
     for t in &s.tables {
         if !seen.insert(t.name.as_str()) {
             errs.push(SchemaError::table(&t.name, "the table is defined more than once".into()));
@@ -133,7 +136,10 @@ fn check_enums(s: &Schema, errs: &mut Vec<SchemaError>) {
 // PostgreSQL keeps indexes, primary keys and unique constraints (each backed by an index) in one namespace per
 // schema, so their names must be unique across all tables, not just within one.
 fn check_global_relation_names(s: &Schema, errs: &mut Vec<SchemaError>) {
-    let mut owner: BTreeMap<&str, &str> = s.tables.iter().map(|t| (t.name.as_str(), t.name.as_str())).collect();
+    let relations =
+        s.tables.iter().map(|t| 1 + usize::from(t.primary_key.is_some()) + t.indexes.len() + t.uniques.len());
+    let mut owner: HashMap<&str, &str> = HashMap::with_capacity_and_hasher(relations.sum(), Default::default());
+    owner.extend(s.tables.iter().map(|t| (t.name.as_str(), t.name.as_str())));
     for t in &s.tables {
         let names = t
             .primary_key
@@ -249,17 +255,55 @@ fn constraint_names(t: &Table) -> impl Iterator<Item = &str> {
 }
 
 /// The pairs of distinct names that are equal once folded by `fold` (each later name with the first of its fold).
-fn folded_pair<'a>(names: impl IntoIterator<Item = &'a str>, fold: impl Fn(&str) -> String) -> Vec<(&'a str, &'a str)> {
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+fn folded_pair<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    fold: impl Fn(&'a str) -> Cow<'a, str>,
+) -> Vec<(&'a str, &'a str)> {
+    let names = names.into_iter();
     let mut pairs = Vec::new();
-    for n in names {
-        if let Some(prev) = seen.insert(fold(n), n)
-            && prev != n
-        {
+    let mut push = |prev: &'a str, n: &'a str| {
+        if prev != n {
             pairs.push((prev, n));
+        }
+    };
+    // A table's few columns or keys are compared in a list; a schema's tables in a map.
+    if names.size_hint().1.is_some_and(|n| n <= 16) {
+        let mut seen: Vec<(Cow<'a, str>, &'a str)> = Vec::new();
+        for n in names {
+            let folded = fold(n);
+            match seen.iter_mut().find(|(f, _)| *f == folded) {
+                Some((_, prev)) => push(std::mem::replace(prev, n), n),
+                None => seen.push((folded, n)),
+            }
+        }
+    } else {
+        let mut seen: HashMap<Cow<'a, str>, &str> =
+            HashMap::with_capacity_and_hasher(names.size_hint().0, Default::default());
+        for n in names {
+            if let Some(prev) = seen.insert(fold(n), n) {
+                push(prev, n);
+            }
         }
     }
     pairs
+}
+
+/// `name` with ASCII letters lowercased, borrowed when it has no uppercase ASCII letter (most names).
+fn ascii_lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// `name` lowercased (`str::to_lowercase`), borrowed when it is ASCII without an uppercase letter (most names).
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
+    }
 }
 
 // SQLite compares table and index names without regard to ASCII case, in one namespace per database ("table
@@ -270,8 +314,10 @@ fn check_folded_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
         .iter()
         .map(|t| (t.name.as_str(), t.name.as_str()))
         .chain(s.tables.iter().flat_map(|t| t.indexes.iter().map(move |i| (i.name.as_str(), t.name.as_str()))));
-    let owners: BTreeMap<&str, &str> = names.clone().collect();
-    for (a, b) in folded_pair(names.map(|(n, _)| n), |n| n.to_ascii_lowercase()) {
+    let pairs = folded_pair(names.clone().map(|(n, _)| n), ascii_lowercase);
+    // Only a problem needs the owners (most schemas have none).
+    let owners: HashMap<&str, &str> = if pairs.is_empty() { HashMap::default() } else { names.collect() };
+    for (a, b) in pairs {
         errs.push(SchemaError::table(
             owners.get(b).copied().unwrap_or(b),
             format!(
@@ -286,7 +332,7 @@ fn check_folded_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
 // column), SQLite compares column names without regard to ASCII case (checked on both): names of one table that
 // differ only in case cannot both exist there.
 fn check_folded_names(t: &Table, errs: &mut Vec<SchemaError>) {
-    for (a, b) in folded_pair(t.columns.iter().map(|c| c.name.as_str()), str::to_lowercase) {
+    for (a, b) in folded_pair(t.columns.iter().map(|c| c.name.as_str()), lowercase) {
         let sqlite_too = a.eq_ignore_ascii_case(b);
         errs.push(SchemaError::column(
             &t.name,
@@ -301,7 +347,7 @@ fn check_folded_names(t: &Table, errs: &mut Vec<SchemaError>) {
     // The primary key is always `PRIMARY` on MySQL, so its name takes no part.
     let keys = t.indexes.iter().map(|i| i.name.as_str()).chain(t.uniques.iter().map(|u| u.name.as_str()));
     let checks = t.foreign_keys.iter().map(|f| f.name.as_str()).chain(t.checks.iter().map(|c| c.name.as_str()));
-    for (a, b) in folded_pair(keys, str::to_lowercase).into_iter().chain(folded_pair(checks, str::to_lowercase)) {
+    for (a, b) in folded_pair(keys, lowercase).into_iter().chain(folded_pair(checks, lowercase)) {
         errs.push(SchemaError::table(
             &t.name,
             format!(
@@ -565,7 +611,7 @@ fn check_table_constraint_names(t: &Table, errs: &mut Vec<SchemaError>) {
 // A foreign key must point at an existing table and columns, pair its columns one to one, use the same types on
 // both sides (PostgreSQL refuses mismatches; MySQL refuses or silently converts), point at a primary key or unique
 // set (every dialect requires one), and SET NULL needs nullable columns.
-fn check_foreign_keys(tables: &BTreeMap<&str, &Table>, t: &Table, errs: &mut Vec<SchemaError>) {
+fn check_foreign_keys(tables: &HashMap<&str, &Table>, t: &Table, errs: &mut Vec<SchemaError>) {
     for fk in &t.foreign_keys {
         let Some(target) = tables.get(fk.ref_table.as_str()).copied() else {
             errs.push(SchemaError::table(
