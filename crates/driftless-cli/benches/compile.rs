@@ -1,0 +1,344 @@
+//! Benchmark (not a timed test): what generated migrations cost to compile in a user's crate, and the user's loop of
+//! editing one of 1,000 derived models and running `migrate-generate`.
+//!
+//! Everything happens in scratch crates under `target/tmp/bench-compile/`, which depend on the driftless crates of
+//! this repository by path and share one target directory (`target/tmp/bench-compile/target`), so dependencies
+//! are built once (untimed) and only the crate under test is measured.
+//!
+//! - **migrations** (`debug`, `release`, sizes `1000`, `5000`): the first migration of the synthetic schema
+//!   (`shared/bench/README.md`: N tables × 10 columns, an index and a foreign key each) is generated through
+//!   `driftless_cli::run(["migrate-generate", ...])`, exactly as a user's xtask writes it, and placed in a crate
+//!   `bench_migrations` (`pub mod migrations;` and nothing else). Each timed build starts with `cargo clean -p
+//!   bench_migrations`, so it is a clean build of that crate alone. The baseline is the same crate with an empty
+//!   registry; "adds" is the median build time minus the baseline's median.
+//! - **loop** (`loop`): a workspace with an `app` crate (1,000 `#[derive(Model)]` structs of the synthetic shape,
+//!   `schema![...]` listing them, and the migrations folder) and an `xtask` binary calling `driftless_cli::run`.
+//!   After a warm build and a first `migrate-generate` (the 1,000-table initial migration, compiled into `app`),
+//!   each run adds one field to one model and times `cargo build -p app` (derive expansion and the models and
+//!   migrations of the app), `cargo build -p xtask` (the binary, mostly linking) and the `migrate-generate` run,
+//!   then adds another field and times `cargo run -p xtask -- migrate-generate` end to end.
+//!
+//! Timings come from `/usr/bin/time` around each cargo command (wall and user CPU seconds, and the peak
+//! resident memory of the largest process in the tree, which is rustc). Without `/usr/bin/time` the wall time is
+//! measured here and the rest is left out. Medians of `DRIFTLESS_BENCH_RUNS` runs (default 3).
+//!
+//! Run with `cargo bench -p driftless-cli --bench compile` (optionally `-- debug release 1000 5000 loop`, any subset;
+//! `--profile dev` builds the benchmark itself faster, and changes nothing it measures).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use driftless_cli::{Project, run};
+use driftless_core::schema::{ModelDef, Schema, SchemaBuilder};
+use driftless_core::testing::synthetic;
+
+/// One timed command: wall and user CPU seconds, peak resident MB of the largest process.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    wall: f64,
+    user: f64,
+    rss_mb: f64,
+}
+
+fn median(samples: &[Sample], field: impl Fn(&Sample) -> f64) -> f64 {
+    let mut v: Vec<f64> = samples.iter().map(field).collect();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Runs `program args` in `dir`, timed, and fails loudly if it fails.
+fn timed(dir: &Path, target: &Path, program: &str, args: &[&str]) -> Sample {
+    let time = Path::new("/usr/bin/time");
+    let report = target.join("bench-time.txt");
+    let mut cmd = if time.exists() {
+        let mut c = Command::new(time);
+        c.args(["-f", "%e %U %M", "-o"]).arg(&report).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.args(args).current_dir(dir).env("CARGO_TARGET_DIR", target);
+    let start = Instant::now();
+    let out = cmd.output().expect("the command starts");
+    let wall = start.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed in {}:\n{}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !time.exists() {
+        return Sample { wall, user: f64::NAN, rss_mb: f64::NAN };
+    }
+    let text = std::fs::read_to_string(&report).unwrap_or_default();
+    let nums: Vec<f64> = text.lines().last().unwrap_or("").split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    match nums[..] {
+        [wall, user, kb] => Sample { wall, user, rss_mb: kb / 1024.0 },
+        _ => Sample { wall, user: f64::NAN, rss_mb: f64::NAN },
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // Only rewrite changed files, so cargo's fingerprints see real edits only.
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+fn models(schema: Schema) -> SchemaBuilder {
+    let mut b = SchemaBuilder::new();
+    for table in schema.tables {
+        b.model(ModelDef {
+            rust_name: "Bench",
+            table,
+            enums: vec![],
+            enum_renames: vec![],
+            renamed_from: None,
+            column_renames: vec![],
+        });
+    }
+    b
+}
+
+/// Generates the first migration of `synthetic(n)` into `dir/migrations` through `driftless_cli::run`.
+fn generate(dir: &Path, n: usize) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let mut project = Project::new(dir, models(synthetic(n)));
+    project.registered = vec![];
+    let code = run(&project, ["migrate-generate", "--name", "init", "--timestamp", "20261122_000000"]);
+    assert_eq!(code, std::process::ExitCode::SUCCESS, "migrate-generate of {n} tables");
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn manifest_header(name: &str) -> String {
+    format!("[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// The clean build time of `bench_migrations` holding each variant (`0` = an empty registry).
+fn migrations(root: &Path, target: &Path, sizes: &[usize], profiles: &[&str], runs: usize) {
+    let krate = root.join("migrations-crate");
+    let repo = repo();
+    let manifest = format!(
+        "{}[dependencies]\ndriftless = {{ path = {:?} }}\n\n[workspace]\n",
+        manifest_header("bench_migrations"),
+        repo.join("crates/driftless")
+    );
+    write(&krate.join("Cargo.toml"), &manifest);
+    if !krate.join("Cargo.lock").exists() {
+        std::fs::copy(repo.join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    }
+    write(&krate.join("src/lib.rs"), "//! Generated migrations, compiled.\n\npub mod migrations;\n");
+    let set_variant = |n: usize| {
+        let dest = krate.join("src/migrations");
+        if n == 0 {
+            let _ = std::fs::remove_dir_all(&dest);
+            write(&dest.join("mod.rs"), &driftless_write::registry_file(&[], "driftless"));
+        } else {
+            let gen_dir = root.join(format!("gen-{n}"));
+            if !gen_dir.join("migrations/mod.rs").exists() {
+                generate(&gen_dir, n);
+            }
+            copy_dir(&gen_dir.join("migrations"), &dest);
+        }
+    };
+    for profile in profiles {
+        let release: &[&str] = if *profile == "release" { &["--release"] } else { &[] };
+        // Dependencies, untimed.
+        set_variant(0);
+        timed(&krate, target, &cargo(), &[&["build", "--quiet"], release].concat());
+        let mut baseline = None;
+        for n in std::iter::once(0).chain(sizes.iter().copied()) {
+            set_variant(n);
+            let mut samples = Vec::new();
+            for _ in 0..runs {
+                timed(&krate, target, &cargo(), &[&["clean", "--quiet", "-p", "bench_migrations"], release].concat());
+                samples.push(timed(&krate, target, &cargo(), &[&["build", "--quiet"], release].concat()));
+            }
+            let (wall, user, rss) =
+                (median(&samples, |s| s.wall), median(&samples, |s| s.user), median(&samples, |s| s.rss_mb));
+            let peak = samples.iter().map(|s| s.rss_mb).fold(0.0, f64::max);
+            let adds = match baseline {
+                None => {
+                    baseline = Some((wall, user));
+                    String::from("(baseline)")
+                }
+                Some((bw, bu)) => format!("adds {:.2} s wall, {:.2} s user CPU", wall - bw, user - bu),
+            };
+            let file_mb = std::fs::metadata(krate.join("src/migrations/m20261122_000000_init.rs"))
+                .map(|m| m.len() as f64 / 1e6)
+                .unwrap_or(0.0);
+            println!(
+                "{profile:<7} {n:>5} tables ({file_mb:>5.1} MB of .rs): {wall:>7.2} s wall, {user:>7.2} s user, rustc \
+                 {rss:>5.0} MB (max {peak:.0}) — {adds}   runs: {:?}",
+                samples.iter().map(|s| (s.wall * 100.0).round() / 100.0).collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+/// The models of the loop's `app`: 1,000 structs of the synthetic shape; `extra` names extra fields of `T00500`.
+fn models_rs(n: usize, extra: &[String]) -> String {
+    let mut out = String::from("//! 1,000 derived models.\n\nuse chrono::NaiveDateTime;\nuse driftless::prelude::*;\n");
+    for i in 0..n {
+        let _ = write!(
+            out,
+            "\n/// Table {i}.\n#[derive(Model)]\n#[model(table = \"tbl_{i:05}\")]\npub struct T{i:05} {{\n    \
+             #[model(primary_key, auto_increment)]\n    pub id: i32,\n    pub name: String,\n    \
+             #[model(max_length = 32, index)]\n    pub code: String,\n    pub description: Option<String>,\n    \
+             #[model(default = true)]\n    pub is_active: bool,\n    #[model(default = 0)]\n    pub score: i32,\n    \
+             pub price: Option<f64>,\n    #[model(default_expr = \"now\")]\n    pub created_at: NaiveDateTime,\n    \
+             pub updated_at: Option<NaiveDateTime>,\n"
+        );
+        if i > 0 {
+            let _ = writeln!(out, "    #[model(references = \"tbl_{:05}.id\", on_delete = \"set_null\")]", i - 1);
+        }
+        out.push_str("    pub prev_id: Option<i32>,\n");
+        if i == n / 2 {
+            for e in extra {
+                let _ = writeln!(out, "    pub {e}: Option<String>,");
+            }
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+fn edit_loop(root: &Path, target: &Path, runs: usize) {
+    const N: usize = 1_000;
+    let ws = root.join("loop");
+    let repo = repo();
+    write(&ws.join("Cargo.toml"), "[workspace]\nmembers = [\"app\", \"xtask\"]\nresolver = \"3\"\n");
+    if !ws.join("Cargo.lock").exists() {
+        std::fs::copy(repo.join("Cargo.lock"), ws.join("Cargo.lock")).unwrap();
+    }
+    write(
+        &ws.join("app/Cargo.toml"),
+        &format!(
+            "{}[dependencies]\ndriftless = {{ path = {:?}, features = [\"chrono\"] }}\nchrono = {{ version = \"0.4\", \
+             default-features = false, features = [\"clock\", \"std\"] }}\n",
+            manifest_header("app"),
+            repo.join("crates/driftless")
+        ),
+    );
+    let list: Vec<String> = (0..N).map(|i| format!("T{i:05}")).collect();
+    write(
+        &ws.join("app/src/lib.rs"),
+        &format!(
+            "//! The app.\n\npub mod migrations;\npub mod models;\n\n/// The schema.\npub fn schema() -> \
+             driftless::schema::SchemaBuilder {{\n    use models::*;\n    driftless::schema![{}]\n}}\n",
+            list.join(", ")
+        ),
+    );
+    write(
+        &ws.join("xtask/Cargo.toml"),
+        &format!(
+            "{}[dependencies]\napp = {{ path = \"../app\" }}\ndriftless-cli = {{ path = {:?}, default-features = false, \
+             features = [\"sqlite\"] }}\n",
+            manifest_header("xtask"),
+            repo.join("crates/driftless-cli")
+        ),
+    );
+    write(
+        &ws.join("xtask/src/main.rs"),
+        "//! The app's xtask.\n\nfn main() -> std::process::ExitCode {\n    let root = \
+         std::path::Path::new(env!(\"CARGO_MANIFEST_DIR\")).parent().unwrap().to_owned();\n    let project = \
+         driftless_cli::Project::new(&root, app::schema())\n        .with_migrations(root.join(\"app/src/migrations\"), \
+         app::migrations::migrations());\n    driftless_cli::run(&project, std::env::args_os().skip(1))\n}\n",
+    );
+    // A fresh project: no snapshot, an empty registry, then the first migration of all 1,000 models.
+    let _ = std::fs::remove_dir_all(ws.join("snapshots"));
+    let _ = std::fs::remove_dir_all(ws.join("app/src/migrations"));
+    write(&ws.join("app/src/migrations/mod.rs"), &driftless_write::registry_file(&[], "driftless"));
+    write(&ws.join("app/src/models.rs"), &models_rs(N, &[]));
+    let xtask = target.join("debug/xtask");
+    let xtask = xtask.to_str().unwrap();
+    timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "xtask"]);
+    timed(&ws, target, xtask, &["migrate-generate", "--name", "init", "--timestamp", "20261122_000000"]);
+    let warm = timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "xtask"]);
+    println!("loop: warm build with the 1,000-table first migration: {:.2} s wall, {:.2} s user", warm.wall, warm.user);
+
+    let mut extra = Vec::new();
+    let (mut app, mut bin, mut gen_, mut e2e) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for k in 0..runs {
+        extra.push(format!("extra_{k}"));
+        write(&ws.join("app/src/models.rs"), &models_rs(N, &extra));
+        app.push(timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "app"]));
+        bin.push(timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "xtask"]));
+        let ts = format!("20261123_{:02}0000", 2 * k);
+        gen_.push(timed(&ws, target, xtask, &["migrate-generate", "--name", &format!("a{k}"), "--timestamp", &ts]));
+
+        extra.push(format!("extra_{k}_b"));
+        write(&ws.join("app/src/models.rs"), &models_rs(N, &extra));
+        let ts = format!("20261123_{:02}0000", 2 * k + 1);
+        let name = format!("b{k}");
+        e2e.push(timed(
+            &ws,
+            target,
+            &cargo(),
+            &["run", "--quiet", "-p", "xtask", "--", "migrate-generate", "--name", &name, "--timestamp", &ts],
+        ));
+    }
+    let line = |what: &str, s: &[Sample]| {
+        println!(
+            "loop: {what:<44} {:>6.2} s wall, {:>6.2} s user, peak {:>5.0} MB   runs: {:?}",
+            median(s, |x| x.wall),
+            median(s, |x| x.user),
+            median(s, |x| x.rss_mb),
+            s.iter().map(|x| (x.wall * 100.0).round() / 100.0).collect::<Vec<_>>()
+        )
+    };
+    println!("loop: one field added to one of {N} models ({runs} runs, medians)");
+    line("cargo build -p app (derive, models, migrations)", &app);
+    line("cargo build -p xtask (the binary: link)", &bin);
+    line("xtask migrate-generate", &gen_);
+    line("end to end: cargo run -p xtask -- migrate-generate", &e2e);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let runs: usize = std::env::var("DRIFTLESS_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let has = |w: &str| args.iter().any(|a| a == w);
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let mut profiles: Vec<&str> = ["debug", "release"].into_iter().filter(|p| has(p)).collect();
+    let everything = args.is_empty();
+    if everything {
+        profiles = vec!["debug", "release"];
+    }
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-compile");
+    let target = root.join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    println!("clean build of a crate holding one generated migration (medians of {runs}; /usr/bin/time around cargo)");
+    if !profiles.is_empty() && (everything || !sizes.is_empty()) {
+        let sizes = if sizes.is_empty() { vec![1_000, 5_000] } else { sizes };
+        for profile in profiles {
+            // The release 5,000-table build is not a target; it is measured only when asked for by size.
+            let sizes: Vec<usize> =
+                sizes.iter().copied().filter(|&n| !(everything && profile == "release" && n > 1_000)).collect();
+            migrations(&root, &target, &sizes, &[profile], runs);
+        }
+    }
+    if everything || has("loop") {
+        edit_loop(&root, &target, runs);
+    }
+}
