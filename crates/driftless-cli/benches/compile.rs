@@ -14,15 +14,18 @@
 //! - **loop** (`loop`): a workspace with an `app` crate (1,000 `#[derive(Model)]` structs of the synthetic shape,
 //!   `schema![...]` listing them, and the migrations folder) and an `xtask` binary calling `driftless_cli::run`.
 //!   After a warm build and a first `migrate-generate` (the 1,000-table initial migration, compiled into `app`),
-//!   each run adds one field to one model and times `cargo build -p app` (derive expansion and the models and
-//!   migrations of the app), `cargo build -p xtask` (the binary, mostly linking) and the `migrate-generate` run,
-//!   then adds another field and times `cargo run -p xtask -- migrate-generate` end to end.
+//!   each run adds one field to one model and times `cargo run -p xtask -- migrate-generate` end to end; cargo's
+//!   `--timings` report splits it into rustc on `app` (its frontend: derive expansion, name resolution, checks and
+//!   incremental bookkeeping; and codegen), the `xtask` binary (linking) and the rest (cargo, the run).
 //!
 //! Timings come from `/usr/bin/time` around each cargo command (wall and user CPU seconds, and the peak
 //! resident memory of the largest process in the tree, which is rustc). Without `/usr/bin/time` the wall time is
 //! measured here and the rest is left out. Medians of `DRIFTLESS_BENCH_RUNS` runs (default 3).
 //!
-//! Run with `cargo bench -p driftless-cli --bench compile` (optionally `-- debug release 1000 5000 loop`, any subset;
+//! `tuned` runs the loop again in a workspace whose `Cargo.toml` has [`TUNED_PROFILE`]'s settings.
+//!
+//! Run with `cargo bench -p driftless-cli --bench compile` (optionally `-- debug release 1000 5000 loop tuned`, any
+//! subset;
 //! `--profile dev` builds the benchmark itself faster, and changes nothing it measures).
 
 use std::fmt::Write as _;
@@ -224,11 +227,17 @@ fn models_rs(n: usize, extra: &[String]) -> String {
     out
 }
 
-fn edit_loop(root: &Path, target: &Path, runs: usize) {
+/// The profile settings of the `tuned` loop: proc macros (the derive, syn) optimised, and line tables only for the
+/// workspace's crates and no debug info for dependencies, which makes the binary much faster to link.
+const TUNED_PROFILE: &str = "\n[profile.dev]\ndebug = \"line-tables-only\"\n\n[profile.dev.package.\"*\"]\ndebug = \
+                             false\n\n[profile.dev.build-override]\nopt-level = 3\n";
+
+fn edit_loop(root: &Path, target: &Path, runs: usize, tuned: bool) {
     const N: usize = 1_000;
-    let ws = root.join("loop");
+    let ws = root.join(if tuned { "loop-tuned" } else { "loop" });
     let repo = repo();
-    write(&ws.join("Cargo.toml"), "[workspace]\nmembers = [\"app\", \"xtask\"]\nresolver = \"3\"\n");
+    let profile = if tuned { TUNED_PROFILE } else { "" };
+    write(&ws.join("Cargo.toml"), &format!("[workspace]\nmembers = [\"app\", \"xtask\"]\nresolver = \"3\"\n{profile}"));
     if !ws.join("Cargo.lock").exists() {
         std::fs::copy(repo.join("Cargo.lock"), ws.join("Cargo.lock")).unwrap();
     }
@@ -279,40 +288,84 @@ fn edit_loop(root: &Path, target: &Path, runs: usize) {
     println!("loop: warm build with the 1,000-table first migration: {:.2} s wall, {:.2} s user", warm.wall, warm.user);
 
     let mut extra = Vec::new();
-    let (mut app, mut bin, mut gen_, mut e2e) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut e2e, mut app, mut bin) = (Vec::new(), Vec::new(), Vec::new());
     for k in 0..runs {
         extra.push(format!("extra_{k}"));
         write(&ws.join("app/src/models.rs"), &models_rs(N, &extra));
-        app.push(timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "app"]));
-        bin.push(timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "xtask"]));
-        let ts = format!("20261123_{:02}0000", 2 * k);
-        gen_.push(timed(&ws, target, xtask, &["migrate-generate", "--name", &format!("a{k}"), "--timestamp", &ts]));
-
-        extra.push(format!("extra_{k}_b"));
-        write(&ws.join("app/src/models.rs"), &models_rs(N, &extra));
-        let ts = format!("20261123_{:02}0000", 2 * k + 1);
-        let name = format!("b{k}");
+        let ts = format!("20261123_{k:02}0000");
+        let name = format!("edit{k}");
         e2e.push(timed(
             &ws,
             target,
             &cargo(),
-            &["run", "--quiet", "-p", "xtask", "--", "migrate-generate", "--name", &name, "--timestamp", &ts],
+            &[
+                "run",
+                "--quiet",
+                "--timings",
+                "-p",
+                "xtask",
+                "--",
+                "migrate-generate",
+                "--name",
+                &name,
+                "--timestamp",
+                &ts,
+            ],
         ));
+        let units = timings(target);
+        app.push(units.iter().find(|u| u.0 == "app").map(|u| (u.1, u.2)).unwrap_or((f64::NAN, f64::NAN)));
+        bin.push(units.iter().find(|u| u.0 == "xtask").map_or(f64::NAN, |u| u.1));
+        assert!(
+            std::fs::read_to_string(ws.join("app/src/migrations/mod.rs")).unwrap().contains(&name),
+            "migrate-generate wrote migration {name}"
+        );
     }
-    let line = |what: &str, s: &[Sample]| {
-        println!(
-            "loop: {what:<44} {:>6.2} s wall, {:>6.2} s user, peak {:>5.0} MB   runs: {:?}",
-            median(s, |x| x.wall),
-            median(s, |x| x.user),
-            median(s, |x| x.rss_mb),
-            s.iter().map(|x| (x.wall * 100.0).round() / 100.0).collect::<Vec<_>>()
-        )
+    let med = |v: Vec<f64>| {
+        let mut v = v;
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
     };
-    println!("loop: one field added to one of {N} models ({runs} runs, medians)");
-    line("cargo build -p app (derive, models, migrations)", &app);
-    line("cargo build -p xtask (the binary: link)", &bin);
-    line("xtask migrate-generate", &gen_);
-    line("end to end: cargo run -p xtask -- migrate-generate", &e2e);
+    let what = if tuned { "tuned profile" } else { "default profile" };
+    println!(
+        "loop ({what}): one field added to one of {N} models, then `cargo run -p xtask -- migrate-generate` ({runs} runs)"
+    );
+    println!(
+        "loop: end to end {:.2} s wall (runs {:?}), {:.2} s user CPU, peak {:.0} MB",
+        median(&e2e, |x| x.wall),
+        e2e.iter().map(|x| (x.wall * 100.0).round() / 100.0).collect::<Vec<_>>(),
+        median(&e2e, |x| x.user),
+        median(&e2e, |x| x.rss_mb)
+    );
+    let (app_total, app_frontend) = (med(app.iter().map(|a| a.0).collect()), med(app.iter().map(|a| a.1).collect()));
+    let bin = med(bin);
+    println!(
+        "loop: of which (cargo --timings, wall) rustc on app {app_total:.2} s (frontend: expansion, checks, incremental \
+         bookkeeping {app_frontend:.2} s; codegen {:.2} s), xtask binary (link) {bin:.2} s, the rest (cargo, \
+         migrate-generate) {:.2} s",
+        app_total - app_frontend,
+        median(&e2e, |x| x.wall) - app_total - bin
+    );
+}
+
+/// The units of the last `cargo --timings` run: (name, duration, frontend duration) in seconds.
+fn timings(target: &Path) -> Vec<(String, f64, f64)> {
+    let html = std::fs::read_to_string(target.join("cargo-timings/cargo-timing.html")).unwrap_or_default();
+    let Some(start) = html.find("UNIT_DATA = ").map(|i| i + "UNIT_DATA = ".len()) else { return vec![] };
+    let Some(len) = html[start..].find("];") else { return vec![] };
+    let units: serde_json::Value = serde_json::from_str(&html[start..start + len + 1]).unwrap_or_default();
+    let units = units.as_array().cloned().unwrap_or_default();
+    units
+        .iter()
+        .filter(|u| u["duration"].as_f64().unwrap_or(0.0) > 0.0)
+        .map(|u| {
+            let frontend = u["sections"]
+                .as_array()
+                .and_then(|s| s.iter().find(|x| x[0] == "frontend"))
+                .and_then(|x| Some(x[1]["end"].as_f64()? - x[1]["start"].as_f64()?))
+                .unwrap_or(f64::NAN);
+            (u["name"].as_str().unwrap_or("").to_owned(), u["duration"].as_f64().unwrap_or(f64::NAN), frontend)
+        })
+        .collect()
 }
 
 fn main() {
@@ -339,6 +392,9 @@ fn main() {
         }
     }
     if everything || has("loop") {
-        edit_loop(&root, &target, runs);
+        edit_loop(&root, &target, runs, false);
+    }
+    if everything || has("tuned") {
+        edit_loop(&root, &target, runs, true);
     }
 }

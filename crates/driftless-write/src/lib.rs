@@ -5,7 +5,7 @@
 //! links the writer, its codegen or the `rustfmt` process spawning (`tests/wall.rs` checks `cargo tree`).
 //!
 //! The text is already rustfmt-clean with rustfmt's default configuration (the steps sit in `#[rustfmt::skip]`
-//! functions), so no formatter runs on the hot path; the caller (the CLI) runs [`rustfmt`] over new files only when
+//! functions, or a `#[rustfmt::skip]` list of JSON lines for big migrations: [`StepsShape`]), so no formatter runs on the hot path; the caller (the CLI) runs [`rustfmt`] over new files only when
 //! the project has its own `rustfmt.toml`. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, and [`files`]
 //! (durable file writes and the snapshot's file I/O), everything here is pure: no clock, no file system (the
 //! timestamp comes in).
