@@ -22,9 +22,10 @@
 //! resident memory of the largest process in the tree, which is rustc). Without `/usr/bin/time` the wall time is
 //! measured here and the rest is left out. Medians of `DRIFTLESS_BENCH_RUNS` runs (default 3).
 //!
-//! `tuned` runs the loop again in a workspace whose `Cargo.toml` has [`TUNED_PROFILE`]'s settings.
+//! `tuned` runs the loop again in a workspace whose `Cargo.toml` has [`TUNED_PROFILE`]'s settings, and `split` with
+//! the models in files of 50 (`models/m00.rs` …), as a project of 1,000 tables would keep them.
 //!
-//! Run with `cargo bench -p driftless-cli --bench compile` (optionally `-- debug release 1000 5000 loop tuned`, any
+//! Run with `cargo bench -p driftless-cli --bench compile` (optionally `-- debug release 1000 5000 loop tuned split`,
 //! subset;
 //! `--profile dev` builds the benchmark itself faster, and changes nothing it measures).
 
@@ -200,10 +201,27 @@ fn migrations(root: &Path, target: &Path, sizes: &[usize], profiles: &[&str], ru
     }
 }
 
-/// The models of the loop's `app`: 1,000 structs of the synthetic shape; `extra` names extra fields of `T00500`.
-fn models_rs(n: usize, extra: &[String]) -> String {
-    let mut out = String::from("//! 1,000 derived models.\n\nuse chrono::NaiveDateTime;\nuse driftless::prelude::*;\n");
-    for i in 0..n {
+/// Writes the models of the loop's `app`: `n` structs of the synthetic shape, in `models.rs` or, with `per_file`,
+/// in `models/mNN.rs` files of that many; `extra` names extra fields of the middle model, `T00500`.
+fn write_models(app: &Path, n: usize, per_file: Option<usize>, extra: &[String]) {
+    match per_file {
+        None => write(&app.join("src/models.rs"), &models_rs(0..n, n, extra)),
+        Some(k) => {
+            let files = n.div_ceil(k);
+            let mut lib = String::from("//! Derived models, in files.\n");
+            for f in 0..files {
+                let _ = write!(lib, "\nmod m{f:02};\npub use m{f:02}::*;\n");
+                write(&app.join(format!("src/models/m{f:02}.rs")), &models_rs(f * k..n.min((f + 1) * k), n, extra));
+            }
+            write(&app.join("src/models/mod.rs"), &lib);
+        }
+    }
+}
+
+/// The text of models `range` of `n`.
+fn models_rs(range: std::ops::Range<usize>, n: usize, extra: &[String]) -> String {
+    let mut out = String::from("//! Derived models.\n\nuse chrono::NaiveDateTime;\nuse driftless::prelude::*;\n");
+    for i in range {
         let _ = write!(
             out,
             "\n/// Table {i}.\n#[derive(Model)]\n#[model(table = \"tbl_{i:05}\")]\npub struct T{i:05} {{\n    \
@@ -232,11 +250,25 @@ fn models_rs(n: usize, extra: &[String]) -> String {
 const TUNED_PROFILE: &str = "\n[profile.dev]\ndebug = \"line-tables-only\"\n\n[profile.dev.package.\"*\"]\ndebug = \
                              false\n\n[profile.dev.build-override]\nopt-level = 3\n";
 
-fn edit_loop(root: &Path, target: &Path, runs: usize, tuned: bool) {
+/// One setting of the edit loop: its name (and scratch workspace), the workspace's profile settings, and how many
+/// models each file holds (`None`: all in `models.rs`).
+struct Loop {
+    name: &'static str,
+    profile: &'static str,
+    per_file: Option<usize>,
+}
+
+const LOOPS: [Loop; 3] = [
+    Loop { name: "loop", profile: "", per_file: None },
+    Loop { name: "tuned", profile: TUNED_PROFILE, per_file: None },
+    Loop { name: "split", profile: "", per_file: Some(50) },
+];
+
+fn edit_loop(root: &Path, target: &Path, runs: usize, setting: &Loop) {
     const N: usize = 1_000;
-    let ws = root.join(if tuned { "loop-tuned" } else { "loop" });
+    let ws = root.join(if setting.name == "loop" { "loop".to_owned() } else { format!("loop-{}", setting.name) });
     let repo = repo();
-    let profile = if tuned { TUNED_PROFILE } else { "" };
+    let profile = setting.profile;
     write(&ws.join("Cargo.toml"), &format!("[workspace]\nmembers = [\"app\", \"xtask\"]\nresolver = \"3\"\n{profile}"));
     if !ws.join("Cargo.lock").exists() {
         std::fs::copy(repo.join("Cargo.lock"), ws.join("Cargo.lock")).unwrap();
@@ -279,19 +311,23 @@ fn edit_loop(root: &Path, target: &Path, runs: usize, tuned: bool) {
     let _ = std::fs::remove_dir_all(ws.join("snapshots"));
     let _ = std::fs::remove_dir_all(ws.join("app/src/migrations"));
     write(&ws.join("app/src/migrations/mod.rs"), &driftless_write::registry_file(&[], "driftless"));
-    write(&ws.join("app/src/models.rs"), &models_rs(N, &[]));
+    write_models(&ws.join("app"), N, setting.per_file, &[]);
     let xtask = target.join("debug/xtask");
     let xtask = xtask.to_str().unwrap();
     timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "xtask"]);
     timed(&ws, target, xtask, &["migrate-generate", "--name", "init", "--timestamp", "20261122_000000"]);
     let warm = timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "xtask"]);
-    println!("loop: warm build with the 1,000-table first migration: {:.2} s wall, {:.2} s user", warm.wall, warm.user);
+    let label = setting.name;
+    println!(
+        "{label}: warm build with the 1,000-table first migration: {:.2} s wall, {:.2} s user",
+        warm.wall, warm.user
+    );
 
     let mut extra = Vec::new();
     let (mut e2e, mut app, mut bin) = (Vec::new(), Vec::new(), Vec::new());
     for k in 0..runs {
         extra.push(format!("extra_{k}"));
-        write(&ws.join("app/src/models.rs"), &models_rs(N, &extra));
+        write_models(&ws.join("app"), N, setting.per_file, &extra);
         let ts = format!("20261123_{k:02}0000");
         let name = format!("edit{k}");
         e2e.push(timed(
@@ -325,12 +361,16 @@ fn edit_loop(root: &Path, target: &Path, runs: usize, tuned: bool) {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let what = if tuned { "tuned profile" } else { "default profile" };
+    let what = match (setting.profile.is_empty(), setting.per_file) {
+        (true, None) => "default profile, one models.rs".to_owned(),
+        (false, None) => "tuned profile, one models.rs".to_owned(),
+        (_, Some(k)) => format!("default profile, {k} models a file"),
+    };
     println!(
         "loop ({what}): one field added to one of {N} models, then `cargo run -p xtask -- migrate-generate` ({runs} runs)"
     );
     println!(
-        "loop: end to end {:.2} s wall (runs {:?}), {:.2} s user CPU, peak {:.0} MB",
+        "{label}: end to end {:.2} s wall (runs {:?}), {:.2} s user CPU, peak {:.0} MB",
         median(&e2e, |x| x.wall),
         e2e.iter().map(|x| (x.wall * 100.0).round() / 100.0).collect::<Vec<_>>(),
         median(&e2e, |x| x.user),
@@ -339,7 +379,7 @@ fn edit_loop(root: &Path, target: &Path, runs: usize, tuned: bool) {
     let (app_total, app_frontend) = (med(app.iter().map(|a| a.0).collect()), med(app.iter().map(|a| a.1).collect()));
     let bin = med(bin);
     println!(
-        "loop: of which (cargo --timings, wall) rustc on app {app_total:.2} s (frontend: expansion, checks, incremental \
+        "{label}: of which (cargo --timings, wall) rustc on app {app_total:.2} s (frontend: expansion, checks, incremental \
          bookkeeping {app_frontend:.2} s; codegen {:.2} s), xtask binary (link) {bin:.2} s, the rest (cargo, \
          migrate-generate) {:.2} s",
         app_total - app_frontend,
@@ -391,10 +431,9 @@ fn main() {
             migrations(&root, &target, &sizes, &[profile], runs);
         }
     }
-    if everything || has("loop") {
-        edit_loop(&root, &target, runs, false);
-    }
-    if everything || has("tuned") {
-        edit_loop(&root, &target, runs, true);
+    for setting in &LOOPS {
+        if everything || has(setting.name) {
+            edit_loop(&root, &target, runs, setting);
+        }
     }
 }
