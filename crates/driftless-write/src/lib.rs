@@ -5,8 +5,9 @@
 //! links the writer, its codegen or the `rustfmt` process spawning (`tests/wall.rs` checks `cargo tree`).
 //!
 //! The text is already rustfmt-clean with rustfmt's default configuration (the steps sit in `#[rustfmt::skip]`
-//! functions, or a `#[rustfmt::skip]` list of JSON lines for big migrations: [`StepsShape`]), so no formatter runs on the hot path; the caller (the CLI) runs [`rustfmt`] over new files only when
-//! the project has its own `rustfmt.toml`. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, and [`files`]
+//! functions, or a `#[rustfmt::skip]` list of JSON lines for big migrations: [`StepsShape`]), so no formatter runs
+//! on the hot path; the caller (the CLI) runs [`rustfmt`] over new files only when the project has its own
+//! `rustfmt.toml`. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, and [`files`]
 //! (durable file writes and the snapshot's file I/O), everything here is pure: no clock, no file system (the
 //! timestamp comes in).
 //!
@@ -382,8 +383,8 @@ pub enum StepsShape {
     Functions,
     /// One line of canonical JSON per step (the checksum's and `schema.json`'s vocabulary), in a `const` list of
     /// string literals read by [`driftless_core::define::steps_from_json`]: what bigger migrations use, because
-    /// rustc compiles builder code at about 2.7 ms of CPU per step in debug (seconds for a first migration of
-    /// hundreds of tables, and far more in release) and string literals in next to nothing.
+    /// rustc compiles builder code at about 3 ms of CPU per step in debug and 8 ms in release (seconds for a first
+    /// migration of hundreds of tables) and string literals in next to nothing (`docs/benchmarks.md`).
     Json,
 }
 
