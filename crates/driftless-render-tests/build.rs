@@ -24,6 +24,7 @@ fn main() {
             up: &up,
             down: &down,
             crate_path: "driftless_core",
+            locks: Vec::new(),
         });
         // `include!` takes items only: the file's inner doc comments become plain comments.
         let text = text.replace("//!", "//");

@@ -272,6 +272,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
             up: &up,
             down: &down,
             crate_path: &project.crate_path,
+            locks: crate::header_locks::step_locks(&up, &inputs.old),
         })
     };
     std::fs::create_dir_all(&project.migrations)

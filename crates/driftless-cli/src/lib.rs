@@ -12,6 +12,7 @@
 mod diff_cmd;
 mod files;
 mod generate;
+mod header_locks;
 mod progress;
 mod pull;
 mod review;

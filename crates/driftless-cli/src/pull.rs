@@ -85,6 +85,7 @@ async fn pull(project: &Project, url: &str, name: &str, timestamp: String) -> an
         up: &migration.up,
         down: &migration.down,
         crate_path: &project.crate_path,
+        locks: Vec::new(),
     });
     std::fs::create_dir_all(&project.migrations)
         .with_context(|| format!("could not create {}", project.migrations.display()))?;

@@ -285,3 +285,27 @@ fn renames_file_turns_an_enum_drop_and_create_into_a_rename() {
     assert!(file.contains("fn down_0() -> Step {\n    rename_enum(\"account_status\", \"user_status\")\n}"), "{file}");
     assert!(!file.contains("drop_enum") && !file.contains("alter_column"), "{file}");
 }
+
+/// The header names the lock each step on an existing table takes, as the migrator runs it: PostgreSQL's online
+/// recipe and MySQL's ALGORITHM/LOCK clause; a step on a table created in the same migration gets no line.
+#[test]
+fn the_header_names_the_locks_each_step_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = project(dir.path(), vec![users(false)]);
+    assert_eq!(
+        run(&before, ["migrate-generate", "--name", "init", "--timestamp", "20261122_100000"]),
+        ExitCode::SUCCESS
+    );
+    let indexed = users(true).index(index("users_name_idx", &["name"]));
+    let teams = table("teams")
+        .with_column(column("id", ColumnType::BigInt))
+        .primary_key("teams_pkey", &["id"])
+        .index(index("teams_id_idx", &["id"]));
+    let after = project(dir.path(), vec![indexed, teams]);
+    let args = ["migrate-generate", "--name", "more", "--timestamp", "20261123_100000"];
+    assert_eq!(run(&after, args), ExitCode::SUCCESS);
+    let file = std::fs::read_to_string(dir.path().join("migrations/m20261123_100000_more.rs")).unwrap();
+    let header: String = file.lines().take_while(|l| l.starts_with("//!")).map(|l| format!("{l}\n")).collect();
+    let locks = header.split("//! Locks").nth(1).map(|l| format!("//! Locks{l}")).unwrap_or_default();
+    insta::assert_snapshot!(locks);
+}

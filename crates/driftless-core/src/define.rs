@@ -12,7 +12,7 @@ use crate::schema::{
     Check, Column, ColumnType, DefaultExpr, DefaultValue, EnumType, ForeignKey, Index, Literal, PrimaryKey,
     ReferentialAction, Table, UniqueConstraint,
 };
-use crate::step::{DialectSql, RawEffect, Step};
+use crate::step::{BackfillInverse, DEFAULT_BATCH_SIZE, DialectSql, RawEffect, Step};
 
 mod json;
 pub use json::steps_from_json;
@@ -380,6 +380,76 @@ pub fn irreversible(reason: &str) -> Step {
     Step::Irreversible { reason: reason.to_owned() }
 }
 
+/// Step: run the Rust data function `name`, given to the migration with `Migration::data_fn` (see
+/// [`crate::data`]).
+pub fn data(name: &str) -> Step {
+    Step::Data { name: name.to_owned() }
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+}
+
+/// Step: rewrite existing rows of `table` in batches, setting each column to its SQL expression:
+/// `backfill("users", &[("tz", "'UTC'")]).when("tz IS NULL").batch_size(1000)`. Every row unless [`Step::when`]
+/// narrows it, [`DEFAULT_BATCH_SIZE`] rows per committed batch, no throttle, and nothing to undo on the way down
+/// unless [`Step::undo`] or [`Step::cannot_undo`] says otherwise.
+pub fn backfill(table: &str, set: &[(&str, &str)]) -> Step {
+    Step::Backfill {
+        table: table.to_owned(),
+        set: pairs(set),
+        predicate: None,
+        batch_size: DEFAULT_BATCH_SIZE,
+        throttle_ms: 0,
+        inverse: BackfillInverse::Nothing,
+    }
+}
+
+impl Step {
+    /// A backfill's predicate: the rows that still need it (`tz IS NULL`), which keeps it idempotent. Other steps
+    /// are returned unchanged.
+    pub fn when(mut self, condition: &str) -> Step {
+        if let Step::Backfill { predicate, .. } = &mut self {
+            *predicate = Some(condition.to_owned());
+        }
+        self
+    }
+
+    /// A backfill's rows per batch. Other steps are returned unchanged.
+    pub fn batch_size(mut self, rows: u32) -> Step {
+        if let Step::Backfill { batch_size, .. } = &mut self {
+            *batch_size = rows;
+        }
+        self
+    }
+
+    /// A backfill's pause between batches, in milliseconds. Other steps are returned unchanged.
+    pub fn throttle_ms(mut self, ms: u32) -> Step {
+        if let Step::Backfill { throttle_ms, .. } = &mut self {
+            *throttle_ms = ms;
+        }
+        self
+    }
+
+    /// A backfill undone by another backfill on the same table (`set`, on the rows where `condition` holds, every
+    /// row when `None`), which [`Step::inverse`] gives. Other steps are returned unchanged.
+    pub fn undo(mut self, set: &[(&str, &str)], condition: Option<&str>) -> Step {
+        if let Step::Backfill { inverse, .. } = &mut self {
+            *inverse = BackfillInverse::Backfill { set: pairs(set), predicate: condition.map(str::to_owned) };
+        }
+        self
+    }
+
+    /// A backfill that cannot be undone (the values it overwrites are gone): [`Step::inverse`] gives an
+    /// `Irreversible` step with the reason. Other steps are returned unchanged.
+    pub fn cannot_undo(mut self, reason: &str) -> Step {
+        if let Step::Backfill { inverse, .. } = &mut self {
+            *inverse = BackfillInverse::Irreversible { reason: reason.to_owned() };
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,5 +495,41 @@ mod tests {
         );
         // Declaring an effect on a step that is not raw SQL changes nothing.
         assert_eq!(add.clone().changes_nothing(), add);
+    }
+
+    #[test]
+    fn backfill_builds_the_step_and_its_inverses() {
+        let up = backfill("users", &[("tz", "'UTC'")]).when("tz IS NULL").batch_size(500).throttle_ms(20);
+        assert_eq!(
+            up,
+            Step::Backfill {
+                table: "users".into(),
+                set: vec![("tz".into(), "'UTC'".into())],
+                predicate: Some("tz IS NULL".into()),
+                batch_size: 500,
+                throttle_ms: 20,
+                inverse: BackfillInverse::Nothing,
+            }
+        );
+        // Nothing to undo: the inverse does nothing.
+        let nothing = up.inverse();
+        assert!(nothing.does_nothing() && !up.does_nothing());
+        assert_eq!(nothing, backfill("users", &[]).batch_size(500).throttle_ms(20));
+        // Undone by another backfill, exactly: the inverse of the inverse is the step.
+        let reversible = up.clone().undo(&[("tz", "NULL")], Some("tz = 'UTC'"));
+        let down = reversible.inverse();
+        assert_eq!(
+            down,
+            backfill("users", &[("tz", "NULL")])
+                .when("tz = 'UTC'")
+                .batch_size(500)
+                .throttle_ms(20)
+                .undo(&[("tz", "'UTC'")], Some("tz IS NULL"))
+        );
+        assert_eq!(down.inverse(), reversible);
+        assert_eq!(up.clone().cannot_undo("the old zones are gone").inverse(), irreversible("the old zones are gone"));
+        // The backfill methods leave other steps alone.
+        let add = add_column("users", column("tz", ColumnType::Text).nullable());
+        assert_eq!(add.clone().when("x").batch_size(1).throttle_ms(1).undo(&[], None).cannot_undo("r"), add);
     }
 }

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod classify;
+pub mod data;
 pub mod define;
 pub mod dialect;
 pub mod diff;

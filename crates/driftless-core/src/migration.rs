@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::data::DataFn;
 use crate::replay::{ReplayOptions, apply_steps_with};
 use crate::schema::Schema;
 use crate::step::Step;
@@ -132,6 +133,9 @@ pub struct Migration {
     pub up: Vec<Step>,
     /// Steps applied by `down`, in order.
     pub down: Vec<Step>,
+    /// The functions of its Rust data steps (`data("name")`), by name ([`Migration::data_fn`]). Not part of the
+    /// checksum: the steps name them.
+    pub data: Vec<(String, DataFn)>,
 }
 
 impl Migration {
@@ -147,7 +151,20 @@ impl Migration {
             online: None,
             up: Vec::new(),
             down: Vec::new(),
+            data: Vec::new(),
         }
+    }
+
+    /// Gives the function of the Rust data step `data(name)` (see [`crate::data`]).
+    pub fn data_fn(mut self, name: &str, function: DataFn) -> Self {
+        self.data.retain(|(n, _)| n != name);
+        self.data.push((name.to_owned(), function));
+        self
+    }
+
+    /// The function of the Rust data step `name`, if the migration gives one.
+    pub fn data_function(&self, name: &str) -> Option<DataFn> {
+        self.data.iter().find(|(n, _)| n == name).map(|(_, f)| *f)
     }
 
     /// Turns running online on PostgreSQL on or off for this migration, whatever the migrator's setting
@@ -254,12 +271,22 @@ pub fn short_name(full: &str) -> Option<&str> {
 }
 
 /// The steps with the declared effects of hand-written SQL left out (see [`Migration::checksum`]).
+/// A backfill's batch size and throttle are left out too: they tune how it runs, not what it does, so an operator
+/// may slow down a running backfill without editing history.
 fn without_effects(steps: &[Step]) -> std::borrow::Cow<'_, [Step]> {
-    if !steps.iter().any(|s| matches!(s, Step::RawSql { effect: Some(_), .. })) {
+    if !steps.iter().any(|s| matches!(s, Step::RawSql { effect: Some(_), .. } | Step::Backfill { .. })) {
         return std::borrow::Cow::Borrowed(steps);
     }
     let strip = |s: &Step| match s {
         Step::RawSql { sql, .. } => Step::RawSql { sql: sql.clone(), effect: None },
+        Step::Backfill { table, set, predicate, inverse, .. } => Step::Backfill {
+            table: table.clone(),
+            set: set.clone(),
+            predicate: predicate.clone(),
+            batch_size: 0,
+            throttle_ms: 0,
+            inverse: inverse.clone(),
+        },
         other => other.clone(),
     };
     std::borrow::Cow::Owned(steps.iter().map(strip).collect())
@@ -276,6 +303,45 @@ mod tests {
             .parent("fnv1a64:0000000000000000")
             .up([Step::AddColumn { table: "users".into(), column: col.clone() }])
             .down([Step::DropColumn { table: "users".into(), column: col }])
+    }
+
+    #[test]
+    fn a_backfill_can_be_retuned_without_changing_the_checksum() {
+        use crate::define::backfill;
+        let m = |step: Step| Migration::new("m1").up([step]);
+        let base = m(backfill("users", &[("tz", "'UTC'")]).when("tz IS NULL"));
+        assert_eq!(
+            base.checksum(),
+            m(backfill("users", &[("tz", "'UTC'")]).when("tz IS NULL").batch_size(50).throttle_ms(9)).checksum()
+        );
+        assert_ne!(base.checksum(), m(backfill("users", &[("tz", "'UTC'")])).checksum());
+        assert_ne!(base.checksum(), m(backfill("users", &[("tz", "'GMT'")]).when("tz IS NULL")).checksum());
+    }
+
+    #[test]
+    fn a_data_step_names_its_function_which_is_not_in_the_checksum() {
+        use crate::data::{BoxFuture, DataConnection, DataError};
+        use crate::define::data;
+        fn one(_: &mut dyn DataConnection) -> BoxFuture<'_, Result<(), DataError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn two(_: &mut dyn DataConnection) -> BoxFuture<'_, Result<(), DataError>> {
+            Box::pin(async { Err(DataError::new("two")) })
+        }
+        let m = |f: crate::data::DataFn| Migration::new("m1").up([data("fill")]).data_fn("fill", f);
+        assert_eq!(m(one).checksum(), m(two).checksum());
+        assert_ne!(m(one).checksum(), Migration::new("m1").up([data("other")]).checksum());
+        assert!(m(one).data_function("fill").is_some() && m(one).data_function("other").is_none());
+        assert_eq!(
+            data("fill").inverse(),
+            Step::Irreversible {
+                reason: "the Rust data step `fill` has no automatic inverse; write the down step by hand".into()
+            }
+        );
+        let s = Schema::empty();
+        assert_eq!(crate::replay::apply_steps(&s, [&data("fill")]).unwrap(), s);
+        let c = crate::classify::classify_steps(&s, &[data("fill")]);
+        assert_eq!((c[0].postgres.class, c[0].postgres.code), (Class::ReviewRequired, "data_step"));
     }
 
     #[test]
@@ -403,6 +469,7 @@ mod tests {
 /// Everything a generated migration file uses: `use driftless::migration::prelude::*;`.
 pub mod prelude {
     pub use super::{Class, Migration};
+    pub use crate::data::{Batches, BoxFuture, DataConnection, DataError, Value};
     pub use crate::define::*;
     pub use crate::schema::{ColumnType, CustomType, DefaultExpr, Literal, ReferentialAction};
     pub use crate::step::{DialectSql, Step};

@@ -452,6 +452,17 @@ pub fn apply_step_with(schema: &mut Schema, step: &Step, options: ReplayOptions)
         Step::Irreversible { reason } => {
             return Err(ReplayError::Opaque { step: kind, reason: format!("the step is irreversible: {reason}") });
         }
+        // Data only: no schema effect, but the table and every column it sets must exist, under both views (the
+        // UPDATE could not run otherwise). A backfill that sets nothing (an inverse with nothing to undo) names no
+        // column.
+        // A data step changes data only.
+        Step::Data { .. } => {}
+        Step::Backfill { table, set, .. } => {
+            let t = &schema.tables[r.table_index(schema, table)?];
+            if let Some((column, _)) = set.iter().find(|(c, _)| !t.columns.iter().any(|col| col.name == *c)) {
+                return Err(r.unknown("column", Some(table), column));
+            }
+        }
     }
     Ok(())
 }
@@ -785,5 +796,26 @@ mod tests {
         let back = apply_steps(&after, &inverses).unwrap();
         assert!(equivalent(&back, &s));
         assert_eq!(back, s);
+    }
+
+    /// A backfill changes no schema, and both views refuse one that names a missing table or column.
+    #[test]
+    fn a_backfill_changes_nothing_and_names_what_is_missing() {
+        use crate::define::backfill;
+        let s = Schema { tables: vec![users()], enums: vec![] }.normalized();
+        let col = users().columns[0].name.clone();
+        for options in [ReplayOptions::MODEL, ReplayOptions::DATABASE] {
+            let ok = backfill("users", &[(col.as_str(), "1")]).when("1 = 1");
+            assert_eq!(apply_steps_with(&s, [&ok], options).unwrap(), s);
+            assert_eq!(apply_steps_with(&s, [&ok.inverse()], options).unwrap(), s);
+            let err = apply_steps_with(&s, [&backfill("users", &[("tz", "'UTC'")])], options).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "while replaying backfill: column `tz` does not exist in table `users`; the migration does not match \
+                 the schema"
+            );
+            let err = apply_steps_with(&s, [&backfill("nope", &[])], options).unwrap_err();
+            assert!(err.to_string().contains("table `nope` does not exist"), "{err}");
+        }
     }
 }

@@ -203,6 +203,75 @@ pub enum Step {
         /// The new name.
         to: String,
     },
+    /// Rewrite existing rows of a table in batches: each column of `set` takes its SQL expression in the rows where
+    /// `predicate` holds. The migrator runs it outside a transaction, in primary-key order (SQLite tables without a
+    /// primary key: by rowid), `batch_size` rows per committed transaction with `throttle_ms` between batches,
+    /// recording the last key so an interrupted run resumes there. Changes no schema. A backfill with an empty
+    /// `set` does nothing (the inverse of a backfill that needs no undoing, see [`BackfillInverse::Nothing`]).
+    Backfill {
+        /// The table.
+        table: String,
+        /// `(column, SQL expression)` pairs, as in `UPDATE ... SET column = expression`. The expressions are SQL
+        /// used as written on every dialect, and may name the row's columns.
+        set: Vec<(String, String)>,
+        /// The rows that still need the backfill, as an SQL condition (`tz IS NULL`): it keeps the backfill
+        /// idempotent (a row it has done no longer matches) and makes the count of rows to do. `None`: every row.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        predicate: Option<String>,
+        /// Rows per batch (per committed transaction). Left out of the checksum: tuning it never edits history.
+        batch_size: u32,
+        /// Milliseconds to wait between batches, leaving the database to other writers. Left out of the checksum.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        throttle_ms: u32,
+        /// How `down` undoes it; [`Step::inverse`] reads it.
+        #[serde(default, skip_serializing_if = "BackfillInverse::is_nothing")]
+        inverse: BackfillInverse,
+    },
+    /// A Rust data step: the function of this name that the migration carries beside its steps
+    /// (`Migration::data_fn`) runs against the data (see [`crate::data`]). Changes no schema; only the name is in
+    /// the checksum.
+    Data {
+        /// The function's name.
+        name: String,
+    },
+}
+
+/// The default rows per batch of a backfill.
+pub const DEFAULT_BATCH_SIZE: u32 = 1000;
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// How a backfill is undone on the way down.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum BackfillInverse {
+    /// Nothing needs undoing: `down` drops the column or loosens it anyway, or the values may stay. The inverse is
+    /// a backfill with an empty `set`, which does nothing.
+    #[default]
+    Nothing,
+    /// Another backfill on the same table, with the same batch size and throttle.
+    Backfill {
+        /// `(column, SQL expression)` pairs.
+        set: Vec<(String, String)>,
+        /// The rows that still need undoing; `None`: every row.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        predicate: Option<String>,
+    },
+    /// It cannot be undone (the old values are gone): `down` holds an `Irreversible` step with the reason.
+    Irreversible {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl BackfillInverse {
+    /// Whether this is [`BackfillInverse::Nothing`].
+    pub fn is_nothing(&self) -> bool {
+        matches!(self, BackfillInverse::Nothing)
+    }
 }
 
 /// The effect of hand-written SQL on the schema driftless models, declared by its author.
@@ -259,13 +328,15 @@ impl Step {
             | Step::AlterForeignKey { table, .. }
             | Step::AddCheck { table, .. }
             | Step::DropCheck { table, .. }
-            | Step::SetTableComment { table, .. } => Some(table),
+            | Step::SetTableComment { table, .. }
+            | Step::Backfill { table, .. } => Some(table),
             Step::CreateEnum { .. }
             | Step::DropEnum { .. }
             | Step::AlterEnum { .. }
             | Step::RawSql { .. }
             | Step::Irreversible { .. }
-            | Step::RenameEnum { .. } => None,
+            | Step::RenameEnum { .. }
+            | Step::Data { .. } => None,
         }
     }
 
@@ -297,6 +368,8 @@ impl Step {
             Step::RawSql { .. } => "raw_sql",
             Step::Irreversible { .. } => "irreversible",
             Step::RenameEnum { .. } => "rename_enum",
+            Step::Backfill { .. } => "backfill",
+            Step::Data { .. } => "data",
         }
     }
 
@@ -337,6 +410,34 @@ impl Step {
             },
             Step::Irreversible { reason } => Step::Irreversible { reason },
             Step::RenameEnum { from, to } => Step::RenameEnum { from: to, to: from },
+            Step::Backfill { table, set, predicate, batch_size, throttle_ms, inverse } => match inverse {
+                BackfillInverse::Nothing => Step::Backfill {
+                    table,
+                    set: Vec::new(),
+                    predicate: None,
+                    batch_size,
+                    throttle_ms,
+                    inverse: BackfillInverse::Nothing,
+                },
+                BackfillInverse::Backfill { set: undo, predicate: undo_predicate } => Step::Backfill {
+                    table,
+                    set: undo,
+                    predicate: undo_predicate,
+                    batch_size,
+                    throttle_ms,
+                    inverse: BackfillInverse::Backfill { set, predicate },
+                },
+                BackfillInverse::Irreversible { reason } => Step::Irreversible { reason },
+            },
+            Step::Data { name } => Step::Irreversible {
+                reason: format!("the Rust data step `{name}` has no automatic inverse; write the down step by hand"),
+            },
         }
+    }
+
+    /// Whether the step does nothing at all: a backfill with an empty `set` (the inverse of a backfill that needs
+    /// no undoing). Callers that write a `down` may leave it out.
+    pub fn does_nothing(&self) -> bool {
+        matches!(self, Step::Backfill { set, .. } if set.is_empty())
     }
 }

@@ -9,7 +9,9 @@ use std::fs;
 use std::path::Path;
 
 use driftless_core::classify::{Class, Classification, PerDialect, classify_steps, plan};
+use driftless_core::define::{backfill, column, create_table, data, table};
 use driftless_core::dialect::Dialect;
+use driftless_core::schema::ColumnType;
 use driftless_core::schema::{DefaultValue, Literal, RenameHints};
 use driftless_core::snapshot;
 use driftless_core::step::{DialectSql, Step};
@@ -77,6 +79,15 @@ fn classification_catalogue_is_current() {
             effect: None,
         },
         Step::Irreversible { reason: "hand-written SQL has no automatic inverse".into() },
+        backfill("users", &[("bio", "''")]).when("bio IS NULL"),
+        backfill("users", &[]),
+        create_table(
+            table("drafts")
+                .with_column(column("id", ColumnType::BigInt))
+                .with_column(column("title", ColumnType::Text).nullable()),
+        ),
+        backfill("drafts", &[("title", "'untitled'")]),
+        data("fill_slugs"),
     ];
     for (step, per) in extra.iter().zip(classify_steps(&base, &extra)) {
         record(&mut catalogue, step, &per, "(hand-built step)");

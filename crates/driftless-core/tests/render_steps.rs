@@ -688,3 +688,27 @@ fn statements_carry_transaction_and_foreign_key_flags() {
 
 // An enum type rename: PostgreSQL renames the type; MySQL's inline ENUM and SQLite's CHECK do not name it.
 scenario!(rename_enum, base(), vec![Step::RenameEnum { from: "user_status".into(), to: "account_status".into() }]);
+
+// A backfill: the readable equivalent (one UPDATE, outside the transaction, with how it runs); its inverse here is
+// another backfill.
+scenario!(
+    backfill_with_an_inverse,
+    base(),
+    vec![
+        driftless_core::define::backfill("users", &[("bio", "'none yet'"), ("age", "coalesce(age, 0)")])
+            .when("bio IS NULL")
+            .batch_size(250)
+            .throttle_ms(20)
+            .undo(&[("bio", "NULL")], Some("bio = 'none yet'"))
+    ]
+);
+
+// A backfill on a table without a primary key: SQLite batches by rowid, the others refuse naming the table.
+scenario!(
+    backfill_without_a_primary_key,
+    schema(json!({
+        "tables": [{"name": "events", "columns": [{"name": "kind", "type": "text", "nullable": true}]}],
+        "enums": []
+    })),
+    vec![driftless_core::define::backfill("events", &[("kind", "'click'")]).cannot_undo("the old kinds are gone")]
+);

@@ -13,8 +13,11 @@ use std::time::{Duration, Instant};
 
 use driftless_core::Dialect;
 use driftless_core::migration::{Class, Migration};
-use driftless_core::render::{self, RenderedMigration};
+use driftless_core::render::backfill::BackfillSql;
+use driftless_core::render::{self, RenderedMigration, Statement};
+use driftless_core::step::Step;
 
+use crate::backfill;
 use crate::connection::DialectConnection;
 use crate::error::Error;
 use crate::online::{self, OnlineSettings};
@@ -35,8 +38,43 @@ pub(crate) struct Unit<'a> {
     pub plan: RenderedMigration,
     /// PostgreSQL, applying online: the statements' lock timeout and retries; the plan holds the online recipes.
     pub online: Option<OnlineSettings>,
-    /// Resuming an interrupted online run: its dirty row.
+    /// Resuming an interrupted run: its dirty row (an online run, or one stopped in a backfill).
     pub resume_from: Option<crate::outcome::AppliedMigration>,
+    /// The SQL of the backfills among the migration's steps in `direction`, by step index (`backfill.rs` runs the
+    /// plan's non-transactional statement of that step in batches).
+    pub backfills: Vec<(usize, BackfillSql)>,
+    /// Where backfills report their progress.
+    pub progress: crate::progress::Reporter,
+    /// MySQL online: the algorithm each statement ran with, in order (collected for the report).
+    pub used: std::sync::Mutex<Vec<crate::outcome::AlgorithmUsed>>,
+}
+
+impl Unit<'_> {
+    /// The backfill that statement `index` of the plan stands for, if it is one.
+    pub(crate) fn backfill(&self, index: usize) -> Option<&BackfillSql> {
+        let s = self.plan.statements.get(index)?;
+        if s.transactional {
+            return None;
+        }
+        self.backfills.iter().find(|(step, _)| *step == s.step).map(|(_, sql)| sql)
+    }
+
+    pub(crate) async fn run_backfill<C: DialectConnection>(
+        &self,
+        conn: &mut C,
+        table: &TrackingTable,
+        index: usize,
+        sql: &BackfillSql,
+    ) -> Result<(), Error> {
+        let job = backfill::Job {
+            name: &self.migration.name,
+            direction: self.direction,
+            index,
+            total: self.plan.statements.len(),
+            sql,
+        };
+        backfill::run(conn, table, &job, &self.progress).await
+    }
 }
 
 /// Whether the migration can run as one transaction on `dialect`: the dialect has transactional DDL, the migration
@@ -70,7 +108,12 @@ pub(crate) async fn run<C: DialectConnection>(
     let result = match online {
         Some(settings) => by_units(conn, table, unit, settings).await,
         None if is_atomic(&unit.plan, C::DIALECT, unit.migration) => atomic(conn, table, unit, fk_off).await,
-        None => step_by_step(conn, table, unit, fk_off).await,
+        None => match (unit.online, C::DIALECT, unit.direction) {
+            (Some(settings), Dialect::Mysql, Direction::Up) => {
+                crate::online_mysql::run(conn, table, unit, settings).await
+            }
+            _ => step_by_step(conn, table, unit, fk_off).await,
+        },
     };
     if let Some(was) = restore {
         let restored = conn.set_foreign_keys(was).await;
@@ -87,7 +130,27 @@ pub(crate) async fn run<C: DialectConnection>(
 /// setting off, so a table renamed by the migration itself still has the foreign keys, triggers and views that name
 /// it rewritten. The setting belongs to the connection, so it is switched off again at once (inside the
 /// transaction, where SQLite allows it).
-async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn execute<C: DialectConnection>(
+    conn: &mut C,
+    unit: &Unit<'_>,
+    statement: &Statement,
+) -> Result<(), sqlx::Error> {
+    let steps = match unit.direction {
+        Direction::Up => &unit.migration.up,
+        Direction::Down => &unit.migration.down,
+    };
+    if let Some(Step::Data { name }) = steps.get(statement.step) {
+        return crate::data::run(conn, unit.migration, name).await;
+    }
+    execute_sql(conn, unit, &statement.sql).await
+}
+
+/// Runs `sql` (a statement of `unit`, possibly rewritten, e.g. with another MySQL algorithm), as [`execute`] does.
+pub(crate) async fn execute_sql<C: DialectConnection>(
+    conn: &mut C,
+    unit: &Unit<'_>,
+    sql: &str,
+) -> Result<(), sqlx::Error> {
     if C::DIALECT != Dialect::Sqlite || !render::is_sqlite_rebuild_rename(sql, &unit.plan.sqlite_rebuilt_tables) {
         return conn.execute(sql).await;
     }
@@ -97,7 +160,7 @@ async fn execute<C: DialectConnection>(conn: &mut C, unit: &Unit<'_>, sql: &str)
     result.and(off)
 }
 
-fn name(unit: &Unit<'_>) -> String {
+pub(crate) fn name(unit: &Unit<'_>) -> String {
     unit.migration.name.clone()
 }
 
@@ -114,7 +177,7 @@ async fn atomic<C: DialectConnection>(
         let triggers = rebuilt_triggers(conn, unit, &what).await?;
         let total = unit.plan.statements.len();
         for (index, statement) in unit.plan.statements.iter().enumerate() {
-            execute(conn, unit, &statement.sql).await.map_err(|cause| Error::Statement {
+            execute(conn, unit, statement).await.map_err(|cause| Error::Statement {
                 name: name(unit),
                 direction: unit.direction,
                 index,
@@ -152,6 +215,44 @@ async fn atomic<C: DialectConnection>(
     }
 }
 
+/// Writes the dirty row a statement-by-statement run starts from, and returns the statement to start at: 0, or,
+/// resuming a run that stopped in a backfill, that backfill (which carries on after its recorded key).
+pub(crate) async fn begin_row<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    unit: &Unit<'_>,
+) -> Result<usize, Error> {
+    let what = format!("{} migration {}", unit.direction.verb(), unit.migration.name);
+    let migration = &unit.migration.name;
+    let direction = unit.direction;
+    let total_i = unit.plan.statements.len() as i64;
+    let mark = Error::db(format!("recording progress of {what} in the tracking table"));
+    Ok(match &unit.resume_from {
+        Some(r) if direction == Direction::Up => {
+            let at = usize::try_from(r.statements_done).unwrap_or(usize::MAX);
+            if r.statements_total != total_i || unit.backfill(at).is_none() {
+                return Err(Error::Dirty {
+                    name: r.name.clone(),
+                    direction: Direction::Up,
+                    statements_done: r.statements_done,
+                    statements_total: r.statements_total,
+                    failed_statement: r.failed_statement.clone(),
+                });
+            }
+            conn.set_progress(table, migration, direction, r.statements_done, total_i, None).await.map_err(mark)?;
+            at
+        }
+        _ => {
+            match direction {
+                Direction::Up => conn.insert_row(table, &row(unit, Duration::ZERO, Some(Direction::Up))).await,
+                Direction::Down => conn.set_progress(table, migration, direction, 0, total_i, None).await,
+            }
+            .map_err(mark)?;
+            0
+        }
+    })
+}
+
 async fn step_by_step<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
@@ -163,20 +264,23 @@ async fn step_by_step<C: DialectConnection>(
     let direction = unit.direction;
     let total = unit.plan.statements.len();
     let total_i = total as i64;
-    let mark = Error::db(format!("recording progress of {what} in the tracking table"));
-    match direction {
-        Direction::Up => conn.insert_row(table, &row(unit, Duration::ZERO, Some(Direction::Up))).await,
-        Direction::Down => conn.set_progress(table, migration, direction, 0, total_i, None).await,
-    }
-    .map_err(mark)?;
+    let start_at = begin_row(conn, table, unit).await?;
     // The progress marker: `statements_done = k` on a dirty row records that statements 1 to k finished *and* that
     // statement k + 1 started. The row is written before statement 1 runs, and each update after statement k
     // finishes is also the record that k + 1 starts (nothing runs in between), so after a kill the row names every
     // statement that may have run.
     let triggers = rebuilt_triggers(conn, unit, &what).await?;
     let start = Instant::now();
-    for (index, statement) in unit.plan.statements.iter().enumerate() {
-        if let Err(cause) = execute(conn, unit, &statement.sql).await {
+    for (index, statement) in unit.plan.statements.iter().enumerate().skip(start_at) {
+        if let Some(sql) = unit.backfill(index) {
+            if let Err(e) = unit.run_backfill(conn, table, index, sql).await {
+                let failed = fit_failed_statement(&statement.sql);
+                let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;
+                return Err(e);
+            }
+            continue;
+        }
+        if let Err(cause) = execute(conn, unit, statement).await {
             // Best effort: the row is dirty already; this adds which statement failed, cut to fit its column.
             let failed = fit_failed_statement(&statement.sql);
             let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;
@@ -268,6 +372,31 @@ async fn by_units<C: DialectConnection>(
                 continue;
             }
             let mut attempt = 1;
+            if let Some(sql) = unit.backfill(first) {
+                // A backfill is a unit of its own; one that gives up waiting for a row lock is tried again, and
+                // carries on after the key its last batch recorded.
+                loop {
+                    match unit.run_backfill(conn, table, first, sql).await {
+                        Ok(()) => break,
+                        Err(Error::Backfill { failure, .. })
+                            if online::is_lock_timeout(&failure.cause) && attempt < settings.attempts =>
+                        {
+                            let pause =
+                                Duration::from_millis(100u64 << (attempt - 1).min(6)).min(Duration::from_secs(5));
+                            tokio::time::sleep(pause).await;
+                            attempt += 1;
+                        }
+                        Err(e) => {
+                            let failed = fit_failed_statement(&statements[first].sql);
+                            let _ = conn
+                                .set_progress(table, migration, Direction::Up, first as i64, total_i, Some(&failed))
+                                .await;
+                            return Err(e);
+                        }
+                    }
+                }
+                continue;
+            }
             loop {
                 match run_unit(conn, table, unit, first, end).await {
                     Ok(()) => break,
@@ -347,7 +476,7 @@ async fn run_unit<C: DialectConnection>(
     conn.begin().await.map_err(|e| (first, e))?;
     let mut body = Ok(());
     for (index, statement) in statements.iter().enumerate().take(end).skip(first) {
-        if let Err(e) = conn.execute(&statement.sql).await {
+        if let Err(e) = execute(conn, unit, statement).await {
             body = Err((index, e));
             break;
         }
@@ -424,7 +553,7 @@ pub(crate) fn fit_failed_statement(sql: &str) -> String {
     format!("{} ... [cut: the statement is {} bytes long]", &sql[..cut], sql.len())
 }
 
-fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
+pub(crate) fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Direction>) -> NewRow<'a> {
     NewRow {
         name: &unit.migration.name,
         batch: unit.batch,

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use driftless_core::Dialect;
+use driftless_core::data::Value;
 
 use crate::error::Error;
 use crate::outcome::{AppliedMigration, Direction};
@@ -42,7 +43,8 @@ pub(crate) trait DialectConnection: Send {
         }
     }
 
-    /// Creates the tracking table if it does not exist.
+    /// Creates the tracking table if it does not exist, and adds the columns later versions added to one that does
+    /// (`backfill_key`).
     fn ensure_table(&mut self, table: &TrackingTable) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
     /// Whether the tracking table exists (read-only operations do not create it).
@@ -122,6 +124,45 @@ pub(crate) trait DialectConnection: Send {
     fn invalid_index(&mut self, _name: &str) -> impl Future<Output = Result<bool, sqlx::Error>> + Send {
         async { Ok(false) }
     }
+
+    /// Runs a query whose columns are all text (or NULL), binding `params` as text in order, and returns its rows.
+    fn fetch_text_bound(
+        &mut self,
+        sql: &str,
+        params: &[String],
+    ) -> impl Future<Output = Result<Vec<Vec<Option<String>>>, sqlx::Error>> + Send;
+
+    /// Runs a query returning one integer (a `COUNT(*)`), binding `params` as text in order.
+    fn fetch_count(&mut self, sql: &str, params: &[String]) -> impl Future<Output = Result<i64, sqlx::Error>> + Send;
+
+    /// Runs one statement, binding `params` as text in order, and returns the rows it changed.
+    fn execute_bound(&mut self, sql: &str, params: &[String]) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// Runs one statement with `?` placeholders (numbered for PostgreSQL) bound to `params`, for a Rust data step;
+    /// returns the rows it changed.
+    fn execute_values(&mut self, sql: &str, params: &[Value]) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// Runs a query with `?` placeholders bound to `params`, for a Rust data step; returns its rows as values.
+    fn fetch_values(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> impl Future<Output = Result<Vec<Vec<Value>>, sqlx::Error>> + Send;
+
+    /// The last key a backfill of migration `name` recorded (`backfill_key`, see `backfill.rs`), if one is running.
+    fn backfill_key(
+        &mut self,
+        table: &TrackingTable,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>, sqlx::Error>> + Send;
+
+    /// Records (or, with `None`, clears) the last key of a backfill of migration `name`.
+    fn set_backfill_key(
+        &mut self,
+        table: &TrackingTable,
+        name: &str,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
     /// SQLite: every trigger as `(name, table, CREATE text)`, in creation order; empty elsewhere.
     fn sqlite_triggers(&mut self) -> impl Future<Output = Result<Vec<(String, String, String)>, sqlx::Error>> + Send {

@@ -1,6 +1,7 @@
 //! `migrate --dry-run`: what `migrate` would do, read-only. For each pending migration: its statements in order
 //! (marked when they run outside the transaction), the lock each takes and whether it runs online
-//! (`driftless_core::render::locks`), the rows in the table each step works on, and the data probes' results.
+//! (`driftless_core::render::locks`), the rows in the table each step works on (and, for a backfill, the rows it
+//! would fill), and the data probes' results.
 //!
 //! It changes nothing: it takes no lock, does not create the tracking table, and runs only `SELECT`s. Probes and
 //! row counts read the data as it is now, so for a migration after the first pending one they describe the data
@@ -64,6 +65,9 @@ pub struct PlannedStatement {
     pub online: bool,
     /// The table the step works on and how many rows it holds now (`None`: the table is not there yet).
     pub rows: Option<(String, Option<i64>)>,
+    /// A backfill: how many rows it would fill now (those matching its predicate; `None`: not counted, the table
+    /// is not there yet or the count failed).
+    pub to_fill: Option<i64>,
 }
 
 /// A probe and what it found.
@@ -83,6 +87,7 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     conn: &mut C,
     registry: &[driftless_core::migration::Migration],
     applied: &[AppliedMigration],
+    online: bool,
 ) -> Result<DryRun, Error> {
     let dialect = C::DIALECT;
     let checksums: Vec<String> = registry.iter().map(|m| m.checksum()).collect();
@@ -90,6 +95,7 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     let v = validate(registry, &checksums, &verdicts, applied, dialect);
     let wanted: Vec<(usize, Direction)> = v.pending.iter().map(|&i| (i, Direction::Up)).collect();
     let rendered = plans(registry, &wanted, dialect)?;
+    let backfills = crate::plan::backfill_plans(registry, &wanted, dialect)?;
     let probes = probe_plans(registry, &wanted, dialect);
     // The schema now (after the applied migrations), to know which tables exist to count.
     let mut now = Schema::empty();
@@ -102,8 +108,19 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     let mut out = Vec::new();
     // Each table is counted once: the counts are of the data now, the same for every statement.
     let mut counted: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
-    for ((&(i, _), plan), probes) in wanted.iter().zip(&rendered).zip(&probes) {
+    for (((&(i, _), plan), probes), backfills) in wanted.iter().zip(&rendered).zip(&probes).zip(&backfills) {
         let m = &registry[i];
+        // The statements `migrate` runs: the online forms unless the migration or the project turned them off.
+        let online_plan = match dialect {
+            Dialect::Mysql if m.online.unwrap_or(online) => {
+                Some(driftless_core::render::mysql_online::online_mysql(&m.up, plan))
+            }
+            Dialect::Postgres if m.transactional && m.online.unwrap_or(online) => {
+                Some(crate::online::online_postgres(&m.up, plan))
+            }
+            _ => None,
+        };
+        let plan = online_plan.as_ref().unwrap_or(plan);
         let mut statements = Vec::new();
         for s in &plan.statements {
             let step = &m.up[s.step];
@@ -123,6 +140,12 @@ pub(crate) async fn dry_run<C: DialectConnection>(
                 Some(t) => Some((t.to_owned(), None)),
                 None => None,
             };
+            let mut to_fill = None;
+            if let Some((_, b)) = backfills.iter().find(|(k, _)| *k == s.step && !s.transactional)
+                && step.table().is_some_and(|t| now.table(t).is_some())
+            {
+                to_fill = conn.fetch_count(&b.count(), &[]).await.ok();
+            }
             statements.push(PlannedStatement {
                 sql: s.sql.clone(),
                 transactional: s.transactional,
@@ -131,6 +154,7 @@ pub(crate) async fn dry_run<C: DialectConnection>(
                 lock: lock.lock,
                 online: lock.online,
                 rows,
+                to_fill,
             });
         }
         let mut outcomes = Vec::new();
@@ -171,14 +195,16 @@ impl fmt::Display for DryRun {
             writeln!(f, "{} ({}, {how})", m.name, m.class)?;
             for (k, s) in m.statements.iter().enumerate() {
                 let outside = if s.transactional { "" } else { " [outside the transaction]" };
-                writeln!(f, "  {}. step {} {}{outside}: {}", k + 1, s.step + 1, s.step_kind, s.sql)?;
+                let sql = s.sql.replace('\n', "\n     ");
+                writeln!(f, "  {}. step {} {}{outside}: {sql}", k + 1, s.step + 1, s.step_kind)?;
                 let online = if s.online { "online" } else { "blocking" };
                 let rows = match &s.rows {
                     Some((t, Some(n))) => format!("; {t}: {n} rows now"),
                     Some((t, None)) => format!("; {t}: not there yet"),
                     None => String::new(),
                 };
-                writeln!(f, "     lock: {} ({online}){rows}", s.lock)?;
+                let fill = s.to_fill.map(|n| format!("; {n} rows to fill")).unwrap_or_default();
+                writeln!(f, "     lock: {} ({online}){rows}{fill}", s.lock)?;
             }
             for p in &m.probes {
                 match &p.result {

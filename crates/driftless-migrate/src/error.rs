@@ -391,6 +391,89 @@ pub enum Error {
         /// The schema the URL names.
         schema: String,
     },
+    /// A backfill failed part-way (or was interrupted): its committed batches stay, and its last key is recorded.
+    #[error(
+        "while {} migration {name}: the backfill of `{}` (statement {} of {}) failed after {} batch(es) of this run \
+         ({} rows): {}\n    {}\n{}",
+        direction.verb(),
+        failure.table,
+        failure.index + 1,
+        failure.total,
+        failure.batches,
+        failure.rows,
+        describe(&failure.cause),
+        one_line(&failure.statement),
+        backfill_aftermath(name, *direction, failure.last_key.as_deref())
+    )]
+    Backfill {
+        /// The migration.
+        name: String,
+        /// The direction.
+        direction: Direction,
+        /// Where it stopped and why.
+        failure: Box<BackfillFailure>,
+    },
+    /// A statement of an online MySQL/MariaDB migration failed: the server refused every online algorithm for it
+    /// (errors 1845/1846), or it kept waiting for its metadata lock (see `Migrator::online`).
+    #[error(
+        "while applying migration {name} online: statement {} of {total} failed: {}\n    {}\n{problem}",
+        index + 1,
+        describe(cause),
+        one_line(statement)
+    )]
+    MysqlOnline {
+        /// The migration.
+        name: String,
+        /// The failed statement's index (0-based).
+        index: usize,
+        /// How many statements the migration has.
+        total: usize,
+        /// The failed statement, as last tried.
+        statement: String,
+        /// What happened, what state the database is in, and what to do.
+        problem: String,
+        /// The database's error.
+        cause: Box<sqlx::Error>,
+    },
+}
+
+/// Where a backfill stopped, for [`Error::Backfill`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct BackfillFailure {
+    /// The table.
+    pub table: String,
+    /// The backfill's statement index in the migration's plan (0-based).
+    pub index: usize,
+    /// How many statements the plan has.
+    pub total: usize,
+    /// Batches this run committed.
+    pub batches: u64,
+    /// Rows this run changed.
+    pub rows: u64,
+    /// The last key recorded (as the tracking table holds it), if a batch ever committed.
+    pub last_key: Option<String>,
+    /// The statement that failed.
+    pub statement: String,
+    /// The database's error (in the message, not `source()`).
+    pub cause: sqlx::Error,
+}
+
+fn backfill_aftermath(name: &str, direction: Direction, last_key: Option<&str>) -> String {
+    let done = match last_key {
+        Some(key) => format!("the rows up to key {key} are done and that key is recorded"),
+        None => "no batch had committed".to_owned(),
+    };
+    match direction {
+        Direction::Up => format!(
+            "each batch commits on its own: {done}, so the next run resumes there without redoing a batch; fix the \
+             cause and run the migrator again"
+        ),
+        Direction::Down => format!(
+            "each batch commits on its own: {done}; {name} is marked dirty: finish the backfill by hand, then run \
+             `cargo xtask migrate-resolve --rolled-back {name}`, or `--applied {name}` to keep it applied"
+        ),
+    }
 }
 
 /// What a data probe found, for [`Error::DataProbe`].

@@ -59,7 +59,9 @@ compile_error!(
 );
 
 mod apply;
+mod backfill;
 mod connection;
+mod data;
 mod database;
 pub mod dry_run;
 mod error;
@@ -69,6 +71,7 @@ mod migrator;
 #[cfg(feature = "mysql")]
 mod mysql;
 pub mod online;
+mod online_mysql;
 pub mod outcome;
 mod plan;
 #[cfg(feature = "postgres")]
@@ -83,9 +86,9 @@ mod tracking;
 mod validate;
 
 pub use database::{CONNECT_TIMEOUT, DEFAULT_DATABASE_URL, Database};
-pub use error::{Error, ProbeFinding};
+pub use error::{BackfillFailure, Error, ProbeFinding};
 pub use guard::{ENV_VARS, environment_from};
 pub use migrator::{DEFAULT_LOCK_TIMEOUT, DEFAULT_TABLE, Migrator, migrate_on_startup};
-pub use outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status};
-pub use progress::{NoProgress, Progress};
+pub use outcome::{AlgorithmUsed, AppliedMigration, Direction, Operation, Problem, Report, Status};
+pub use progress::{BackfillProgress, NoProgress, Progress};
 pub use redact::redact;

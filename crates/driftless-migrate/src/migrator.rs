@@ -173,12 +173,19 @@ impl Migrator {
         self
     }
 
-    /// Whether migration `m` runs online on `dialect`: PostgreSQL only, not for a migration marked
-    /// non-transactional (it runs statement by statement as written), its own setting first, then the project's.
+    /// Whether migration `m` runs online on `dialect`: on PostgreSQL (not for a migration marked non-transactional:
+    /// it runs statement by statement as written) and on MySQL/MariaDB (see `online_mysql.rs`), its own setting
+    /// first, then the project's.
     fn online_for(&self, m: &Migration, dialect: driftless_core::Dialect) -> Option<crate::online::OnlineSettings> {
-        (dialect == driftless_core::Dialect::Postgres && m.transactional && m.online.unwrap_or(self.online)).then_some(
-            crate::online::OnlineSettings { lock_timeout: self.statement_lock_timeout, attempts: self.lock_attempts },
-        )
+        let dialect_online = match dialect {
+            driftless_core::Dialect::Postgres => m.transactional,
+            driftless_core::Dialect::Mysql => true,
+            _ => false,
+        };
+        (dialect_online && m.online.unwrap_or(self.online)).then_some(crate::online::OnlineSettings {
+            lock_timeout: self.statement_lock_timeout,
+            attempts: self.lock_attempts,
+        })
     }
 
     /// A migrator on a new pool opened from `url` (see [`Database::connect`]).
@@ -335,7 +342,7 @@ impl Migrator {
     pub async fn dry_run(&self) -> Result<crate::dry_run::DryRun, Error> {
         on_connection!(self, |conn| {
             let result = match self.rows_if_any(conn).await {
-                Ok(applied) => crate::dry_run::dry_run(conn, &self.migrations, &applied).await,
+                Ok(applied) => crate::dry_run::dry_run(conn, &self.migrations, &applied, self.online).await,
                 Err(e) => Err(e),
             };
             (result, false)
@@ -448,11 +455,20 @@ impl Migrator {
             plan: rendered.clone(),
             online: None,
             resume_from: None,
+            backfills: Vec::new(),
+            progress: self.progress.clone(),
+            used: Default::default(),
         };
         self.progress.start(1);
         self.progress.migration_started(name, Direction::Up);
         let took = apply::run(conn, table, &unit).await?;
-        let step = Step { name: name.to_owned(), direction: Direction::Up, class: unit.class, duration: took };
+        let step = Step {
+            name: name.to_owned(),
+            direction: Direction::Up,
+            class: unit.class,
+            duration: took,
+            algorithms: Vec::new(),
+        };
         self.progress.migration_finished(&step);
         let report = Report {
             operation: Operation::Migrate,
@@ -486,11 +502,27 @@ impl Migrator {
         // An online PostgreSQL migration interrupted in its `up` resumes at the unit its dirty row records (each
         // unit's progress is exact, see `apply::by_units`): its row is left out of validation, so it is pending.
         let mut resume: std::collections::HashMap<String, AppliedMigration> = std::collections::HashMap::new();
+        // So is one on any dialect that stopped in a backfill (its row holds the backfill's last key, see
+        // `backfill.rs`): the run resumes at that backfill, after its key.
+        let mut in_backfill = std::collections::HashSet::new();
+        if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
+            for row in applied.iter().filter(|r| r.dirty == Some(Direction::Up)) {
+                let key = conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?;
+                if key.is_some() {
+                    in_backfill.insert(row.name.clone());
+                }
+            }
+        }
         if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
             applied.retain(|row| {
+                // Only PostgreSQL records online units; elsewhere a dirty row resumes only in a backfill (its key).
+                let online_units = C::DIALECT == driftless_core::Dialect::Postgres;
                 let resumable = row.dirty == Some(Direction::Up)
                     && self.migrations.iter().zip(&checksums).any(|(m, c)| {
-                        m.name == row.name && *c == row.checksum && self.online_for(m, C::DIALECT).is_some()
+                        m.name == row.name
+                            && *c == row.checksum
+                            && ((online_units && self.online_for(m, C::DIALECT).is_some())
+                                || in_backfill.contains(&m.name))
                     });
                 if resumable {
                     resume.insert(row.name.clone(), row.clone());
@@ -558,12 +590,17 @@ impl Migrator {
             let i = position(&row.name).ok_or_else(|| Error::MissingMigration { name: row.name.clone() })?;
             wanted.push((i, Direction::Down));
         }
+        let backfills = crate::plan::backfill_plans(&self.migrations, &wanted, dialect)?;
         let units: Vec<Unit<'_>> = plans(&self.migrations, &wanted, dialect)?
             .into_iter()
             .zip(&wanted)
-            .map(|(plan, &(i, direction))| {
+            .zip(backfills)
+            .map(|((plan, &(i, direction)), backfills)| {
                 let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
                 let plan = match online {
+                    Some(_) if dialect == driftless_core::Dialect::Mysql => {
+                        driftless_core::render::mysql_online::online_mysql(&self.migrations[i].up, &plan)
+                    }
                     Some(_) => crate::online::online_postgres(&self.migrations[i].up, &plan),
                     None => plan,
                 };
@@ -577,6 +614,9 @@ impl Migrator {
                     plan,
                     online,
                     resume_from: resume.get(&self.migrations[i].name).cloned(),
+                    backfills,
+                    progress: self.progress.clone(),
+                    used: Default::default(),
                 }
             })
             .collect();
@@ -607,6 +647,7 @@ impl Migrator {
                         direction: unit.direction,
                         class: unit.class,
                         duration: took,
+                        algorithms: unit.used.lock().map(|mut used| std::mem::take(&mut *used)).unwrap_or_default(),
                     };
                     progress.migration_finished(&step);
                     report.steps.push(step);

@@ -20,13 +20,17 @@
 //!     `statements_done` BIGINT NOT NULL DEFAULT 0,
 //!     `statements_total` BIGINT NOT NULL DEFAULT 0,
 //!     `failed_statement` TEXT NULL,
+//!     `backfill_key` TEXT NULL,              -- a running backfill's last key (JSON array of text), see backfill.rs
 //!     UNIQUE KEY `driftless_migrations_name` (`name`)
 //! ) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin
 //! ```
+//!
+//! `backfill_key` came later: `ensure_table` adds it to a tracking table that lacks it.
 
 use std::time::{Duration, Instant};
 
 use driftless_core::Dialect;
+use driftless_core::data::Value;
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use crate::connection::DialectConnection;
@@ -41,7 +45,7 @@ fn ddl(t: &TrackingTable) -> String {
          VARCHAR(255) NOT NULL,\n    `batch` BIGINT NOT NULL,\n    `checksum` VARCHAR(64) NOT NULL,\n    `class` \
          VARCHAR(32) NOT NULL,\n    `applied_at` DATETIME(6) NOT NULL,\n    `duration_ms` BIGINT NOT NULL DEFAULT \
          0,\n    `dirty` VARCHAR(8) NULL,\n    `statements_done` BIGINT NOT NULL DEFAULT 0,\n    `statements_total` \
-         BIGINT NOT NULL DEFAULT 0,\n    `failed_statement` TEXT NULL,\n    UNIQUE KEY `{}_name` (`name`)\n) \
+         BIGINT NOT NULL DEFAULT 0,\n    `failed_statement` TEXT NULL,\n    `backfill_key` TEXT NULL,\n    UNIQUE KEY `{}_name` (`name`)\n) \
          DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin",
         t.quoted, t.base
     )
@@ -86,7 +90,20 @@ impl DialectConnection for MySqlConnection {
     }
 
     async fn ensure_table(&mut self, table: &TrackingTable) -> Result<(), sqlx::Error> {
-        self.execute(&ddl(table)).await
+        self.execute(&ddl(table)).await?;
+        // MySQL has no `ADD COLUMN IF NOT EXISTS` (MariaDB has): look first.
+        let has: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) \
+             AND table_name = ? AND column_name = 'backfill_key'",
+        )
+        .bind(table.schema.as_deref())
+        .bind(&table.base)
+        .fetch_one(&mut *self)
+        .await?;
+        if has == 0 {
+            self.execute(&format!("ALTER TABLE {} ADD COLUMN `backfill_key` TEXT NULL", table.quoted)).await?;
+        }
+        Ok(())
     }
 
     async fn table_exists(&mut self, table: &TrackingTable) -> Result<bool, sqlx::Error> {
@@ -113,6 +130,68 @@ impl DialectConnection for MySqlConnection {
 
     async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
         crate::probes::text_rows(sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).fetch_all(&mut *self).await?)
+    }
+
+    async fn fetch_text_bound(
+        &mut self,
+        sql: &str,
+        params: &[String],
+    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        crate::probes::text_rows(q.fetch_all(&mut *self).await?)
+    }
+
+    async fn fetch_count(&mut self, sql: &str, params: &[String]) -> Result<i64, sqlx::Error> {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql.to_owned()));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        q.fetch_one(&mut *self).await
+    }
+
+    async fn execute_bound(&mut self, sql: &str, params: &[String]) -> Result<u64, sqlx::Error> {
+        let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, sqlx::Error> {
+        let sql = sql.to_owned();
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in params {
+            q = crate::data::bind_value!(q, p);
+        }
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn fetch_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, sqlx::Error> {
+        let sql = sql.to_owned();
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in params {
+            q = crate::data::bind_value!(q, p);
+        }
+        let rows = q.fetch_all(&mut *self).await?;
+        rows.iter().map(|row| crate::data::row_values!(row)).collect()
+    }
+
+    async fn backfill_key(&mut self, table: &TrackingTable, name: &str) -> Result<Option<String>, sqlx::Error> {
+        let sql = format!("SELECT backfill_key FROM {} WHERE name = ?", table.quoted);
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql)).bind(name).fetch_optional(&mut *self).await?.flatten())
+    }
+
+    async fn set_backfill_key(
+        &mut self,
+        table: &TrackingTable,
+        name: &str,
+        key: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let sql = format!("UPDATE {} SET backfill_key = ? WHERE name = ?", table.quoted);
+        sqlx::query(AssertSqlSafe(sql)).bind(key).bind(name).execute(&mut *self).await.map(drop)
     }
 
     async fn begin(&mut self) -> Result<(), sqlx::Error> {
@@ -184,7 +263,7 @@ impl DialectConnection for MySqlConnection {
     ) -> Result<(), sqlx::Error> {
         let sql = format!(
             "UPDATE {} SET dirty = NULL, duration_ms = ?, checksum = ?, statements_done = statements_total, \
-             failed_statement = NULL WHERE name = ?",
+             failed_statement = NULL, backfill_key = NULL WHERE name = ?",
             table.quoted
         );
         sqlx::query(AssertSqlSafe(sql)).bind(duration_ms).bind(checksum).bind(name).execute(&mut *self).await.map(drop)

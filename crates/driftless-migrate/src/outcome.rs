@@ -136,6 +136,34 @@ pub struct Step {
     pub class: Class,
     /// How long it took.
     pub duration: Duration,
+    /// MySQL/MariaDB online: the algorithm each `ALTER` ran with, in statement order (empty elsewhere).
+    pub algorithms: Vec<AlgorithmUsed>,
+}
+
+/// The algorithm the server ran one MySQL/MariaDB statement with (online mode; see `driftless_core::render::mysql_online`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlgorithmUsed {
+    /// The statement's index in the migration (from 0).
+    pub statement: usize,
+    /// The statement as it ran (with the algorithm that worked).
+    pub sql: String,
+    /// The algorithm it ran with.
+    pub algorithm: driftless_core::classify::MysqlAlgorithm,
+    /// The algorithms the server refused first (errors 1845/1846), in the order tried.
+    pub refused: Vec<driftless_core::classify::MysqlAlgorithm>,
+}
+
+impl fmt::Display for AlgorithmUsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lock = if self.algorithm.is_online() { "LOCK=NONE" } else { "LOCK=SHARED, a table copy" };
+        write!(f, "statement {}: ALGORITHM={}, {lock}", self.statement + 1, self.algorithm)?;
+        if !self.refused.is_empty() {
+            let refused: Vec<&str> = self.refused.iter().map(|a| a.as_str()).collect();
+            write!(f, " (the server refused {})", refused.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 /// What a run did.

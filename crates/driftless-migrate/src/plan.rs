@@ -11,7 +11,8 @@
 //! schema is refused, naming the migration and step to declare.
 
 use driftless_core::Dialect;
-use driftless_core::migration::Migration;
+use driftless_core::migration::{Migration, schemas_along};
+use driftless_core::render::backfill::{BackfillSql, backfills};
 use driftless_core::render::{RenderError, RenderedMigration, render_steps};
 use driftless_core::replay::{ReplayOptions, apply_steps_with};
 use driftless_core::schema::Schema;
@@ -46,6 +47,25 @@ pub(crate) fn plans(
     wanted: &[(usize, Direction)],
     dialect: Dialect,
 ) -> Result<Vec<RenderedMigration>, Error> {
+    // A Rust data step must have its function.
+    for &(i, direction) in wanted {
+        let m = &registry[i];
+        for step in steps(m, direction) {
+            if let Step::Data { name } = step
+                && m.data_function(name).is_none()
+            {
+                return Err(Error::Render {
+                    name: m.name.clone(),
+                    direction,
+                    dialect,
+                    reason: format!(
+                        "its data step `{name}` has no function; give it in the migration file with \
+                         `.data_fn(\"{name}\", {name})`"
+                    ),
+                });
+            }
+        }
+    }
     let mut out: Vec<Option<RenderedMigration>> = vec![None; wanted.len()];
     let empty = Schema::empty();
     let mut last_needing_schema = None;
@@ -85,6 +105,40 @@ pub(crate) fn plans(
     // Every entry is set: those that need no schema above, the others by the replay, which runs up to the last
     // of them in both directions.
     Ok(out.into_iter().flatten().collect())
+}
+
+/// The backfills of each of `wanted` (registry index and direction), in the same order: each backfill's SQL by step
+/// index, written against the schema just before its step (`driftless_core::render::backfill`). A migration whose
+/// schema cannot be computed gets none; [`plans`] refuses it first.
+pub(crate) fn backfill_plans(
+    registry: &[Migration],
+    wanted: &[(usize, Direction)],
+    dialect: Dialect,
+) -> Result<Vec<Vec<(usize, BackfillSql)>>, Error> {
+    let has = |i: usize, d: Direction| steps(&registry[i], d).iter().any(|s| matches!(s, Step::Backfill { .. }));
+    let Some(last) = wanted.iter().filter(|&&(i, d)| has(i, d)).map(|&(i, _)| i).max() else {
+        return Ok(vec![Vec::new(); wanted.len()]);
+    };
+    let before = schemas_along(&registry[..=last]);
+    wanted
+        .iter()
+        .map(|&(i, direction)| {
+            if !has(i, direction) {
+                return Ok(Vec::new());
+            }
+            let schema = match direction {
+                Direction::Up => &before[i],
+                Direction::Down => &before[i + 1],
+            };
+            let Some(schema) = schema else { return Ok(Vec::new()) };
+            backfills(steps(&registry[i], direction), dialect, schema).map_err(|e| Error::Render {
+                name: registry[i].name.clone(),
+                direction,
+                dialect,
+                reason: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

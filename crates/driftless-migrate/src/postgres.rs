@@ -17,13 +17,17 @@
 //!     "dirty" TEXT NULL,                     -- NULL, or 'up'/'down': a run in that direction did not finish
 //!     "statements_done" BIGINT NOT NULL DEFAULT 0,
 //!     "statements_total" BIGINT NOT NULL DEFAULT 0,
-//!     "failed_statement" TEXT NULL
+//!     "failed_statement" TEXT NULL,
+//!     "backfill_key" TEXT NULL               -- a running backfill's last key (JSON array of text), see backfill.rs
 //! )
 //! ```
+//!
+//! `backfill_key` came later: `ensure_table` adds it to a tracking table that lacks it.
 
 use std::time::Duration;
 
 use driftless_core::Dialect;
+use driftless_core::data::Value;
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use crate::connection::DialectConnection;
@@ -38,7 +42,7 @@ fn ddl(t: &TrackingTable) -> String {
          \"batch\" BIGINT NOT NULL,\n    \"checksum\" TEXT NOT NULL,\n    \"class\" TEXT NOT NULL,\n    \
          \"applied_at\" TIMESTAMPTZ NOT NULL DEFAULT now(),\n    \"duration_ms\" BIGINT NOT NULL DEFAULT 0,\n    \
          \"dirty\" TEXT NULL,\n    \"statements_done\" BIGINT NOT NULL DEFAULT 0,\n    \"statements_total\" BIGINT \
-         NOT NULL DEFAULT 0,\n    \"failed_statement\" TEXT NULL\n)",
+         NOT NULL DEFAULT 0,\n    \"failed_statement\" TEXT NULL,\n    \"backfill_key\" TEXT NULL\n)",
         t.quoted
     )
 }
@@ -84,7 +88,19 @@ impl DialectConnection for PgConnection {
     }
 
     async fn ensure_table(&mut self, table: &TrackingTable) -> Result<(), sqlx::Error> {
-        self.execute(&ddl(table)).await
+        self.execute(&ddl(table)).await?;
+        let has: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1) \
+             AND attname = 'backfill_key' AND NOT attisdropped)",
+        )
+        .bind(&table.quoted)
+        .fetch_one(&mut *self)
+        .await?;
+        if !has {
+            self.execute(&format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS \"backfill_key\" TEXT NULL", table.quoted))
+                .await?;
+        }
+        Ok(())
     }
 
     async fn table_exists(&mut self, table: &TrackingTable) -> Result<bool, sqlx::Error> {
@@ -103,6 +119,68 @@ impl DialectConnection for PgConnection {
 
     async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
         crate::probes::text_rows(sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).fetch_all(&mut *self).await?)
+    }
+
+    async fn fetch_text_bound(
+        &mut self,
+        sql: &str,
+        params: &[String],
+    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        crate::probes::text_rows(q.fetch_all(&mut *self).await?)
+    }
+
+    async fn fetch_count(&mut self, sql: &str, params: &[String]) -> Result<i64, sqlx::Error> {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql.to_owned()));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        q.fetch_one(&mut *self).await
+    }
+
+    async fn execute_bound(&mut self, sql: &str, params: &[String]) -> Result<u64, sqlx::Error> {
+        let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, sqlx::Error> {
+        let sql = crate::data::numbered(sql);
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in params {
+            q = crate::data::bind_value!(q, p);
+        }
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn fetch_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, sqlx::Error> {
+        let sql = crate::data::numbered(sql);
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in params {
+            q = crate::data::bind_value!(q, p);
+        }
+        let rows = q.fetch_all(&mut *self).await?;
+        rows.iter().map(|row| crate::data::row_values!(row)).collect()
+    }
+
+    async fn backfill_key(&mut self, table: &TrackingTable, name: &str) -> Result<Option<String>, sqlx::Error> {
+        let sql = format!("SELECT backfill_key FROM {} WHERE name = $1", table.quoted);
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql)).bind(name).fetch_optional(&mut *self).await?.flatten())
+    }
+
+    async fn set_backfill_key(
+        &mut self,
+        table: &TrackingTable,
+        name: &str,
+        key: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let sql = format!("UPDATE {} SET backfill_key = $1 WHERE name = $2", table.quoted);
+        sqlx::query(AssertSqlSafe(sql)).bind(key).bind(name).execute(&mut *self).await.map(drop)
     }
 
     async fn begin(&mut self) -> Result<(), sqlx::Error> {
@@ -175,7 +253,7 @@ impl DialectConnection for PgConnection {
     ) -> Result<(), sqlx::Error> {
         let sql = format!(
             "UPDATE {} SET dirty = NULL, duration_ms = $1, checksum = $2, statements_done = statements_total, \
-             failed_statement = NULL WHERE name = $3",
+             failed_statement = NULL, backfill_key = NULL WHERE name = $3",
             table.quoted
         );
         sqlx::query(AssertSqlSafe(sql)).bind(duration_ms).bind(checksum).bind(name).execute(&mut *self).await.map(drop)

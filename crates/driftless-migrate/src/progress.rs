@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::outcome::{Direction, Step};
+use crate::outcome::{AlgorithmUsed, Direction, Step};
 
 /// Receives a run's progress. Every method does nothing by default; implement the ones you want to show.
 ///
@@ -37,15 +37,84 @@ pub trait Progress: Send + Sync {
         let _ = (name, direction);
     }
 
+    /// MySQL/MariaDB online: a statement of migration `name` ran with `used.algorithm` (after the server refused
+    /// `used.refused`). Called as each `ALTER` finishes, before [`Progress::migration_finished`].
+    fn statement_algorithm(&self, name: &str, used: &AlgorithmUsed) {
+        let _ = (name, used);
+    }
+
     /// A migration completed (applied or reverted), with its class and how long its statements took.
     fn migration_finished(&self, step: &Step) {
         let _ = step;
+    }
+
+    /// A backfill made progress: called once when it starts (no batch done yet) and after each committed batch;
+    /// [`BackfillProgress::finished`] on the last call.
+    fn backfill_progress(&self, progress: &BackfillProgress) {
+        let _ = progress;
     }
 
     /// The run ended, successfully or not: `summary` is its one-line summary (the report's
     /// [`crate::Report::summary`], or what failed after how many migrations).
     fn finished(&self, summary: &str) {
         let _ = summary;
+    }
+}
+
+/// Where a backfill stands (see [`Progress::backfill_progress`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BackfillProgress {
+    /// The migration.
+    pub migration: String,
+    /// The table.
+    pub table: String,
+    /// Rows changed so far by this run (a resumed run counts from where it resumed).
+    pub rows_done: u64,
+    /// The estimated rows to do when this run started: those matching the predicate after the recorded key.
+    pub rows_total: u64,
+    /// Batches committed by this run.
+    pub batches: u64,
+    /// The key of the last row done, as text (empty before the first batch).
+    pub last_key: Vec<String>,
+    /// Whether this run resumed after a key recorded by an earlier, interrupted one.
+    pub resumed: bool,
+    /// How long this run has been going.
+    pub elapsed: Duration,
+    /// Whether this is the last call: the backfill is done.
+    pub finished: bool,
+}
+
+impl BackfillProgress {
+    /// Rows per second so far (0 before the first batch).
+    pub fn rows_per_second(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 { self.rows_done as f64 / s } else { 0.0 }
+    }
+
+    /// The estimated time left at the rate so far (`None` before the first batch, or when the rate is 0).
+    pub fn eta(&self) -> Option<Duration> {
+        let rate = self.rows_per_second();
+        (rate > 0.0).then(|| Duration::from_secs_f64(self.rows_total.saturating_sub(self.rows_done) as f64 / rate))
+    }
+
+    /// One line for logs: `backfill users: 12000 of 20000 rows, 3 batches, 4000 rows/s, ETA 2 s`.
+    pub fn line(&self) -> String {
+        let eta = match (self.finished, self.eta()) {
+            (true, _) => format!(", done in {} ms", self.elapsed.as_millis()),
+            (false, Some(eta)) => format!(", ETA {} s", eta.as_secs()),
+            (false, None) => String::new(),
+        };
+        format!(
+            "backfill {} ({}): {} of {} rows, {} batch(es), {:.0} rows/s{eta}{}",
+            self.table,
+            self.migration,
+            self.rows_done,
+            self.rows_total,
+            self.batches,
+            self.rows_per_second(),
+            if self.resumed { ", resumed" } else { "" }
+        )
     }
 }
 
@@ -92,6 +161,19 @@ impl Reporter {
         self.0.migration_started(name, direction);
     }
 
+    pub fn statement_algorithm(&self, name: &str, used: &AlgorithmUsed) {
+        let refused: Vec<&str> = used.refused.iter().map(|a| a.as_str()).collect();
+        tracing::info!(
+            migration = name,
+            statement = used.statement + 1,
+            algorithm = used.algorithm.as_str(),
+            refused = refused.join(",").as_str(),
+            "statement ran with ALGORITHM={}",
+            used.algorithm
+        );
+        self.0.statement_algorithm(name, used);
+    }
+
     pub fn migration_finished(&self, step: &Step) {
         tracing::info!(
             migration = step.name.as_str(),
@@ -102,6 +184,19 @@ impl Reporter {
             if step.direction == Direction::Up { "applied" } else { "reverted" }
         );
         self.0.migration_finished(step);
+    }
+
+    pub fn backfill_progress(&self, p: &BackfillProgress) {
+        tracing::info!(
+            migration = p.migration.as_str(),
+            table = p.table.as_str(),
+            rows_done = p.rows_done,
+            rows_total = p.rows_total,
+            batches = p.batches,
+            "{}",
+            p.line()
+        );
+        self.0.backfill_progress(p);
     }
 
     pub fn finished(&self, summary: &str) {

@@ -10,7 +10,7 @@ use driftless_core::schema::{
     Check, Column, ColumnType, DefaultValue, EnumType, ForeignKey, Index, Literal, PrimaryKey, ReferentialAction,
     Table, UniqueConstraint,
 };
-use driftless_core::step::{DialectSql, RawEffect, Step};
+use driftless_core::step::{BackfillInverse, DEFAULT_BATCH_SIZE, DialectSql, RawEffect, Step};
 
 fn lit(s: &str) -> String {
     format!("{s:?}")
@@ -18,6 +18,12 @@ fn lit(s: &str) -> String {
 
 fn list(items: &[String]) -> String {
     let inner: Vec<String> = items.iter().map(|s| lit(s)).collect();
+    format!("&[{}]", inner.join(", "))
+}
+
+/// `&[("column", "expression"), ...]`.
+fn pairs(items: &[(String, String)]) -> String {
+    let inner: Vec<String> = items.iter().map(|(a, b)| format!("({}, {})", lit(a), lit(b))).collect();
     format!("&[{}]", inner.join(", "))
 }
 
@@ -263,6 +269,30 @@ pub fn step(s: &Step) -> String {
         }
         Step::Irreversible { reason } => format!("irreversible({})", lit(reason)),
         Step::RenameEnum { from, to } => format!("rename_enum({}, {})", lit(from), lit(to)),
+        Step::Backfill { table, set, predicate, batch_size, throttle_ms, inverse } => {
+            let mut out = format!("backfill({}, {})", lit(table), pairs(set));
+            if let Some(p) = predicate {
+                let _ = write!(out, ".when({})", lit(p));
+            }
+            if *batch_size != DEFAULT_BATCH_SIZE {
+                let _ = write!(out, ".batch_size({batch_size})");
+            }
+            if *throttle_ms != 0 {
+                let _ = write!(out, ".throttle_ms({throttle_ms})");
+            }
+            match inverse {
+                BackfillInverse::Nothing => {}
+                BackfillInverse::Backfill { set, predicate } => {
+                    let _ = write!(out, ".undo({}, {})", pairs(set), opt_str(predicate.as_deref()));
+                }
+                BackfillInverse::Irreversible { reason } => {
+                    let _ = write!(out, ".cannot_undo({})", lit(reason));
+                }
+                other => return unknown("backfill inverse", other),
+            }
+            out
+        }
+        Step::Data { name } => format!("data({})", lit(name)),
 
         // `Step` is `#[non_exhaustive]`; see `column_type`. `every_step` in `tests/codegen_roundtrip.rs` must list
         // every step kind.

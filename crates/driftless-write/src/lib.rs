@@ -90,6 +90,9 @@ pub struct MigrationFile<'a> {
     pub down: &'a [Step],
     /// The crate generated code imports (`driftless`).
     pub crate_path: &'a str,
+    /// The lock each step takes on the tables it changes, one line per step that changes an existing table (the
+    /// CLI computes them from the statements the migrator runs); shown under "Locks", nothing when empty.
+    pub locks: Vec<String>,
 }
 
 /// Why `rustfmt` could not format generated code.
@@ -340,6 +343,12 @@ pub fn migration_file_in(file: &MigrationFile<'_>, shape: StepsShape) -> String 
         for c in &changes {
             comment_lines(&mut out, "//! ", "//!   ", &header_line(c), 116);
             comment_lines(&mut out, "//!   ", "//!   ", &c.reason, 116);
+        }
+    }
+    if !file.locks.is_empty() {
+        out.push_str("//!\n//! Locks (the statements the migrator runs; online unless turned off):\n");
+        for line in &file.locks {
+            comment_lines(&mut out, "//! - ", "//!   ", line, 116);
         }
     }
     out.push('\n');

@@ -81,6 +81,13 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
         raw_sql(sql("ALTER TABLE users ADD COLUMN note TEXT"))
             .amounts_to([add_column("users", column("note", ColumnType::Text).nullable())]),
         rename_enum("mood", "feeling"),
+        backfill("users", &[("tz", "'UTC'"), ("about", "lower(about)")])
+            .when("tz IS NULL")
+            .batch_size(250)
+            .throttle_ms(5),
+        backfill("users", &[("tz", "NULL")]).undo(&[("tz", "'UTC'")], Some("tz IS NULL")),
+        backfill("users", &[("about", "''")]).cannot_undo("the old text is gone"),
+        data("fill_slugs"),
     ];
     let down = vec![
         irreversible("hand-written SQL has no inverse"),
@@ -92,6 +99,8 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
         drop_table(users()),
         drop_enum(mood),
         create_index("users", index_on_expression("users_lower_tz_idx", "lower(tz)").unique().predicate("tz <> ''")),
+        backfill("users", &[]),
+        backfill("users", &[("tz", "'UTC'")]).undo(&[("tz", "NULL")], None),
     ];
     (up, down)
 }
@@ -145,6 +154,11 @@ fn generated_text_of(up: &[Step], down: &[Step], shape: write::StepsShape) -> St
         up,
         down,
         crate_path: "driftless_core",
+        locks: vec![
+            "step 1, add column `users.tz`: PostgreSQL ACCESS EXCLUSIVE, brief (no scan or rewrite); MySQL metadata \
+             lock, brief (ALGORITHM=INSTANT, LOCK=NONE), online"
+                .into(),
+        ],
     };
     write::migration_file_in(&file, shape)
 }
@@ -250,6 +264,7 @@ fn a_1000_table_file_is_rustfmt_clean_as_written_and_deterministic() {
             up: &up,
             down: &down,
             crate_path: "driftless",
+            locks: Vec::new(),
         })
     };
     let text = write_it();

@@ -40,6 +40,7 @@ fn migration_files_and_sql_per_scenario() {
             up: &up,
             down: &down,
             crate_path: write::DEFAULT_CRATE,
+            locks: Vec::new(),
         });
         let mut out = write::rustfmt(&text, std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
             .expect("generated code is valid Rust");

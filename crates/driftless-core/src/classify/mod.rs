@@ -23,7 +23,7 @@ use crate::schema::{ColumnType, RenameHints, Schema, Table};
 use crate::step::Step;
 
 pub use crate::migration::Class;
-pub use rules::{enum_values_used_later, needs_sqlite_rebuild, sqlite_rebuild_tables};
+pub use rules::{MysqlAlgorithm, enum_values_used_later, mysql_algorithm, needs_sqlite_rebuild, sqlite_rebuild_tables};
 
 /// The verdict on one step for one dialect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -174,9 +174,10 @@ impl Plan {
         self.changes.iter().map(|c| c.step.clone()).collect()
     }
 
-    /// The `down` steps in the order they run (the reverse of `up`).
+    /// The `down` steps in the order they run (the reverse of `up`), leaving out those that do nothing (the inverse
+    /// of a backfill with nothing to undo, see `Step::does_nothing`).
     pub fn down_steps(&self) -> Vec<Step> {
-        self.changes.iter().rev().map(|c| c.down.clone()).collect()
+        self.changes.iter().rev().map(|c| c.down.clone()).filter(|s| !s.does_nothing()).collect()
     }
 }
 
@@ -344,6 +345,17 @@ fn track_guarantees(
         Step::RawSql { .. } => {
             null_columns.clear();
             dropped_uniques.clear();
+        }
+        // A data step may write anything.
+        Step::Data { .. } => {
+            null_columns.clear();
+            dropped_uniques.clear();
+        }
+        // A backfill writes the columns it sets: what was known about their values is gone.
+        Step::Backfill { table, set, .. } => {
+            for (column, _) in set {
+                forget(table, column, null_columns, dropped_uniques);
+            }
         }
         _ => {}
     }

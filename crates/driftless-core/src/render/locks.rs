@@ -23,6 +23,17 @@ fn info(lock: &str, online: bool) -> LockInfo {
 
 /// The lock `sql` (rendered from `step`) takes on `dialect`.
 pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
+    if let Step::Backfill { batch_size, .. } = step {
+        return match dialect {
+            Dialect::Sqlite => {
+                info(&format!("database write lock per batch of {batch_size} rows, released between batches"), true)
+            }
+            _ => info(&format!("row locks on one batch of {batch_size} rows at a time, each committed"), true),
+        };
+    }
+    if let Step::Data { .. } = step {
+        return info("unknown (a Rust data step)", false);
+    }
     let upper = sql.to_ascii_uppercase();
     match dialect {
         Dialect::Sqlite => info("database write lock (SQLite has one writer): writers wait until commit", false),
@@ -30,14 +41,25 @@ pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
             if let Step::CreateTable { .. } = step {
                 return info("none on existing tables (new table)", true);
             }
-            if upper.contains("ALGORITHM=INSTANT") {
-                info("metadata lock, brief (ALGORITHM=INSTANT)", true)
-            } else if upper.contains("LOCK=NONE") {
-                info("metadata lock, brief at start and end (ALGORITHM=INPLACE, LOCK=NONE)", true)
-            } else if matches!(step, Step::RawSql { .. }) {
-                info("unknown (hand-written SQL)", false)
-            } else {
-                info("metadata lock; the server chooses in-place or a table copy (no ALGORITHM/LOCK clause)", false)
+            match super::mysql_online::clause_algorithm(sql) {
+                Some(crate::classify::MysqlAlgorithm::Instant) => {
+                    info("metadata lock, brief (ALGORITHM=INSTANT, LOCK=NONE)", true)
+                }
+                Some(crate::classify::MysqlAlgorithm::Nocopy) => {
+                    info("metadata lock, brief at start and end; no table rebuild (ALGORITHM=NOCOPY, LOCK=NONE)", true)
+                }
+                Some(crate::classify::MysqlAlgorithm::Inplace) if upper.contains("LOCK=NONE") => info(
+                    "metadata lock, brief at start and end; the table is rebuilt while writes go on (ALGORITHM=INPLACE, \
+                     LOCK=NONE)",
+                    true,
+                ),
+                Some(crate::classify::MysqlAlgorithm::Copy) => {
+                    info("table copy: writes wait for the whole copy, reads go on (ALGORITHM=COPY, LOCK=SHARED)", false)
+                }
+                _ if matches!(step, Step::RawSql { .. }) => info("unknown (hand-written SQL)", false),
+                _ => {
+                    info("metadata lock; the server chooses in-place or a table copy (no ALGORITHM/LOCK clause)", false)
+                }
             }
         }
         Dialect::Postgres => postgres(step, &upper),
@@ -93,8 +115,12 @@ mod tests {
         );
         let add = add_column("users", column("tz", ColumnType::Text).nullable());
         assert_eq!(
-            statement_lock(Dialect::Mysql, &add, "ALTER TABLE `users` ADD COLUMN `tz` text, ALGORITHM=INSTANT"),
-            info("metadata lock, brief (ALGORITHM=INSTANT)", true)
+            statement_lock(
+                Dialect::Mysql,
+                &add,
+                "ALTER TABLE `users` ADD COLUMN `tz` text, ALGORITHM=INSTANT, LOCK=NONE"
+            ),
+            info("metadata lock, brief (ALGORITHM=INSTANT, LOCK=NONE)", true)
         );
         assert!(!statement_lock(Dialect::Sqlite, &add, "ALTER TABLE \"users\" ADD COLUMN \"tz\" TEXT").online);
     }

@@ -33,9 +33,11 @@
 //! Architecture Invariant: render never talks to a database and never panics on user input; a step a dialect
 //! cannot express is a [`RenderError`] naming the step, table and dialect.
 
+pub mod backfill;
 pub mod locks;
 mod mysql;
 mod mysql_keys;
+pub mod mysql_online;
 mod postgres;
 pub mod probe;
 mod rebuild;
@@ -286,6 +288,12 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
             _ if i < merged_until => {}
             Step::Irreversible { reason } => return Err(RenderError::Irreversible { reason: reason.clone() }),
             Step::RawSql { sql, .. } => out.push(raw_sql(sql, dialect)?),
+            Step::Data { name } => out.push(format!("-- Rust data step `{name}`: the migrator runs the function")),
+            Step::Backfill { .. } => {
+                if let Some(b) = backfill::backfill_sql(step, dialect, &state)? {
+                    out.push_outside(b.readable());
+                }
+            }
             Step::AlterEnum { from, to, .. } if from.name != to.name => {
                 return Err(RenderError::Unsupported {
                     step: "alter_enum",
@@ -423,6 +431,11 @@ impl Out {
 
     fn ident(&self, name: &str) -> String {
         spell::ident(self.dialect, name)
+    }
+
+    /// A statement the migrator runs outside the transaction.
+    fn push_outside(&mut self, sql: impl Into<String>) {
+        self.statements.push(Statement { sql: sql.into(), transactional: false, step: self.step });
     }
 }
 

@@ -72,12 +72,30 @@ pub struct Probe {
 pub fn probes(steps: &[Step], dialect: Dialect, before: &Schema) -> Vec<Probe> {
     let mut out = Vec::new();
     let mut state = before.clone();
+    // Tables a backfill has written earlier in the steps: the rows a later step meets there are not the rows a
+    // probe would read before the migration, so no probe speaks for them.
+    let mut backfilled: Vec<&str> = Vec::new();
     for (index, step) in steps.iter().enumerate() {
-        if matches!(step, Step::RawSql { .. }) {
+        if matches!(step, Step::RawSql { .. } | Step::Data { .. }) {
             break;
         }
         let w = Writer { d: dialect, before, state: &state, step: index, kind: step.kind() };
+        let first = out.len();
         w.probe(step, &mut out);
+        let referenced = match step {
+            Step::AddForeignKey { foreign_key: fk, .. } | Step::AlterForeignKey { to: fk, .. } => {
+                Some(fk.ref_table.as_str())
+            }
+            _ => None,
+        };
+        if step.table().into_iter().chain(referenced).any(|t| backfilled.contains(&t)) {
+            out.truncate(first);
+        }
+        if let Step::Backfill { table, set, .. } = step
+            && !set.is_empty()
+        {
+            backfilled.push(table);
+        }
         if apply_step_with(&mut state, step, ReplayOptions::DATABASE).is_err() {
             break;
         }
@@ -462,6 +480,17 @@ mod tests {
             effect: Some(crate::step::RawEffect::Nothing),
         };
         assert!(probes(&[raw, set_not_null()], Dialect::Sqlite, &users()).is_empty());
+    }
+
+    /// A backfill writes its table: a later step there meets rows no probe could read before the migration. A
+    /// backfill that sets nothing, or one of another table, changes no probe.
+    #[test]
+    fn a_backfill_ends_the_probes_of_its_table() {
+        use crate::define::backfill;
+        let fill = backfill("users", &[("tz", "'UTC'")]).when("tz IS NULL");
+        assert!(probes(&[fill, set_not_null()], Dialect::Postgres, &users()).is_empty());
+        assert_eq!(probes(&[backfill("users", &[]), set_not_null()], Dialect::Postgres, &users()).len(), 1);
+        assert_eq!(probes(&[backfill("teams", &[("id", "id")]), set_not_null()], Dialect::Postgres, &users()).len(), 1);
     }
 
     #[test]

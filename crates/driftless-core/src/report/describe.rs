@@ -170,5 +170,15 @@ pub fn describe(step: &Step) -> String {
         Step::RawSql { .. } => "run hand-written SQL".into(),
         Step::Irreversible { reason } => format!("irreversible: {reason}"),
         Step::RenameEnum { from, to } => format!("rename enum {} to {}", q(from), q(to)),
+        Step::Data { name } => format!("run the Rust data function {}", q(name)),
+        Step::Backfill { table, set, .. } if set.is_empty() => {
+            format!("nothing to undo for the backfill of {}", q(table))
+        }
+        Step::Backfill { table, set, predicate, batch_size, throttle_ms, .. } => {
+            let set: Vec<String> = set.iter().map(|(c, e)| format!("{} = {e}", q(c))).collect();
+            let rows = predicate.as_ref().map_or_else(|| "every row".to_owned(), |p| format!("rows where {p}"));
+            let pause = if *throttle_ms > 0 { format!(", {throttle_ms} ms apart") } else { String::new() };
+            format!("backfill {}: set {} in {rows}, in batches of {batch_size}{pause}", q(table), set.join(", "))
+        }
     }
 }

@@ -6,11 +6,13 @@
 //! Versions assumed: PostgreSQL 12+, MySQL 8.0.12+ (instant ADD COLUMN) or MariaDB 10.6+, SQLite 3.35+.
 
 mod auto_increment;
+mod backfill;
 mod columns;
 mod enum_renames;
 mod enums;
 mod guarantees;
 mod keys;
+mod mysql_online;
 mod raw;
 mod sqlite;
 mod tables;
@@ -23,6 +25,7 @@ use super::{Classification as C, Context};
 
 pub(crate) use enums::enum_value_added_then_used;
 pub use enums::enum_values_used_later;
+pub use mysql_online::{MysqlAlgorithm, mysql_algorithm};
 use sqlite::sqlite_rebuild_rule;
 pub use sqlite::{needs_sqlite_rebuild, sqlite_rebuild_tables};
 
@@ -40,7 +43,11 @@ fn list(names: &[String]) -> String {
 
 pub(crate) fn classify(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
     let base = base(step, d, ctx);
-    if d == LITE { sqlite_rebuild_rule(step, base, ctx) } else { base }
+    match d {
+        LITE => sqlite_rebuild_rule(step, base, ctx),
+        MY => mysql_online::mysql_copy_rule(step, base, ctx),
+        _ => base,
+    }
 }
 
 fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
@@ -84,6 +91,10 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
         Step::RawSql { .. } => raw::raw_sql(),
         Step::Irreversible { reason } => raw::irreversible(reason),
         Step::RenameEnum { from, to } => enum_renames::rename_enum(from, to, d),
+        Step::Data { name } => raw::data_step(name),
+        Step::Backfill { table, set, predicate, batch_size, .. } => {
+            backfill::backfill(table, set, predicate.as_deref(), *batch_size, is_new(table))
+        }
     }
 }
 

@@ -9,3 +9,10 @@ pub(super) fn raw_sql() -> C {
 pub(super) fn irreversible(reason: &str) -> C {
     C::dangerous("irreversible", format!("cannot be undone: {reason}"))
 }
+
+pub(super) fn data_step(name: &str) -> C {
+    C::review(
+        "data_step",
+        format!("runs the Rust data function `{name}` against the data: driftless cannot judge it, so a reviewer must"),
+    )
+}

@@ -1,0 +1,55 @@
+//! The "Locks" lines of a generated migration file's header: for each `up` step that changes an existing table, the
+//! lock each of its statements takes on PostgreSQL and MySQL/MariaDB, as the migrator runs them (the online forms:
+//! `driftless_migrate::online::online_postgres`, `driftless_core::render::mysql_online::online_mysql`), described by
+//! `driftless_core::render::locks::statement_lock`. SQLite is left out: every statement takes its one database
+//! write lock. Steps on a table created in the same migration get no line (no rows, no other session).
+
+use driftless_core::Dialect;
+use driftless_core::render::locks::statement_lock;
+use driftless_core::render::{RenderedMigration, mysql_online, render_steps};
+use driftless_core::schema::Schema;
+use driftless_core::step::Step;
+
+/// The header lines for `up` (rendered against `before`); none for a dialect the steps do not render on.
+pub(crate) fn step_locks(up: &[Step], before: &Schema) -> Vec<String> {
+    let online = |d: Dialect| -> Option<RenderedMigration> {
+        let plain = render_steps(up, d, before).ok()?;
+        Some(match d {
+            Dialect::Postgres => driftless_migrate::online::online_postgres(up, &plain),
+            _ => mysql_online::online_mysql(up, &plain),
+        })
+    };
+    let plans: Vec<(Dialect, RenderedMigration)> =
+        [Dialect::Postgres, Dialect::Mysql].into_iter().filter_map(|d| online(d).map(|p| (d, p))).collect();
+    let mut lines = Vec::new();
+    let mut created: Vec<&str> = Vec::new();
+    for (index, step) in up.iter().enumerate() {
+        if let Step::CreateTable { table } = step {
+            created.push(&table.name);
+        }
+        // A new table has no rows and no other session uses it: nothing to say.
+        if matches!(step, Step::CreateTable { .. } | Step::CreateEnum { .. })
+            || step.table().is_some_and(|t| created.contains(&t))
+        {
+            continue;
+        }
+        let mut parts = Vec::new();
+        for (d, plan) in &plans {
+            let mut locks: Vec<String> = Vec::new();
+            for s in plan.statements.iter().filter(|s| s.step == index) {
+                let lock = statement_lock(*d, step, &s.sql);
+                let text = format!("{}{}", lock.lock, if lock.online { ", online" } else { ", blocking" });
+                if !locks.contains(&text) {
+                    locks.push(text);
+                }
+            }
+            if !locks.is_empty() {
+                parts.push(format!("{} {}", d.display_name(), locks.join(", then ")));
+            }
+        }
+        if !parts.is_empty() {
+            lines.push(format!("step {}, {}: {}", index + 1, driftless_core::report::describe(step), parts.join("; ")));
+        }
+    }
+    lines
+}

@@ -1,0 +1,162 @@
+//! Online MySQL/MariaDB: the plain MySQL rendering of a migration with each statement that changes an existing
+//! table carrying its algorithm and lock ([`online_mysql`]): `ALGORITHM=INSTANT|NOCOPY|INPLACE, LOCK=NONE` where
+//! the server keeps writers running, and an explicit `ALGORITHM=COPY, LOCK=SHARED` where it can only copy the table
+//! (the classifier says so: `mysql_table_copy`). The algorithm is the one decision `classify::mysql_algorithm`;
+//! statements on a table created earlier in the same migration stay plain (no rows, no readers yet), as do
+//! `CREATE TABLE`, `DROP TABLE`, `RENAME TABLE` and the `UPDATE`s of a backfill.
+//!
+//! `CREATE INDEX` takes the options after its column list (`… ALGORITHM=NOCOPY LOCK=NONE`); MariaDB 10.11 refuses
+//! them on `DROP INDEX … ON …`, so a dropped index is written `ALTER TABLE … DROP INDEX …` instead.
+
+use std::collections::BTreeSet;
+
+use crate::classify::{MysqlAlgorithm, mysql_algorithm};
+use crate::dialect::Dialect;
+use crate::step::Step;
+
+use super::{RenderedMigration, Statement};
+
+/// The algorithm named by a statement's `ALGORITHM=` clause, if it has one.
+pub fn clause_algorithm(sql: &str) -> Option<MysqlAlgorithm> {
+    let upper = sql.to_ascii_uppercase();
+    let at = upper.rfind("ALGORITHM=")? + "ALGORITHM=".len();
+    let word: String = upper[at..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    MysqlAlgorithm::parse(&word)
+}
+
+/// `sql` with its `ALGORITHM=` clause naming `algorithm` instead (for the migrator's fallback to a weaker online
+/// algorithm; the `LOCK=` clause is kept).
+pub fn with_algorithm(sql: &str, algorithm: MysqlAlgorithm) -> String {
+    let upper = sql.to_ascii_uppercase();
+    let Some(start) = upper.rfind("ALGORITHM=").map(|i| i + "ALGORITHM=".len()) else { return sql.to_owned() };
+    let len = upper[start..].chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    format!("{}{}{}", &sql[..start], algorithm.as_str(), &sql[start + len..])
+}
+
+/// The statement `sql` of `step` with its algorithm and lock, or unchanged when it takes none.
+fn with_clause(step: &Step, sql: &str) -> String {
+    let algorithm = |a: MysqlAlgorithm| (a, if a == MysqlAlgorithm::Copy { "SHARED" } else { "NONE" });
+    if sql.starts_with("CREATE INDEX ") || sql.starts_with("CREATE UNIQUE INDEX ") {
+        let (a, l) = algorithm(MysqlAlgorithm::Nocopy);
+        return format!("{sql} ALGORITHM={a} LOCK={l}");
+    }
+    if let Some(rest) = sql.strip_prefix("DROP INDEX `")
+        && let Some((index, table)) = rest.split_once("` ON `")
+    {
+        return format!("ALTER TABLE `{table} DROP INDEX `{index}`, ALGORITHM=NOCOPY, LOCK=NONE");
+    }
+    if !sql.starts_with("ALTER TABLE ") {
+        return sql.to_owned();
+    }
+    let chosen = if sql.contains(" DROP FOREIGN KEY ") {
+        Some(MysqlAlgorithm::Instant)
+    } else if sql.contains(" DROP INDEX ") && !matches!(step, Step::SetPrimaryKey { .. }) {
+        Some(MysqlAlgorithm::Nocopy)
+    } else {
+        mysql_algorithm(step)
+    };
+    match chosen {
+        Some(a) => {
+            let (a, l) = algorithm(a);
+            format!("{sql}, ALGORITHM={a}, LOCK={l}")
+        }
+        None => sql.to_owned(),
+    }
+}
+
+/// `plan` (the plain MySQL rendering of `steps`) with every statement that changes an existing table carrying its
+/// `ALGORITHM` and `LOCK` clause; statements on tables created earlier in the same steps stay plain. Returns the
+/// plan unchanged for other dialects.
+pub fn online_mysql(steps: &[Step], plan: &RenderedMigration) -> RenderedMigration {
+    if plan.dialect != Dialect::Mysql {
+        return plan.clone();
+    }
+    let mut created: BTreeSet<&str> = BTreeSet::new();
+    let mut statements = Vec::with_capacity(plan.statements.len());
+    for (index, step) in steps.iter().enumerate() {
+        let on_new = step.table().is_some_and(|t| created.contains(t));
+        for s in plan.statements.iter().filter(|s| s.step == index) {
+            let sql = if on_new { s.sql.clone() } else { with_clause(step, &s.sql) };
+            statements.push(Statement { sql, ..s.clone() });
+        }
+        match step {
+            Step::CreateTable { table } => {
+                created.insert(&table.name);
+            }
+            Step::RenameTable { from, to } if created.contains(from.as_str()) => {
+                created.insert(to);
+            }
+            _ => {}
+        }
+    }
+    RenderedMigration { statements, ..plan.clone() }
+}
+
+/// `plan` (rendered from `steps`) as a script whose statements each carry a comment naming the lock they take and
+/// whether writers keep working (`render::locks`), for the review report.
+pub fn annotated_script(steps: &[Step], plan: &RenderedMigration) -> String {
+    let mut out = String::new();
+    for s in &plan.statements {
+        if let Some(step) = steps.get(s.step) {
+            let lock = super::locks::statement_lock(Dialect::Mysql, step, &s.sql);
+            let how = if lock.online { "online" } else { "blocks writes" };
+            out.push_str(&format!("-- lock: {}; {how}\n", lock.lock));
+        }
+        out.push_str(&s.sql);
+        out.push_str(";\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::define::{add_column, column, create_index, index};
+    use crate::render::render_steps;
+    use crate::replay::apply_steps;
+    use crate::schema::{ColumnType, Schema, Table};
+
+    fn users() -> Table {
+        let mut t = Table::new("users");
+        t.columns.push(crate::schema::Column::new("id", ColumnType::BigInt));
+        t.columns.push(crate::schema::Column {
+            nullable: true,
+            ..crate::schema::Column::new("email", ColumnType::Varchar(200))
+        });
+        t
+    }
+
+    #[test]
+    fn clauses_are_written_and_read_back() {
+        let before = apply_steps(&Schema::empty(), &[Step::CreateTable { table: users() }]).unwrap();
+        let steps = [
+            add_column("users", column("tz", ColumnType::Varchar(40)).nullable()),
+            create_index("users", index("users_tz_idx", &["tz"])),
+        ];
+        let plan = online_mysql(&steps, &render_steps(&steps, Dialect::Mysql, &before).unwrap());
+        let sql: Vec<&str> = plan.statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE `users` ADD COLUMN `tz` VARCHAR(40), ALGORITHM=INSTANT, LOCK=NONE",
+                "CREATE INDEX `users_tz_idx` ON `users` (`tz`) ALGORITHM=NOCOPY LOCK=NONE",
+            ]
+        );
+        assert_eq!(clause_algorithm(sql[1]), Some(MysqlAlgorithm::Nocopy));
+        assert_eq!(
+            with_algorithm(sql[0], MysqlAlgorithm::Nocopy),
+            "ALTER TABLE `users` ADD COLUMN `tz` VARCHAR(40), ALGORITHM=NOCOPY, LOCK=NONE"
+        );
+        let drop = [Step::DropIndex { table: "users".into(), index: index("users_tz_idx", &["tz"]) }];
+        let after = apply_steps(&before, &steps).unwrap();
+        let plan = online_mysql(&drop, &render_steps(&drop, Dialect::Mysql, &after).unwrap());
+        assert_eq!(
+            plan.statements[0].sql,
+            "ALTER TABLE `users` DROP INDEX `users_tz_idx`, ALGORITHM=NOCOPY, LOCK=NONE"
+        );
+        // On a table created in the same steps: plain.
+        let fresh = [Step::CreateTable { table: users() }, create_index("users", index("users_email_idx", &["email"]))];
+        let plan = online_mysql(&fresh, &render_steps(&fresh, Dialect::Mysql, &Schema::empty()).unwrap());
+        assert!(plan.statements.iter().all(|s| !s.sql.contains("ALGORITHM")), "{plan:?}");
+    }
+}
