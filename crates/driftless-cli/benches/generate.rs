@@ -170,6 +170,7 @@ fn prepare(dir: &Path, n: usize, scenario: &str) {
             up: &up,
             down: &down,
             crate_path: "driftless",
+            locks: vec![],
         });
         std::fs::write(dir.join(format!("migrations/{INIT}.rs")), file).unwrap();
         let registry = driftless_write::registry_file(&[INIT.to_owned()], "driftless");

@@ -14,6 +14,9 @@ use crate::schema::{
 };
 use crate::step::{BackfillInverse, DEFAULT_BATCH_SIZE, DialectSql, RawEffect, Step};
 
+mod json;
+pub use json::steps_from_json;
+
 /// A NOT NULL column with no default; refine it with the methods on [`Column`].
 pub fn column(name: &str, ty: ColumnType) -> Column {
     Column::new(name, ty)

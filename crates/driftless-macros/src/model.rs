@@ -285,21 +285,27 @@ fn generate_iden(cont: &Container, p: &TokenStream, table: &str) -> (TokenStream
         }
     };
 
-    let as_str = variants.iter().map(|(v, name, _)| quote!(#iden::#v => #name));
-    let quoted = variants.iter().map(|(v, name, _)| {
-        if is_static_iden(name) {
-            quote!(#iden::#v => #p::Cow::Borrowed(#name))
-        } else {
-            quote!(#iden::#v => #p::Cow::Owned(#p::String::from(#name)))
-        }
-    });
+    // Compact bodies, because a project has hundreds of models: the names are one array indexed by the variant
+    // (its discriminant: the enum has no explicit ones), and `quoted` borrows `as_str` unless a name needs quoting.
+    let names = variants.iter().map(|(_, name, _)| name);
+    let count = variants.len();
+    let quoted = if variants.iter().all(|(_, name, _)| is_static_iden(name)) {
+        quote!(#p::Cow::Borrowed(#p::sea_query::IdenStatic::as_str(self)))
+    } else {
+        let arms = variants.iter().map(|(v, name, _)| {
+            if is_static_iden(name) {
+                quote!(#iden::#v => #p::Cow::Borrowed(#name))
+            } else {
+                quote!(#iden::#v => #p::Cow::Owned(#p::String::from(#name)))
+            }
+        });
+        quote!(match *self { #(#arms,)* })
+    };
     let impls = quote! {
         #[automatically_derived]
         impl #p::sea_query::Iden for #iden {
             fn quoted(&self) -> #p::Cow<'static, str> {
-                match *self {
-                    #(#quoted,)*
-                }
+                #quoted
             }
 
             fn unquoted(&self) -> &str {
@@ -310,9 +316,8 @@ fn generate_iden(cont: &Container, p: &TokenStream, table: &str) -> (TokenStream
         #[automatically_derived]
         impl #p::sea_query::IdenStatic for #iden {
             fn as_str(&self) -> &'static str {
-                match *self {
-                    #(#as_str,)*
-                }
+                const NAMES: [&str; #count] = [#(#names),*];
+                NAMES[*self as usize]
             }
         }
     };

@@ -300,6 +300,40 @@ pub fn step(s: &Step) -> String {
     }
 }
 
+/// A step as a Rust raw string literal holding its canonical JSON (what the checksum is taken over), for
+/// [`driftless_core::define::steps_from_json`]: one line, no formatter needed, and rustc compiles it in no time.
+///
+/// Characters a reviewer could not see or that rustc refuses in a literal (control and format characters, such as
+/// bidirectional overrides) are written as JSON `\uXXXX` escapes, which read back as the same text; the literal
+/// gets as many `#` as it needs so no text can end it early.
+pub fn step_json(s: &Step) -> String {
+    let json = serde_json::to_string(s).expect("steps always serialise");
+    let mut text = String::with_capacity(json.len());
+    for c in json.chars() {
+        let plain = matches!(c, '"' | '\\' | '\'') || c.escape_debug().eq(std::iter::once(c));
+        if plain {
+            text.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(text, "\\u{unit:04x}");
+            }
+        }
+    }
+    let mut longest = 0;
+    let mut run = None;
+    for c in text.chars() {
+        run = match (c, run) {
+            ('"', _) => Some(0),
+            ('#', Some(n)) => Some(n + 1),
+            _ => None,
+        };
+        longest = longest.max(run.unwrap_or(0));
+    }
+    let hashes = "#".repeat(longest + 1);
+    format!("r{hashes}\"{text}\"{hashes}")
+}
+
 /// A `compile_error!` naming what this version of the writer cannot spell.
 fn unknown(what: &str, value: &impl std::fmt::Debug) -> String {
     let message = format!(

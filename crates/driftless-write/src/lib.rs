@@ -5,8 +5,9 @@
 //! links the writer, its codegen or the `rustfmt` process spawning (`tests/wall.rs` checks `cargo tree`).
 //!
 //! The text is already rustfmt-clean with rustfmt's default configuration (the steps sit in `#[rustfmt::skip]`
-//! functions), so no formatter runs on the hot path; the caller (the CLI) runs [`rustfmt`] over new files only when
-//! the project has its own `rustfmt.toml`. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, and [`files`]
+//! functions, or a `#[rustfmt::skip]` list of JSON lines for big migrations: [`StepsShape`]), so no formatter runs
+//! on the hot path; the caller (the CLI) runs [`rustfmt`] over new files only when the project has its own
+//! `rustfmt.toml`. Apart from [`rustfmt`]/[`rustfmt_all`], which spawn `rustfmt`, and [`files`]
 //! (durable file writes and the snapshot's file I/O), everything here is pure: no clock, no file system (the
 //! timestamp comes in).
 //!
@@ -319,8 +320,14 @@ fn header_line(c: &HeaderChange) -> String {
     }
 }
 
-/// The text of a migration file (before rustfmt).
+/// The text of a migration file (before rustfmt), its steps in the shape their number calls for
+/// ([`StepsShape::for_steps`]).
 pub fn migration_file(file: &MigrationFile<'_>) -> String {
+    migration_file_in(file, StepsShape::for_steps(file.up.len() + file.down.len()))
+}
+
+/// The text of a migration file with its steps in the given shape.
+pub fn migration_file_in(file: &MigrationFile<'_>, shape: StepsShape) -> String {
     let mut changes = file.changes.clone();
     changes.sort_by(|a, b| b.class.cmp(&a.class).then_with(|| a.summary.cmp(&b.summary)));
     let mut out = String::new();
@@ -364,9 +371,57 @@ pub fn migration_file(file: &MigrationFile<'_>) -> String {
         );
     }
     out.push_str("        .up(up())\n        .down(down())\n}\n");
-    steps_fns(&mut out, "up", file.up);
-    steps_fns(&mut out, "down", file.down);
+    match shape {
+        StepsShape::Functions => {
+            steps_fns(&mut out, "up", file.up);
+            steps_fns(&mut out, "down", file.down);
+        }
+        StepsShape::Json => {
+            steps_json(&mut out, file.name, "up", file.up);
+            steps_json(&mut out, file.name, "down", file.down);
+        }
+    }
     out
+}
+
+/// How a migration file spells its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepsShape {
+    /// One function per step, in the builder vocabulary of [`driftless_core::define`]: the easiest to read, and
+    /// what every migration of up to [`JSON_ABOVE_STEPS`] steps uses.
+    Functions,
+    /// One line of canonical JSON per step (the checksum's and `schema.json`'s vocabulary), in a `const` list of
+    /// string literals read by [`driftless_core::define::steps_from_json`]: what bigger migrations use, because
+    /// rustc compiles builder code at about 3 ms of CPU per step in debug and 8 ms in release (seconds for a first
+    /// migration of hundreds of tables) and string literals in next to nothing (`docs/benchmarks.md`).
+    Json,
+}
+
+/// Migrations with more steps than this (`up` and `down` together) are written in [`StepsShape::Json`].
+pub const JSON_ABOVE_STEPS: usize = 200;
+
+impl StepsShape {
+    /// The shape of a migration with `steps` steps, `up` and `down` together.
+    pub fn for_steps(steps: usize) -> StepsShape {
+        if steps > JSON_ABOVE_STEPS { StepsShape::Json } else { StepsShape::Functions }
+    }
+}
+
+/// The steps of one direction as a `const` list of canonical JSON texts, one step a line, read back by
+/// `steps_from_json` (which names the migration in its error if a text was edited into an invalid step).
+fn steps_json(out: &mut String, name: &str, dir: &str, steps: &[Step]) {
+    let konst = dir.to_uppercase();
+    let _ = writeln!(out, "\n/// The `{dir}` steps, in order.");
+    out.push_str("#[rustfmt::skip]\n");
+    let _ = writeln!(out, "fn {dir}() -> Vec<Step> {{\n    steps_from_json({name:?}, {dir:?}, {konst})\n}}");
+    let _ =
+        writeln!(out, "\n/// The `{dir}` steps as canonical JSON, one step a line (the vocabulary of `schema.json`).");
+    out.push_str("#[rustfmt::skip]\n");
+    let _ = writeln!(out, "const {konst}: &[&str] = &[");
+    for s in steps {
+        let _ = writeln!(out, "    {},", codegen::step_json(s));
+    }
+    out.push_str("];\n");
 }
 
 /// The steps of one direction as a function listing one function per step: `up()` collects `up_0()`, `up_1()`, ….

@@ -2,7 +2,8 @@
 //!
 //! `fixtures/codegen/every_step.rs` is generated from [`every_step`] by the writer (no rustfmt), and compiled here as
 //! a module. The test checks that (1) the committed file is what the writer produces today and rustfmt leaves it
-//! unchanged, and (2) evaluating it gives back the same `Migration`. The same at 1,000 and 5,000 tables, run on an
+//! unchanged, and (2) evaluating it gives back the same `Migration`. `fixtures/codegen/every_step_json.rs` is the
+//! same migration (plus text that is hard to quote) in the JSON shape big migrations are written in. The same at 1,000 and 5,000 tables, run on an
 //! 8 MiB stack: `driftless-render-tests/tests/big_migrations.rs`. Regenerate with
 //! `DRIFTLESS_UPDATE_FIXTURES=1 cargo test -p driftless-write --test codegen_roundtrip`.
 
@@ -13,6 +14,9 @@ use driftless_write::{self as write, HeaderChange, MigrationFile};
 
 #[path = "fixtures/codegen/every_step.rs"]
 mod every_step_file;
+
+#[path = "fixtures/codegen/every_step_json.rs"]
+mod every_step_json_file;
 
 const NAME: &str = "m20261122_030000_every_step";
 
@@ -103,6 +107,28 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
 
 fn generated_text() -> String {
     let (up, down) = every_step();
+    generated_text_of(&up, &down, write::StepsShape::Functions)
+}
+
+/// Hand-written SQL that is hard to quote in a raw string literal or to see in a review: `"#`, a quote, a
+/// backslash, a newline, a tab, a bidirectional override and a zero-width space.
+fn awkward_sql() -> Step {
+    raw_sql(sql("SELECT '\"#', 'a\\b', 'line\nbreak\t', '\u{202e}evil', 'zero\u{200b}width', 'é'"))
+}
+
+/// [`every_step`] plus [`awkward_sql`], as the JSON-shaped fixture holds it.
+fn every_step_json() -> (Vec<Step>, Vec<Step>) {
+    let (mut up, down) = every_step();
+    up.push(awkward_sql());
+    (up, down)
+}
+
+fn generated_json_text() -> String {
+    let (up, down) = every_step_json();
+    generated_text_of(&up, &down, write::StepsShape::Json)
+}
+
+fn generated_text_of(up: &[Step], down: &[Step], shape: write::StepsShape) -> String {
     let file = MigrationFile {
         name: NAME,
         command: "cargo xtask migrate-generate --name every_step",
@@ -125,8 +151,8 @@ fn generated_text() -> String {
                     .into(),
             },
         ],
-        up: &up,
-        down: &down,
+        up,
+        down,
         crate_path: "driftless_core",
         locks: vec![
             "step 1, add column `users.tz`: PostgreSQL ACCESS EXCLUSIVE, brief (no scan or rewrite); MySQL metadata \
@@ -134,7 +160,7 @@ fn generated_text() -> String {
                 .into(),
         ],
     };
-    write::migration_file(&file)
+    write::migration_file_in(&file, shape)
 }
 
 /// Formats `text` with rustfmt's default configuration: run in an empty temporary folder, which has no
@@ -147,8 +173,16 @@ fn rustfmt_default(text: &str) -> String {
 
 #[test]
 fn committed_fixture_is_what_the_writer_produces() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codegen/every_step.rs");
-    let fresh = generated_text();
+    check_fixture("every_step.rs", generated_text());
+}
+
+#[test]
+fn committed_json_fixture_is_what_the_writer_produces() {
+    check_fixture("every_step_json.rs", generated_json_text());
+}
+
+fn check_fixture(name: &str, fresh: String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codegen").join(name);
     if std::env::var_os("DRIFTLESS_UPDATE_FIXTURES").is_some() {
         std::fs::write(&path, &fresh).unwrap();
     }
@@ -174,6 +208,31 @@ fn generated_file_evaluates_to_the_same_migration() {
     assert!(!m.is_acknowledged(), "a generated dangerous migration starts unacknowledged");
     assert_eq!(m.up, up);
     assert_eq!(m.down, down);
+}
+
+#[test]
+fn generated_json_file_evaluates_to_the_same_migration() {
+    let (up, down) = every_step_json();
+    let m = every_step_json_file::migration();
+    assert_eq!((m.name.as_str(), m.class), (NAME, Class::Dangerous));
+    assert_eq!(m.up, up);
+    assert_eq!(m.down, down);
+    let text = generated_json_text();
+    // One step a line, the invisible and direction-changing characters escaped, the literal closed by enough `#`.
+    assert!(text.contains("\nconst UP: &[&str] = &[\n    r#\"{\"step\":\"create_enum\""), "{text}");
+    assert!(text.contains(r#"\u202eevil"#) && text.contains(r#"zero\u200bwidth"#) && text.contains("'é'"));
+    assert!(text.contains(r###"r##"{"step":"raw_sql","sql":{"default":"SELECT '\"#'"###), "{text}");
+    assert!(!text.contains('\u{202e}') && !text.contains('\u{200b}'));
+}
+
+/// Small migrations keep the builder functions; from [`write::JSON_ABOVE_STEPS`] steps on, the JSON shape.
+#[test]
+fn the_shape_follows_the_number_of_steps() {
+    assert_eq!(write::StepsShape::for_steps(write::JSON_ABOVE_STEPS), write::StepsShape::Functions);
+    assert_eq!(write::StepsShape::for_steps(write::JSON_ABOVE_STEPS + 1), write::StepsShape::Json);
+    let (up, down) = every_step();
+    let file = generated_text_of(&up, &down, write::StepsShape::for_steps(up.len() + down.len()));
+    assert_eq!(file, generated_text());
 }
 
 #[test]
@@ -210,7 +269,13 @@ fn a_1000_table_file_is_rustfmt_clean_as_written_and_deterministic() {
     };
     let text = write_it();
     assert!(text.len() > 1_000_000, "{} bytes", text.len());
-    assert!(text.contains("\n#[rustfmt::skip]\nfn up_999() -> Step {\n    create_table(table(\"tbl_00999\")"));
+    assert!(text.contains(
+        "\n#[rustfmt::skip]\nfn up() -> Vec<Step> {\n    steps_from_json(\"m20261122_000000_synthetic_1000\", \"up\", UP)\n}\n"
+    ));
+    assert!(
+        text.contains("\n    r#\"{\"step\":\"create_table\",\"table\":{\"name\":\"tbl_00999\","),
+        "one line per step"
+    );
     assert!(rustfmt_default(&text) == text, "rustfmt changes the generated 1,000-table file");
     assert!(write_it() == text, "the same plan gives the same text");
 }
