@@ -1,11 +1,11 @@
 //! The "Locks" lines of a generated migration file's header: for each `up` step that changes an existing table, the
 //! lock each of its statements takes on PostgreSQL and MySQL/MariaDB, as the migrator runs them (the online forms:
 //! `driftless_migrate::online::online_postgres`, `driftless_core::render::mysql_online::online_mysql`), described by
-//! `driftless_core::render::locks::statement_lock`. SQLite is left out: every statement takes its one database
+//! `driftless_core::render::locks::plan_locks`. SQLite is left out: every statement takes its one database
 //! write lock. Steps on a table created in the same migration get no line (no rows, no other session).
 
 use driftless_core::Dialect;
-use driftless_core::render::locks::statement_lock;
+use driftless_core::render::locks::plan_locks;
 use driftless_core::render::{RenderedMigration, mysql_online, render_steps};
 use driftless_core::schema::Schema;
 use driftless_core::step::Step;
@@ -19,8 +19,11 @@ pub(crate) fn step_locks(up: &[Step], before: &Schema) -> Vec<String> {
             _ => mysql_online::online_mysql(up, &plain),
         })
     };
-    let plans: Vec<(Dialect, RenderedMigration)> =
-        [Dialect::Postgres, Dialect::Mysql].into_iter().filter_map(|d| online(d).map(|p| (d, p))).collect();
+    let plans: Vec<(Dialect, RenderedMigration, Vec<_>)> = [Dialect::Postgres, Dialect::Mysql]
+        .into_iter()
+        .filter_map(|d| online(d).map(|p| (d, plan_locks(d, up, &p), p)))
+        .map(|(d, locks, p)| (d, p, locks))
+        .collect();
     let mut lines = Vec::new();
     let mut created: Vec<&str> = Vec::new();
     for (index, step) in up.iter().enumerate() {
@@ -34,10 +37,9 @@ pub(crate) fn step_locks(up: &[Step], before: &Schema) -> Vec<String> {
             continue;
         }
         let mut parts = Vec::new();
-        for (d, plan) in &plans {
+        for (d, plan, all) in &plans {
             let mut locks: Vec<String> = Vec::new();
-            for s in plan.statements.iter().filter(|s| s.step == index) {
-                let lock = statement_lock(*d, step, &s.sql);
+            for (_, lock) in plan.statements.iter().zip(all).filter(|(s, _)| s.step == index) {
                 let text = format!("{}{}", lock.lock, if lock.online { ", online" } else { ", blocking" });
                 if !locks.contains(&text) {
                     locks.push(text);

@@ -13,7 +13,7 @@ use std::fmt;
 use driftless_core::Dialect;
 use driftless_core::judge::judge_registry;
 use driftless_core::migration::Class;
-use driftless_core::render::locks::statement_lock;
+use driftless_core::render::locks::plan_locks;
 use driftless_core::replay::{ReplayOptions, apply_steps_with};
 use driftless_core::schema::Schema;
 
@@ -122,9 +122,9 @@ pub(crate) async fn dry_run<C: DialectConnection>(
         };
         let plan = online_plan.as_ref().unwrap_or(plan);
         let mut statements = Vec::new();
-        for s in &plan.statements {
+        let locks = plan_locks(dialect, &m.up, plan);
+        for (s, lock) in plan.statements.iter().zip(locks) {
             let step = &m.up[s.step];
-            let lock = statement_lock(dialect, step, &s.sql);
             let rows = match step.table() {
                 Some(t) if now.table(t).is_some() => {
                     let n = match counted.get(t) {

@@ -8,7 +8,8 @@
 use crate::dialect::Dialect;
 use crate::step::Step;
 
-/// The lock a statement takes.
+/// The lock a statement takes. A brief lock (a catalog change under `lock_timeout`, no scan or rewrite) counts as
+/// online, as in `driftless_migrate::online`'s review annotations: writers wait for the catalog change only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockInfo {
     /// The lock, in the database's words, and what it blocks.
@@ -19,6 +20,36 @@ pub struct LockInfo {
 
 fn info(lock: &str, online: bool) -> LockInfo {
     LockInfo { lock: lock.to_owned(), online }
+}
+
+/// The lock each statement of `plan` (rendered from `steps`, possibly rewritten into its online form) takes on
+/// `dialect`, in order. Unlike [`statement_lock`] alone, this sees the statements before each one: PostgreSQL's
+/// `SET NOT NULL` after a validated `CHECK (col IS NOT NULL)` on the same column skips its scan.
+pub fn plan_locks(dialect: Dialect, steps: &[Step], plan: &super::RenderedMigration) -> Vec<LockInfo> {
+    let mut validated: Vec<String> = Vec::new();
+    let mut out = Vec::with_capacity(plan.statements.len());
+    for s in &plan.statements {
+        let Some(step) = steps.get(s.step) else {
+            out.push(info("unknown (statement without its step)", false));
+            continue;
+        };
+        if dialect == Dialect::Postgres {
+            if let Some(rest) = s.sql.split_once(" ADD CONSTRAINT ").map(|(_, r)| r)
+                && let Some((_, column)) = rest.split_once(" CHECK (")
+                && let Some(column) = column.strip_suffix(" IS NOT NULL) NOT VALID")
+            {
+                validated.push(column.to_owned());
+            }
+            if s.sql.ends_with(" SET NOT NULL")
+                && validated.iter().any(|c| s.sql.ends_with(&format!(" ALTER COLUMN {c} SET NOT NULL")))
+            {
+                out.push(info("ACCESS EXCLUSIVE, brief (no scan: the check is validated)", true));
+                continue;
+            }
+        }
+        out.push(statement_lock(dialect, step, &s.sql));
+    }
+    out
 }
 
 /// The lock `sql` (rendered from `step`) takes on `dialect`.
@@ -76,6 +107,19 @@ fn postgres(step: &Step, upper: &str) -> LockInfo {
     if upper.contains("NOT VALID") {
         return info("brief ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE, no scan", true);
     }
+    // One catalog change, no scan or rewrite: a default set or dropped, NOT NULL dropped, a constraint dropped.
+    let single = upper.starts_with("ALTER TABLE ")
+        && !upper.contains(", ALTER ")
+        && !upper.contains(", ADD ")
+        && !upper.contains(", DROP ");
+    if single
+        && (upper.contains(" SET DEFAULT ")
+            || upper.ends_with(" DROP DEFAULT")
+            || upper.ends_with(" DROP NOT NULL")
+            || upper.contains(" DROP CONSTRAINT "))
+    {
+        return info("ACCESS EXCLUSIVE, brief (catalog only, no scan or rewrite)", true);
+    }
     match step {
         Step::CreateTable { .. } | Step::CreateEnum { .. } => info("none on existing tables (new object)", true),
         Step::CreateIndex { .. } => info("SHARE: blocks writes for the whole index build", false),
@@ -90,7 +134,7 @@ fn postgres(step: &Step, upper: &str) -> LockInfo {
         | Step::DropColumn { .. }
         | Step::DropCheck { .. }
         | Step::DropForeignKey { .. }
-        | Step::DropUnique { .. } => info("ACCESS EXCLUSIVE, brief (no scan or rewrite)", false),
+        | Step::DropUnique { .. } => info("ACCESS EXCLUSIVE, brief (no scan or rewrite)", true),
         Step::RawSql { .. } => info("unknown (hand-written SQL)", false),
         Step::RenameEnum { .. } => info("ACCESS EXCLUSIVE on the type only, brief; no table is locked", true),
         _ => info("ACCESS EXCLUSIVE: blocks reads and writes while it scans or rewrites the table", false),
