@@ -12,6 +12,10 @@ use driftless_core::step::Step;
 
 /// The header lines for `up` (rendered against `before`); none for a dialect the steps do not render on.
 pub(crate) fn step_locks(up: &[Step], before: &Schema) -> Vec<String> {
+    // A first migration (or any that only creates): nothing to say, and nothing to render.
+    if !needs_lines(up) {
+        return Vec::new();
+    }
     let online = |d: Dialect| -> Option<RenderedMigration> {
         let plain = render_steps(up, d, before).ok()?;
         Some(match d {
@@ -25,14 +29,14 @@ pub(crate) fn step_locks(up: &[Step], before: &Schema) -> Vec<String> {
         .map(|(d, locks, p)| (d, p, locks))
         .collect();
     let mut lines = Vec::new();
-    let mut created: Vec<&str> = Vec::new();
+    let mut created: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (index, step) in up.iter().enumerate() {
         if let Step::CreateTable { table } = step {
-            created.push(&table.name);
+            created.insert(&table.name);
         }
         // A new table has no rows and no other session uses it: nothing to say.
         if matches!(step, Step::CreateTable { .. } | Step::CreateEnum { .. })
-            || step.table().is_some_and(|t| created.contains(&t))
+            || step.table().is_some_and(|t| created.contains(t))
         {
             continue;
         }
@@ -54,4 +58,20 @@ pub(crate) fn step_locks(up: &[Step], before: &Schema) -> Vec<String> {
         }
     }
     lines
+}
+
+/// Whether some step of `up` changes a table that exists before it (the steps that get a line).
+fn needs_lines(up: &[Step]) -> bool {
+    let mut created: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for step in up {
+        match step {
+            Step::CreateTable { table } => {
+                created.insert(&table.name);
+            }
+            Step::CreateEnum { .. } => {}
+            _ if step.table().is_some_and(|t| created.contains(t)) => {}
+            _ => return true,
+        }
+    }
+    false
 }
