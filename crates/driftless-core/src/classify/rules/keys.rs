@@ -210,7 +210,10 @@ pub(super) fn create_index(table: &str, index: &Index, d: Dialect, table_is_new:
             format!("{what} without CONCURRENTLY, which blocks writes to the table while the index builds"),
         )
         .or("create the index CONCURRENTLY in a migration that does not run in a transaction"),
-        MY => C::safe("create_index", format!("{what}; InnoDB builds it online (ALGORITHM=INPLACE, LOCK=NONE)")),
+        MY => C::safe(
+            "create_index",
+            format!("{what}; InnoDB builds it online (LOCK=NONE; ALGORITHM=NOCOPY on MariaDB, INPLACE on MySQL)"),
+        ),
         _ => C::safe("create_index", format!("{what}; SQLite builds it in one write transaction")),
     };
     if index.unique {
