@@ -124,6 +124,62 @@ macro_rules! row_values {
 
 pub(crate) use {bind_value, row_values};
 
+/// The bound-parameter queries of a [`DialectConnection`](crate::connection::DialectConnection) impl: the same
+/// lines for every driver (sqlx's query types differ per database, so they cannot be one generic function).
+/// `$prepare` turns the `?` placeholders of a data step's SQL into the driver's own (`data::numbered` on
+/// PostgreSQL).
+macro_rules! bound_queries {
+    ($prepare:expr) => {
+        async fn fetch_text_bound(
+            &mut self,
+            sql: &str,
+            params: &[String],
+        ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+            let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+            for p in params {
+                q = q.bind(p.clone());
+            }
+            crate::probes::text_rows(q.fetch_all(&mut *self).await?)
+        }
+
+        async fn fetch_count(&mut self, sql: &str, params: &[String]) -> Result<i64, sqlx::Error> {
+            let mut q = sqlx::query_scalar(AssertSqlSafe(sql.to_owned()));
+            for p in params {
+                q = q.bind(p.clone());
+            }
+            q.fetch_one(&mut *self).await
+        }
+
+        async fn execute_bound(&mut self, sql: &str, params: &[String]) -> Result<u64, sqlx::Error> {
+            let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+            for p in params {
+                q = q.bind(p.clone());
+            }
+            Ok(q.execute(&mut *self).await?.rows_affected())
+        }
+
+        async fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, sqlx::Error> {
+            let sql: String = ($prepare)(sql);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for p in params {
+                q = crate::data::bind_value!(q, p);
+            }
+            Ok(q.execute(&mut *self).await?.rows_affected())
+        }
+
+        async fn fetch_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, sqlx::Error> {
+            let sql: String = ($prepare)(sql);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for p in params {
+                q = crate::data::bind_value!(q, p);
+            }
+            let rows = q.fetch_all(&mut *self).await?;
+            rows.iter().map(|row| crate::data::row_values!(row)).collect()
+        }
+    };
+}
+pub(crate) use bound_queries;
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -132,52 +132,7 @@ impl DialectConnection for MySqlConnection {
         crate::probes::text_rows(sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).fetch_all(&mut *self).await?)
     }
 
-    async fn fetch_text_bound(
-        &mut self,
-        sql: &str,
-        params: &[String],
-    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
-        let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
-        for p in params {
-            q = q.bind(p.clone());
-        }
-        crate::probes::text_rows(q.fetch_all(&mut *self).await?)
-    }
-
-    async fn fetch_count(&mut self, sql: &str, params: &[String]) -> Result<i64, sqlx::Error> {
-        let mut q = sqlx::query_scalar(AssertSqlSafe(sql.to_owned()));
-        for p in params {
-            q = q.bind(p.clone());
-        }
-        q.fetch_one(&mut *self).await
-    }
-
-    async fn execute_bound(&mut self, sql: &str, params: &[String]) -> Result<u64, sqlx::Error> {
-        let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
-        for p in params {
-            q = q.bind(p.clone());
-        }
-        Ok(q.execute(&mut *self).await?.rows_affected())
-    }
-
-    async fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, sqlx::Error> {
-        let sql = sql.to_owned();
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for p in params {
-            q = crate::data::bind_value!(q, p);
-        }
-        Ok(q.execute(&mut *self).await?.rows_affected())
-    }
-
-    async fn fetch_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, sqlx::Error> {
-        let sql = sql.to_owned();
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for p in params {
-            q = crate::data::bind_value!(q, p);
-        }
-        let rows = q.fetch_all(&mut *self).await?;
-        rows.iter().map(|row| crate::data::row_values!(row)).collect()
-    }
+    crate::data::bound_queries!(|sql: &str| sql.to_owned());
 
     async fn backfill_key(&mut self, table: &TrackingTable, name: &str) -> Result<Option<String>, sqlx::Error> {
         let sql = format!("SELECT backfill_key FROM {} WHERE name = ?", table.quoted);
