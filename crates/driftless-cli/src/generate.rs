@@ -14,6 +14,7 @@ use driftless_core::snapshot;
 use driftless_write::{self as write, MigrationFile};
 
 use crate::Project;
+use crate::at_exit::Big;
 use crate::files::{Staged, commit_all};
 
 /// Arguments of `migrate-generate`.
@@ -40,10 +41,10 @@ pub(crate) struct GenerateArgs {
 
 /// The models' schema, the snapshot's schema (empty when there is none yet) and the rename hints in force.
 pub(crate) struct Inputs {
-    pub(crate) new: Schema,
+    pub(crate) new: Big<Schema>,
     /// The models' schema as snapshot text (what the new snapshot holds).
     pub(crate) new_text: String,
-    pub(crate) old: Schema,
+    pub(crate) old: Big<Schema>,
     /// The committed snapshot's text, when there is one (its hash is the parent hash).
     pub(crate) old_text: Option<String>,
     /// The hashes of `old_text` and `new_text` when there is a committed snapshot and it differs from the models.
@@ -198,7 +199,7 @@ pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Resul
         check_backfill_answers(&file, &hints, &new, path)?;
         hints.merge(&file);
     }
-    Ok(Inputs { new, new_text, old, old_text, hashes, snapshot_exists, hints })
+    Ok(Inputs { new: Big::new(new), new_text, old: Big::new(old), old_text, hashes, snapshot_exists, hints })
 }
 
 /// Judges every migration of the registry (`driftless_core::judge`) and prints each one whose `.class(...)` label
@@ -214,7 +215,8 @@ pub(crate) fn report_mislabelled(project: &Project) -> bool {
 /// The messages of [`report_mislabelled`], two lines per migration.
 fn mislabelled(project: &Project) -> Vec<String> {
     let mut out = Vec::new();
-    for (m, verdict) in project.registry.iter().zip(judge::judge_registry(&project.registry)) {
+    let verdicts = Big::new(judge::judge_registry(&project.registry));
+    for (m, verdict) in project.registry.iter().zip(verdicts.iter()) {
         let file = project.migrations.join(format!("{}.rs", m.name));
         match verdict {
             Ok(v) if !v.label_agrees() => {
@@ -255,7 +257,7 @@ fn mislabelled(project: &Project) -> Vec<String> {
 pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitCode> {
     check_listed(project)?;
     let inputs = inputs(project, args.renames.as_deref())?;
-    let plan = classify::plan(&inputs.old, &inputs.new, &inputs.hints)?;
+    let plan = Big::new(classify::plan(&inputs.old, &inputs.new, &inputs.hints)?);
     for hint in &plan.stale_hints {
         eprintln!("{}", stale_hint_note(project, hint));
     }
@@ -320,8 +322,8 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         }
         write::empty_migration_file(&full_name, &format!("{command} --empty"), &project.crate_path)
     } else {
-        let up = plan.up_steps();
-        let down = plan.down_steps();
+        let up = Big::new(plan.up_steps());
+        let down = Big::new(plan.down_steps());
         let (parent, new_hash) = match (&inputs.hashes, &inputs.old_text) {
             (Some(hashes), _) => hashes.clone(),
             (None, Some(text)) => (snapshot::hash_text(text), snapshot::hash_text(&inputs.new_text)),
