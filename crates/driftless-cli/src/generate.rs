@@ -216,7 +216,10 @@ pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Resul
     let (old, new) = match read? {
         // Only the changed tables and their neighbours are planned; the snapshot is still validated whole.
         Ok(mut changed) => {
-            changed.validate_old(&mut new, &project.snapshot)?;
+            // The very text of the models' schema is that schema, validated when it was built.
+            if !changed.is_empty() {
+                changed.validate_old(&mut new, &project.snapshot)?;
+            }
             let parts = changed.neighbourhood(&new, &hints);
             // The models' whole schema is not read again.
             drop(Big::new(new));
