@@ -1,11 +1,11 @@
 //! This repository's xtask: `cargo xtask <command>` runs driftless's commands on the example application, exactly
-//! as a user's own xtask does on theirs — it hands the models and the project layout to `driftless_cli::run`.
+//! as a user's own xtask does on theirs — it hands the models and the project layout to `driftless_cli::main`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    driftless_cli::run(&project(), std::env::args_os().skip(1))
+    driftless_cli::main(project(), std::env::args_os().skip(1))
 }
 
 /// The repository root, worked out from this crate's manifest so the command works from any folder.

@@ -14,6 +14,7 @@ use driftless_core::snapshot;
 use driftless_write::{self as write, MigrationFile};
 
 use crate::Project;
+use crate::at_exit::Big;
 use crate::files::{Staged, commit_all};
 
 /// Arguments of `migrate-generate`.
@@ -38,12 +39,14 @@ pub(crate) struct GenerateArgs {
     timestamp: Option<String>,
 }
 
-/// The models' schema, the snapshot's schema (empty when there is none yet) and the rename hints in force.
+/// The models' schema, the snapshot's schema (empty when there is none yet) and the rename hints in force. When the
+/// snapshot is read by its changed tables (`snapshot::changed_tables`), `new` and `old` hold only the part of each
+/// that planning reads (`snapshot::Changed::neighbourhood`): the plan, its checks and its header are the same.
 pub(crate) struct Inputs {
-    pub(crate) new: Schema,
+    pub(crate) new: Big<Schema>,
     /// The models' schema as snapshot text (what the new snapshot holds).
     pub(crate) new_text: String,
-    pub(crate) old: Schema,
+    pub(crate) old: Big<Schema>,
     /// The committed snapshot's text, when there is one (its hash is the parent hash).
     pub(crate) old_text: Option<String>,
     /// The hashes of `old_text` and `new_text` when there is a committed snapshot and it differs from the models.
@@ -172,33 +175,67 @@ pub(crate) fn check_backfill_answers(
 }
 
 pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Result<Inputs> {
-    let new = project.models.build().context("the models do not form a valid schema")?;
-    let snapshot_exists = project.snapshot.exists();
-    // The committed snapshot is read against the models' text: the tables whose text did not change (all but one or
-    // two, usually) are not parsed again.
-    let canonical = snapshot::Canonical::new(&new);
-    let (old, old_text, hashes) = if snapshot_exists {
-        let text = std::fs::read_to_string(&project.snapshot)
-            .with_context(|| format!("could not read {}", project.snapshot.display()))?;
-        // When the snapshot differs, a migration will name its hash and the new one: they are computed on a second
-        // thread while the snapshot is read (both only read the two texts).
-        let (old, hashes) = std::thread::scope(|s| {
-            let hashes = (text != canonical.text()).then(|| s.spawn(|| snapshot::hash_pair(&text, canonical.text())));
-            let old = snapshot::from_str_reusing(&text, &project.snapshot, &canonical);
-            (old, hashes.map(|h| h.join().expect("hashing does not panic")))
-        });
-        (old?, Some(text), hashes)
-    } else {
-        (Schema::empty(), None, None)
-    };
-    let new_text = canonical.into_text();
+    let mut new = project.models.build().context("the models do not form a valid schema")?;
     let mut hints = project.models.rename_hints();
     if let Some(path) = renames {
         let file = read_renames(path)?;
         check_backfill_answers(&file, &hints, &new, path)?;
         hints.merge(&file);
     }
-    Ok(Inputs { new, new_text, old, old_text, hashes, snapshot_exists, hints })
+    let snapshot_exists = project.snapshot.exists();
+    if !snapshot_exists {
+        let new_text = snapshot::Canonical::new(&new).into_text();
+        let old = Schema::empty();
+        return Ok(Inputs {
+            new: Big::new(new),
+            new_text,
+            old: Big::new(old),
+            old_text: None,
+            hashes: None,
+            snapshot_exists,
+            hints,
+        });
+    }
+    let text = std::fs::read_to_string(&project.snapshot)
+        .with_context(|| format!("could not read {}", project.snapshot.display()))?;
+    // The committed snapshot is read against the models' text: the tables whose text did not change (all but one or
+    // two, usually) are not parsed again. Enum renames rewrite columns of every table: those read it whole.
+    let by_table = hints.enums.is_empty() && hints.enum_values.is_empty();
+    let canonical = snapshot::Canonical::new(&new);
+    // When the snapshot differs, a migration will name its hash and the new one: they are computed on a second
+    // thread while the snapshot is read (both only read the two texts).
+    let (read, hashes) = std::thread::scope(|s| {
+        let hashes = (text != canonical.text()).then(|| s.spawn(|| snapshot::hash_pair(&text, canonical.text())));
+        let read = match by_table.then(|| snapshot::changed_tables(&text, &canonical)).flatten() {
+            Some(changed) => Ok(Ok(changed)),
+            None => snapshot::from_str_reusing(&text, &project.snapshot, &canonical).map(Err),
+        };
+        (read, hashes.map(|h| h.join().expect("hashing does not panic")))
+    });
+    let new_text = canonical.into_text();
+    let (old, new) = match read? {
+        // Only the changed tables and their neighbours are planned; the snapshot is still validated whole.
+        Ok(mut changed) => {
+            // The very text of the models' schema is that schema, validated when it was built.
+            if !changed.is_empty() {
+                changed.validate_old(&mut new, &project.snapshot)?;
+            }
+            let parts = changed.neighbourhood(&new, &hints);
+            // The models' whole schema is not read again.
+            drop(Big::new(new));
+            parts
+        }
+        Err(old) => (old, new),
+    };
+    Ok(Inputs {
+        new: Big::new(new),
+        new_text,
+        old: Big::new(old),
+        old_text: Some(text),
+        hashes,
+        snapshot_exists,
+        hints,
+    })
 }
 
 /// Judges every migration of the registry (`driftless_core::judge`) and prints each one whose `.class(...)` label
@@ -214,7 +251,8 @@ pub(crate) fn report_mislabelled(project: &Project) -> bool {
 /// The messages of [`report_mislabelled`], two lines per migration.
 fn mislabelled(project: &Project) -> Vec<String> {
     let mut out = Vec::new();
-    for (m, verdict) in project.registry.iter().zip(judge::judge_registry(&project.registry)) {
+    let verdicts = Big::new(judge::judge_registry(&project.registry));
+    for (m, verdict) in project.registry.iter().zip(verdicts.iter()) {
         let file = project.migrations.join(format!("{}.rs", m.name));
         match verdict {
             Ok(v) if !v.label_agrees() => {
@@ -255,7 +293,7 @@ fn mislabelled(project: &Project) -> Vec<String> {
 pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitCode> {
     check_listed(project)?;
     let inputs = inputs(project, args.renames.as_deref())?;
-    let plan = classify::plan(&inputs.old, &inputs.new, &inputs.hints)?;
+    let plan = Big::new(classify::plan(&inputs.old, &inputs.new, &inputs.hints)?);
     for hint in &plan.stale_hints {
         eprintln!("{}", stale_hint_note(project, hint));
     }
@@ -320,8 +358,8 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
         }
         write::empty_migration_file(&full_name, &format!("{command} --empty"), &project.crate_path)
     } else {
-        let up = plan.up_steps();
-        let down = plan.down_steps();
+        let up = Big::new(plan.up_steps());
+        let down = Big::new(plan.down_steps());
         let (parent, new_hash) = match (&inputs.hashes, &inputs.old_text) {
             (Some(hashes), _) => hashes.clone(),
             (None, Some(text)) => (snapshot::hash_text(text), snapshot::hash_text(&inputs.new_text)),

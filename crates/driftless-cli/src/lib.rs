@@ -9,6 +9,7 @@
 //! merge), 2 error.
 #![deny(missing_docs)]
 
+mod at_exit;
 mod diff_cmd;
 mod files;
 mod generate;
@@ -147,6 +148,21 @@ enum Command {
         #[command(flatten)]
         db: run_migrations::DbArgs,
     },
+}
+
+/// For a program's `main` (the xtask's): runs the command like [`run`], then leaves `project` and the big values the
+/// command built (schemas of thousands of tables) to the operating system instead of freeing them one by one, since
+/// the process ends right after. Return its exit code from `main`; do not call it more than once, or from a program
+/// that goes on running (use [`run`] there: it frees everything).
+pub fn main<I, S>(project: Project, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString> + Clone,
+{
+    at_exit::set_ending();
+    let code = run(&project, args);
+    std::mem::forget(project);
+    code
 }
 
 /// Parses `args` (without the program name) and runs the command against `project`.

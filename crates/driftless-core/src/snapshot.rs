@@ -19,8 +19,10 @@ use serde::{Deserialize, Serialize};
 use crate::schema::{EnumType, Schema, SchemaErrors, Table};
 
 mod canonical;
+mod changed;
 
 pub use canonical::{Canonical, from_str_reusing, hash_pair};
+pub use changed::{Changed, changed_tables};
 
 /// The format this version of driftless reads and writes.
 pub const FORMAT: &str = "driftless-schema/1";

@@ -31,6 +31,8 @@ pub struct Canonical<'a> {
     schema: Cow<'a, Schema>,
     text: String,
     tables: Vec<Range<usize>>,
+    /// Where the text after the `tables` array starts.
+    rest: usize,
 }
 
 impl<'a> Canonical<'a> {
@@ -39,9 +41,10 @@ impl<'a> Canonical<'a> {
         let schema =
             if is_normalized(schema) { Cow::Borrowed(schema) } else { Cow::Owned(schema.clone().normalized()) };
         let text = to_string(&schema);
-        let tables = split(&text, |_| None).expect("the canonical text is laid out as `split` reads it").tables;
+        let Split { tables, rest } =
+            split(&text, |_| None).expect("the canonical text is laid out as `split` reads it");
         debug_assert_eq!(tables.len(), schema.tables.len());
-        Canonical { schema, text, tables }
+        Canonical { schema, text, tables, rest }
     }
 
     /// The text, as [`to_string`] writes it.
@@ -53,12 +56,22 @@ impl<'a> Canonical<'a> {
     pub fn into_text(self) -> String {
         self.text
     }
+
+    /// The schema (normalized).
+    pub(super) fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The text, each table's object in it, and where the text after the `tables` array starts.
+    pub(super) fn parts(&self) -> (&str, &[Range<usize>], usize) {
+        (&self.text, &self.tables, self.rest)
+    }
 }
 
 /// The layout of canonical text: each table's object, and where the text after the `tables` array starts.
-struct Split {
-    tables: Vec<Range<usize>>,
-    rest: usize,
+pub(super) struct Split {
+    pub(super) tables: Vec<Range<usize>>,
+    pub(super) rest: usize,
 }
 
 /// Splits text laid out as [`to_string`] lays it out into its tables' objects, or `None`. In pretty JSON each table
@@ -66,7 +79,7 @@ struct Split {
 /// indented deeper, and a JSON string holds no raw line break), followed by `,` and the next table, or by the end
 /// of the array. `expect` may guess the object starting at an offset (text that ends with the first `    }` line,
 /// as canonical text does), which is then checked rather than searched for.
-fn split<'t>(text: &str, expect: impl Fn(&str) -> Option<&'t str>) -> Option<Split> {
+pub(super) fn split<'t>(text: &str, expect: impl Fn(&str) -> Option<&'t str>) -> Option<Split> {
     const OPEN: &str = "\n    {";
     let head = head();
     let mut at = head.len();
@@ -123,7 +136,7 @@ fn enums_after(rest: &str) -> Option<Vec<EnumType>> {
 }
 
 /// A table object's first two lines (`{` and its name), which tell which table it is.
-fn key(object: &str) -> &str {
+pub(super) fn key(object: &str) -> &str {
     let first = object.find('\n').map_or(object.len(), |i| i + 1);
     let second = object[first..].find('\n').map_or(object.len(), |i| first + i);
     &object[..second]
