@@ -38,6 +38,8 @@ use crate::schema::{
 };
 use crate::schema::{Column, DefaultExpr, Literal};
 
+mod derived;
+
 /// A Rust struct that maps to one table. Implemented by `#[derive(Model)]`.
 ///
 /// The definition is rebuilt on each call; it is cheap and only needed when a schema is assembled (see
@@ -247,6 +249,8 @@ impl DecimalColumn for rust_decimal::Decimal {}
 #[doc(hidden)]
 pub mod __private {
     use super::*;
+
+    pub use super::derived::{ColumnAttr, ColumnDef, ColumnSource, ModelTable, TableItem, model_def, quoted_iden};
 
     /// The registration `#[derive(Model)]` submits for a struct (see [`Registered`]).
     pub const fn registration(path: &'static str, table: &'static str) -> Registered {

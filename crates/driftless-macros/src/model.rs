@@ -41,39 +41,38 @@ fn generate(cont: &Container) -> TokenStream {
     let table = cont.table_name();
 
     let asserts: Vec<TokenStream> = cont.columns().flat_map(|f| type_asserts(&p, f)).collect();
-    let columns = cont.columns().map(|f| column_spec(&p, f));
-
-    let renamed_from = cont.attrs.renamed_from().map(|r| {
-        let r = &r.value;
-        quote!(__model.renamed_from(#r);)
-    });
-    let comment = cont.attrs.comment().map(|c| {
-        let c = &c.value;
-        quote!(__model.comment(#c);)
-    });
+    let columns = cont.columns().map(|f| column_def(&p, f));
+    let renamed_from = opt_str(&p, cont.attrs.renamed_from().map(|r| r.value.as_str()));
+    let comment = opt_str(&p, cont.attrs.comment().map(|c| c.value.as_str()));
     let indexes = cont.attrs.indexes().iter().map(|k| {
-        let cols = &k.columns;
         let unique = k.unique;
-        let name = opt_str(&p, k.name.as_deref());
         let predicate = opt_str(&p, k.predicate.as_deref());
-        let prefixes = k.prefixes.iter().map(|(c, n)| quote!(__model.index_prefix(#c, #n);));
         if let (Some(e), Some(n)) = (&k.expression, &k.name) {
-            return quote!(__model.index_on_expression(#n, #e, #unique, #predicate););
+            return quote!(#p::TableItem::Expression(#n, #e, #unique, #predicate));
         }
-        quote!(__model.index(&[#(#cols),*], #unique, #name, #predicate); #(#prefixes)*)
+        let cols = &k.columns;
+        let name = opt_str(&p, k.name.as_deref());
+        let prefixes = k.prefixes.iter().map(|(c, n)| quote!((#c, #n)));
+        quote! {
+            #p::TableItem::Index {
+                columns: &[#(#cols),*], unique: #unique, name: #name, predicate: #predicate, prefixes: &[#(#prefixes),*]
+            }
+        }
     });
     let uniques = cont.attrs.uniques().iter().map(|k| {
         let cols = &k.columns;
         let name = opt_str(&p, k.name.as_deref());
-        quote!(__model.unique(&[#(#cols),*], #name);)
+        quote!(#p::TableItem::Unique(&[#(#cols),*], #name))
     });
     let checks = cont.attrs.checks().iter().map(|c| {
         let name = opt_str(&p, c.name.as_deref());
         let expr = &c.expr;
-        quote!(__model.check(#name, #expr);)
+        quote!(#p::TableItem::Check(#name, #expr))
     });
+    let constraints = indexes.chain(uniques).chain(checks);
 
-    let iden = generate_iden(cont, &p, &table);
+    // The definition is one `static` of plain data that one function of driftless-core reads (its `model::derived`
+    // module): no code per column, so a project of hundreds of models stays cheap to compile.
     let model_impl = quote! {
         #[automatically_derived]
         impl #p::Model for #ident {
@@ -81,14 +80,15 @@ fn generate(cont: &Container) -> TokenStream {
 
             fn model_def() -> #p::ModelDef {
                 #(#asserts)*
-                let mut __model = #p::ModelBuilder::new(#rust_name, #table);
-                #renamed_from
-                #comment
-                #(__model.column(#columns);)*
-                #(#indexes)*
-                #(#uniques)*
-                #(#checks)*
-                __model.build()
+                static __MODEL: #p::ModelTable = #p::ModelTable {
+                    rust_name: #rust_name,
+                    table: #table,
+                    renamed_from: #renamed_from,
+                    comment: #comment,
+                    columns: &[#(#columns),*],
+                    constraints: &[#(#constraints),*],
+                };
+                #p::model_def(&__MODEL)
             }
         }
     };
@@ -101,7 +101,7 @@ fn generate(cont: &Container) -> TokenStream {
             }
         }
     });
-    let (iden_enum, iden_impls) = iden;
+    let (iden_enum, iden_impls) = generate_iden(cont, &p, &table);
     let body = quote! {
         #model_impl
         #iden_impls
@@ -162,63 +162,69 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// `ColumnSpec::of::<T>("name").primary_key()...` for one field.
-fn column_spec(p: &TokenStream, f: &Field) -> TokenStream {
+/// `ColumnDef("name", ColumnSource::Rust(ColumnSpec::of::<T>), &[ColumnAttr::PrimaryKey, ...])` for one field, the
+/// attributes in the order the builder applies them.
+fn column_def(p: &TokenStream, f: &Field) -> TokenStream {
     let name = f.column_name();
     let ty = f.ty;
     let a = &f.attrs;
-    let mut spec = match a.sql_type() {
+    let source = match a.sql_type() {
         Some(sql) => {
             let sql = &sql.value;
             let nullable = f.is_option_syntax();
-            quote!(#p::ColumnSpec::custom(#name, #sql, #nullable))
+            quote!(#p::ColumnSource::Sql(#sql, #nullable))
         }
         // Spanned at the type: an unsupported type is reported there, worded by `SqlColumn`'s
         // `#[diagnostic::on_unimplemented]`.
-        None => quote_spanned!(ty.span()=> #p::ColumnSpec::of::<#ty>(#name)),
+        None => {
+            let of = quote_spanned!(ty.span()=> #p::ColumnSpec::of::<#ty>);
+            quote!(#p::ColumnSource::Rust(#of))
+        }
     };
+    let mut attrs = Vec::new();
+    let mut attr = |tokens: TokenStream| attrs.push(quote!(#p::ColumnAttr::#tokens));
     if let Some(m) = a.max_length() {
         let n = m.value;
-        spec.extend(quote!(.varchar(#n)));
+        attr(quote!(Varchar(#n)));
     }
     if let Some(precision) = a.precision() {
         let precision = precision.value;
         let scale = a.scale().map_or(0, |s| s.value);
-        spec.extend(quote!(.decimal(#precision, #scale)));
+        attr(quote!(Decimal(#precision, #scale)));
     }
     if a.primary_key().is_some() {
-        spec.extend(quote!(.primary_key()));
+        attr(quote!(PrimaryKey));
     }
     if a.auto_increment().is_some() {
-        spec.extend(quote!(.auto_increment()));
+        attr(quote!(AutoIncrement));
     }
     if a.unique().is_some() {
-        spec.extend(quote!(.unique()));
+        attr(quote!(Unique));
     }
     if a.index().is_some() {
-        spec.extend(quote!(.index()));
+        attr(quote!(Index));
     }
     if let Some(d) = a.default() {
-        spec.extend(match &d.value {
-            DefaultLit::Bool(b) => quote!(.default_bool(#b)),
+        attr(match &d.value {
+            DefaultLit::Bool(b) => quote!(DefaultBool(#b)),
             DefaultLit::Int(i) => {
                 let lit = proc_macro2::Literal::i64_suffixed(*i);
-                quote!(.default_int(#lit))
+                quote!(DefaultInt(#lit))
             }
             DefaultLit::Float(x) => {
                 let lit = proc_macro2::Literal::f64_suffixed(*x);
-                quote!(.default_float(#lit))
+                quote!(DefaultFloat(#lit))
             }
-            DefaultLit::Str(s) => quote!(.default_str(#s)),
+            DefaultLit::Str(s) => quote!(DefaultStr(#s)),
         });
     }
     if let Some(sql) = a.default_sql() {
         let sql = &sql.value;
-        spec.extend(quote!(.default_sql(#sql)));
+        attr(quote!(DefaultSql(#sql)));
     }
     if let Some(e) = a.default_expr() {
         let variant = syn::Ident::new(e.value.variant(), Span::call_site());
-        spec.extend(quote!(.default_expr(#p::DefaultExpr::#variant)));
+        attr(quote!(DefaultExpr(#p::DefaultExpr::#variant)));
     }
     if let Some(r) = a.references() {
         let table = &r.value.table;
@@ -229,34 +235,30 @@ fn column_spec(p: &TokenStream, f: &Field) -> TokenStream {
         };
         let on_delete = action(a.on_delete());
         let on_update = action(a.on_update());
-        spec.extend(quote!(.references(#table, #column, #on_delete, #on_update)));
+        attr(quote!(References(#table, #column, #on_delete, #on_update)));
     }
     if let Some(r) = a.renamed_from() {
         let r = &r.value;
-        spec.extend(quote!(.renamed_from(#r)));
+        attr(quote!(RenamedFrom(#r)));
     }
     if let Some(b) = a.backfill() {
         let b = &b.value;
-        spec.extend(quote!(.backfill(#b)));
+        attr(quote!(Backfill(#b)));
     }
     if let Some(c) = a.comment() {
         let c = &c.value;
-        spec.extend(quote!(.comment(#c)));
+        attr(quote!(Comment(#c)));
     }
-    spec
+    quote!(#p::ColumnDef(#name, #source, &[#(#attrs),*]))
 }
 
-/// Whether sea-query may write `name` unescaped (its `is_static_iden` rule): `[A-Za-z_][A-Za-z0-9_]*`.
-fn is_static_iden(name: &str) -> bool {
-    let mut chars = name.chars();
-    match chars.next() {
-        None => true,
-        Some(c) if c == '_' || c.is_ascii_alphabetic() => chars.all(|c| c == '_' || c.is_ascii_alphanumeric()),
-        Some(_) => false,
-    }
-}
-
-/// The `<Struct>Iden` enum (outside the const block, so users can name it) and its sea-query impls (inside).
+/// The `<Struct>Iden` enum (outside the const block, so users can name it) and its impls (inside).
+///
+/// Cheap, because a project has hundreds of models and every impl costs rustc time on each rebuild: only what
+/// sea-query needs (`Iden`, `IdenStatic`, and the `Clone` and `Copy` that `IdenStatic` requires), written out rather
+/// than derived, each body one line indexing a table of names by the variant (its discriminant: the enum has no
+/// explicit ones). `Debug`, `PartialEq`, `Eq` and `Hash` are not implemented: they cost about a fifth of a models
+/// crate's rebuild (`docs/benchmarks.md`) and sea-query needs none of them.
 fn generate_iden(cont: &Container, p: &TokenStream, table: &str) -> (TokenStream, TokenStream) {
     let vis = &cont.original.vis;
     let iden = cont.iden_ident();
@@ -271,53 +273,46 @@ fn generate_iden(cont: &Container, p: &TokenStream, table: &str) -> (TokenStream
     let enum_doc = format!("Identifiers of [`{struct_name}`]'s table and columns, for sea-query queries.");
     let iden_enum = quote! {
         #[doc = #enum_doc]
-        #[derive(
-            ::core::clone::Clone,
-            ::core::marker::Copy,
-            ::core::fmt::Debug,
-            ::core::cmp::PartialEq,
-            ::core::cmp::Eq,
-            ::core::hash::Hash
-        )]
-        #[allow(clippy::enum_variant_names)]
+        #[allow(clippy::enum_variant_names, missing_debug_implementations)]
         #vis enum #iden {
             #(#decls,)*
         }
     };
 
-    // Compact bodies, because a project has hundreds of models: the names are one array indexed by the variant
-    // (its discriminant: the enum has no explicit ones), and `quoted` borrows `as_str` unless a name needs quoting.
     let names = variants.iter().map(|(_, name, _)| name);
     let count = variants.len();
-    let quoted = if variants.iter().all(|(_, name, _)| is_static_iden(name)) {
-        quote!(#p::Cow::Borrowed(#p::sea_query::IdenStatic::as_str(self)))
-    } else {
-        let arms = variants.iter().map(|(v, name, _)| {
-            if is_static_iden(name) {
-                quote!(#iden::#v => #p::Cow::Borrowed(#name))
-            } else {
-                quote!(#iden::#v => #p::Cow::Owned(#p::String::from(#name)))
-            }
-        });
-        quote!(match *self { #(#arms,)* })
-    };
     let impls = quote! {
+        static __NAMES: [&str; #count] = [#(#names),*];
+
+        #[automatically_derived]
+        impl ::core::clone::Clone for #iden {
+            #[inline]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::marker::Copy for #iden {}
+
         #[automatically_derived]
         impl #p::sea_query::Iden for #iden {
+            #[inline]
             fn quoted(&self) -> #p::Cow<'static, str> {
-                #quoted
+                #p::quoted_iden(__NAMES[*self as usize])
             }
 
+            #[inline]
             fn unquoted(&self) -> &str {
-                #p::sea_query::IdenStatic::as_str(self)
+                __NAMES[*self as usize]
             }
         }
 
         #[automatically_derived]
         impl #p::sea_query::IdenStatic for #iden {
+            #[inline]
             fn as_str(&self) -> &'static str {
-                const NAMES: [&str; #count] = [#(#names),*];
-                NAMES[*self as usize]
+                __NAMES[*self as usize]
             }
         }
     };

@@ -33,7 +33,8 @@ struct User {
 }
 "#,
     );
-    assert!(out.contains(r#"ModelBuilder::new("User", "user")"#));
+    assert!(out.contains(r#"rust_name: "User""#) && out.contains(r#"table: "user""#), "{out}");
+    assert!(out.contains("model_def(&__MODEL)"), "one call into driftless-core: {out}");
     assert!(out.contains("enum UserIden"));
     assert!(out.contains("inventory::submit!") && out.contains(r#""User"), "user")"#), "{out}");
 }
@@ -191,7 +192,7 @@ struct User {
     // Whitespace removed, as prettyplease breaks the call over lines.
     let flat: String = out.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(
-        flat.contains(r#".index_on_expression("users_lower_email_idx","lower(email)",true,_driftless::__private::Option::Some("email<>''"),)"#),
+        flat.contains(r#"TableItem::Expression("users_lower_email_idx","lower(email)",true,_driftless::__private::Option::Some("email<>''"),)"#),
         "{out}"
     );
 }
