@@ -17,12 +17,13 @@
 use std::time::{Duration, Instant};
 
 use driftless_core::classify::MysqlAlgorithm;
-use driftless_core::render::mysql_online::{clause_algorithm, with_algorithm};
+use driftless_core::render::mysql_online::{clause_algorithm, online_foreign_key, with_algorithm};
 
 use crate::apply::{self, Unit};
 use crate::connection::DialectConnection;
 use crate::error::Error;
 use crate::online::OnlineSettings;
+use crate::online_mysql_fk::Failure;
 use crate::outcome::{AlgorithmUsed, Direction};
 use crate::tracking::TrackingTable;
 
@@ -59,9 +60,8 @@ pub(crate) fn refusal_problem(name: &str, index: usize, tried: &[MysqlAlgorithm]
         "Nothing of the migration ran; it is still pending.".to_owned()
     } else {
         format!(
-            "Statements 1 to {index} ran and stay applied; the migration is recorded as dirty: run the rest by hand \
-             (`migrate-sql` shows them) and `migrate-resolve --applied {name}`, or undo statements 1 to {index} and \
-             `migrate-resolve --rolled-back {name}`."
+            "Statements 1 to {index} ran and are recorded; the next run of {name} resumes at statement {}.",
+            index + 1
         )
     };
     format!(
@@ -123,6 +123,7 @@ pub(crate) async fn run<C: DialectConnection>(
                         total,
                         statement: statement.sql.clone(),
                         partial: true,
+                        resumable: false,
                         cause,
                     });
                 }
@@ -139,8 +140,33 @@ pub(crate) async fn run<C: DialectConnection>(
             }
             let mut refused = Vec::new();
             let mut attempt = 1;
+            let step = unit.migration.up.get(statement.step);
+            let foreign_key = step.and_then(|step| online_foreign_key(step, &sql));
             loop {
-                let Err(cause) = apply::execute_sql(conn, unit, &sql).await else { break };
+                let ran = match foreign_key {
+                    Some((t, fk)) => crate::online_mysql_fk::run(conn, unit, index, &sql, t, fk).await,
+                    None => apply::execute_sql(conn, unit, &sql).await.map_err(Failure::Sql),
+                };
+                let cause = match ran {
+                    Ok(()) => break,
+                    Err(Failure::Sql(cause)) => cause,
+                    Err(Failure::Refused(e)) => {
+                        // Nothing of the statement is left: the record is exact, and the next run resumes here.
+                        if index == 0 {
+                            let _ = conn.delete_row(table, migration).await;
+                        } else {
+                            let failed = apply::fit_failed_statement(&sql);
+                            let _ = conn
+                                .set_progress(table, migration, Direction::Up, index as i64, total_i, Some(&failed))
+                                .await;
+                        }
+                        return Err(e);
+                    }
+                    Err(Failure::Unknown(e)) => {
+                        let _ = conn.set_progress(table, migration, Direction::Up, index as i64, total_i, None).await;
+                        return Err(e);
+                    }
+                };
                 if is_refusal(&cause)
                     && let Some(a) = algorithm.filter(|a| a.is_online())
                 {
@@ -184,6 +210,7 @@ pub(crate) async fn run<C: DialectConnection>(
                         total,
                         statement: sql,
                         partial: true,
+                        resumable: crate::resume::atomic_statement(C::DIALECT, unit, index),
                         cause,
                     });
                 }
@@ -193,10 +220,10 @@ pub(crate) async fn run<C: DialectConnection>(
                     total,
                     problem: format!(
                         "it gave up after {attempt} attempt(s) under lock_wait_timeout {seconds} s: another session \
-                         holds a lock on the table (see SHOW PROCESSLIST); statements 1 to {index} ran and stay \
-                         applied, and the migration is recorded as dirty: when the table is free, run the rest by \
-                         hand and `migrate-resolve --applied {migration}`, or undo what ran and `migrate-resolve \
-                         --rolled-back {migration}`"
+                         holds a lock on the table (see SHOW PROCESSLIST); the statement left nothing, and the {index} \
+                         before it ran and are recorded: when the table is free, run the migrator again, it resumes \
+                         at statement {}",
+                        index + 1
                     ),
                     statement: sql,
                     cause: Box::new(cause),
