@@ -53,16 +53,22 @@ fn next(a: MysqlAlgorithm, mariadb: bool) -> Option<MysqlAlgorithm> {
     }
 }
 
+/// `Statement 1 ran and is recorded`, `Statements 1 to 3 ran and are recorded` (`index` > 0).
+fn ran(index: usize) -> String {
+    match index {
+        0 => "No statement before it ran".to_owned(),
+        1 => "Statement 1 ran and is recorded".to_owned(),
+        n => format!("Statements 1 to {n} ran and are recorded"),
+    }
+}
+
 /// What the refusal of statement `index` means for the migration, and how to run it anyway.
 pub(crate) fn refusal_problem(name: &str, index: usize, tried: &[MysqlAlgorithm]) -> String {
     let tried: Vec<String> = tried.iter().map(|a| format!("ALGORITHM={a}")).collect();
     let state = if index == 0 {
         "Nothing of the migration ran; it is still pending.".to_owned()
     } else {
-        format!(
-            "Statements 1 to {index} ran and are recorded; the next run of {name} resumes at statement {}.",
-            index + 1
-        )
+        format!("{}; the next run of {name} resumes at statement {}.", ran(index), index + 1)
     };
     format!(
         "the server refused every online algorithm for it ({}, each with LOCK=NONE): it can only run this change by \
@@ -220,9 +226,9 @@ pub(crate) async fn run<C: DialectConnection>(
                     total,
                     problem: format!(
                         "it gave up after {attempt} attempt(s) under lock_wait_timeout {seconds} s: another session \
-                         holds a lock on the table (see SHOW PROCESSLIST); the statement left nothing, and the {index} \
-                         before it ran and are recorded: when the table is free, run the migrator again, it resumes \
-                         at statement {}",
+                         holds a lock on the table (see SHOW PROCESSLIST); the statement left nothing; {}: when the \
+                         table is free, run the migrator again, it resumes at statement {}",
+                        ran(index).to_lowercase(),
                         index + 1
                     ),
                     statement: sql,
