@@ -54,7 +54,7 @@ fn next(a: MysqlAlgorithm, mariadb: bool) -> Option<MysqlAlgorithm> {
 }
 
 /// `Statement 1 ran and is recorded`, `Statements 1 to 3 ran and are recorded` (`index` > 0).
-fn ran(index: usize) -> String {
+fn ran_so_far(index: usize) -> String {
     match index {
         0 => "No statement before it ran".to_owned(),
         1 => "Statement 1 ran and is recorded".to_owned(),
@@ -68,7 +68,7 @@ pub(crate) fn refusal_problem(name: &str, index: usize, tried: &[MysqlAlgorithm]
     let state = if index == 0 {
         "Nothing of the migration ran; it is still pending.".to_owned()
     } else {
-        format!("{}; the next run of {name} resumes at statement {}.", ran(index), index + 1)
+        format!("{}; the next run of {name} resumes at statement {}.", ran_so_far(index), index + 1)
     };
     format!(
         "the server refused every online algorithm for it ({}, each with LOCK=NONE): it can only run this change by \
@@ -228,7 +228,7 @@ pub(crate) async fn run<C: DialectConnection>(
                         "it gave up after {attempt} attempt(s) under lock_wait_timeout {seconds} s: another session \
                          holds a lock on the table (see SHOW PROCESSLIST); the statement left nothing; {}: when the \
                          table is free, run the migrator again, it resumes at statement {}",
-                        ran(index).to_lowercase(),
+                        ran_so_far(index).to_lowercase(),
                         index + 1
                     ),
                     statement: sql,
