@@ -168,3 +168,42 @@ async fn a_killed_run_stays_dirty() {
     assert_eq!(migrator.migrate().await.unwrap().applied(), [CHANGE]);
     assert_eq!(columns(&pool).await, ["notes.lang", "orders.tz"]);
 }
+
+/// Run plain (`online(false)`, statement by statement without clauses), statement 2 fails on duplicates (the data
+/// probes are off, so the server's own error stops it): the run stops at statement 2, says the next run resumes
+/// there, and once the duplicates are gone it does.
+#[tokio::test]
+async fn a_plain_run_that_failed_part_way_resumes_too() {
+    let Some((_db, pool)) = setup().await else { return };
+    pool.execute("UPDATE orders SET n = 1 WHERE id IN (3, 4)").await.unwrap();
+    let mut all = registry();
+    all[1] = Migration::new(CHANGE)
+        .up([
+            add_column("orders", column("tz", ColumnType::Varchar(40)).nullable()),
+            add_unique("orders", unique("orders_n_key", &["n"])),
+            create_index("orders", index("orders_tz_idx", &["tz"])),
+        ])
+        .class(Class::ReviewRequired);
+    let migrator = Migrator::new(pool.clone(), all).online(false).skip_data_probes(true);
+    let err = migrator.migrate().await.unwrap_err();
+    assert!(matches!(err, Error::Statement { index: 1, partial: true, resumable: true, .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "while applying migration m20260102T000000_change: statement 2 of 3 failed: 1062 (23000): Duplicate entry \
+         '1' for key 'orders_n_key'\n    ALTER TABLE `orders` ADD CONSTRAINT `orders_n_key` UNIQUE (`n`)\nstatement 1 \
+         stayed applied and is recorded; the failed statement left nothing (MySQL runs each DDL statement \
+         atomically), so m20260102T000000_change is marked dirty at it and the next run resumes there: fix the cause \
+         and run the migrator again"
+    );
+    pool.execute("UPDATE orders SET n = id").await.unwrap();
+    assert_eq!(migrator.migrate().await.unwrap().applied(), [CHANGE]);
+    assert_eq!(row(&pool).await, (None, 3, 3, None));
+    let unique: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = \
+         'orders_n_key'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unique, 1);
+}
