@@ -105,9 +105,15 @@ pub(crate) async fn run<C: DialectConnection>(
     let step = unit.plan.statements[index].step;
     let kind = unit.migration.up[step].kind();
     let db = |what: String| move |e: sqlx::Error| Failure::Unknown(Error::db(what)(e));
-    let keys = primary_key(conn, table).await.map_err(db(format!("reading the primary key of {table}")))?;
+    // Before the ALTER nothing of the statement has run: a failure there is an exact stop.
+    let before = |what: String| move |e: sqlx::Error| Failure::Refused(Error::db(what)(e));
+    let keys = primary_key(conn, table).await.map_err(before(format!("reading the primary key of {table}")))?;
     let probe = orphan_probe(Dialect::Mysql, step, kind, table, fk, &keys);
-    if let Some(found) = orphans(conn, unit, &probe, "before adding it").await? {
+    let first = orphans(conn, unit, &probe, "before adding it").await.map_err(|f| match f {
+        Failure::Unknown(e) => Failure::Refused(e),
+        other => other,
+    })?;
+    if let Some(found) = first {
         let found = Box::new(found);
         return Err(Failure::Refused(Error::MysqlForeignKeyOrphans {
             name: name.clone(),
@@ -117,16 +123,19 @@ pub(crate) async fn run<C: DialectConnection>(
             found,
         }));
     }
-    let had_index = has_index(conn, table, &fk.name).await.map_err(db(format!("reading the indexes of {table}")))?;
+    let had_index =
+        has_index(conn, table, &fk.name).await.map_err(before(format!("reading the indexes of {table}")))?;
     conn.execute("SET SESSION foreign_key_checks = 0")
         .await
-        .map_err(db(format!("setting foreign_key_checks = 0 for {name}")))?;
+        .map_err(before(format!("setting foreign_key_checks = 0 for {name}")))?;
     let added = apply::execute_sql(conn, unit, sql).await;
     conn.execute("SET SESSION foreign_key_checks = 1")
         .await
         .map_err(db(format!("restoring foreign_key_checks = 1 after statement {} of {name}", index + 1)))?;
     added.map_err(Failure::Sql)?;
-    let Some(found) = orphans(conn, unit, &probe, "after adding it").await? else { return Ok(()) };
+    let when = "after adding it (the foreign key stays, unverified: run the probe's query, drop the key if it finds \
+                rows, then resolve the migration by hand)";
+    let Some(found) = orphans(conn, unit, &probe, when).await? else { return Ok(()) };
     let drop_fk =
         format!("ALTER TABLE {} DROP FOREIGN KEY {}, ALGORITHM=INSTANT, LOCK=NONE", ident(table), ident(&fk.name));
     let undo = async {
