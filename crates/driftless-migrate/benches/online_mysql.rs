@@ -2,7 +2,14 @@
 //! `ALGORITHM=…, LOCK=NONE`) against the plain SQL that drizzle-kit and Prisma generate for the same change
 //! (driftless's own plain rendering, `.online(false)`: `CREATE INDEX`, `ADD CONSTRAINT … UNIQUE`, `ADD COLUMN`,
 //! `MODIFY COLUMN … NOT NULL`, `DROP INDEX`, no clause: the server chooses). Only the changes MariaDB can make
-//! online; adding a foreign key or a check needs a table copy (`mysql_table_copy`), whichever SQL runs it.
+//! online; adding a check needs a table copy (`mysql_table_copy`), whichever SQL runs it. Adding a foreign key is
+//! measured too: online it runs with `foreign_key_checks=0` between two orphan probes (`online_mysql_fk.rs`); plain,
+//! the server copies the table.
+//!
+//! Two attributions of the writers' stalls: a first window with no change at all (writers only: the stalls the
+//! machine and the harness make by themselves), and, during every window, a sampler reading
+//! `information_schema.PROCESSLIST` every 10 ms for the longest wait of any session in the state `Waiting for table
+//! metadata lock` (the server-side part of a stall that the `ALTER`'s metadata lock causes).
 //!
 //! A fresh database (through `driftless-testdb`, on the local server) gets a table of `DRIFTLESS_BENCH_ROWS`
 //! (default 1,000,000) rows. Eight writer connections then loop without pause, each a random single-row `UPDATE`
@@ -78,6 +85,19 @@ fn changes() -> Vec<Change> {
             vec![],
         ),
         (
+            "add foreign key",
+            vec![add_foreign_key(
+                "orders",
+                foreign_key("orders_customer_id_fkey", &["customer_id"], "customers", &["id"]),
+            )],
+            vec![drop_foreign_key(
+                "orders",
+                foreign_key("orders_customer_id_fkey", &["customer_id"], "customers", &["id"]),
+            )],
+            vec![],
+            vec![],
+        ),
+        (
             "drop index",
             vec![drop_index("orders", email_idx.clone())],
             vec![create_index("orders", email_idx.clone())],
@@ -133,6 +153,26 @@ struct Row {
     max: Duration,
     writes: usize,
     took: Duration,
+    mdl: Duration,
+}
+
+/// Samples, every 10 ms, the longest current wait of any session waiting for a table metadata lock.
+async fn mdl_sampler(url: String, stop: Arc<AtomicBool>, out: Arc<Mutex<Vec<(Instant, Duration)>>>) {
+    let mut conn = MySqlConnection::connect(&url).await.unwrap();
+    let mut mine = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let at = Instant::now();
+        let ms: f64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(TIME_MS), 0) AS DOUBLE) FROM information_schema.PROCESSLIST WHERE STATE LIKE \
+             'Waiting for table metadata lock%' AND INFO NOT LIKE 'ALTER%' AND INFO NOT LIKE 'CREATE%'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        mine.push((at, Duration::from_secs_f64(ms / 1000.0)));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    out.lock().await.extend(mine);
 }
 
 fn summarise(samples: &[Sample], from: Instant, to: Instant) -> (Duration, Duration, Duration, usize) {
@@ -172,9 +212,15 @@ async fn main() {
     let writers: Vec<_> = (0..WRITERS)
         .map(|i| tokio::spawn(writer(url.clone(), i as u64 + 1, rows, stop.clone(), samples.clone())))
         .collect();
+    let mdl = Arc::new(Mutex::new(Vec::new()));
+    let sampler = tokio::spawn(mdl_sampler(url.clone(), stop.clone(), mdl.clone()));
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let mut windows = Vec::new();
+    // The control: writers only, no change, for 3 s.
+    let from = Instant::now();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    windows.push(("no change (writers only)", "—", from, Instant::now()));
     for (i, (change, up, down, before, after)) in changes().into_iter().enumerate() {
         for (j, online) in [true, false].into_iter().enumerate() {
             let setup_name = format!("m20260102T{i:02}{j}000_setup");
@@ -206,26 +252,33 @@ async fn main() {
     for w in writers {
         w.await.unwrap();
     }
+    sampler.await.unwrap();
+    let mdl = mdl.lock().await;
     let samples = samples.lock().await;
     let table: Vec<Row> = windows
         .into_iter()
         .map(|(change, mode, from, to)| {
             let (p50, p99, max, writes) = summarise(&samples, from, to);
-            Row { change, mode, p50, p99, max, writes, took: to - from }
+            let mdl = mdl.iter().filter(|(at, _)| *at >= from && *at <= to).map(|(_, d)| *d).max().unwrap_or_default();
+            Row { change, mode, p50, p99, max, writes, took: to - from, mdl }
         })
         .collect();
     let ms = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
     println!("{rows} rows, {WRITERS} writers (random single-row UPDATE or INSERT, no pause)\n");
-    println!("| change | mode | writer p50 ms | writer p99 ms | writer max ms | writes completed | change took ms |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| change | mode | writer p50 ms | writer p99 ms | writer max ms | longest metadata-lock wait ms (sampled) | \
+         writes completed | change took ms |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for r in &table {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             r.change,
             r.mode,
             ms(r.p50),
             ms(r.p99),
             ms(r.max),
+            ms(r.mdl),
             r.writes,
             ms(r.took)
         );

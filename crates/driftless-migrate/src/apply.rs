@@ -184,6 +184,7 @@ async fn atomic<C: DialectConnection>(
                 total,
                 statement: statement.sql.clone(),
                 partial: false,
+                resumable: false,
                 cause,
             })?;
         }
@@ -230,7 +231,9 @@ pub(crate) async fn begin_row<C: DialectConnection>(
     Ok(match &unit.resume_from {
         Some(r) if direction == Direction::Up => {
             let at = usize::try_from(r.statements_done).unwrap_or(usize::MAX);
-            if r.statements_total != total_i || unit.backfill(at).is_none() {
+            // A backfill carries on after its key; a MySQL statement that failed and left nothing runs again.
+            let exact = crate::resume::exact(C::DIALECT, unit, r);
+            if !exact && (r.statements_total != total_i || unit.backfill(at).is_none()) {
                 return Err(Error::Dirty {
                     name: r.name.clone(),
                     direction: Direction::Up,
@@ -291,6 +294,7 @@ async fn step_by_step<C: DialectConnection>(
                 total,
                 statement: statement.sql.clone(),
                 partial: true,
+                resumable: crate::resume::atomic_statement(C::DIALECT, unit, index),
                 cause,
             });
         }
@@ -311,6 +315,7 @@ async fn step_by_step<C: DialectConnection>(
                 total: total + 1,
                 statement: check.to_owned(),
                 partial: true,
+                resumable: false,
                 cause: sqlx::Error::Protocol(format!("rows in {} reference missing rows", tables.join(", "))),
             });
         }

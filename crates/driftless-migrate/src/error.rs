@@ -273,7 +273,7 @@ pub enum Error {
         index + 1,
         describe(cause),
         one_line(statement),
-        aftermath(name, *direction, *index, *partial)
+        aftermath(name, *direction, *index, *partial, *resumable)
     )]
     Statement {
         /// The migration.
@@ -289,6 +289,9 @@ pub enum Error {
         /// Whether earlier statements stayed applied (MySQL/MariaDB, or a non-transactional migration): the
         /// migration is then marked dirty.
         partial: bool,
+        /// Whether the next run resumes at this statement (MySQL: it left nothing, and the statements before it
+        /// are recorded; see `resume.rs`) instead of refusing the dirty migration.
+        resumable: bool,
         /// The database's error (in the message, so not the error's `source()`).
         cause: sqlx::Error,
     },
@@ -435,6 +438,57 @@ pub enum Error {
         /// The database's error.
         cause: Box<sqlx::Error>,
     },
+    /// A foreign key added online on MySQL/MariaDB (with `foreign_key_checks=0`, which checks no existing row) met
+    /// rows without a parent: found by the probe just before it (it did not run), or written while it ran (it was
+    /// dropped again). Either way nothing of that statement is left; the statements before it stay applied and are
+    /// recorded, and the next run resumes at it.
+    #[error("{}", fk_orphans(name, *index, *total, *after, found))]
+    MysqlForeignKeyOrphans {
+        /// The migration.
+        name: String,
+        /// The statement's index (0-based).
+        index: usize,
+        /// How many statements the migration has.
+        total: usize,
+        /// Whether the orphans were found after the foreign key was added (and it was dropped again).
+        after: bool,
+        /// What the probe found.
+        found: Box<ProbeFinding>,
+    },
+}
+
+/// The message of [`Error::MysqlForeignKeyOrphans`].
+fn fk_orphans(name: &str, index: usize, total: usize, after: bool, found: &ProbeFinding) -> String {
+    let statement = format!(
+        "statement {} of {total} (step {}, {} on {}: added online with foreign_key_checks=0, which checks no \
+         existing row)",
+        index + 1,
+        found.step + 1,
+        found.step_kind,
+        found.table
+    );
+    let rows = format!(
+        "{} {} (examples, {}: {})",
+        found.count,
+        found.finds,
+        found.example_columns.join(", "),
+        found.examples.join("; ")
+    );
+    let state = match index {
+        0 => format!("Nothing of {name} has run; it is still pending"),
+        1 => format!("Statement 1 ran and is recorded; the next run of {name} resumes at statement 2"),
+        n => format!("Statements 1 to {n} ran and are recorded; the next run of {name} resumes at statement {}", n + 1),
+    };
+    if after {
+        format!(
+            "while applying migration {name}: {statement} was undone: {rows} were written while it was being \
+             added; the foreign key was dropped again (with the index it created), so nothing of the statement is \
+             left; {}. {state}",
+            found.advice
+        )
+    } else {
+        format!("refusing to run {statement} of migration {name}: {rows}; {}. {state}", found.advice)
+    }
 }
 
 /// Where a backfill stopped, for [`Error::Backfill`].
@@ -590,13 +644,21 @@ fn finished(done: i64) -> String {
     }
 }
 
-fn aftermath(name: &str, direction: Direction, index: usize, partial: bool) -> String {
+fn aftermath(name: &str, direction: Direction, index: usize, partial: bool, resumable: bool) -> String {
     if partial {
         let kept = match index {
             0 => "no statement before it had run".to_owned(),
             1 => "statement 1 stayed applied".to_owned(),
             n => format!("statements 1 to {n} stayed applied"),
         };
+        if resumable {
+            return format!(
+                "{kept} and {} recorded; the failed statement left nothing (MySQL runs each DDL statement \
+                 atomically), so {name} is marked dirty at it and the next run resumes there: fix the cause and run \
+                 the migrator again",
+                if index == 1 { "is" } else { "are" }
+            );
+        }
         let (done, undone) =
             if direction == Direction::Up { ("applied", "undone") } else { ("still applied", "reverted") };
         format!(

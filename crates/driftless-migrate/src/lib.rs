@@ -72,6 +72,7 @@ mod migrator;
 mod mysql;
 pub mod online;
 mod online_mysql;
+mod online_mysql_fk;
 pub mod outcome;
 mod plan;
 #[cfg(feature = "postgres")]
@@ -79,6 +80,7 @@ mod postgres;
 mod probes;
 mod progress;
 mod redact;
+mod resume;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 pub mod testing;

@@ -515,14 +515,14 @@ impl Migrator {
         }
         if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
             applied.retain(|row| {
-                // Only PostgreSQL records online units; elsewhere a dirty row resumes only in a backfill (its key).
+                // Resumable: online PostgreSQL units, a failed MySQL statement (`resume.rs`), a backfill's key.
                 let online_units = C::DIALECT == driftless_core::Dialect::Postgres;
                 let resumable = row.dirty == Some(Direction::Up)
                     && self.migrations.iter().zip(&checksums).any(|(m, c)| {
+                        let again = crate::resume::candidate(C::DIALECT, row) || in_backfill.contains(&m.name);
                         m.name == row.name
                             && *c == row.checksum
-                            && ((online_units && self.online_for(m, C::DIALECT).is_some())
-                                || in_backfill.contains(&m.name))
+                            && (again || (online_units && self.online_for(m, C::DIALECT).is_some()))
                     });
                 if resumable {
                     resume.insert(row.name.clone(), row.clone());

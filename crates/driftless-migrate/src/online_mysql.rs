@@ -17,12 +17,13 @@
 use std::time::{Duration, Instant};
 
 use driftless_core::classify::MysqlAlgorithm;
-use driftless_core::render::mysql_online::{clause_algorithm, with_algorithm};
+use driftless_core::render::mysql_online::{clause_algorithm, online_foreign_key, with_algorithm};
 
 use crate::apply::{self, Unit};
 use crate::connection::DialectConnection;
 use crate::error::Error;
 use crate::online::OnlineSettings;
+use crate::online_mysql_fk::Failure;
 use crate::outcome::{AlgorithmUsed, Direction};
 use crate::tracking::TrackingTable;
 
@@ -52,17 +53,22 @@ fn next(a: MysqlAlgorithm, mariadb: bool) -> Option<MysqlAlgorithm> {
     }
 }
 
+/// `Statement 1 ran and is recorded`, `Statements 1 to 3 ran and are recorded` (`index` > 0).
+fn ran_so_far(index: usize) -> String {
+    match index {
+        0 => "No statement before it ran".to_owned(),
+        1 => "Statement 1 ran and is recorded".to_owned(),
+        n => format!("Statements 1 to {n} ran and are recorded"),
+    }
+}
+
 /// What the refusal of statement `index` means for the migration, and how to run it anyway.
 pub(crate) fn refusal_problem(name: &str, index: usize, tried: &[MysqlAlgorithm]) -> String {
     let tried: Vec<String> = tried.iter().map(|a| format!("ALGORITHM={a}")).collect();
     let state = if index == 0 {
         "Nothing of the migration ran; it is still pending.".to_owned()
     } else {
-        format!(
-            "Statements 1 to {index} ran and stay applied; the migration is recorded as dirty: run the rest by hand \
-             (`migrate-sql` shows them) and `migrate-resolve --applied {name}`, or undo statements 1 to {index} and \
-             `migrate-resolve --rolled-back {name}`."
-        )
+        format!("{}; the next run of {name} resumes at statement {}.", ran_so_far(index), index + 1)
     };
     format!(
         "the server refused every online algorithm for it ({}, each with LOCK=NONE): it can only run this change by \
@@ -123,6 +129,7 @@ pub(crate) async fn run<C: DialectConnection>(
                         total,
                         statement: statement.sql.clone(),
                         partial: true,
+                        resumable: false,
                         cause,
                     });
                 }
@@ -139,8 +146,33 @@ pub(crate) async fn run<C: DialectConnection>(
             }
             let mut refused = Vec::new();
             let mut attempt = 1;
+            let step = unit.migration.up.get(statement.step);
+            let foreign_key = step.and_then(|step| online_foreign_key(step, &sql));
             loop {
-                let Err(cause) = apply::execute_sql(conn, unit, &sql).await else { break };
+                let ran = match foreign_key {
+                    Some((t, fk)) => crate::online_mysql_fk::run(conn, unit, index, &sql, t, fk).await,
+                    None => apply::execute_sql(conn, unit, &sql).await.map_err(Failure::Sql),
+                };
+                let cause = match ran {
+                    Ok(()) => break,
+                    Err(Failure::Sql(cause)) => cause,
+                    Err(Failure::Refused(e)) => {
+                        // Nothing of the statement is left: the record is exact, and the next run resumes here.
+                        if index == 0 {
+                            let _ = conn.delete_row(table, migration).await;
+                        } else {
+                            let failed = apply::fit_failed_statement(&sql);
+                            let _ = conn
+                                .set_progress(table, migration, Direction::Up, index as i64, total_i, Some(&failed))
+                                .await;
+                        }
+                        return Err(e);
+                    }
+                    Err(Failure::Unknown(e)) => {
+                        let _ = conn.set_progress(table, migration, Direction::Up, index as i64, total_i, None).await;
+                        return Err(e);
+                    }
+                };
                 if is_refusal(&cause)
                     && let Some(a) = algorithm.filter(|a| a.is_online())
                 {
@@ -184,6 +216,7 @@ pub(crate) async fn run<C: DialectConnection>(
                         total,
                         statement: sql,
                         partial: true,
+                        resumable: crate::resume::atomic_statement(C::DIALECT, unit, index),
                         cause,
                     });
                 }
@@ -193,10 +226,10 @@ pub(crate) async fn run<C: DialectConnection>(
                     total,
                     problem: format!(
                         "it gave up after {attempt} attempt(s) under lock_wait_timeout {seconds} s: another session \
-                         holds a lock on the table (see SHOW PROCESSLIST); statements 1 to {index} ran and stay \
-                         applied, and the migration is recorded as dirty: when the table is free, run the rest by \
-                         hand and `migrate-resolve --applied {migration}`, or undo what ran and `migrate-resolve \
-                         --rolled-back {migration}`"
+                         holds a lock on the table (see SHOW PROCESSLIST); the statement left nothing; {}: when the \
+                         table is free, run the migrator again, it resumes at statement {}",
+                        ran_so_far(index).to_lowercase(),
+                        index + 1
                     ),
                     statement: sql,
                     cause: Box::new(cause),

@@ -72,6 +72,13 @@ pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
             if let Step::CreateTable { .. } = step {
                 return info("none on existing tables (new table)", true);
             }
+            if super::mysql_online::online_foreign_key(step, sql).is_some() {
+                return info(
+                    "metadata lock, brief at start and end; no table copy, no row check (foreign_key_checks=0 \
+                     between two orphan probes; ALGORITHM=INPLACE, LOCK=NONE)",
+                    true,
+                );
+            }
             match super::mysql_online::clause_algorithm(sql) {
                 Some(crate::classify::MysqlAlgorithm::Instant) => {
                     info("metadata lock, brief (ALGORITHM=INSTANT, LOCK=NONE)", true)

@@ -33,6 +33,20 @@ pub fn with_algorithm(sql: &str, algorithm: MysqlAlgorithm) -> String {
     format!("{}{}{}", &sql[..start], algorithm.as_str(), &sql[start + len..])
 }
 
+/// The foreign key an online statement adds, with its table: `sql` (rendered from `step`, an added or re-added
+/// foreign key) is `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY …` with an online `ALGORITHM=` clause. The server
+/// accepts that only with `foreign_key_checks=0`, which also skips the check of the existing rows, so the migrator
+/// runs it between two orphan probes (`driftless-migrate`, `online_mysql_fk.rs`).
+pub fn online_foreign_key<'s>(step: &'s Step, sql: &str) -> Option<(&'s str, &'s crate::schema::ForeignKey)> {
+    let (table, fk) = match step {
+        Step::AddForeignKey { table, foreign_key } => (table, foreign_key),
+        Step::AlterForeignKey { table, to, .. } => (table, to),
+        _ => return None,
+    };
+    let adds = sql.starts_with("ALTER TABLE ") && sql.contains(" ADD CONSTRAINT ") && sql.contains(" FOREIGN KEY ");
+    (adds && clause_algorithm(sql).is_some_and(MysqlAlgorithm::is_online)).then_some((table.as_str(), fk))
+}
+
 /// The statement `sql` of `step` with its algorithm and lock, or unchanged when it takes none.
 fn with_clause(step: &Step, sql: &str) -> String {
     let algorithm = |a: MysqlAlgorithm| (a, if a == MysqlAlgorithm::Copy { "SHARED" } else { "NONE" });

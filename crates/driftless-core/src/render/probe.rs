@@ -374,8 +374,20 @@ impl Writer<'_> {
         if self.unchanged(parent, parent_cols).is_none() || cols.len() != parent_cols.len() {
             return;
         }
-        let (c, p) = ("c", "p");
         let keys = self.key_columns(old, cols);
+        out.push(self.orphan_probe(&old.name, name, cols, parent, parent_cols, &keys));
+    }
+
+    fn orphan_probe(
+        &self,
+        table: &str,
+        name: &str,
+        cols: &[String],
+        parent: &str,
+        parent_cols: &[String],
+        keys: &[String],
+    ) -> Probe {
+        let (c, p) = ("c", "p");
         let not_null = cols.iter().map(|k| format!("{}.{} IS NOT NULL", self.id(c), self.id(k)));
         let matches = cols
             .iter()
@@ -385,32 +397,49 @@ impl Writer<'_> {
             .join(" AND ");
         let from_where = format!(
             "{} {} WHERE {} AND NOT EXISTS (SELECT 1 FROM {} {} WHERE {matches})",
-            self.id(&old.name),
+            self.id(table),
             self.id(c),
             not_null.collect::<Vec<_>>().join(" AND "),
             self.id(parent),
             self.id(p),
         );
         let shown = keys.iter().map(|k| self.text(&format!("{}.{}", self.id(c), self.id(k))));
-        out.push(Probe {
+        Probe {
             step: self.step,
             step_kind: self.kind,
             kind: ProbeKind::Orphans,
-            table: old.name.clone(),
+            table: table.to_owned(),
             finds: format!("rows whose ({}) has no row in {parent}", cols.join(", ")),
             advice: format!(
                 "the foreign key {name} would fail on them; delete those rows, set the column to NULL, or add the \
                  missing {parent} rows first"
             ),
-            example_columns: keys.clone(),
+            example_columns: keys.to_vec(),
             count_sql: self.count(&from_where),
             examples_sql: format!(
                 "SELECT {} FROM {from_where} ORDER BY {} LIMIT {PROBE_EXAMPLES}",
                 shown.collect::<Vec<_>>().join(", "),
-                self.list(Some(c), &keys)
+                self.list(Some(c), keys)
             ),
-        });
+        }
     }
+}
+
+/// The orphan probe of foreign key `fk` on `table` (step `step` of kind `step_kind`), with `keys` (the table's
+/// primary key, or the key's own columns) as the examples' columns: the query the migrator runs right before and
+/// right after adding a foreign key online on MySQL, against the tables as they are then.
+pub fn orphan_probe(
+    dialect: Dialect,
+    step: usize,
+    step_kind: &'static str,
+    table: &str,
+    fk: &crate::schema::ForeignKey,
+    keys: &[String],
+) -> Probe {
+    let empty = Schema::empty();
+    let w = Writer { d: dialect, before: &empty, state: &empty, step, kind: step_kind };
+    let keys = if keys.is_empty() { fk.columns.as_slice() } else { keys };
+    w.orphan_probe(table, &fk.name, &fk.columns, &fk.ref_table, &fk.ref_columns, keys)
 }
 
 #[cfg(test)]

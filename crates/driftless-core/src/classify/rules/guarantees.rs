@@ -24,7 +24,9 @@ pub(super) fn add_foreign_key_null_column(table: &str, fk: &ForeignKey, d: Diale
     let what = super::keys::adds_foreign_key(table, fk);
     let cost = match d {
         PG => "; PostgreSQL still reads the table once to check it, under a lock that blocks writes",
-        MY => "; MySQL copies the table to add it",
+        MY => {
+            "; online, MySQL adds it in place without checking rows (foreign_key_checks=0, ALGORITHM=INPLACE, LOCK=NONE) between two orphan probes"
+        }
         _ => "",
     };
     Some(C::safe(

@@ -104,7 +104,11 @@ pub(super) fn add_foreign_key(table: &str, fk: &ForeignKey, d: Dialect, table_is
         .or("add it NOT VALID, then VALIDATE CONSTRAINT in a later migration (validation does not block writes)"),
         MY => C::review(
             "add_foreign_key",
-            format!("{what}: MySQL checks every row (failing on orphans) and copies the table"),
+            format!(
+                "{what}: rows without a parent (orphans) make it fail; online, the migrator probes for orphans first \
+                 (refusing with counts and example keys), adds it with foreign_key_checks=0 (ALGORITHM=INPLACE, \
+                 LOCK=NONE: no table copy, writes go on), and probes again after, dropping it if orphans slipped in"
+            ),
         )
         .or("delete or fix orphan rows first"),
         _ => C::review("add_foreign_key", format!("{what}: rows that violate it make the migration fail"))
@@ -121,7 +125,9 @@ pub(super) fn alter_foreign_key(table: &str, from: &ForeignKey, to: &ForeignKey,
     }
     let relock = match d {
         PG => "; it is dropped and added again, which checks every row while locking both tables against writes",
-        MY => "; it is dropped and added again, which checks every row and copies the table",
+        MY => {
+            "; it is dropped and added again (online: with foreign_key_checks=0 between two orphan probes, ALGORITHM=INPLACE, LOCK=NONE)"
+        }
         _ => "",
     };
     if from.on_delete == to.on_delete && from.on_update == to.on_update {

@@ -9,7 +9,8 @@
 //! | add column (nullable, constant or current date/time default), drop column, rename column, rename index, change a default or comment, append enum values, widen a VARCHAR within its length bytes, drop a foreign key or check, table comment | INSTANT |
 //! | create or drop an index, add or drop a unique constraint | NOCOPY |
 //! | set or drop NOT NULL, replace the primary key | INPLACE |
-//! | any other type change (INT → BIGINT, VARCHAR(60) → VARCHAR(300) across 255 bytes, reordered or removed enum values), add a check, add a foreign key (with `foreign_key_checks` on), add a column with a per-row default or auto-increment, drop the primary key alone | COPY (errors 1845/1846 for every online algorithm) |
+//! | add (or drop and add again) a foreign key, with `foreign_key_checks=0` on the migrator's session: the server then checks no existing row, so the migrator probes for orphans before and after (`driftless-migrate`, `online_mysql_fk.rs`) | INPLACE (no rebuild: it only builds the key's index when none exists) |
+//! | any other type change (INT → BIGINT, VARCHAR(60) → VARCHAR(300) across 255 bytes, reordered or removed enum values), add a check, add a column with a per-row default or auto-increment, drop the primary key alone | COPY (errors 1845/1846 for every online algorithm) |
 //!
 //! Every online algorithm runs with `LOCK=NONE`; MySQL 8 has no NOCOPY (the migrator runs INPLACE there).
 
@@ -126,7 +127,9 @@ pub fn mysql_algorithm(step: &Step) -> Option<MysqlAlgorithm> {
         Step::CreateIndex { .. } | Step::DropIndex { .. } | Step::AddUnique { .. } | Step::DropUnique { .. } => Nocopy,
         Step::SetPrimaryKey { to: None, .. } => Copy,
         Step::SetPrimaryKey { .. } => Inplace,
-        Step::AddCheck { .. } | Step::AddForeignKey { .. } | Step::AlterForeignKey { .. } => Copy,
+        // Online only with foreign_key_checks=0, which the migrator sets around it, between two orphan probes.
+        Step::AddForeignKey { .. } | Step::AlterForeignKey { .. } => Inplace,
+        Step::AddCheck { .. } => Copy,
         Step::CreateTable { .. }
         | Step::DropTable { .. }
         | Step::RenameTable { .. }
@@ -145,14 +148,6 @@ pub fn mysql_algorithm(step: &Step) -> Option<MysqlAlgorithm> {
 fn copy_reason(step: &Step) -> (String, &'static str) {
     let table = step.table().unwrap_or_default();
     match step {
-        Step::AddForeignKey { foreign_key: fk, .. } | Step::AlterForeignKey { to: fk, .. } => (
-            format!(
-                "adds foreign key {} on {}: with foreign_key_checks on, MySQL/MariaDB copy the table to check every row (no online algorithm)",
-                q(&fk.name),
-                q(table)
-            ),
-            "the migrator refuses orphans first (data probe); to avoid the copy, add it in hand-written SQL with SET foreign_key_checks = 0 and ALGORITHM=INPLACE, LOCK=NONE after checking for orphans, in a quiet period",
-        ),
         Step::AddCheck { check, .. } => (
             format!(
                 "adds check {} on {}: MySQL/MariaDB copy the table to check every row (no online algorithm)",
