@@ -79,6 +79,7 @@ mod postgres;
 mod probes;
 mod progress;
 mod redact;
+mod resume;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 pub mod testing;

@@ -499,37 +499,19 @@ impl Migrator {
         conn.ensure_table(table).await.map_err(Error::db(format!("creating the tracking table {}", table.name)))?;
         let mut applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
         let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
-        // An online PostgreSQL migration interrupted in its `up` resumes at the unit its dirty row records (each
-        // unit's progress is exact, see `apply::by_units`): its row is left out of validation, so it is pending.
-        let mut resume: std::collections::HashMap<String, AppliedMigration> = std::collections::HashMap::new();
-        // So is one on any dialect that stopped in a backfill (its row holds the backfill's last key, see
-        // `backfill.rs`): the run resumes at that backfill, after its key.
-        let mut in_backfill = std::collections::HashSet::new();
-        if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
-            for row in applied.iter().filter(|r| r.dirty == Some(Direction::Up)) {
-                let key = conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?;
-                if key.is_some() {
-                    in_backfill.insert(row.name.clone());
-                }
-            }
-        }
-        if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
-            applied.retain(|row| {
-                // Only PostgreSQL records online units; elsewhere a dirty row resumes only in a backfill (its key).
-                let online_units = C::DIALECT == driftless_core::Dialect::Postgres;
-                let resumable = row.dirty == Some(Direction::Up)
-                    && self.migrations.iter().zip(&checksums).any(|(m, c)| {
-                        m.name == row.name
-                            && *c == row.checksum
-                            && ((online_units && self.online_for(m, C::DIALECT).is_some())
-                                || in_backfill.contains(&m.name))
-                    });
-                if resumable {
-                    resume.insert(row.name.clone(), row.clone());
-                }
-                !resumable
-            });
-        }
+        // Dirty rows this run resumes rather than refuses, in the direction it runs (see `resume.rs`).
+        let direction = match request {
+            Request::Migrate | Request::Up => Some(Direction::Up),
+            Request::Down | Request::Reset { .. } => Some(Direction::Down),
+            Request::To(name) if applied.iter().any(|a| a.name == *name) => Some(Direction::Down),
+            Request::To(_) => Some(Direction::Up),
+            Request::ResolveApplied(_) | Request::ResolveRolledBack(_) => None,
+        };
+        let pg = C::DIALECT == driftless_core::Dialect::Postgres;
+        let online_units = |m: &Migration| pg && self.online_for(m, C::DIALECT).is_some();
+        let resume =
+            crate::resume::resumable(conn, table, direction, &self.migrations, &checksums, &mut applied, online_units)
+                .await?;
         let verdicts = judge_registry(&self.migrations);
         let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let operation = request.operation();
@@ -576,6 +558,7 @@ impl Migrator {
             }
         };
 
+        crate::resume::check_reverted(&resume, &to_revert)?;
         let applying = matches!(request, Request::Migrate | Request::Up) || !to_apply.is_empty();
         self.refuse(&v, &applied, &to_apply, applying, &mut report)?;
         if !to_revert.is_empty() {
