@@ -79,7 +79,7 @@ impl Unit<'_> {
 
 /// Whether the migration can run as one transaction on `dialect`: the dialect has transactional DDL, the migration
 /// did not opt out, and no statement must run outside a transaction.
-fn is_atomic(plan: &RenderedMigration, dialect: Dialect, migration: &Migration) -> bool {
+pub(crate) fn is_atomic(plan: &RenderedMigration, dialect: Dialect, migration: &Migration) -> bool {
     dialect != Dialect::Mysql && migration.transactional && plan.statements.iter().all(|s| s.transactional)
 }
 

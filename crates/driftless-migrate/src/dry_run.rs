@@ -111,16 +111,8 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     for (((&(i, _), plan), probes), backfills) in wanted.iter().zip(&rendered).zip(&probes).zip(&backfills) {
         let m = &registry[i];
         // The statements `migrate` runs: the online forms unless the migration or the project turned them off.
-        let online_plan = match dialect {
-            Dialect::Mysql if m.online.unwrap_or(online) => {
-                Some(driftless_core::render::mysql_online::online_mysql(&m.up, plan))
-            }
-            Dialect::Postgres if m.transactional && m.online.unwrap_or(online) => {
-                Some(crate::online::online_postgres(&m.up, plan))
-            }
-            _ => None,
-        };
-        let plan = online_plan.as_ref().unwrap_or(plan);
+        let plan =
+            &crate::script::as_run(m, Direction::Up, plan.clone(), crate::script::runs_online(m, dialect, online));
         let mut statements = Vec::new();
         let locks = plan_locks(dialect, &m.up, plan);
         for (s, lock) in plan.statements.iter().zip(locks) {

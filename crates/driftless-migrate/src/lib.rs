@@ -80,6 +80,7 @@ mod probes;
 mod progress;
 mod redact;
 mod resume;
+pub mod script;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 pub mod testing;

@@ -177,12 +177,7 @@ impl Migrator {
     /// it runs statement by statement as written) and on MySQL/MariaDB (see `online_mysql.rs`), its own setting
     /// first, then the project's.
     fn online_for(&self, m: &Migration, dialect: driftless_core::Dialect) -> Option<crate::online::OnlineSettings> {
-        let dialect_online = match dialect {
-            driftless_core::Dialect::Postgres => m.transactional,
-            driftless_core::Dialect::Mysql => true,
-            _ => false,
-        };
-        (dialect_online && m.online.unwrap_or(self.online)).then_some(crate::online::OnlineSettings {
+        crate::script::runs_online(m, dialect, self.online).then_some(crate::online::OnlineSettings {
             lock_timeout: self.statement_lock_timeout,
             attempts: self.lock_attempts,
         })
@@ -580,13 +575,7 @@ impl Migrator {
             .zip(backfills)
             .map(|((plan, &(i, direction)), backfills)| {
                 let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
-                let plan = match online {
-                    Some(_) if dialect == driftless_core::Dialect::Mysql => {
-                        driftless_core::render::mysql_online::online_mysql(&self.migrations[i].up, &plan)
-                    }
-                    Some(_) => crate::online::online_postgres(&self.migrations[i].up, &plan),
-                    None => plan,
-                };
+                let plan = crate::script::as_run(&self.migrations[i], direction, plan, online.is_some());
                 Unit {
                     migration: &self.migrations[i],
                     checksum: &checksums[i],
