@@ -108,17 +108,39 @@ fn bad_input_exits_2_with_a_message_naming_it() {
 fn migrate_sql_prints_a_migration_per_dialect() {
     let (code, stdout, stderr) = xtask(&["migrate-sql", "rename_token_columns", "--dialect", "mysql"]);
     assert_eq!(code, 0, "{stderr}");
+    // As the migrator runs it: each MySQL statement a unit of its own, with its algorithm and lock.
     assert_eq!(
         stdout,
         "-- m20261105_090000_rename_token_columns (up, mysql)\n\
+         -- unit 1 of 2: on its own (MySQL commits each DDL statement; progress recorded after it)\n\
+         -- lock: metadata lock, brief (ALGORITHM=INSTANT, LOCK=NONE) (online)\n\
+         ALTER TABLE `messages` RENAME COLUMN `completion_tokens` TO `output_tokens`, ALGORITHM=INSTANT, LOCK=NONE;\n\
+         -- unit 2 of 2: on its own (MySQL commits each DDL statement; progress recorded after it)\n\
+         -- lock: metadata lock, brief (ALGORITHM=INSTANT, LOCK=NONE) (online)\n\
+         ALTER TABLE `messages` RENAME COLUMN `prompt_tokens` TO `input_tokens`, ALGORITHM=INSTANT, LOCK=NONE;\n"
+    );
+    // `--plain`: the steps' plain SQL; `--no-online`: the plain statements in the migrator's units.
+    let (code, stdout, _) = xtask(&["migrate-sql", "rename_token_columns", "--dialect", "mysql", "--plain"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "-- m20261105_090000_rename_token_columns (up, mysql, plain)\n\
          ALTER TABLE `messages` RENAME COLUMN `completion_tokens` TO `output_tokens`;\n\
          ALTER TABLE `messages` RENAME COLUMN `prompt_tokens` TO `input_tokens`;\n"
     );
+    let (code, stdout, _) = xtask(&["migrate-sql", "rename_token_columns", "--dialect", "mysql", "--no-online"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("-- unit 2 of 2: on its own"), "{stdout}");
+    assert!(stdout.contains("RENAME COLUMN `prompt_tokens` TO `input_tokens`;\n"), "{stdout}");
+    assert!(!stdout.contains("ALGORITHM="), "{stdout}");
     let (code, stdout, _) = xtask(&["migrate-sql", "add_user_timezone", "--dialect", "sqlite", "--down"]);
     assert_eq!(code, 0);
     assert_eq!(
         stdout,
-        "-- m20261102_090000_add_user_timezone (down, sqlite)\nALTER TABLE \"users\" DROP COLUMN \"timezone\";\n"
+        "-- m20261102_090000_add_user_timezone (down, sqlite)\n\
+         -- unit 1 of 1: in one transaction, with the tracking-table row\n\
+         -- lock: database write lock (SQLite has one writer): writers wait until commit (blocking)\n\
+         ALTER TABLE \"users\" DROP COLUMN \"timezone\";\n"
     );
 }
 

@@ -335,17 +335,15 @@ fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
     };
     // PostgreSQL and MySQL: the statements the migrator runs (online unless the migration opts out), each with its
     // lock.
+    let annotated = |r: &render::RenderedMigration| render::locks::annotated_script(dialect, &m.up, r);
     let up = render::render_steps(&m.up, dialect, before)
         .map(|r| match dialect {
             Dialect::Postgres if m.transactional && m.online != Some(false) => {
-                driftless_migrate::online::annotated_script(&driftless_migrate::online::online_postgres(&m.up, &r))
+                annotated(&driftless_migrate::online::online_postgres(&m.up, &r))
             }
-            Dialect::Postgres => driftless_migrate::online::annotated_script(&r),
             // MySQL: the ALGORITHM/LOCK clauses the migrator runs (unless the migration opts out), each with its lock.
-            Dialect::Mysql if m.online != Some(false) => {
-                render::mysql_online::annotated_script(&m.up, &render::mysql_online::online_mysql(&m.up, &r))
-            }
-            Dialect::Mysql => render::mysql_online::annotated_script(&m.up, &r),
+            Dialect::Mysql if m.online != Some(false) => annotated(&render::mysql_online::online_mysql(&m.up, &r)),
+            Dialect::Postgres | Dialect::Mysql => annotated(&r),
             _ => r.script(),
         })
         .map_err(|e| e.to_string());

@@ -1,13 +1,14 @@
-//! `migrate-sql NAME --dialect D [--down]`: the SQL a migration runs, for reviewers.
+//! `migrate-sql NAME --dialect D [--down] [--plain] [--no-online]`: the SQL a migration runs, for reviewers: as the
+//! migrator runs it (online forms, unit by unit, each unit's transaction and each statement's lock;
+//! `driftless_migrate::script`), or with `--plain` the plain SQL of the steps.
 
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use driftless_core::dialect::Dialect;
 use driftless_core::migration::short_name;
-use driftless_core::render;
-use driftless_core::replay;
-use driftless_core::schema::Schema;
+use driftless_migrate::Direction;
+use driftless_migrate::script::{View, migration_script};
 
 use crate::Project;
 
@@ -22,6 +23,14 @@ pub(crate) struct SqlArgs {
     /// Print the `down` SQL instead of `up`.
     #[arg(long)]
     down: bool,
+    /// Print the plain SQL of the steps (what drizzle-kit, Prisma or Alembic would run), without the online forms,
+    /// units and locks.
+    #[arg(long)]
+    plain: bool,
+    /// Show the migration as `migrate --no-online` runs it: the plain statements on PostgreSQL and MySQL (a
+    /// migration's own `.online(true)` still wins), in the migrator's units.
+    #[arg(long, conflicts_with = "plain")]
+    no_online: bool,
 }
 
 pub(crate) fn run(project: &Project, args: SqlArgs) -> anyhow::Result<ExitCode> {
@@ -42,22 +51,14 @@ pub(crate) fn run(project: &Project, args: SqlArgs) -> anyhow::Result<ExitCode> 
         ),
         _ => bail!("`{}` matches several migrations; give the full name", args.name),
     };
-    // The schema just before the migration (and after it, for `down`), by replaying the registry in memory.
-    let mut before = Schema::empty();
-    for m in &project.registry[..index] {
-        before = replay::apply_steps(&before, &m.up).with_context(|| format!("while replaying {}", m.name))?;
-    }
     let migration = &project.registry[index];
-    let (steps, ctx) = if args.down {
-        let after = replay::apply_steps(&before, &migration.up)
-            .with_context(|| format!("while replaying {}", migration.name))?;
-        (&migration.down, after)
-    } else {
-        (&migration.up, before)
-    };
-    let rendered = render::render_steps(steps, dialect, &ctx)
+    let direction = if args.down { Direction::Down } else { Direction::Up };
+    let view = if args.plain { View::Plain } else { View::AsRun { online: !args.no_online } };
+    // The migrator's own planning: the registry replayed in memory up to the migration, then rendered.
+    let script = migration_script(&project.registry, &migration.name, direction, dialect, view)
         .with_context(|| format!("while rendering {} for {}", migration.name, dialect.name()))?;
-    println!("-- {} ({}, {})", migration.name, if args.down { "down" } else { "up" }, dialect.name());
-    print!("{}", rendered.script());
+    let plain = if args.plain { ", plain" } else { "" };
+    println!("-- {} ({}, {}{plain})", migration.name, direction.as_str(), dialect.name());
+    print!("{script}");
     Ok(ExitCode::SUCCESS)
 }

@@ -71,8 +71,10 @@ fn a_backfill_shows_plain_progress_lines_and_readable_sql() {
     let sql = stdout.split_once("====\n").unwrap().1;
     assert!(
         sql.contains(&format!(
-            "-- {FILL} (up, mysql)\n-- run outside a transaction:\n-- backfill: runs in batches of 2 rows in (`id`) \
-             order, each committed on its own\nUPDATE `users` SET `tz` = 'UTC' WHERE (tz IS NULL);\n"
+            "-- {FILL} (up, mysql)\n-- unit 1 of 1: outside a transaction: in batches of 2 rows, each batch its own \
+             transaction\n-- lock: row locks on one batch of 2 rows at a time, each committed (online)\n-- backfill: \
+             runs in batches of 2 rows in (`id`) order, each committed on its own\nUPDATE `users` SET `tz` = 'UTC' \
+             WHERE (tz IS NULL);\n"
         )),
         "{sql}"
     );

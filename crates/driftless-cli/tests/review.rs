@@ -290,7 +290,7 @@ fn editing_a_migration_of_the_base_warns_and_annotating_it_does_not() {
     assert_eq!(v["migrations"][0]["changes"][0]["classifications"]["postgres"]["code"], "drop_column");
     assert_eq!(
         v["migrations"][0]["sql"]["postgres"]["up"]["sql"],
-        "-- lock: ACCESS EXCLUSIVE, brief (catalog only); online\nALTER TABLE \"users\" DROP COLUMN \"nickname\";\n"
+        "-- lock: ACCESS EXCLUSIVE, brief (no scan or rewrite) (online)\nALTER TABLE \"users\" DROP COLUMN \"nickname\";\n"
     );
 }
 

@@ -1,7 +1,10 @@
 //! Writers under a schema change on PostgreSQL: driftless's online migration against the plain SQL that
 //! drizzle-kit, Prisma and Alembic generate for the same change (driftless's own plain rendering, `.online(false)`:
 //! `CREATE INDEX`, `ADD CONSTRAINT … UNIQUE`, `ADD CONSTRAINT … FOREIGN KEY`, `ALTER COLUMN … SET NOT NULL`,
-//! `ADD CONSTRAINT … CHECK`, `DROP INDEX`, in one transaction).
+//! `ADD CONSTRAINT … CHECK`, `DROP INDEX`, in one transaction). A column added with a volatile default is measured
+//! as the generator writes it (`driftless_core::diff`, `diff/backfills.rs`: `ADD COLUMN` nullable, `SET DEFAULT`,
+//! a batched backfill with `DEFAULT`, NOT NULL online) against the one statement the other tools write, `ADD COLUMN
+//! … NOT NULL DEFAULT gen_random_uuid()`, which rewrites the table.
 //!
 //! A fresh database (through `driftless-testdb`, on the local server) gets a table of `DRIFTLESS_BENCH_ROWS`
 //! (default 1,000,000) rows. Eight writer connections then loop without pause, each a random single-row `UPDATE`
@@ -45,14 +48,31 @@ fn base() -> Migration {
         .down([drop_table(orders()), drop_table(customers())])
 }
 
-/// A measured change: name, up, down, and steps to run (plainly) before it and after reverting it.
-type Change = (&'static str, Vec<Step>, Vec<Step>, Vec<Step>, Vec<Step>);
+/// A measured change: name, up, down, steps to run (plainly) before it and after reverting it, and, when the plain
+/// SQL is other steps than the online migration's, those (up, down).
+type Change = (&'static str, Vec<Step>, Vec<Step>, Vec<Step>, Vec<Step>, Option<(Vec<Step>, Vec<Step>)>);
+
+/// "Add a column with a volatile default": the steps the generator writes for a `token UUID NOT NULL DEFAULT
+/// gen_random_uuid()` added to `orders` (the diff of the schema before and after, as `migrate-generate` computes
+/// it), their inverse, and the plain `ADD COLUMN` with its inverse.
+fn volatile_default() -> (Vec<Step>, Vec<Step>, Vec<Step>, Vec<Step>) {
+    let token = column("token", ColumnType::Uuid).default_expr(driftless_core::DefaultExpr::GenRandomUuid);
+    let plain_up = vec![add_column("orders", token.clone())];
+    let plain_down = vec![drop_column("orders", token)];
+    let before = driftless_core::replay::apply_steps(&driftless_core::Schema::empty(), &base().up).unwrap();
+    let after = driftless_core::replay::apply_steps(&before, &plain_up).unwrap();
+    let diff = driftless_core::diff::diff(&before, &after, &Default::default()).unwrap();
+    let up: Vec<Step> = diff.changes.into_iter().map(|c| c.step).collect();
+    let down: Vec<Step> = up.iter().rev().map(Step::inverse).filter(|s| !s.does_nothing()).collect();
+    (up, down, plain_up, plain_down)
+}
 
 fn changes() -> Vec<Change> {
     let email_idx = index("orders_email_idx", &["email"]);
     let fk = foreign_key("orders_customer_id_fkey", &["customer_id"], "customers", &["id"]);
     let email = column("email", ColumnType::Text).nullable();
     let email_not_null = column("email", ColumnType::Text);
+    let (volatile_up, volatile_down, plain_up, plain_down) = volatile_default();
     vec![
         (
             "create index",
@@ -60,6 +80,7 @@ fn changes() -> Vec<Change> {
             vec![drop_index("orders", email_idx.clone())],
             vec![],
             vec![],
+            None,
         ),
         (
             "add unique",
@@ -67,6 +88,7 @@ fn changes() -> Vec<Change> {
             vec![drop_unique("orders", unique("orders_email_key", &["email"]))],
             vec![],
             vec![],
+            None,
         ),
         (
             "add foreign key",
@@ -74,6 +96,7 @@ fn changes() -> Vec<Change> {
             vec![drop_foreign_key("orders", fk)],
             vec![],
             vec![],
+            None,
         ),
         (
             "set NOT NULL",
@@ -81,6 +104,7 @@ fn changes() -> Vec<Change> {
             vec![alter_column("orders", email_not_null, email)],
             vec![],
             vec![],
+            None,
         ),
         (
             "add check",
@@ -88,6 +112,7 @@ fn changes() -> Vec<Change> {
             vec![drop_check("orders", check("orders_n_check", "n >= 0"))],
             vec![],
             vec![],
+            None,
         ),
         (
             "drop index",
@@ -95,6 +120,15 @@ fn changes() -> Vec<Change> {
             vec![create_index("orders", email_idx.clone())],
             vec![create_index("orders", email_idx.clone())],
             vec![drop_index("orders", email_idx)],
+            None,
+        ),
+        (
+            "add column with volatile default + backfill",
+            volatile_up,
+            volatile_down,
+            vec![],
+            vec![],
+            Some((plain_up, plain_down)),
         ),
     ]
 }
@@ -187,8 +221,22 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let mut windows = Vec::new();
-    for (i, (change, up, down, before, after)) in changes().into_iter().enumerate() {
+    // `DRIFTLESS_BENCH_ONLY=<text>`: only the changes whose name contains it.
+    let only = std::env::var("DRIFTLESS_BENCH_ONLY").unwrap_or_default();
+    for (i, (change, up, down, before, after, plain)) in changes().into_iter().enumerate() {
+        if !change.contains(only.as_str()) {
+            continue;
+        }
         for (j, online) in [true, false].into_iter().enumerate() {
+            let (up, down) = match (&plain, online) {
+                (Some((up, down)), false) => (up.clone(), down.clone()),
+                _ => (up.clone(), down.clone()),
+            };
+            if plain.is_some() {
+                let mode = if online { "online" } else { "plain" };
+                let kinds: Vec<&str> = up.iter().map(|s| s.kind()).collect();
+                eprintln!("{change} ({mode}): steps {}", kinds.join(", "));
+            }
             let setup_name = format!("m20260102T{i:02}{j}000_setup");
             let name = format!("m20260102T{i:02}{j}001_change");
             let mut registry = vec![base()];
@@ -196,7 +244,7 @@ async fn main() {
                 registry.push(migration(&setup_name, before.clone(), after.clone(), false));
                 Migrator::new(db.clone(), registry.clone()).migrate().await.unwrap();
             }
-            registry.push(migration(&name, up.clone(), down.clone(), online));
+            registry.push(migration(&name, up, down, online));
             let migrator = Migrator::new(db.clone(), registry.clone());
             tokio::time::sleep(Duration::from_millis(500)).await;
             let from = Instant::now();

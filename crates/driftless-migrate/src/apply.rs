@@ -79,7 +79,7 @@ impl Unit<'_> {
 
 /// Whether the migration can run as one transaction on `dialect`: the dialect has transactional DDL, the migration
 /// did not opt out, and no statement must run outside a transaction.
-fn is_atomic(plan: &RenderedMigration, dialect: Dialect, migration: &Migration) -> bool {
+pub(crate) fn is_atomic(plan: &RenderedMigration, dialect: Dialect, migration: &Migration) -> bool {
     dialect != Dialect::Mysql && migration.transactional && plan.statements.iter().all(|s| s.transactional)
 }
 
@@ -216,8 +216,11 @@ async fn atomic<C: DialectConnection>(
     }
 }
 
-/// Writes the dirty row a statement-by-statement run starts from, and returns the statement to start at: 0, or,
-/// resuming a run that stopped in a backfill, that backfill (which carries on after its recorded key).
+/// Writes the dirty row a statement-by-statement run starts from (`dirty` = the direction: `up` for a row being
+/// applied, `down` for one being reverted, with the progress of that direction's plan), and returns the statement to
+/// start at: 0, or, resuming a run in the same direction that stopped in a backfill (`resume.rs`), that backfill
+/// (which carries on after its recorded key). A revert starting afresh clears any backfill key, so the one its
+/// backfills find is always their own.
 pub(crate) async fn begin_row<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
@@ -229,14 +232,14 @@ pub(crate) async fn begin_row<C: DialectConnection>(
     let total_i = unit.plan.statements.len() as i64;
     let mark = Error::db(format!("recording progress of {what} in the tracking table"));
     Ok(match &unit.resume_from {
-        Some(r) if direction == Direction::Up => {
+        Some(r) if r.dirty == Some(direction) => {
             let at = usize::try_from(r.statements_done).unwrap_or(usize::MAX);
             // A backfill carries on after its key; a MySQL statement that failed and left nothing runs again.
-            let exact = crate::resume::exact(C::DIALECT, unit, r);
+            let exact = crate::resume_mysql::exact(C::DIALECT, unit, r);
             if !exact && (r.statements_total != total_i || unit.backfill(at).is_none()) {
                 return Err(Error::Dirty {
                     name: r.name.clone(),
-                    direction: Direction::Up,
+                    direction,
                     statements_done: r.statements_done,
                     statements_total: r.statements_total,
                     failed_statement: r.failed_statement.clone(),
@@ -248,7 +251,10 @@ pub(crate) async fn begin_row<C: DialectConnection>(
         _ => {
             match direction {
                 Direction::Up => conn.insert_row(table, &row(unit, Duration::ZERO, Some(Direction::Up))).await,
-                Direction::Down => conn.set_progress(table, migration, direction, 0, total_i, None).await,
+                Direction::Down => match conn.set_progress(table, migration, direction, 0, total_i, None).await {
+                    Ok(()) if !unit.backfills.is_empty() => conn.set_backfill_key(table, migration, None).await,
+                    done => done,
+                },
             }
             .map_err(mark)?;
             0
@@ -294,7 +300,7 @@ async fn step_by_step<C: DialectConnection>(
                 total,
                 statement: statement.sql.clone(),
                 partial: true,
-                resumable: crate::resume::atomic_statement(C::DIALECT, unit, index),
+                resumable: crate::resume_mysql::atomic_statement(C::DIALECT, unit, index),
                 cause,
             });
         }

@@ -68,6 +68,9 @@ pub struct PlannedStatement {
     /// A backfill: how many rows it would fill now (those matching its predicate; `None`: not counted, the table
     /// is not there yet or the count failed).
     pub to_fill: Option<i64>,
+    /// A count of the table's rows or of the rows to fill that failed although the table should be there: what
+    /// failed and the database's error.
+    pub count_failed: Option<String>,
 }
 
 /// A probe and what it found.
@@ -107,35 +110,31 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     }
     let mut out = Vec::new();
     // Each table is counted once: the counts are of the data now, the same for every statement.
-    let mut counted: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
+    let mut counted: std::collections::HashMap<String, Result<i64, String>> = std::collections::HashMap::new();
     for (((&(i, _), plan), probes), backfills) in wanted.iter().zip(&rendered).zip(&probes).zip(&backfills) {
         let m = &registry[i];
         // The statements `migrate` runs: the online forms unless the migration or the project turned them off.
-        let online_plan = match dialect {
-            Dialect::Mysql if m.online.unwrap_or(online) => {
-                Some(driftless_core::render::mysql_online::online_mysql(&m.up, plan))
-            }
-            Dialect::Postgres if m.transactional && m.online.unwrap_or(online) => {
-                Some(crate::online::online_postgres(&m.up, plan))
-            }
-            _ => None,
-        };
-        let plan = online_plan.as_ref().unwrap_or(plan);
+        let plan =
+            &crate::script::as_run(m, Direction::Up, plan.clone(), crate::script::runs_online(m, dialect, online));
         let mut statements = Vec::new();
         let locks = plan_locks(dialect, &m.up, plan);
         for (s, lock) in plan.statements.iter().zip(locks) {
             let step = &m.up[s.step];
+            let mut failed = Vec::new();
             let rows = match step.table() {
                 Some(t) if now.table(t).is_some() => {
                     let n = match counted.get(t) {
-                        Some(n) => *n,
+                        Some(n) => n.clone(),
                         None => {
                             let n = count_rows(conn, dialect, t).await;
-                            counted.insert(t.to_owned(), n);
+                            counted.insert(t.to_owned(), n.clone());
                             n
                         }
                     };
-                    Some((t.to_owned(), n))
+                    if let Err(e) = &n {
+                        failed.push(format!("counting the rows of `{t}` failed: {e}"));
+                    }
+                    Some((t.to_owned(), n.ok()))
                 }
                 Some(t) => Some((t.to_owned(), None)),
                 None => None,
@@ -144,7 +143,12 @@ pub(crate) async fn dry_run<C: DialectConnection>(
             if let Some((_, b)) = backfills.iter().find(|(k, _)| *k == s.step && !s.transactional)
                 && step.table().is_some_and(|t| now.table(t).is_some())
             {
-                to_fill = conn.fetch_count(&b.count(), &[]).await.ok();
+                match conn.fetch_count(&b.count(), &[]).await {
+                    Ok(n) => to_fill = Some(n),
+                    Err(e) => {
+                        failed.push(format!("counting the rows to fill failed: {}", crate::redact(&e.to_string())))
+                    }
+                }
             }
             statements.push(PlannedStatement {
                 sql: s.sql.clone(),
@@ -155,6 +159,7 @@ pub(crate) async fn dry_run<C: DialectConnection>(
                 online: lock.online,
                 rows,
                 to_fill,
+                count_failed: (!failed.is_empty()).then(|| failed.join("; ")),
             });
         }
         let mut outcomes = Vec::new();
@@ -177,12 +182,17 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     Ok(DryRun { dialect, migrations: out })
 }
 
-async fn count_rows<C: DialectConnection>(conn: &mut C, dialect: Dialect, table: &str) -> Option<i64> {
+/// The rows of `table` now, or what failed (the database's error, or an answer that is not a count).
+async fn count_rows<C: DialectConnection>(conn: &mut C, dialect: Dialect, table: &str) -> Result<i64, String> {
     let q = if dialect == Dialect::Mysql { '`' } else { '"' };
     let quoted = format!("{q}{}{q}", table.replace(q, &format!("{q}{q}")));
     let cast = if dialect == Dialect::Mysql { "CHAR" } else { "TEXT" };
-    let rows = conn.fetch_text(&format!("SELECT CAST(COUNT(*) AS {cast}) FROM {quoted}")).await.ok()?;
-    rows.first()?.first()?.as_deref()?.trim().parse().ok()
+    let rows = conn
+        .fetch_text(&format!("SELECT CAST(COUNT(*) AS {cast}) FROM {quoted}"))
+        .await
+        .map_err(|e| crate::redact(&e.to_string()))?;
+    let text = rows.first().and_then(|r| r.first()).cloned().flatten().unwrap_or_default();
+    text.trim().parse().map_err(|_| format!("the count came back as `{text}`, not a number"))
 }
 
 impl fmt::Display for DryRun {
@@ -200,11 +210,13 @@ impl fmt::Display for DryRun {
                 let online = if s.online { "online" } else { "blocking" };
                 let rows = match &s.rows {
                     Some((t, Some(n))) => format!("; {t}: {n} rows now"),
+                    Some((t, None)) if s.count_failed.is_some() => format!("; {t}: rows unknown"),
                     Some((t, None)) => format!("; {t}: not there yet"),
                     None => String::new(),
                 };
                 let fill = s.to_fill.map(|n| format!("; {n} rows to fill")).unwrap_or_default();
-                writeln!(f, "     lock: {} ({online}){rows}{fill}", s.lock)?;
+                let failed = s.count_failed.as_ref().map(|e| format!("; not counted: {e}")).unwrap_or_default();
+                writeln!(f, "     lock: {} ({online}){rows}{fill}{failed}", s.lock)?;
             }
             for p in &m.probes {
                 match &p.result {

@@ -524,8 +524,8 @@ fn backfill_aftermath(name: &str, direction: Direction, last_key: Option<&str>) 
              cause and run the migrator again"
         ),
         Direction::Down => format!(
-            "each batch commits on its own: {done}; {name} is marked dirty: finish the backfill by hand, then run \
-             `cargo xtask migrate-resolve --rolled-back {name}`, or `--applied {name}` to keep it applied"
+            "each batch commits on its own: {done}, so the next revert of {name} resumes there without redoing a \
+             batch; fix the cause and revert again"
         ),
     }
 }

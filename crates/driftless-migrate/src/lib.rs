@@ -81,6 +81,8 @@ mod probes;
 mod progress;
 mod redact;
 mod resume;
+mod resume_mysql;
+pub mod script;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 pub mod testing;

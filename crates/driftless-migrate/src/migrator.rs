@@ -177,12 +177,7 @@ impl Migrator {
     /// it runs statement by statement as written) and on MySQL/MariaDB (see `online_mysql.rs`), its own setting
     /// first, then the project's.
     fn online_for(&self, m: &Migration, dialect: driftless_core::Dialect) -> Option<crate::online::OnlineSettings> {
-        let dialect_online = match dialect {
-            driftless_core::Dialect::Postgres => m.transactional,
-            driftless_core::Dialect::Mysql => true,
-            _ => false,
-        };
-        (dialect_online && m.online.unwrap_or(self.online)).then_some(crate::online::OnlineSettings {
+        crate::script::runs_online(m, dialect, self.online).then_some(crate::online::OnlineSettings {
             lock_timeout: self.statement_lock_timeout,
             attempts: self.lock_attempts,
         })
@@ -499,37 +494,19 @@ impl Migrator {
         conn.ensure_table(table).await.map_err(Error::db(format!("creating the tracking table {}", table.name)))?;
         let mut applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
         let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
-        // An online PostgreSQL migration interrupted in its `up` resumes at the unit its dirty row records (each
-        // unit's progress is exact, see `apply::by_units`): its row is left out of validation, so it is pending.
-        let mut resume: std::collections::HashMap<String, AppliedMigration> = std::collections::HashMap::new();
-        // So is one on any dialect that stopped in a backfill (its row holds the backfill's last key, see
-        // `backfill.rs`): the run resumes at that backfill, after its key.
-        let mut in_backfill = std::collections::HashSet::new();
-        if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
-            for row in applied.iter().filter(|r| r.dirty == Some(Direction::Up)) {
-                let key = conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?;
-                if key.is_some() {
-                    in_backfill.insert(row.name.clone());
-                }
-            }
-        }
-        if matches!(request, Request::Migrate | Request::Up | Request::To(_)) {
-            applied.retain(|row| {
-                // Resumable: online PostgreSQL units, a failed MySQL statement (`resume.rs`), a backfill's key.
-                let online_units = C::DIALECT == driftless_core::Dialect::Postgres;
-                let resumable = row.dirty == Some(Direction::Up)
-                    && self.migrations.iter().zip(&checksums).any(|(m, c)| {
-                        let again = crate::resume::candidate(C::DIALECT, row) || in_backfill.contains(&m.name);
-                        m.name == row.name
-                            && *c == row.checksum
-                            && (again || (online_units && self.online_for(m, C::DIALECT).is_some()))
-                    });
-                if resumable {
-                    resume.insert(row.name.clone(), row.clone());
-                }
-                !resumable
-            });
-        }
+        // Dirty rows this run resumes rather than refuses, in the direction it runs (see `resume.rs`).
+        let direction = match request {
+            Request::Migrate | Request::Up => Some(Direction::Up),
+            Request::Down | Request::Reset { .. } => Some(Direction::Down),
+            Request::To(name) if applied.iter().any(|a| a.name == *name) => Some(Direction::Down),
+            Request::To(_) => Some(Direction::Up),
+            Request::ResolveApplied(_) | Request::ResolveRolledBack(_) => None,
+        };
+        let pg = C::DIALECT == driftless_core::Dialect::Postgres;
+        let online_units = |m: &Migration| pg && self.online_for(m, C::DIALECT).is_some();
+        let resume =
+            crate::resume::resumable(conn, table, direction, &self.migrations, &checksums, &mut applied, online_units)
+                .await?;
         let verdicts = judge_registry(&self.migrations);
         let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let operation = request.operation();
@@ -576,6 +553,7 @@ impl Migrator {
             }
         };
 
+        crate::resume::check_reverted(&resume, &to_revert)?;
         let applying = matches!(request, Request::Migrate | Request::Up) || !to_apply.is_empty();
         self.refuse(&v, &applied, &to_apply, applying, &mut report)?;
         if !to_revert.is_empty() {
@@ -597,13 +575,7 @@ impl Migrator {
             .zip(backfills)
             .map(|((plan, &(i, direction)), backfills)| {
                 let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
-                let plan = match online {
-                    Some(_) if dialect == driftless_core::Dialect::Mysql => {
-                        driftless_core::render::mysql_online::online_mysql(&self.migrations[i].up, &plan)
-                    }
-                    Some(_) => crate::online::online_postgres(&self.migrations[i].up, &plan),
-                    None => plan,
-                };
+                let plan = crate::script::as_run(&self.migrations[i], direction, plan, online.is_some());
                 Unit {
                     migration: &self.migrations[i],
                     checksum: &checksums[i],

@@ -38,83 +38,6 @@ pub(crate) struct OnlineSettings {
     pub attempts: u32,
 }
 
-/// The lock a PostgreSQL statement takes on its table, and whether reads and writes go on meanwhile (online);
-/// `None` for statements that lock nothing another session uses (creating a table, hand-written SQL).
-pub fn lock_of(sql: &str) -> Option<(&'static str, bool)> {
-    let s = sql.trim_start();
-    let alter = s.starts_with("ALTER TABLE");
-    Some(
-        if s.starts_with("CREATE INDEX CONCURRENTLY")
-            || s.starts_with("CREATE UNIQUE INDEX CONCURRENTLY")
-            || s.starts_with("DROP INDEX CONCURRENTLY")
-            || (alter && s.contains(" VALIDATE CONSTRAINT "))
-        {
-            ("SHARE UPDATE EXCLUSIVE", true)
-        } else if s.starts_with("CREATE INDEX") || s.starts_with("CREATE UNIQUE INDEX") {
-            ("SHARE, for the whole build", false)
-        } else if s.starts_with("DROP INDEX") {
-            ("ACCESS EXCLUSIVE", false)
-        } else if alter && (s.ends_with(" NOT VALID") || s.contains(" USING INDEX ") || s.contains(" DROP CONSTRAINT "))
-        {
-            ("ACCESS EXCLUSIVE, brief (no scan)", true)
-        } else if alter && catalog_only(s) {
-            ("ACCESS EXCLUSIVE, brief (catalog only)", true)
-        } else if alter && s.contains(" FOREIGN KEY ") {
-            ("SHARE ROW EXCLUSIVE on both tables, for the validating scan", false)
-        } else if alter {
-            ("ACCESS EXCLUSIVE", false)
-        } else {
-            return None;
-        },
-    )
-}
-
-/// Whether an `ALTER TABLE` only changes the catalog: renames, dropping a column, adding one without a default or
-/// with a constant one (PostgreSQL 11+ does not rewrite the table for it).
-fn catalog_only(s: &str) -> bool {
-    let single = !s.contains(", ADD ") && !s.contains(", ALTER ") && !s.contains(", DROP ");
-    single
-        && (s.contains(" RENAME ")
-            || s.contains(" DROP COLUMN ")
-            || (s.contains(" ADD COLUMN ") && s.split_once(" DEFAULT ").is_none_or(|(_, d)| !d.contains('('))))
-}
-
-/// `plan` as a script whose statements each carry a comment naming the lock they take and whether they run
-/// online, and, when not in the migration's transaction, that they run on their own. For the review report.
-pub fn annotated_script(plan: &RenderedMigration) -> String {
-    let mut out = String::new();
-    let mut validated_not_null: BTreeSet<String> = BTreeSet::new();
-    for s in &plan.statements {
-        let set_not_null = s.sql.ends_with(" SET NOT NULL")
-            && validated_not_null.iter().any(|column| s.sql.contains(&format!(" ALTER COLUMN {column} SET NOT NULL")));
-        let lock = if set_not_null {
-            Some(("ACCESS EXCLUSIVE, brief (no scan: the check is validated)", true))
-        } else {
-            lock_of(&s.sql)
-        };
-        if let Some((lock, online)) = lock {
-            let how = match (online, lock.starts_with("ACCESS EXCLUSIVE")) {
-                (true, _) => "online",
-                (false, true) => "blocks reads and writes",
-                (false, false) => "blocks writes",
-            };
-            out.push_str(&format!("-- lock: {lock}; {how}\n"));
-        }
-        if !s.transactional {
-            out.push_str("-- run outside a transaction:\n");
-        }
-        if let Some(rest) = s.sql.split_once(" ADD CONSTRAINT ").map(|(_, r)| r)
-            && let Some((_, column)) = rest.split_once(" CHECK (")
-            && let Some(column) = column.strip_suffix(" IS NOT NULL) NOT VALID")
-        {
-            validated_not_null.insert(column.to_owned());
-        }
-        out.push_str(&s.sql);
-        out.push_str(";\n");
-    }
-    out
-}
-
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -411,22 +334,24 @@ mod tests {
         );
         let plan = online_postgres(&steps, &render_steps(&steps, Dialect::Postgres, &schema()).unwrap());
         assert_eq!(units(&plan), vec![(0, 1), (1, 2), (2, 4), (4, 5), (5, 6), (6, 7), (7, 8), (8, 9), (9, 11)]);
-        assert_eq!(lock_of(&plan.statements[0].sql), Some(("SHARE UPDATE EXCLUSIVE", true)));
-        assert_eq!(lock_of(&plan.statements[3].sql), Some(("ACCESS EXCLUSIVE, brief (no scan)", true)));
-        assert_eq!(lock_of(&plan.statements[9].sql), Some(("ACCESS EXCLUSIVE", false)));
-        let script = annotated_script(&plan);
+        // The review's script of the online plan names each statement's lock (`render::locks`, one describer for
+        // the review, the dry run, `migrate-sql` and the file headers): SET NOT NULL after its validated check scans
+        // nothing.
+        let script = driftless_core::render::locks::annotated_script(Dialect::Postgres, &steps, &plan);
         assert!(
             script.ends_with(
-                "-- lock: SHARE UPDATE EXCLUSIVE; online\n-- run outside a transaction:\nALTER TABLE \"users\" VALIDATE \
-                 CONSTRAINT \"users_email_not_null\";\n-- lock: ACCESS EXCLUSIVE, brief (no scan: the check is \
-                 validated); online\nALTER TABLE \"users\" ALTER COLUMN \"email\" SET NOT NULL;\n-- lock: ACCESS \
-                 EXCLUSIVE, brief (no scan); online\nALTER TABLE \"users\" DROP CONSTRAINT \"users_email_not_null\";\n"
+                "-- lock: SHARE UPDATE EXCLUSIVE: reads and writes continue during the scan (online)\n-- run outside \
+                 a transaction:\nALTER TABLE \"users\" VALIDATE CONSTRAINT \"users_email_not_null\";\n-- lock: ACCESS \
+                 EXCLUSIVE, brief (no scan: the check is validated) (online)\nALTER TABLE \"users\" ALTER COLUMN \
+                 \"email\" SET NOT NULL;\n-- lock: ACCESS EXCLUSIVE, brief (catalog only, no scan or rewrite) \
+                 (online)\nALTER TABLE \"users\" DROP CONSTRAINT \"users_email_not_null\";\n"
             ),
             "{script}"
         );
         assert!(
             script.starts_with(
-                "-- lock: SHARE UPDATE EXCLUSIVE; online\n-- run outside a transaction:\nCREATE INDEX CONCURRENTLY"
+                "-- lock: SHARE UPDATE EXCLUSIVE: reads and writes continue (online)\n-- run outside a \
+                 transaction:\nCREATE INDEX CONCURRENTLY"
             ),
             "{script}"
         );

@@ -216,7 +216,7 @@ pub(crate) async fn run<C: DialectConnection>(
                         total,
                         statement: sql,
                         partial: true,
-                        resumable: crate::resume::atomic_statement(C::DIALECT, unit, index),
+                        resumable: crate::resume_mysql::atomic_statement(C::DIALECT, unit, index),
                         cause,
                     });
                 }

@@ -1,83 +1,90 @@
-//! Resuming a MySQL/MariaDB migration that stopped part-way. MySQL has no transactional DDL: each statement commits
-//! on its own, and the migrator records its progress after each one (`apply::begin_row`, `online_mysql.rs`). Each
-//! DDL statement is atomic (InnoDB on MySQL 8, MariaDB 10.6+): a statement that fails with a server error — refused
-//! by every online algorithm, a lock-wait timeout, a duplicate key, `max_statement_time`, orphans found by the
-//! online foreign key's probes — leaves nothing. When the migrator saw that happen it recorded the statement
-//! (`failed_statement`) with the statements before it as done, and that record is exact: the next `migrate`
-//! resumes at the failed statement instead of refusing the dirty row.
+//! Which dirty tracking rows a run resumes instead of refusing, in either direction.
 //!
-//! Progress is unknown, and the row stays dirty (resolve it by hand), when the migrator did not see the statement
-//! fail (killed, crashed, the connection lost: the statement may have committed just before), when the migration
-//! changed since (another checksum or statement count), and when the failed statement is hand-written SQL or a
-//! Rust data step (either may have done part of its work).
+//! A dirty row says which direction was running when it stopped: `dirty = 'up'` is a migration being applied,
+//! `dirty = 'down'` one being reverted, and its `statements_done` / `statements_total` count the statements of
+//! *that* direction's plan. Its `backfill_key` (see `backfill.rs`) belongs to that direction too: a backfill
+//! records its batches' keys only while it runs, a finished run (`finish_row`) or a resolved row clears the key, and
+//! a revert starting afresh clears it (`apply::begin_row`), so a key found on a dirty row is always the one its own
+//! direction recorded, never the other direction's.
+//!
+//! - **Applying** (`migrate`, `up`, `to` a pending migration): a dirty `up` row resumes when its checksum is the
+//!   registry's and it is either an online PostgreSQL run (each unit's progress is exact, see `apply::by_units`) or
+//!   stopped in a backfill (it holds a key), or a MySQL/MariaDB run stopped by a statement that failed and left
+//!   nothing (`resume_mysql.rs`). Its row is left out of validation, so the migration is pending.
+//! - **Reverting** (`down`, `reset`, `to` an applied migration): a dirty `down` row stopped in a backfill (it holds a
+//!   key) with the registry's checksum resumes: it stays applied for validation (clean), so it is reverted again,
+//!   and the revert starts at the backfill, after its key (`apply::begin_row`). It must be among the rows the
+//!   request reverts ([`check_reverted`]); otherwise it is refused as dirty.
+//!
+//! Every other dirty row is refused (`Error::Dirty`) until someone resolves it.
 
-use driftless_core::Dialect;
-use driftless_core::render::mysql_online::clause_algorithm;
-use driftless_core::step::Step;
+use std::collections::HashMap;
 
-use crate::apply::{Unit, fit_failed_statement};
+use driftless_core::migration::Migration;
+
+use crate::connection::DialectConnection;
+use crate::error::Error;
 use crate::outcome::{AppliedMigration, Direction};
+use crate::tracking::TrackingTable;
 
-/// Whether `row`, a dirty row on `dialect`, may be a resumable MySQL record (checked against the plan by
-/// [`exact`] before anything runs).
-pub(crate) fn candidate(dialect: Dialect, row: &AppliedMigration) -> bool {
-    dialect == Dialect::Mysql
-        && row.dirty == Some(Direction::Up)
-        && row.failed_statement.is_some()
-        && (0..row.statements_total).contains(&row.statements_done)
-}
+/// The dirty rows to resume, by migration name, as recorded (their `dirty` says the direction).
+pub(crate) type Resumed = HashMap<String, AppliedMigration>;
 
-/// Whether statement `index` of `unit` (on MySQL, up) leaves nothing when it fails with a server error, so that a
-/// record of its failure is exact.
-pub(crate) fn atomic_statement(dialect: Dialect, unit: &Unit<'_>, index: usize) -> bool {
-    dialect == Dialect::Mysql
-        && unit.direction == Direction::Up
-        && unit
-            .plan
-            .statements
-            .get(index)
-            .and_then(|s| unit.migration.up.get(s.step))
-            .is_some_and(|step| !matches!(step, Step::RawSql { .. } | Step::Data { .. } | Step::Irreversible { .. }))
-}
-
-/// `sql` without its trailing `ALGORITHM=…, LOCK=…` clause (the migrator may have run another algorithm than the
-/// one written, or the plain SQL with `--no-online`).
-fn without_clause(sql: &str) -> &str {
-    if clause_algorithm(sql).is_none() {
-        return sql;
+/// Finds the rows a run in `direction` resumes (none when `direction` is `None`: a resolution) and adjusts
+/// `applied` for validation as the module documentation says. `online_units(m)`: whether `m` runs in online
+/// units on this database (PostgreSQL online), which makes any dirty `up` row of it resumable.
+pub(crate) async fn resumable<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    direction: Option<Direction>,
+    migrations: &[Migration],
+    checksums: &[String],
+    applied: &mut Vec<AppliedMigration>,
+    online_units: impl Fn(&Migration) -> bool,
+) -> Result<Resumed, Error> {
+    let mut resumed = Resumed::new();
+    let Some(direction) = direction else { return Ok(resumed) };
+    for row in applied.iter().filter(|r| r.dirty == Some(direction)) {
+        let Some((m, _)) = migrations.iter().zip(checksums).find(|(m, c)| m.name == row.name && **c == row.checksum)
+        else {
+            continue;
+        };
+        let in_backfill =
+            conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?.is_some();
+        let resumes = match direction {
+            Direction::Up => {
+                in_backfill || online_units(m) || crate::resume_mysql::candidate(C::DIALECT, row)
+            }
+            Direction::Down => in_backfill,
+        };
+        if resumes {
+            resumed.insert(row.name.clone(), row.clone());
+        }
     }
-    let at = sql.to_ascii_uppercase().rfind("ALGORITHM=").unwrap_or(sql.len());
-    sql[..at].trim_end().trim_end_matches(',')
-}
-
-/// Whether `row` records exactly where `unit` stopped: the same statement count, and the statement it names as
-/// failed is, clause aside, the plan's statement at that index, which leaves nothing when it fails.
-pub(crate) fn exact(dialect: Dialect, unit: &Unit<'_>, row: &AppliedMigration) -> bool {
-    let (Ok(at), Some(failed)) = (usize::try_from(row.statements_done), row.failed_statement.as_deref()) else {
-        return false;
-    };
-    let Some(statement) = unit.plan.statements.get(at) else { return false };
-    let same = |a: &str, b: &str| without_clause(a) == without_clause(b);
-    candidate(dialect, row)
-        && row.statements_total == unit.plan.statements.len() as i64
-        && atomic_statement(dialect, unit, at)
-        && (same(failed, &statement.sql) || same(failed, &fit_failed_statement(&statement.sql)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_clause_is_ignored_when_comparing() {
-        assert_eq!(
-            without_clause("ALTER TABLE `t` ADD COLUMN `a` INT, ALGORITHM=INPLACE, LOCK=NONE"),
-            "ALTER TABLE `t` ADD COLUMN `a` INT"
-        );
-        assert_eq!(
-            without_clause("CREATE INDEX `i` ON `t` (`a`) ALGORITHM=NOCOPY LOCK=NONE"),
-            "CREATE INDEX `i` ON `t` (`a`)"
-        );
-        assert_eq!(without_clause("ALTER TABLE `t` ADD COLUMN `a` INT"), "ALTER TABLE `t` ADD COLUMN `a` INT");
+    match direction {
+        Direction::Up => applied.retain(|row| !resumed.contains_key(&row.name)),
+        Direction::Down => {
+            for row in applied.iter_mut().filter(|r| resumed.contains_key(&r.name)) {
+                row.dirty = None;
+            }
+        }
     }
+    Ok(resumed)
+}
+
+/// A revert being resumed must be among the rows the request reverts (it always is when reverts run newest first,
+/// as they do); if it is not, it is refused as the dirty row it is rather than left half reverted.
+pub(crate) fn check_reverted(resumed: &Resumed, to_revert: &[&AppliedMigration]) -> Result<(), Error> {
+    for row in resumed.values().filter(|r| r.dirty == Some(Direction::Down)) {
+        if !to_revert.iter().any(|r| r.name == row.name) {
+            return Err(Error::Dirty {
+                name: row.name.clone(),
+                direction: Direction::Down,
+                statements_done: row.statements_done,
+                statements_total: row.statements_total,
+                failed_statement: row.failed_statement.clone(),
+            });
+        }
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ use crate::database::Database;
 use crate::error::Error;
 use crate::migrator::Migrator;
 use crate::outcome::Direction;
+use crate::script::View;
 
 /// A new in-memory SQLite database, private to the returned pool, with `migrations` applied. The
 /// database lives as long as the pool.
@@ -46,9 +47,12 @@ pub async fn sqlite_memory(migrations: impl IntoIterator<Item = Migration>) -> R
 }
 
 /// The SQL the migrator runs for the migration named `name` (its full name) of `registry` in `direction` on
-/// `dialect`, as a script for people to read (the form `migrate-sql` prints). It comes from the same planning the
-/// migrator does before it applies anything (the registry replayed in memory, then rendered), so a snapshot of it
-/// is what runs.
+/// `dialect`, as a script for people to read (the form `migrate-sql` prints): the statements `migrate` runs with
+/// its defaults (online on PostgreSQL and MySQL unless the migration says `.online(false)`), unit by unit, each unit
+/// after a comment saying whether it runs in a transaction and each statement after a comment naming the lock it
+/// takes (see [`crate::script`]). It comes from the same planning the migrator does before it applies anything (the
+/// registry replayed in memory, then rendered), so a snapshot of it is what runs. [`migration_sql_plain`] gives the
+/// plain SQL; [`crate::script::migration_script`] takes the project's online setting too.
 ///
 /// ```
 /// use driftless_core::Dialect;
@@ -56,8 +60,13 @@ pub async fn sqlite_memory(migrations: impl IntoIterator<Item = Migration>) -> R
 /// use driftless_migrate::Direction;
 ///
 /// let registry = [Migration::new("m1_t").up([raw_sql(sql("CREATE TABLE t (id INTEGER)"))])];
-/// let sql = driftless_migrate::testing::migration_sql(&registry, "m1_t", Direction::Up, Dialect::Sqlite).unwrap();
-/// assert_eq!(sql, "CREATE TABLE t (id INTEGER);\n");
+/// let sql = driftless_migrate::testing::migration_sql(&registry, "m1_t", Direction::Up, Dialect::Postgres).unwrap();
+/// assert_eq!(
+///     sql,
+///     "-- unit 1 of 1: in one transaction, with the tracking-table row\n\
+///      -- lock: unknown (hand-written SQL) (blocking)\n\
+///      CREATE TABLE t (id INTEGER);\n"
+/// );
 /// ```
 pub fn migration_sql(
     registry: &[Migration],
@@ -65,19 +74,29 @@ pub fn migration_sql(
     direction: Direction,
     dialect: Dialect,
 ) -> Result<String, Error> {
-    let Some(index) = registry.iter().position(|m| m.name == name) else {
-        return Err(Error::Render {
-            name: name.to_owned(),
-            direction,
-            dialect,
-            reason: format!(
-                "it is not in the registry ({} migration(s)); pass a migration's full name",
-                registry.len()
-            ),
-        });
-    };
-    let rendered = crate::plan::plans(registry, &[(index, direction)], dialect)?;
-    Ok(rendered.iter().map(|r| r.script()).collect())
+    crate::script::migration_script(registry, name, direction, dialect, View::AsRun { online: true })
+}
+
+/// [`migration_sql`] without the migrator's online forms and units: the plain rendering of the steps, one script
+/// (statements that must run outside a transaction and SQLite's foreign-key pragmas marked with comments), as
+/// `migrate-sql --plain` prints it.
+///
+/// ```
+/// use driftless_core::Dialect;
+/// use driftless_core::migration::prelude::*;
+/// use driftless_migrate::Direction;
+///
+/// let registry = [Migration::new("m1_t").up([raw_sql(sql("CREATE TABLE t (id INTEGER)"))])];
+/// let sql = driftless_migrate::testing::migration_sql_plain(&registry, "m1_t", Direction::Up, Dialect::Sqlite);
+/// assert_eq!(sql.unwrap(), "CREATE TABLE t (id INTEGER);\n");
+/// ```
+pub fn migration_sql_plain(
+    registry: &[Migration],
+    name: &str,
+    direction: Direction,
+    dialect: Dialect,
+) -> Result<String, Error> {
+    crate::script::migration_script(registry, name, direction, dialect, View::Plain)
 }
 
 /// Applies one already-rendered migration that is not in a registry to `db`, through the migrator's own apply

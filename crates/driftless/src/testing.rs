@@ -3,7 +3,9 @@
 //! - [`schema_json`]: the canonical text of your models' schema, the same bytes `migrate-generate` writes to
 //!   `snapshots/schema.json`, for `insta::assert_snapshot!`.
 //! - [`migration_sql`] and [`migration_sql_all`]: the SQL a migration runs, per dialect and direction, computed by
-//!   the migrator's own planning (the registry replayed in memory, then rendered), so the snapshot is what runs.
+//!   the migrator's own planning (the registry replayed in memory, then rendered), so the snapshot is what runs: the
+//!   online forms on PostgreSQL and MySQL, unit by unit, with each unit's transaction and each statement's lock;
+//!   [`migration_sql_plain`] gives the plain SQL of the steps.
 //! - [`sqlite`], [`postgres`], [`mysql`]: a fresh database per test with every migration applied, like
 //!   `#[sqlx::test]`. The handle derefs to the sqlx pool and removes the database when dropped (or, reporting
 //!   failures, on [`TestDatabase::close`]).
@@ -19,7 +21,15 @@
 //!         .down([drop_table(table("tags").with_column(column("name", ColumnType::Text)))]),
 //! ];
 //! let sql = driftless::testing::migration_sql(&migrations, "init", Dialect::Postgres, Direction::Up)?;
-//! assert_eq!(sql, "-- m20260101_090000_init (up, postgres)\nCREATE TABLE \"tags\" ( \"name\" TEXT NOT NULL );\n");
+//! assert_eq!(
+//!     sql,
+//!     "-- m20260101_090000_init (up, postgres)\n\
+//!      -- unit 1 of 1: in one transaction, with the tracking-table row\n\
+//!      -- lock: none on existing tables (new object) (online)\n\
+//!      CREATE TABLE \"tags\" ( \"name\" TEXT NOT NULL );\n"
+//! );
+//! let plain = driftless::testing::migration_sql_plain(&migrations, "init", Dialect::Postgres, Direction::Up)?;
+//! assert_eq!(plain, "-- m20260101_090000_init (up, postgres, plain)\nCREATE TABLE \"tags\" ( \"name\" TEXT NOT NULL );\n");
 //!
 //! let db = driftless::testing::sqlite(migrations).await?;
 //! let n: i64 = driftless::sqlx::query_scalar("SELECT COUNT(*) FROM tags").fetch_one(db.pool()).await.unwrap();
@@ -108,8 +118,11 @@ pub fn schema_json(models: &SchemaBuilder) -> Result<String, SchemaErrors> {
 
 /// The SQL that migration `name` (its full name, or the part after the timestamp: `add_user_timezone`) of
 /// `migrations` (the registry, oldest first) runs on `dialect` in `direction`, after a `-- <name> (<direction>,
-/// <dialect>)` line. Statements end with `;`; a statement that runs outside the transaction and SQLite's
-/// foreign-key pragmas around a table rebuild are marked with comments, as `migrate-sql` prints them.
+/// <dialect>)` line, as `migrate` runs it with its defaults and as `migrate-sql` prints it: the online forms
+/// (PostgreSQL's concurrent index builds, `NOT VALID` then `VALIDATE`, the NOT NULL recipe; MySQL's
+/// `ALGORITHM=…, LOCK=…`) unless the migration says `.online(false)`, unit by unit, each unit after a `-- unit k of
+/// n: …` line saying whether it runs in a transaction, each statement after a `-- lock: …` line. Statements end with
+/// `;`.
 pub fn migration_sql(
     migrations: &[Migration],
     name: &str,
@@ -119,6 +132,20 @@ pub fn migration_sql(
     let full = full_name(migrations, name)?;
     let script = driftless_migrate::testing::migration_sql(migrations, full, direction, dialect)?;
     Ok(format!("-- {full} ({}, {dialect})\n{script}", direction.as_str()))
+}
+
+/// [`migration_sql`] as the plain SQL of the steps (what drizzle-kit, Prisma or Alembic would run; `migrate-sql
+/// --plain`), after a `-- <name> (<direction>, <dialect>, plain)` line: one script, statements that must run
+/// outside a transaction and SQLite's foreign-key pragmas around a table rebuild marked with comments.
+pub fn migration_sql_plain(
+    migrations: &[Migration],
+    name: &str,
+    dialect: Dialect,
+    direction: Direction,
+) -> Result<String, Error> {
+    let full = full_name(migrations, name)?;
+    let script = driftless_migrate::testing::migration_sql_plain(migrations, full, direction, dialect)?;
+    Ok(format!("-- {full} ({}, {dialect}, plain)\n{script}", direction.as_str()))
 }
 
 /// [`migration_sql`] for every dialect (SQLite, PostgreSQL, MySQL), `up` then `down`, separated by blank lines:

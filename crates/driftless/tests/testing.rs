@@ -103,16 +103,33 @@ fn migration_sql_is_what_the_migrator_runs_on_each_dialect() {
     assert_eq!(
         sql(Dialect::Sqlite, Direction::Up),
         "-- m20260102_090000_add_pinned (up, sqlite)\n\
+         -- unit 1 of 1: in one transaction, with the tracking-table row\n\
+         -- lock: database write lock (SQLite has one writer): writers wait until commit (blocking)\n\
          ALTER TABLE \"notes\" ADD COLUMN \"pinned\" BOOLEAN NOT NULL DEFAULT 0;\n"
     );
     assert_eq!(
         sql(Dialect::Postgres, Direction::Up),
         "-- m20260102_090000_add_pinned (up, postgres)\n\
+         -- unit 1 of 1: in one transaction, with the tracking-table row\n\
+         -- lock: ACCESS EXCLUSIVE, brief (no scan or rewrite) (online)\n\
          ALTER TABLE \"notes\" ADD COLUMN \"pinned\" BOOLEAN NOT NULL DEFAULT FALSE;\n"
     );
+    // MySQL's ALTER carries the algorithm the migrator runs it with; the plain SQL does not.
     assert_eq!(
-        sql(Dialect::Mysql, Direction::Down),
-        "-- m20260102_090000_add_pinned (down, mysql)\nALTER TABLE `notes` DROP COLUMN `pinned`;\n"
+        sql(Dialect::Mysql, Direction::Up),
+        "-- m20260102_090000_add_pinned (up, mysql)\n\
+         -- unit 1 of 1: on its own (MySQL commits each DDL statement; progress recorded after it)\n\
+         -- lock: metadata lock, brief (ALGORITHM=INSTANT, LOCK=NONE) (online)\n\
+         ALTER TABLE `notes` ADD COLUMN `pinned` TINYINT(1) NOT NULL DEFAULT 0, ALGORITHM=INSTANT, LOCK=NONE;\n"
+    );
+    assert_eq!(
+        testing::migration_sql_plain(&m, "add_pinned", Dialect::Mysql, Direction::Up).unwrap(),
+        "-- m20260102_090000_add_pinned (up, mysql, plain)\n\
+         ALTER TABLE `notes` ADD COLUMN `pinned` TINYINT(1) NOT NULL DEFAULT 0;\n"
+    );
+    assert_eq!(
+        testing::migration_sql_plain(&m, "add_pinned", Dialect::Mysql, Direction::Down).unwrap(),
+        "-- m20260102_090000_add_pinned (down, mysql, plain)\nALTER TABLE `notes` DROP COLUMN `pinned`;\n"
     );
     // The full name and the part after the timestamp name the same migration.
     assert_eq!(
@@ -142,7 +159,13 @@ fn an_irreversible_down_is_shown_as_the_refusal_in_the_all_dialects_text() {
         ),
         "{all}"
     );
-    assert!(all.contains("-- m20260101_090000_backfill (up, mysql)\nUPDATE notes SET body = '';\n"), "{all}");
+    assert!(
+        all.contains(
+            "-- m20260101_090000_backfill (up, mysql)\n-- unit 1 of 1: on its own (MySQL commits each DDL statement; \
+             progress recorded after it)\n-- lock: unknown (hand-written SQL) (blocking)\nUPDATE notes SET body = '';\n"
+        ),
+        "{all}"
+    );
 }
 
 #[test]

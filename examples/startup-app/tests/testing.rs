@@ -20,11 +20,16 @@ fn migration_sql_is_the_rendered_migration() {
     assert_eq!(
         testing::migration_sql(&migrations, "add_post_view_count", Dialect::Postgres, Direction::Up).unwrap(),
         "-- m20261106_090000_add_post_view_count (up, postgres)\n\
+         -- unit 1 of 1: in one transaction, with the tracking-table row\n\
+         -- lock: ACCESS EXCLUSIVE, brief (no scan or rewrite) (online)\n\
          ALTER TABLE \"posts\" ADD COLUMN \"view_count\" BIGINT NOT NULL DEFAULT 0;\n"
     );
     assert_eq!(
         testing::migration_sql(&migrations, "add_post_view_count", Dialect::Mysql, Direction::Down).unwrap(),
-        "-- m20261106_090000_add_post_view_count (down, mysql)\nALTER TABLE `posts` DROP COLUMN `view_count`;\n"
+        "-- m20261106_090000_add_post_view_count (down, mysql)\n\
+         -- unit 1 of 1: on its own (MySQL commits each DDL statement; progress recorded after it)\n\
+         -- lock: metadata lock; the server chooses in-place or a table copy (no ALGORITHM/LOCK clause) (blocking)\n\
+         ALTER TABLE `posts` DROP COLUMN `view_count`;\n"
     );
 }
 

@@ -1,5 +1,6 @@
-//! What a rendered statement locks, for people (`migrate --dry-run`): the lock it takes on its table and whether
-//! writers keep working while it runs ("online").
+//! What a rendered statement locks, for people: the lock it takes on its table and whether writers keep working
+//! while it runs ("online"). The one describer of locks: `migrate --dry-run`, `migrate-sql`, `migrate-review`
+//! ([`annotated_script`]) and the generated files' headers all use it.
 //!
 //! This reads the step and the statement's text (a statement the renderer wrote `CONCURRENTLY`, `NOT VALID` or
 //! `VALIDATE CONSTRAINT` takes a weaker lock than the same step written plainly), so it stays right whichever way
@@ -9,7 +10,7 @@ use crate::dialect::Dialect;
 use crate::step::Step;
 
 /// The lock a statement takes. A brief lock (a catalog change under `lock_timeout`, no scan or rewrite) counts as
-/// online, as in `driftless_migrate::online`'s review annotations: writers wait for the catalog change only.
+/// online: writers wait for the catalog change only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockInfo {
     /// The lock, in the database's words, and what it blocks.
@@ -48,6 +49,23 @@ pub fn plan_locks(dialect: Dialect, steps: &[Step], plan: &super::RenderedMigrat
             }
         }
         out.push(statement_lock(dialect, step, &s.sql));
+    }
+    out
+}
+
+/// `plan` (rendered from `steps`, possibly rewritten into its online form) as a script whose statements each carry a
+/// comment naming the lock they take and whether writers keep working ([`plan_locks`]), and, when not in the
+/// migration's transaction, that they run on their own. For the review report (`migrate-review`).
+pub fn annotated_script(dialect: Dialect, steps: &[Step], plan: &super::RenderedMigration) -> String {
+    let mut out = String::new();
+    for (s, lock) in plan.statements.iter().zip(plan_locks(dialect, steps, plan)) {
+        let how = if lock.online { "online" } else { "blocking" };
+        out.push_str(&format!("-- lock: {} ({how})\n", lock.lock));
+        if !s.transactional {
+            out.push_str("-- run outside a transaction:\n");
+        }
+        out.push_str(&s.sql);
+        out.push_str(";\n");
     }
     out
 }

@@ -106,22 +106,6 @@ pub fn online_mysql(steps: &[Step], plan: &RenderedMigration) -> RenderedMigrati
     RenderedMigration { statements, ..plan.clone() }
 }
 
-/// `plan` (rendered from `steps`) as a script whose statements each carry a comment naming the lock they take and
-/// whether writers keep working (`render::locks`), for the review report.
-pub fn annotated_script(steps: &[Step], plan: &RenderedMigration) -> String {
-    let mut out = String::new();
-    for s in &plan.statements {
-        if let Some(step) = steps.get(s.step) {
-            let lock = super::locks::statement_lock(Dialect::Mysql, step, &s.sql);
-            let how = if lock.online { "online" } else { "blocks writes" };
-            out.push_str(&format!("-- lock: {}; {how}\n", lock.lock));
-        }
-        out.push_str(&s.sql);
-        out.push_str(";\n");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,9 @@
 //! argument with a fixed two-migration history — `bf` created, then backfilled — and prints one line per backfill
 //! progress report on stdout, so that the test can kill it after a few batches and check that a second run resumes.
 //!
-//! `--first` applies only the first migration (the test then seeds the table); `--batch N` and `--throttle MS` tune
-//! the backfill (neither is in the checksum). Exits non-zero with the error's message on stderr when the run fails.
+//! `--first` applies only the first migration (the test then seeds the table); `--down` reverts the last batch (the
+//! backfill's inverse runs in batches too); `--batch N` and `--throttle MS` tune the backfill (neither is in the
+//! checksum). Exits non-zero with the error's message on stderr when the run fails.
 
 use std::process::ExitCode;
 
@@ -21,14 +22,17 @@ fn history(batch: u32, throttle: u32) -> Vec<Migration> {
         .with_column(column("hits", ColumnType::Integer).default_value(Literal::Int(0)))
         .with_column(column("tz", ColumnType::Text).nullable())
         .primary_key("bf_pkey", &["id"]);
+    // Its inverse, also without a predicate: `hits = hits - 1`, so a batch undone twice shows as -1.
+    let fill = backfill("bf", &[("hits", "hits + 1"), ("tz", "'UTC'")])
+        .batch_size(batch)
+        .throttle_ms(throttle)
+        .undo(&[("hits", "hits - 1"), ("tz", "NULL")], None);
     vec![
         Migration::new(CREATE).up([create_table(bf.clone())]).down([drop_table(bf)]),
-        Migration::new("m20260102T000000_backfill_bf").class(Class::ReviewRequired).up([backfill(
-            "bf",
-            &[("hits", "hits + 1"), ("tz", "'UTC'")],
-        )
-        .batch_size(batch)
-        .throttle_ms(throttle)]),
+        Migration::new("m20260102T000000_backfill_bf")
+            .class(Class::ReviewRequired)
+            .up([fill.clone()])
+            .down([fill.inverse()]),
     ]
 }
 
@@ -57,20 +61,25 @@ fn number(args: &[String], flag: &str, default: u32) -> u32 {
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = args.first().filter(|a| !a.starts_with("--")) else {
-        eprintln!("usage: driftless-migrate-backfill DATABASE_URL [--first] [--batch N] [--throttle MS]");
+        eprintln!("usage: driftless-migrate-backfill DATABASE_URL [--first|--down] [--batch N] [--throttle MS]");
         return ExitCode::from(2);
     };
     let history = history(number(&args, "--batch", 1000), number(&args, "--throttle", 0));
     let run = async {
         let migrator = Migrator::connect(url, history).await?.progress(Lines);
-        let report =
-            if args.iter().any(|a| a == "--first") { migrator.to(CREATE).await? } else { migrator.migrate().await? };
+        let report = if args.iter().any(|a| a == "--first") {
+            migrator.to(CREATE).await?
+        } else if args.iter().any(|a| a == "--down") {
+            migrator.down().await?
+        } else {
+            migrator.migrate().await?
+        };
         migrator.database().close().await;
         Ok::<_, driftless_migrate::Error>(report)
     };
     match run.await {
         Ok(report) => {
-            println!("applied {}", report.applied().len());
+            println!("applied {} reverted {}", report.applied().len(), report.reverted().len());
             ExitCode::SUCCESS
         }
         Err(e) => {
