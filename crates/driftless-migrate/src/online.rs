@@ -36,6 +36,8 @@ pub const DEFAULT_LOCK_ATTEMPTS: u32 = 5;
 pub(crate) struct OnlineSettings {
     pub lock_timeout: Duration,
     pub attempts: u32,
+    /// Run an expand/contract migration's contract in the same run as its expand (`expand_contract.rs`).
+    pub contract_now: bool,
 }
 
 /// The lock a PostgreSQL statement takes on its table, and whether reads and writes go on meanwhile (online);
@@ -313,6 +315,28 @@ pub(crate) fn units(plan: &RenderedMigration) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+impl crate::Migrator {
+    /// Whether migration `m` runs online on `dialect`: on PostgreSQL (not for a migration marked non-transactional:
+    /// it runs statement by statement as written) and on MySQL/MariaDB (see `online_mysql.rs`), its own setting
+    /// first, then the project's.
+    pub(crate) fn online_for(
+        &self,
+        m: &driftless_core::migration::Migration,
+        dialect: Dialect,
+    ) -> Option<OnlineSettings> {
+        let dialect_online = match dialect {
+            driftless_core::Dialect::Postgres => m.transactional,
+            driftless_core::Dialect::Mysql => true,
+            _ => false,
+        };
+        (dialect_online && m.online.unwrap_or(self.online)).then_some(OnlineSettings {
+            lock_timeout: self.statement_lock_timeout,
+            attempts: self.lock_attempts,
+            contract_now: self.contract_now,
+        })
+    }
 }
 
 /// Whether a database error is PostgreSQL's `lock_not_available` (a `lock_timeout` expired).

@@ -186,6 +186,9 @@ pub struct Report {
     pub pending_after: usize,
     /// Wall-clock time of the whole run, lock included.
     pub elapsed: Duration,
+    /// An expand/contract migration whose expand this run applied and whose contract waits for the next run
+    /// (`expand_contract.rs`); the run stopped there.
+    pub contract_pending: Option<String>,
 }
 
 impl Report {
@@ -222,8 +225,19 @@ impl Report {
             1 => ", 1 warning".to_owned(),
             n => format!(", {n} warnings"),
         };
+        let did = match &self.contract_pending {
+            Some(name) if did == "nothing to do" => format!("expanded {name}"),
+            Some(name) => format!("{did}, expanded {name}"),
+            None => did,
+        };
+        let contract = match &self.contract_pending {
+            Some(name) => format!(
+                "; the contract of {name} runs on the next `migrate` (deploy first if the application must change;                  `migrate --contract` runs it now)"
+            ),
+            None => String::new(),
+        };
         format!(
-            "{}: {did} ({ms} ms); {} applied, {} pending{warnings}",
+            "{}: {did} ({ms} ms); {} applied, {} pending{warnings}{contract}",
             self.operation, self.applied_after, self.pending_after
         )
     }
