@@ -335,20 +335,23 @@ fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
     };
     // PostgreSQL and MySQL: the statements the migrator runs (online unless the migration opts out), each with its
     // lock.
-    let up = render::render_steps(&m.up, dialect, before)
-        .map(|r| match dialect {
-            Dialect::Postgres if m.transactional && m.online != Some(false) => {
-                driftless_migrate::online::annotated_script(&driftless_migrate::online::online_postgres(&m.up, &r))
-            }
-            Dialect::Postgres => driftless_migrate::online::annotated_script(&r),
-            // MySQL: the ALGORITHM/LOCK clauses the migrator runs (unless the migration opts out), each with its lock.
-            Dialect::Mysql if m.online != Some(false) => {
-                render::mysql_online::annotated_script(&m.up, &render::mysql_online::online_mysql(&m.up, &r))
-            }
-            Dialect::Mysql => render::mysql_online::annotated_script(&m.up, &r),
-            _ => r.script(),
-        })
-        .map_err(|e| e.to_string());
+    let up =
+        render::render_steps(&m.up, dialect, before)
+            .map(|r| match dialect {
+                Dialect::Postgres if m.transactional && m.online != Some(false) => {
+                    driftless_migrate::online::annotated_script(
+                        &driftless_migrate::expand_contract::online_postgres_with(&m.up, &r, Some(before)),
+                    )
+                }
+                Dialect::Postgres => driftless_migrate::online::annotated_script(&r),
+                // MySQL: the ALGORITHM/LOCK clauses the migrator runs (unless the migration opts out), each with its lock.
+                Dialect::Mysql if m.online != Some(false) => {
+                    render::mysql_online::annotated_script(&m.up, &render::mysql_online::online_mysql(&m.up, &r))
+                }
+                Dialect::Mysql => render::mysql_online::annotated_script(&m.up, &r),
+                _ => r.script(),
+            })
+            .map_err(|e| e.to_string());
     let render_down = |ctx: &Schema| render::render_steps(&m.down, dialect, ctx).map(|r| r.script());
     let down = match replay::apply_steps_with(before, &m.up, ReplayOptions::DATABASE) {
         Ok(after) => render_down(&after).map_err(|e| e.to_string()),

@@ -116,7 +116,7 @@ pub(crate) async fn dry_run<C: DialectConnection>(
                 Some(driftless_core::render::mysql_online::online_mysql(&m.up, plan))
             }
             Dialect::Postgres if m.transactional && m.online.unwrap_or(online) => {
-                Some(crate::online::online_postgres(&m.up, plan))
+                Some(crate::expand_contract::online_plan(registry, &wanted, i, plan.clone(), true).0)
             }
             _ => None,
         };
