@@ -92,18 +92,20 @@ pub(crate) fn expand_contract_rule(step: &Step, base: C, ctx: &Context<'_>) -> C
     }
     let what = q(&format!("{table}.{}", from.name));
     let shadow = q(&format!("{}{SHADOW_SUFFIX}", from.name));
+    let not_null = if to.nullable { "" } else { ", NOT NULL through a validated check" };
+    let identity = if to.auto_increment { ", moves the identity (its sequence carries on)" } else { "" };
     C::new(
         Class::ReviewRequired,
         "expand_contract_type",
         format!(
             "changes {what} from {} to {}: a plain ALTER … TYPE would rewrite the table and its indexes under ACCESS \
              EXCLUSIVE, so online PostgreSQL runs it in two phases. Expand (this `migrate`): a shadow column {shadow} \
-             kept equal to {} by a trigger, a batched backfill, NOT NULL through a validated check, and its indexes \
-             and keys built concurrently; writers keep running. The run then stops. Contract (the next `migrate`, or \
-             `migrate --contract`): one short transaction under lock_timeout drops the foreign keys on and to the \
-             column, swaps the columns, takes the keys over USING INDEX, moves the identity, and adds the foreign keys \
-             back NOT VALID, each validated after in its own transaction (only when the migration holds nothing but \
-             such type changes; otherwise it runs as one ALTER … TYPE)",
+             kept equal to {} by a trigger, a batched backfill{not_null}, and the indexes and keys on it built \
+             concurrently; writers keep running, and the run stops there. Contract (the next `migrate`, or `migrate \
+             --contract`): one short transaction under lock_timeout drops the foreign keys on and to the column, \
+             swaps the columns, takes the keys over USING INDEX{identity}, and adds the foreign keys back NOT VALID, \
+             each validated after in its own transaction (when the migration holds nothing but such type changes; \
+             otherwise it runs as one ALTER … TYPE)",
             from.ty,
             to.ty,
             q(&from.name)
