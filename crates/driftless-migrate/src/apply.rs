@@ -379,7 +379,9 @@ async fn by_units<C: DialectConnection>(
                 // The expand ran in this run: stop before the contract, unless asked to go on.
                 let stop = first > start_at && !settings.contract_now;
                 let done = if stop { first } else { end } as i64;
-                conn.set_progress(table, migration, Direction::Up, done, total_i, None).await.map_err(mark(&what))?;
+                // A paused row names the marker as its statement, so that status and refusals can say so.
+                let marker = stop.then_some(crate::expand_contract::CONTRACT_MARKER);
+                conn.set_progress(table, migration, Direction::Up, done, total_i, marker).await.map_err(mark(&what))?;
                 if stop {
                     unit.paused.store(true, std::sync::atomic::Ordering::SeqCst);
                     return Ok(());

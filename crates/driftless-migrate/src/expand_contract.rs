@@ -40,6 +40,11 @@ pub fn is_contract_marker(sql: &str) -> bool {
     sql.starts_with(CONTRACT_MARKER)
 }
 
+/// Whether a tracking row is an expand/contract migration stopped before its contract.
+pub(crate) fn is_contract_pending(row: &crate::outcome::AppliedMigration) -> bool {
+    row.dirty == Some(Direction::Up) && row.failed_statement.as_deref().is_some_and(is_contract_marker)
+}
+
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -687,7 +687,7 @@ impl Migrator {
     ) -> Result<(), Error> {
         for problem in &v.problems {
             match problem {
-                Problem::Dirty { name, direction } => {
+                Problem::Dirty { name, direction } | Problem::ContractPending { name, direction } => {
                     let row = applied.iter().find(|a| a.name == *name);
                     return Err(Error::Dirty {
                         name: name.clone(),

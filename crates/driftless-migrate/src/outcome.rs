@@ -259,6 +259,14 @@ pub enum Problem {
         /// The direction it was running in.
         direction: Direction,
     },
+    /// An online expand/contract migration whose expand ran and whose contract waits for the next `migrate`
+    /// (`expand_contract.rs`): its row is dirty at the contract marker.
+    ContractPending {
+        /// The migration.
+        name: String,
+        /// Always [`Direction::Up`].
+        direction: Direction,
+    },
     /// An applied migration is not in the registry.
     Missing {
         /// The migration.
@@ -327,6 +335,11 @@ impl fmt::Display for Problem {
             Problem::Dirty { name, direction } => {
                 write!(f, "{name}: did not finish {}; the database may be partly migrated", direction.verb())
             }
+            Problem::ContractPending { name, .. } => write!(
+                f,
+                "{name}: expanded (online expand/contract); its contract runs on the next `migrate` (or `migrate \
+                 --contract`)"
+            ),
             Problem::Missing { name } => write!(f, "{name}: applied, but missing from the registry"),
             Problem::ChecksumMismatch { name, recorded, current } => write!(
                 f,

@@ -213,6 +213,18 @@ async fn expand_then_contract_keeps_the_writer_writing_and_swaps_the_key() {
         .await
         .unwrap();
     assert_eq!(dirty.as_deref(), Some("up"));
+    let status = migrator.status().await.unwrap();
+    assert_eq!(
+        status.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [format!(
+            "{WIDEN}: expanded (online expand/contract); its contract runs on the next `migrate` (or `migrate --contract`)"
+        )]
+    );
+    // `down` refuses while the contract is pending, and changes nothing.
+    let err = migrator.down().await.unwrap_err().to_string();
+    assert!(err.contains(&format!("migration {WIDEN} is expanded (online expand/contract, statements 1 to ")), "{err}");
+    assert!(err.contains("waits for its contract: run `migrate` to run the contract first"), "{err}");
+    assert_eq!(column_type(&d.pool, "orders", "id__driftless_new").await, "bigint");
 
     // Contract: the next run resumes at the marker, in one short transaction, then validates the foreign key.
     let (report, counts) = while_writing(&d, migrator.migrate()).await;
