@@ -1,7 +1,7 @@
 //! Writers under a schema change on PostgreSQL: driftless's online migration against the plain SQL that
 //! drizzle-kit, Prisma and Alembic generate for the same change (driftless's own plain rendering, `.online(false)`:
 //! `CREATE INDEX`, `ADD CONSTRAINT … UNIQUE`, `ADD CONSTRAINT … FOREIGN KEY`, `ALTER COLUMN … SET NOT NULL`,
-//! `ADD CONSTRAINT … CHECK`, `DROP INDEX`, in one transaction).
+//! `ADD CONSTRAINT … CHECK`, `DROP INDEX`, `ALTER COLUMN … TYPE bigint`, in one transaction).
 //!
 //! A fresh database (through `driftless-testdb`, on the local server) gets a table of `DRIFTLESS_BENCH_ROWS`
 //! (default 1,000,000) rows. Eight writer connections then loop without pause, each a random single-row `UPDATE`
@@ -9,7 +9,8 @@
 //! reverted, then the plain one runs and is reverted; the writes that overlap each run are summarised: p50, p99 and
 //! max latency, writes completed, and the change's duration. Prints a Markdown table.
 //!
-//! `cargo bench -p driftless-migrate --bench online_pg` (needs PostgreSQL at 127.0.0.1:5432, as the tests do).
+//! `cargo bench -p driftless-migrate --bench online_pg` (needs PostgreSQL at 127.0.0.1:5432, as the tests do);
+//! `DRIFTLESS_BENCH_ONLY=bigint` runs only the changes whose name contains the text.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,14 +30,14 @@ const WRITERS: usize = 8;
 fn orders() -> Table {
     table("orders")
         .with_column(column("id", ColumnType::BigInt).auto_increment())
-        .with_column(column("customer_id", ColumnType::BigInt))
+        .with_column(column("customer_id", ColumnType::Integer))
         .with_column(column("email", ColumnType::Text).nullable())
         .with_column(column("n", ColumnType::Integer))
         .primary_key("orders_pkey", &["id"])
 }
 
 fn customers() -> Table {
-    table("customers").with_column(column("id", ColumnType::BigInt)).primary_key("customers_pkey", &["id"])
+    table("customers").with_column(column("id", ColumnType::Integer)).primary_key("customers_pkey", &["id"])
 }
 
 fn base() -> Migration {
@@ -53,6 +54,9 @@ fn changes() -> Vec<Change> {
     let fk = foreign_key("orders_customer_id_fkey", &["customer_id"], "customers", &["id"]);
     let email = column("email", ColumnType::Text).nullable();
     let email_not_null = column("email", ColumnType::Text);
+    let fk_again = foreign_key("orders_customer_id_fkey", &["customer_id"], "customers", &["id"]);
+    let customer_id = |ty| column("customer_id", ty);
+    let key = |ty| column("id", ty);
     vec![
         (
             "create index",
@@ -88,6 +92,19 @@ fn changes() -> Vec<Change> {
             vec![drop_check("orders", check("orders_n_check", "n >= 0"))],
             vec![],
             vec![],
+        ),
+        (
+            "int → bigint on a referenced key",
+            vec![
+                alter_column("orders", customer_id(ColumnType::Integer), customer_id(ColumnType::BigInt)),
+                alter_column("customers", key(ColumnType::Integer), key(ColumnType::BigInt)),
+            ],
+            vec![
+                alter_column("customers", key(ColumnType::BigInt), key(ColumnType::Integer)),
+                alter_column("orders", customer_id(ColumnType::BigInt), customer_id(ColumnType::Integer)),
+            ],
+            vec![add_foreign_key("orders", fk_again.clone())],
+            vec![drop_foreign_key("orders", fk_again)],
         ),
         (
             "drop index",
@@ -187,7 +204,12 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let mut windows = Vec::new();
+    // `DRIFTLESS_BENCH_ONLY=<text>`: only the changes whose name contains it.
+    let only = std::env::var("DRIFTLESS_BENCH_ONLY").unwrap_or_default();
     for (i, (change, up, down, before, after)) in changes().into_iter().enumerate() {
+        if !change.contains(only.as_str()) {
+            continue;
+        }
         for (j, online) in [true, false].into_iter().enumerate() {
             let setup_name = format!("m20260102T{i:02}{j}000_setup");
             let name = format!("m20260102T{i:02}{j}001_change");
@@ -197,7 +219,8 @@ async fn main() {
                 Migrator::new(db.clone(), registry.clone()).migrate().await.unwrap();
             }
             registry.push(migration(&name, up.clone(), down.clone(), online));
-            let migrator = Migrator::new(db.clone(), registry.clone());
+            // Expand and contract in the one measured run (a rewriting type change, `expand_contract.rs`).
+            let migrator = Migrator::new(db.clone(), registry.clone()).contract_now(true);
             tokio::time::sleep(Duration::from_millis(500)).await;
             let from = Instant::now();
             migrator.migrate().await.unwrap();

@@ -196,6 +196,7 @@ async fn expand_then_contract_keeps_the_writer_writing_and_swaps_the_key() {
     assert!(report.applied().is_empty(), "{report:?}");
     assert!(report.summary().contains(&format!("expanded {WIDEN}")), "{}", report.summary());
     assert!(report.summary().contains("the contract of"), "{}", report.summary());
+    println!("expand: writer (ok, timed out) = {counts:?}");
     assert_eq!(counts.1, 0, "no write timed out during the expand: {counts:?}");
     assert!(counts.0 > 0, "{counts:?}");
     assert_eq!(column_type(&d.pool, "orders", "id").await, "integer");
@@ -231,6 +232,7 @@ async fn expand_then_contract_keeps_the_writer_writing_and_swaps_the_key() {
     let report = report.unwrap();
     assert_eq!(report.applied(), vec![WIDEN]);
     assert_eq!(report.contract_pending, None);
+    println!("contract: writer (ok, timed out) = {counts:?}");
     assert_eq!(counts.1, 0, "no write timed out during the contract: {counts:?}");
     assert!(counts.0 > 0, "{counts:?}");
 
@@ -294,6 +296,7 @@ async fn the_plain_type_change_times_the_writer_out() {
     let migrator = Migrator::new(d.db.clone(), [create(), widen(false)]);
     let (report, counts) = while_writing(&d, migrator.migrate()).await;
     assert_eq!(report.unwrap().applied(), vec![WIDEN]);
+    println!("plain: writer (ok, timed out) = {counts:?}");
     assert!(counts.1 > 0, "the rewrite under ACCESS EXCLUSIVE timed the writer out: {counts:?}");
     assert_eq!(column_type(&d.pool, "orders", "id").await, "bigint");
     assert_eq!(digests(&d.pool).await, before);
