@@ -130,12 +130,11 @@ async fn writer(url: String, seed: u64, rows: i64, stop: Arc<AtomicBool>, out: A
         x ^= x >> 7;
         x ^= x << 17;
         let start = Instant::now();
-        if x.is_multiple_of(2) {
+        let result = if x.is_multiple_of(2) {
             sqlx::query("UPDATE orders SET n = n + 1 WHERE id = $1")
                 .bind((x / 2 % rows as u64) as i64 + 1)
                 .execute(&mut conn)
                 .await
-                .unwrap();
         } else {
             k += 1;
             sqlx::query("INSERT INTO orders (customer_id, email, n) VALUES ($1, $2, 1)")
@@ -143,9 +142,16 @@ async fn writer(url: String, seed: u64, rows: i64, stop: Arc<AtomicBool>, out: A
                 .bind(format!("w{seed}-{k}@example.com"))
                 .execute(&mut conn)
                 .await
-                .unwrap();
+        };
+        match result {
+            Ok(_) => mine.push((start, start.elapsed())),
+            // A plain type change of a referenced key locks the parent, then the child: a writer inserting into the
+            // child (which then locks the parent for its foreign-key check) can be the deadlock's victim.
+            Err(e) if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("40P01") => {
+                eprintln!("writer {seed}: {e}")
+            }
+            Err(e) => panic!("writer {seed}: {e}"),
         }
-        mine.push((start, start.elapsed()));
     }
     out.lock().await.extend(mine);
 }
@@ -227,7 +233,14 @@ async fn main() {
             let to = Instant::now();
             windows.push((change, if online { "driftless online" } else { "plain SQL" }, from, to));
             tokio::time::sleep(Duration::from_millis(500)).await;
-            migrator.down().await.unwrap();
+            // The revert (a plain narrowing of a referenced key for the type change) can lose a deadlock to a
+            // writer: try again.
+            let mut attempt = 0;
+            while let Err(e) = migrator.down().await {
+                attempt += 1;
+                assert!(attempt < 5, "revert of {change}: {e}");
+                eprintln!("revert of {change} failed (rolled back), again: {e}");
+            }
             if !before.is_empty() {
                 Migrator::new(db.clone(), registry[..2].to_vec()).down().await.unwrap();
             }

@@ -61,9 +61,7 @@ pub fn lock_of(sql: &str) -> Option<(&'static str, bool)> {
             ("ACCESS EXCLUSIVE, brief (no scan)", true)
         } else if s.starts_with("CREATE TRIGGER") {
             ("SHARE ROW EXCLUSIVE, brief (no scan)", true)
-        } else if s.starts_with("DROP TRIGGER") {
-            ("ACCESS EXCLUSIVE, brief (catalog only)", true)
-        } else if alter && catalog_only(s) {
+        } else if s.starts_with("DROP TRIGGER") || (alter && catalog_only(s)) {
             ("ACCESS EXCLUSIVE, brief (catalog only)", true)
         } else if alter && s.contains(" FOREIGN KEY ") {
             ("SHARE ROW EXCLUSIVE on both tables, for the validating scan", false)
@@ -344,9 +342,12 @@ impl crate::Migrator {
     }
 }
 
-/// Whether a database error is PostgreSQL's `lock_not_available` (a `lock_timeout` expired).
+/// Whether a database error is PostgreSQL's `lock_not_available` (a `lock_timeout` expired) or `deadlock_detected`
+/// (the unit lost a deadlock, for example the contract of an expand/contract, which locks a child table and then its
+/// parent, against a writer's transaction that holds them in the other order): the unit rolled back and is tried
+/// again.
 pub(crate) fn is_lock_timeout(e: &sqlx::Error) -> bool {
-    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "55P03")
+    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "55P03" || c == "40P01")
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ pub(crate) fn expand_contract_lock(upper: &str) -> Option<LockInfo> {
     }
     let shadow = upper.contains("__DRIFTLESS_NEW");
     let alter = upper.starts_with("ALTER TABLE ");
-    if !shadow && !(alter && upper.contains(" DROP COLUMN ")) {
+    let old_column_dropped = alter && upper.contains(" DROP COLUMN ");
+    if !(shadow || old_column_dropped) {
         return None;
     }
     if upper.starts_with("CREATE OR REPLACE FUNCTION") || upper.starts_with("DROP FUNCTION") {
