@@ -424,10 +424,45 @@ mod tests {
         ];
         assert_eq!(&sql[..3], &expected[..], "{sql:#?}");
         assert_eq!(backfills.len(), 2);
-        assert!(
-            sql.iter().any(|s| s == CONTRACT_MARKER.to_owned().as_str() || s.ends_with(CONTRACT_MARKER)),
-            "{sql:#?}"
+        let marker = sql.iter().position(|s| s.ends_with(&format!("[alone] {CONTRACT_MARKER}"))).expect("the marker");
+        // The contract: the foreign key dropped first and added back last, then validated on its own.
+        assert_eq!(sql[marker + 1], r#"1 ALTER TABLE "items" DROP CONSTRAINT "items_order_id_fkey""#);
+        assert_eq!(
+            sql[sql.len() - 2],
+            r#"1 ALTER TABLE "items" ADD CONSTRAINT "items_order_id_fkey" FOREIGN KEY ("order_id") REFERENCES "orders" ("id") ON DELETE CASCADE NOT VALID"#
         );
-        println!("{}", sql.join("\n"));
+        assert_eq!(sql[sql.len() - 1], r#"1 [alone] ALTER TABLE "items" VALIDATE CONSTRAINT "items_order_id_fkey""#);
+        let pk = r#"0 ALTER TABLE "orders" ADD CONSTRAINT "orders_pkey" PRIMARY KEY USING INDEX "orders_pkey__driftless_new""#;
+        assert!(sql.iter().any(|s| s == pk), "{sql:#?}");
+        // Everything between the marker and the validation is one transaction.
+        assert!(plan.statements[marker + 1..plan.statements.len() - 1].iter().all(|s| s.transactional));
+    }
+
+    #[test]
+    fn anything_else_stays_with_the_online_recipes() {
+        let before = before();
+        // Mixed with another change.
+        let mut mixed = widen();
+        mixed.push(add_column("orders", column("note", ColumnType::Text).nullable()));
+        assert!(plan(&mixed, &before).is_none());
+        // Not a widening.
+        let int = column("order_id", ColumnType::Integer);
+        let narrow = vec![alter_column("items", int.clone(), column("order_id", ColumnType::SmallInt))];
+        assert!(plan(&narrow, &before).is_none());
+        // A check that names the column.
+        let checked =
+            apply_steps(&before, &[add_check("items", check("items_order_id_check", "order_id > 0"))]).unwrap();
+        assert!(plan(&widen(), &checked).is_none());
+        // A default, or another change with the type.
+        let with_default = vec![alter_column(
+            "items",
+            int.clone().default_sql("1"),
+            column("order_id", ColumnType::BigInt).default_sql("1"),
+        )];
+        assert!(plan(&with_default, &before).is_none());
+        let also_nullable = vec![alter_column("items", int, column("order_id", ColumnType::BigInt).nullable())];
+        assert!(plan(&also_nullable, &before).is_none());
+        // The referencing column alone is fine.
+        assert!(plan(&widen()[1..], &before).is_some());
     }
 }
