@@ -187,3 +187,21 @@ async fn postgres_expands_then_contracts() {
     let Some(testdb) = TestDb::postgres().await else { return };
     end_to_end(testdb).await;
 }
+
+/// `migrate-verify` applies each migration in its own run on a scratch database: the expand/contract migration runs
+/// both phases there (nobody writes), and its schema is the replay's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_verify_runs_both_phases_on_a_scratch_postgres() {
+    let Some(scratch) = TestDb::postgres().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), ColumnType::Integer);
+    assert_eq!(run(&p, ["migrate-generate", "--name", "init", "--timestamp", "20261129_100000"]), ExitCode::SUCCESS);
+    let p = project(dir.path(), ColumnType::BigInt);
+    let args = ["migrate-generate", "--name", "orders_id_bigint", "--timestamp", "20261129_110000"];
+    assert_eq!(run(&p, args), ExitCode::SUCCESS);
+    let p = p.with_migrations(dir.path().join("migrations"), registry());
+    let url = scratch.url().to_owned();
+    let args = vec!["migrate-verify".to_owned(), "--database-url".to_owned(), url];
+    assert_eq!(command(&p, args).await, ExitCode::SUCCESS);
+    scratch.close().await.unwrap();
+}
