@@ -28,7 +28,7 @@ fn lines(up: &[Step], before: &Schema) -> Vec<String> {
     let online = |d: Dialect| -> Option<RenderedMigration> {
         let plain = render_steps(up, d, before).ok()?;
         Some(match d {
-            Dialect::Postgres => driftless_migrate::online::online_postgres(up, &plain),
+            Dialect::Postgres => driftless_migrate::expand_contract::online_postgres_with(up, &plain, Some(before)),
             _ => mysql_online::online_mysql(up, &plain),
         })
     };

@@ -339,7 +339,7 @@ fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
     let up = render::render_steps(&m.up, dialect, before)
         .map(|r| match dialect {
             Dialect::Postgres if m.transactional && m.online != Some(false) => {
-                annotated(&driftless_migrate::online::online_postgres(&m.up, &r))
+                annotated(&driftless_migrate::expand_contract::online_postgres_with(&m.up, &r, Some(before)))
             }
             // MySQL: the ALGORITHM/LOCK clauses the migrator runs (unless the migration opts out), each with its lock.
             Dialect::Mysql if m.online != Some(false) => annotated(&render::mysql_online::online_mysql(&m.up, &r)),

@@ -31,6 +31,10 @@ pub(crate) struct DbArgs {
     /// NOT VALID then validated); a migration's own `.online(true)` still wins.
     #[arg(long)]
     no_online: bool,
+    /// PostgreSQL, online: run the contract of an expand/contract type change (`int` → `bigint`, ...) in the same
+    /// run as its expand, instead of stopping after the expand for the next `migrate`.
+    #[arg(long)]
+    contract: bool,
     /// Skip the data probes (the counting queries that refuse a step which would fail on existing rows, before
     /// anything runs), for a table so large that a counting scan is too slow: the database's own error then finds
     /// the bad rows, after the migration has started.
@@ -138,6 +142,7 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
         .lock_timeout(Duration::from_secs_f64(db.lock_timeout))
         .statement_lock_timeout(Duration::from_secs_f64(db.statement_lock_timeout))
         .online(!db.no_online)
+        .contract_now(db.contract)
         .skip_data_probes(db.skip_data_probes)
         .force_production(db.force_production)
         .allow_out_of_order(db.allow_out_of_order)

@@ -47,6 +47,9 @@ pub(crate) struct Unit<'a> {
     pub progress: crate::progress::Reporter,
     /// MySQL online: the algorithm each statement ran with, in order (collected for the report).
     pub used: std::sync::Mutex<Vec<crate::outcome::AlgorithmUsed>>,
+    /// Set when an online run stopped at the contract marker of an expand/contract migration (`expand_contract.rs`):
+    /// the expand is done, the row stays dirty there, and the next run does the contract.
+    pub paused: std::sync::atomic::AtomicBool,
 }
 
 impl Unit<'_> {
@@ -56,7 +59,8 @@ impl Unit<'_> {
         if s.transactional {
             return None;
         }
-        self.backfills.iter().find(|(step, _)| *step == s.step).map(|(_, sql)| sql)
+        // Matched on the text too: an expand/contract plan has other non-transactional statements for that step.
+        self.backfills.iter().find(|(step, sql)| *step == s.step && s.sql == sql.readable()).map(|(_, sql)| sql)
     }
 
     pub(crate) async fn run_backfill<C: DialectConnection>(
@@ -382,6 +386,19 @@ async fn by_units<C: DialectConnection>(
             if end <= start_at {
                 continue;
             }
+            if crate::expand_contract::is_contract_marker(&statements[first].sql) {
+                // The expand ran in this run: stop before the contract, unless asked to go on.
+                let stop = first > start_at && !settings.contract_now;
+                let done = if stop { first } else { end } as i64;
+                // A paused row names the marker as its statement, so that status and refusals can say so.
+                let marker = stop.then_some(crate::expand_contract::CONTRACT_MARKER);
+                conn.set_progress(table, migration, Direction::Up, done, total_i, marker).await.map_err(mark(&what))?;
+                if stop {
+                    unit.paused.store(true, std::sync::atomic::Ordering::SeqCst);
+                    return Ok(());
+                }
+                continue;
+            }
             let mut attempt = 1;
             if let Some(sql) = unit.backfill(first) {
                 // A backfill is a unit of its own; one that gives up waiting for a row lock is tried again, and
@@ -451,6 +468,9 @@ async fn by_units<C: DialectConnection>(
     result?;
     reset.map_err(Error::db(format!("resetting lock_timeout after {what}")))?;
     let took = start.elapsed();
+    if unit.paused.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(took);
+    }
     conn.finish_row(table, migration, millis(took), unit.checksum)
         .await
         .map_err(Error::db(format!("recording {what} in the tracking table")))?;

@@ -114,8 +114,8 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     for (((&(i, _), plan), probes), backfills) in wanted.iter().zip(&rendered).zip(&probes).zip(&backfills) {
         let m = &registry[i];
         // The statements `migrate` runs: the online forms unless the migration or the project turned them off.
-        let plan =
-            &crate::script::as_run(m, Direction::Up, plan.clone(), crate::script::runs_online(m, dialect, online));
+        let on = crate::script::runs_online(m, dialect, online);
+        let plan = &crate::expand_contract::online_plan(registry, &wanted, i, plan.clone(), on).0;
         let mut statements = Vec::new();
         let locks = plan_locks(dialect, &m.up, plan);
         for (s, lock) in plan.statements.iter().zip(locks) {

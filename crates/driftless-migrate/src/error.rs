@@ -613,6 +613,10 @@ pub(crate) fn one_line(sql: &str) -> String {
 
 fn dirty_what(name: &str, direction: Direction, done: i64, total: i64, failed: Option<&str>) -> String {
     match failed {
+        Some(stmt) if crate::expand_contract::is_contract_marker(stmt) => format!(
+            "migration {name} is expanded (online expand/contract, statements 1 to {done} of {total}) and waits for \
+             its contract: run `migrate` to run the contract first"
+        ),
         Some(stmt) => format!(
             "migration {name} did not finish {} on an earlier run: statement {} of {total} failed ({}) and the \
              statements before it stayed applied, so the database is partly migrated",

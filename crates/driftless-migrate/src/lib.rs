@@ -65,6 +65,7 @@ mod data;
 mod database;
 pub mod dry_run;
 mod error;
+pub mod expand_contract;
 mod guard;
 mod lock;
 mod migrator;

@@ -43,9 +43,10 @@ pub struct Migrator {
     progress: Reporter,
     source_dir: Option<std::path::PathBuf>,
     skip_data_probes: bool,
-    online: bool,
-    statement_lock_timeout: Duration,
-    lock_attempts: u32,
+    pub(crate) online: bool,
+    pub(crate) statement_lock_timeout: Duration,
+    pub(crate) lock_attempts: u32,
+    pub(crate) contract_now: bool,
 }
 
 /// The environment the caller named, and where the name came from (shown in the production guard's refusal).
@@ -139,6 +140,7 @@ impl Migrator {
             online: true,
             statement_lock_timeout: crate::online::DEFAULT_STATEMENT_LOCK_TIMEOUT,
             lock_attempts: crate::online::DEFAULT_LOCK_ATTEMPTS,
+            contract_now: false,
         }
     }
 
@@ -171,16 +173,6 @@ impl Migrator {
     pub fn lock_attempts(mut self, attempts: u32) -> Migrator {
         self.lock_attempts = attempts.max(1);
         self
-    }
-
-    /// Whether migration `m` runs online on `dialect`: on PostgreSQL (not for a migration marked non-transactional:
-    /// it runs statement by statement as written) and on MySQL/MariaDB (see `online_mysql.rs`), its own setting
-    /// first, then the project's.
-    fn online_for(&self, m: &Migration, dialect: driftless_core::Dialect) -> Option<crate::online::OnlineSettings> {
-        crate::script::runs_online(m, dialect, self.online).then_some(crate::online::OnlineSettings {
-            lock_timeout: self.statement_lock_timeout,
-            attempts: self.lock_attempts,
-        })
     }
 
     /// A migrator on a new pool opened from `url` (see [`Database::connect`]).
@@ -453,6 +445,7 @@ impl Migrator {
             backfills: Vec::new(),
             progress: self.progress.clone(),
             used: Default::default(),
+            paused: Default::default(),
         };
         self.progress.start(1);
         self.progress.migration_started(name, Direction::Up);
@@ -474,6 +467,7 @@ impl Migrator {
             applied_after: applied.len() + 1,
             pending_after: 0,
             elapsed: start.elapsed(),
+            contract_pending: None,
         };
         self.progress.finished(&report.summary());
         Ok(report)
@@ -519,6 +513,7 @@ impl Migrator {
             applied_after: applied.len(),
             pending_after: v.pending.len(),
             elapsed: Duration::ZERO,
+            contract_pending: None,
         };
         let position = |name: &str| self.migrations.iter().position(|m| m.name == name);
 
@@ -573,9 +568,11 @@ impl Migrator {
             .into_iter()
             .zip(&wanted)
             .zip(backfills)
-            .map(|((plan, &(i, direction)), backfills)| {
+            .map(|((plan, &(i, direction)), mut backfills)| {
                 let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
-                let plan = crate::script::as_run(&self.migrations[i], direction, plan, online.is_some());
+                let (plan, more) =
+                    crate::expand_contract::online_plan(&self.migrations, &wanted, i, plan, online.is_some());
+                backfills.extend(more);
                 Unit {
                     migration: &self.migrations[i],
                     checksum: &checksums[i],
@@ -589,6 +586,7 @@ impl Migrator {
                     backfills,
                     progress: self.progress.clone(),
                     used: Default::default(),
+                    paused: Default::default(),
                 }
             })
             .collect();
@@ -613,6 +611,10 @@ impl Migrator {
             }
             progress.migration_started(&unit.migration.name, unit.direction);
             match apply::run(conn, table, unit).await {
+                Ok(_) if unit.paused.load(std::sync::atomic::Ordering::SeqCst) => {
+                    report.contract_pending = Some(unit.migration.name.clone());
+                    break;
+                }
                 Ok(took) => {
                     let step = Step {
                         name: unit.migration.name.clone(),
@@ -668,7 +670,7 @@ impl Migrator {
     ) -> Result<(), Error> {
         for problem in &v.problems {
             match problem {
-                Problem::Dirty { name, direction } => {
+                Problem::Dirty { name, direction } | Problem::ContractPending { name, direction } => {
                     let row = applied.iter().find(|a| a.name == *name);
                     return Err(Error::Dirty {
                         name: name.clone(),

@@ -36,6 +36,8 @@ pub const DEFAULT_LOCK_ATTEMPTS: u32 = 5;
 pub(crate) struct OnlineSettings {
     pub lock_timeout: Duration,
     pub attempts: u32,
+    /// Run an expand/contract migration's contract in the same run as its expand (`expand_contract.rs`).
+    pub contract_now: bool,
 }
 
 fn ident(name: &str) -> String {
@@ -238,9 +240,29 @@ pub(crate) fn units(plan: &RenderedMigration) -> Vec<(usize, usize)> {
     out
 }
 
-/// Whether a database error is PostgreSQL's `lock_not_available` (a `lock_timeout` expired).
+impl crate::Migrator {
+    /// Whether migration `m` runs online on `dialect`: on PostgreSQL (not for a migration marked non-transactional:
+    /// it runs statement by statement as written) and on MySQL/MariaDB (see `online_mysql.rs`), its own setting
+    /// first, then the project's.
+    pub(crate) fn online_for(
+        &self,
+        m: &driftless_core::migration::Migration,
+        dialect: Dialect,
+    ) -> Option<OnlineSettings> {
+        crate::script::runs_online(m, dialect, self.online).then_some(OnlineSettings {
+            lock_timeout: self.statement_lock_timeout,
+            attempts: self.lock_attempts,
+            contract_now: self.contract_now,
+        })
+    }
+}
+
+/// Whether a database error is PostgreSQL's `lock_not_available` (a `lock_timeout` expired) or `deadlock_detected`
+/// (the unit lost a deadlock, for example the contract of an expand/contract, which locks a child table and then its
+/// parent, against a writer's transaction that holds them in the other order): the unit rolled back and is tried
+/// again.
 pub(crate) fn is_lock_timeout(e: &sqlx::Error) -> bool {
-    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "55P03")
+    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "55P03" || c == "40P01")
 }
 
 #[cfg(test)]

@@ -186,6 +186,9 @@ pub struct Report {
     pub pending_after: usize,
     /// Wall-clock time of the whole run, lock included.
     pub elapsed: Duration,
+    /// An expand/contract migration whose expand this run applied and whose contract waits for the next run
+    /// (`expand_contract.rs`); the run stopped there.
+    pub contract_pending: Option<String>,
 }
 
 impl Report {
@@ -222,8 +225,19 @@ impl Report {
             1 => ", 1 warning".to_owned(),
             n => format!(", {n} warnings"),
         };
+        let did = match &self.contract_pending {
+            Some(name) if did == "nothing to do" => format!("expanded {name}"),
+            Some(name) => format!("{did}, expanded {name}"),
+            None => did,
+        };
+        let contract = match &self.contract_pending {
+            Some(name) => format!(
+                "; the contract of {name} runs on the next `migrate` (deploy first if the application must change;                  `migrate --contract` runs it now)"
+            ),
+            None => String::new(),
+        };
         format!(
-            "{}: {did} ({ms} ms); {} applied, {} pending{warnings}",
+            "{}: {did} ({ms} ms); {} applied, {} pending{warnings}{contract}",
             self.operation, self.applied_after, self.pending_after
         )
     }
@@ -243,6 +257,14 @@ pub enum Problem {
         /// The migration.
         name: String,
         /// The direction it was running in.
+        direction: Direction,
+    },
+    /// An online expand/contract migration whose expand ran and whose contract waits for the next `migrate`
+    /// (`expand_contract.rs`): its row is dirty at the contract marker.
+    ContractPending {
+        /// The migration.
+        name: String,
+        /// Always [`Direction::Up`].
         direction: Direction,
     },
     /// An applied migration is not in the registry.
@@ -313,6 +335,11 @@ impl fmt::Display for Problem {
             Problem::Dirty { name, direction } => {
                 write!(f, "{name}: did not finish {}; the database may be partly migrated", direction.verb())
             }
+            Problem::ContractPending { name, .. } => write!(
+                f,
+                "{name}: expanded (online expand/contract); its contract runs on the next `migrate` (or `migrate \
+                 --contract`)"
+            ),
             Problem::Missing { name } => write!(f, "{name}: applied, but missing from the registry"),
             Problem::ChecksumMismatch { name, recorded, current } => write!(
                 f,

@@ -9,7 +9,7 @@
 //! (`driftless_core::render::locks::plan_locks`, the describer `migrate --dry-run` and the file headers use).
 //! [`View::Plain`] gives the plain rendering instead: the SQL of the steps as written, one script.
 //!
-//! [`runs_online`] and [`as_run`] are the migrator's own decision, so what this shows cannot drift from what runs.
+//! [`runs_online`] and `expand_contract::online_plan` are the migrator's own decision, so what this shows cannot drift from what runs.
 
 use driftless_core::Dialect;
 use driftless_core::migration::Migration;
@@ -46,19 +46,6 @@ pub(crate) fn runs_online(m: &Migration, dialect: Dialect, online: bool) -> bool
     dialect_online && m.online.unwrap_or(online)
 }
 
-/// `plan` (the plain rendering of `m` in `direction`) as the migrator runs it: the online forms on the way up when
-/// `online` ([`runs_online`]), otherwise unchanged.
-pub(crate) fn as_run(m: &Migration, direction: Direction, plan: RenderedMigration, online: bool) -> RenderedMigration {
-    if direction != Direction::Up || !online {
-        return plan;
-    }
-    match plan.dialect {
-        Dialect::Mysql => render::mysql_online::online_mysql(&m.up, &plan),
-        Dialect::Postgres => crate::online::online_postgres(&m.up, &plan),
-        _ => plan,
-    }
-}
-
 /// How a unit runs, for its comment line.
 fn unit_kind(plan: &RenderedMigration, steps: &[Step], first: usize, end: usize, atomic: bool, units: bool) -> String {
     let s = &plan.statements[first];
@@ -80,7 +67,7 @@ fn unit_kind(plan: &RenderedMigration, steps: &[Step], first: usize, end: usize,
     }
 }
 
-/// The script of `plan` (already [`as_run`]) for `m` in `direction`; see the module documentation.
+/// The script of `plan` (already as run, `expand_contract::online_plan`) for `m` in `direction`; see the module documentation.
 pub(crate) fn as_run_script(m: &Migration, direction: Direction, plan: &RenderedMigration, online: bool) -> String {
     let steps = match direction {
         Direction::Up => &m.up,
@@ -155,7 +142,12 @@ pub fn migration_script(
         View::Plain => plan.script(),
         View::AsRun { online } => {
             let online = runs_online(m, dialect, online);
-            let plan = as_run(m, direction, plan, online);
+            // The migrator's own choice, the expand/contract plan included (`expand_contract::online_plan`).
+            let plan = if direction == Direction::Up {
+                crate::expand_contract::online_plan(registry, &[(index, direction)], index, plan, online).0
+            } else {
+                plan
+            };
             as_run_script(m, direction, &plan, online)
         }
     })

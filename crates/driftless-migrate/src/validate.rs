@@ -47,8 +47,13 @@ pub(crate) fn validate(
     let mut problems = Vec::new();
 
     for row in applied {
-        if let Some(direction) = row.dirty {
-            problems.push(Problem::Dirty { name: row.name.clone(), direction });
+        let name = row.name.clone();
+        match row.dirty {
+            Some(direction) if crate::expand_contract::is_contract_pending(row) => {
+                problems.push(Problem::ContractPending { name, direction })
+            }
+            Some(direction) => problems.push(Problem::Dirty { name, direction }),
+            None => {}
         }
     }
     for row in applied {

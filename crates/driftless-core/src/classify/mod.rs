@@ -23,7 +23,10 @@ use crate::schema::{ColumnType, RenameHints, Schema, Table};
 use crate::step::Step;
 
 pub use crate::migration::Class;
-pub use rules::{MysqlAlgorithm, enum_values_used_later, mysql_algorithm, needs_sqlite_rebuild, sqlite_rebuild_tables};
+pub use rules::{
+    MysqlAlgorithm, SHADOW_SUFFIX, enum_values_used_later, expand_contract_widening, mysql_algorithm,
+    needs_sqlite_rebuild, sqlite_rebuild_tables,
+};
 
 /// The verdict on one step for one dialect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

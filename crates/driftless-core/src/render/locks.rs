@@ -123,6 +123,11 @@ pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
 }
 
 fn postgres(step: &Step, upper: &str) -> LockInfo {
+    if let Step::AlterColumn { .. } = step
+        && let Some(lock) = super::expand_locks::expand_contract_lock(upper)
+    {
+        return lock;
+    }
     if upper.contains("CONCURRENTLY") {
         return info("SHARE UPDATE EXCLUSIVE: reads and writes continue", true);
     }

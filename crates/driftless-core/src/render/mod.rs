@@ -34,6 +34,7 @@
 //! cannot express is a [`RenderError`] naming the step, table and dialect.
 
 pub mod backfill;
+mod expand_locks;
 pub mod locks;
 mod mysql;
 mod mysql_keys;

@@ -11,6 +11,7 @@ mod backfilled_columns;
 mod columns;
 mod enum_renames;
 mod enums;
+mod expand_contract;
 mod guarantees;
 mod keys;
 mod mysql_online;
@@ -27,6 +28,7 @@ use super::{Classification as C, Context};
 pub(crate) use backfilled_columns::track_backfilled;
 pub(crate) use enums::enum_value_added_then_used;
 pub use enums::enum_values_used_later;
+pub use expand_contract::{SHADOW_SUFFIX, expand_contract_widening};
 pub use mysql_online::{MysqlAlgorithm, mysql_algorithm};
 use sqlite::sqlite_rebuild_rule;
 pub use sqlite::{needs_sqlite_rebuild, sqlite_rebuild_tables};
@@ -48,7 +50,7 @@ pub(crate) fn classify(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
     match d {
         LITE => sqlite_rebuild_rule(step, base, ctx),
         MY => mysql_online::mysql_copy_rule(step, base, ctx),
-        _ => base,
+        _ => expand_contract::expand_contract_rule(step, base, ctx),
     }
 }
 

@@ -1,0 +1,468 @@
+//! Online PostgreSQL expand/contract for a rewriting integer widening (`integer` → `bigint` on a primary key that
+//! other tables reference, and on their foreign-key columns): the plan the migrator runs instead of `ALTER COLUMN …
+//! TYPE`, in two phases separated by a contract marker. The decision is `driftless_core::classify::
+//! expand_contract_widening`, shared with the classifier (code `expand_contract_type`).
+//!
+//! A migration whose `up` holds only eligible widenings, on tables that existed before this run, gets:
+//!
+//! 1. **expand**, per table: `ADD COLUMN <c>__driftless_new <type>` (nullable, catalog only) with a `BEFORE INSERT
+//!    OR UPDATE` trigger that sets it from the old column (one transaction); a batched backfill `SET shadow = c
+//!    WHERE shadow IS NULL` (`backfill.rs`: keyset batches, each committed, resumable); for a NOT NULL column
+//!    `CHECK (shadow IS NOT NULL) NOT VALID` then `VALIDATE`; every primary key, unique constraint and index on the
+//!    column built again on the shadow column `CONCURRENTLY` as `<name>__driftless_new`.
+//! 2. the **contract marker** (a comment statement): a run that applied the expand stops here, leaving the row
+//!    dirty at the marker; the next `migrate` resumes at it (`Migrator::contract_now(true)`, `migrate --contract`,
+//!    runs straight through).
+//! 3. **contract**, one transaction under `lock_timeout`: drop the foreign keys on or to the swapped columns; per
+//!    column `SET NOT NULL` (no scan: the check is validated), the identity added to the shadow column and its
+//!    sequence set to where the old one stopped, the trigger and function dropped, the old column dropped (its
+//!    indexes and keys go with it), the shadow renamed, the check dropped; the primary key and unique constraints
+//!    taken over `USING INDEX`, the copied indexes renamed; the foreign keys added back `NOT VALID`. Then each
+//!    foreign key validated in its own unit.
+
+use std::collections::BTreeSet;
+
+use driftless_core::Dialect;
+use driftless_core::classify::{SHADOW_SUFFIX, expand_contract_widening};
+use driftless_core::migration::{Migration, schemas_along};
+use driftless_core::render::backfill::{BackfillSql, backfill_sql};
+use driftless_core::render::{RenderedMigration, Statement};
+use driftless_core::schema::{Column, ColumnType, ForeignKey, ReferentialAction, Schema};
+use driftless_core::step::{BackfillInverse, DEFAULT_BATCH_SIZE, Step};
+
+use crate::outcome::Direction;
+
+/// The statement between the two phases: a comment the migrator runs as nothing.
+pub const CONTRACT_MARKER: &str = "-- driftless: the contract phase starts here";
+
+/// Whether `sql` is the contract marker.
+pub fn is_contract_marker(sql: &str) -> bool {
+    sql.starts_with(CONTRACT_MARKER)
+}
+
+/// Whether a tracking row is an expand/contract migration stopped before its contract.
+pub(crate) fn is_contract_pending(row: &crate::outcome::AppliedMigration) -> bool {
+    row.dirty == Some(Direction::Up) && row.failed_statement.as_deref().is_some_and(is_contract_marker)
+}
+
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn idents(names: &[String]) -> String {
+    names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn shadow(name: &str) -> String {
+    format!("{name}{SHADOW_SUFFIX}")
+}
+
+fn pg_type(ty: &ColumnType) -> &'static str {
+    match ty {
+        ColumnType::SmallInt => "smallint",
+        ColumnType::Integer => "integer",
+        _ => "bigint",
+    }
+}
+
+/// One eligible widening: the step's index, its table and the column before and after.
+struct Widening<'a> {
+    step: usize,
+    table: &'a str,
+    from: &'a Column,
+    to: &'a Column,
+}
+
+/// The widenings of `steps`, when every step is one that PostgreSQL can run as expand/contract against `before`.
+fn widenings<'a>(steps: &'a [Step], before: &Schema) -> Option<Vec<Widening<'a>>> {
+    let mut out: Vec<Widening<'a>> = Vec::new();
+    for (step, s) in steps.iter().enumerate() {
+        let Step::AlterColumn { table, from, to, backfill: None } = s else { return None };
+        expand_contract_widening(table, from, to, before).ok()?;
+        if out.iter().any(|w| w.table == table && w.from.name == from.name) {
+            return None;
+        }
+        out.push(Widening { step, table, from, to });
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn on_action(what: &str, a: ReferentialAction) -> String {
+    if a == ReferentialAction::NoAction { String::new() } else { format!(" ON {what} {}", a.sql()) }
+}
+
+/// The expand/contract plan of `steps` against `before` (the schema before them), with its backfills by step
+/// index; `None` when the steps are not all eligible widenings.
+pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(usize, BackfillSql)>)> {
+    let widenings = widenings(steps, before)?;
+    let mut tables: Vec<&str> = Vec::new();
+    for w in &widenings {
+        if !tables.contains(&w.table) {
+            tables.push(w.table);
+        }
+    }
+    let swapped = |table: &str, column: &str| widenings.iter().any(|w| w.table == table && w.from.name == column);
+    let mut out: Vec<Statement> = Vec::new();
+    let mut push = |sql: String, transactional: bool, step: usize| out.push(Statement { sql, transactional, step });
+    let mut backfills = Vec::new();
+    let mut shadowed = before.clone();
+
+    // Expand.
+    for &table in &tables {
+        let t = before.table(table)?;
+        let alter = format!("ALTER TABLE {}", ident(table));
+        let mine: Vec<&Widening<'_>> = widenings.iter().filter(|w| w.table == table).collect();
+        for w in &mine {
+            let (c, s) = (ident(&w.from.name), ident(&shadow(&w.from.name)));
+            let sync = ident(&shadow(&format!("{table}_{}", w.from.name)));
+            push(format!("{alter} ADD COLUMN {s} {}", pg_type(&w.to.ty)), true, w.step);
+            push(
+                format!(
+                    "CREATE OR REPLACE FUNCTION {sync}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.{s} := \
+                     NEW.{c}; RETURN NEW; END $$"
+                ),
+                true,
+                w.step,
+            );
+            push(
+                format!(
+                    "CREATE TRIGGER {sync} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {sync}()",
+                    ident(table)
+                ),
+                true,
+                w.step,
+            );
+            let st = shadowed.tables.iter_mut().find(|x| x.name == table)?;
+            st.columns.push(Column {
+                name: shadow(&w.from.name),
+                nullable: true,
+                auto_increment: false,
+                ..(*w.to).clone()
+            });
+        }
+        for w in &mine {
+            let s = shadow(&w.from.name);
+            let step = Step::Backfill {
+                table: table.to_owned(),
+                set: vec![(s.clone(), ident(&w.from.name))],
+                predicate: Some(format!("{} IS NULL", ident(&s))),
+                batch_size: DEFAULT_BATCH_SIZE,
+                throttle_ms: 0,
+                inverse: BackfillInverse::Nothing,
+            };
+            let sql = backfill_sql(&step, Dialect::Postgres, &shadowed).ok()??;
+            push(sql.readable(), false, w.step);
+            backfills.push((w.step, sql));
+        }
+        for w in mine.iter().filter(|w| !w.to.nullable) {
+            let check = ident(&format!("{table}_{}_not_null", shadow(&w.from.name)));
+            let s = ident(&shadow(&w.from.name));
+            push(format!("{alter} ADD CONSTRAINT {check} CHECK ({s} IS NOT NULL) NOT VALID"), true, w.step);
+            push(format!("{alter} VALIDATE CONSTRAINT {check}"), false, w.step);
+        }
+        let step = mine[0].step;
+        let on = |columns: &[String]| {
+            columns.iter().map(|c| if swapped(table, c) { shadow(c) } else { c.clone() }).collect::<Vec<_>>()
+        };
+        let touches = |columns: &[String]| columns.iter().any(|c| swapped(table, c));
+        let mut build = |name: &str, unique: bool, columns: &[String], predicate: Option<&str>| {
+            push(
+                format!(
+                    "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({}){}",
+                    if unique { "UNIQUE " } else { "" },
+                    ident(&shadow(name)),
+                    ident(table),
+                    idents(&on(columns)),
+                    predicate.map(|p| format!(" WHERE {p}")).unwrap_or_default()
+                ),
+                false,
+                step,
+            )
+        };
+        if let Some(pk) = t.primary_key.as_ref().filter(|pk| touches(&pk.columns)) {
+            build(&pk.name, true, &pk.columns, None);
+        }
+        for u in t.uniques.iter().filter(|u| touches(&u.columns)) {
+            build(&u.name, true, &u.columns, None);
+        }
+        for i in t.indexes.iter().filter(|i| touches(&i.columns)) {
+            build(&i.name, i.unique, &i.columns, i.predicate.as_deref());
+        }
+    }
+    let last = widenings.last()?.step;
+    push(CONTRACT_MARKER.to_owned(), false, last);
+
+    // Contract: the foreign keys on or to a swapped column, dropped first and added back last.
+    let mut fks: Vec<(&str, &ForeignKey)> = Vec::new();
+    for t in &before.tables {
+        for fk in &t.foreign_keys {
+            let on_child = fk.columns.iter().any(|c| swapped(&t.name, c));
+            let to_parent = fk.ref_columns.iter().any(|c| swapped(&fk.ref_table, c));
+            if on_child || to_parent {
+                fks.push((&t.name, fk));
+            }
+        }
+    }
+    for (table, fk) in &fks {
+        push(format!("ALTER TABLE {} DROP CONSTRAINT {}", ident(table), ident(&fk.name)), true, last);
+    }
+    for &table in &tables {
+        let t = before.table(table)?;
+        let alter = format!("ALTER TABLE {}", ident(table));
+        for w in widenings.iter().filter(|w| w.table == table) {
+            let (c, s) = (ident(&w.from.name), ident(&shadow(&w.from.name)));
+            let sync = ident(&shadow(&format!("{table}_{}", w.from.name)));
+            if !w.to.nullable {
+                push(format!("{alter} ALTER COLUMN {s} SET NOT NULL"), true, w.step);
+            }
+            if w.to.auto_increment {
+                push(format!("{alter} ALTER COLUMN {s} ADD GENERATED BY DEFAULT AS IDENTITY"), true, w.step);
+                let seq =
+                    |column: &str| format!("pg_get_serial_sequence({}, {})", literal(&ident(table)), literal(column));
+                let old = format!("pg_sequence_last_value({}::regclass)", seq(&w.from.name));
+                push(
+                    format!("SELECT setval({}, COALESCE({old}, 1), {old} IS NOT NULL)", seq(&shadow(&w.from.name))),
+                    true,
+                    w.step,
+                );
+            }
+            push(format!("DROP TRIGGER {sync} ON {}", ident(table)), true, w.step);
+            push(format!("DROP FUNCTION {sync}()"), true, w.step);
+            push(format!("{alter} DROP COLUMN {c}"), true, w.step);
+            push(format!("{alter} RENAME COLUMN {s} TO {c}"), true, w.step);
+            if w.to.auto_increment {
+                // PostgreSQL named the identity's sequence after the shadow column: give it the old one's name, now free.
+                let (from, to) =
+                    (format!("{table}_{}_seq", shadow(&w.from.name)), format!("{table}_{}_seq", w.from.name));
+                push(
+                    format!(
+                        "DO $$ BEGIN IF to_regclass({}) IS NULL THEN ALTER SEQUENCE IF EXISTS {} RENAME TO {}; END IF; \
+                         END $$",
+                        literal(&ident(&to)),
+                        ident(&from),
+                        ident(&to)
+                    ),
+                    true,
+                    w.step,
+                );
+            }
+            if !w.to.nullable {
+                let check = ident(&format!("{table}_{}_not_null", shadow(&w.from.name)));
+                push(format!("{alter} DROP CONSTRAINT {check}"), true, w.step);
+            }
+        }
+        let touches = |columns: &[String]| columns.iter().any(|c| swapped(table, c));
+        let step = widenings.iter().find(|w| w.table == table)?.step;
+        // An index keeps the names its columns had when it was built: rename them after the table's.
+        let index_columns = |index: &str, columns: &[String]| -> Vec<String> {
+            let renamed = columns.iter().filter(|c| swapped(table, c));
+            renamed
+                .map(|c| format!("ALTER TABLE {} RENAME COLUMN {} TO {}", ident(index), ident(&shadow(c)), ident(c)))
+                .collect()
+        };
+        if let Some(pk) = t.primary_key.as_ref().filter(|pk| touches(&pk.columns)) {
+            let (name, index) = (ident(&pk.name), ident(&shadow(&pk.name)));
+            push(format!("{alter} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {index}"), true, step);
+            index_columns(&pk.name, &pk.columns).into_iter().for_each(|sql| push(sql, true, step));
+        }
+        for u in t.uniques.iter().filter(|u| touches(&u.columns)) {
+            let (name, index) = (ident(&u.name), ident(&shadow(&u.name)));
+            push(format!("{alter} ADD CONSTRAINT {name} UNIQUE USING INDEX {index}"), true, step);
+            index_columns(&u.name, &u.columns).into_iter().for_each(|sql| push(sql, true, step));
+        }
+        for i in t.indexes.iter().filter(|i| touches(&i.columns)) {
+            push(format!("ALTER INDEX {} RENAME TO {}", ident(&shadow(&i.name)), ident(&i.name)), true, step);
+            index_columns(&i.name, &i.columns).into_iter().for_each(|sql| push(sql, true, step));
+        }
+    }
+    for (table, fk) in &fks {
+        push(
+            format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}){}{} NOT VALID",
+                ident(table),
+                ident(&fk.name),
+                idents(&fk.columns),
+                ident(&fk.ref_table),
+                idents(&fk.ref_columns),
+                on_action("DELETE", fk.on_delete),
+                on_action("UPDATE", fk.on_update),
+            ),
+            true,
+            last,
+        );
+    }
+    for (table, fk) in &fks {
+        push(format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", ident(table), ident(&fk.name)), false, last);
+    }
+    let plan = RenderedMigration {
+        dialect: Dialect::Postgres,
+        statements: out,
+        sqlite_foreign_keys_off: false,
+        sqlite_rebuilt_tables: Vec::new(),
+    };
+    Some((plan, backfills))
+}
+
+/// The online PostgreSQL plan of `steps` for the review, the header and the dry run: the expand/contract plan
+/// when it applies against `before`, otherwise the online recipes of `online::online_postgres`.
+pub fn online_postgres_with(steps: &[Step], plain: &RenderedMigration, before: Option<&Schema>) -> RenderedMigration {
+    if plain.dialect == Dialect::Postgres
+        && let Some((plan, _)) = before.and_then(|b| plan(steps, b))
+    {
+        return plan;
+    }
+    crate::online::online_postgres(steps, plain)
+}
+
+/// The plan the migrator runs for migration `i` of `registry` in `direction` (one of `wanted`, the run's
+/// migrations), with the backfills it adds: online MySQL clauses, the online PostgreSQL recipes, or the
+/// expand/contract plan when it applies. It does not apply to a table created by an earlier migration of the same
+/// run (empty, nobody reads it yet): the plain rewrite is instant there.
+pub(crate) fn online_plan(
+    registry: &[Migration],
+    wanted: &[(usize, Direction)],
+    i: usize,
+    plan: RenderedMigration,
+    online: bool,
+) -> (RenderedMigration, Vec<(usize, BackfillSql)>) {
+    let up = &registry[i].up;
+    match plan.dialect {
+        _ if !online => (plan, Vec::new()),
+        Dialect::Mysql => (driftless_core::render::mysql_online::online_mysql(up, &plan), Vec::new()),
+        Dialect::Postgres => {
+            let candidate = up.iter().all(|s| matches!(s, Step::AlterColumn { .. }));
+            let fresh: BTreeSet<&str> = wanted
+                .iter()
+                .filter(|&&(j, d)| j < i && d == Direction::Up)
+                .flat_map(|&(j, _)| registry[j].up.iter())
+                .filter_map(|s| match s {
+                    Step::CreateTable { table } => Some(table.name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let before = candidate.then(|| schemas_along(&registry[..i]).pop().flatten()).flatten();
+            match before.as_ref().and_then(|b| plan_unless_fresh(up, b, &fresh)) {
+                Some(expanded) => expanded,
+                None => (crate::online::online_postgres(up, &plan), Vec::new()),
+            }
+        }
+        _ => (plan, Vec::new()),
+    }
+}
+
+fn plan_unless_fresh(
+    up: &[Step],
+    before: &Schema,
+    fresh: &BTreeSet<&str>,
+) -> Option<(RenderedMigration, Vec<(usize, BackfillSql)>)> {
+    let involved = up.iter().filter_map(Step::table).any(|t| fresh.contains(t));
+    if involved { None } else { plan(up, before) }
+}
+
+impl crate::Migrator {
+    /// Whether an online PostgreSQL expand/contract migration runs its contract in the same run as its expand
+    /// (default `false`: the run stops after the expand and says so in [`crate::Report::contract_pending`]; the
+    /// next run does the contract). A run that resumes at the contract always does it.
+    pub fn contract_now(mut self, now: bool) -> crate::Migrator {
+        self.contract_now = now;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use driftless_core::define::*;
+    use driftless_core::replay::apply_steps;
+    use driftless_core::schema::Table;
+
+    fn orders(ty: ColumnType) -> Table {
+        table("orders").with_column(column("id", ty).auto_increment()).primary_key("orders_pkey", &["id"])
+    }
+
+    fn items(ty: ColumnType) -> Table {
+        table("items")
+            .with_column(column("id", ColumnType::BigInt).auto_increment())
+            .with_column(column("order_id", ty))
+            .primary_key("items_pkey", &["id"])
+            .index(index("items_order_id_idx", &["order_id"]))
+            .foreign_key(
+                foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"])
+                    .on_delete(ReferentialAction::Cascade),
+            )
+    }
+
+    fn before() -> Schema {
+        let steps = [create_table(orders(ColumnType::Integer)), create_table(items(ColumnType::Integer))];
+        apply_steps(&Schema::empty(), &steps).unwrap()
+    }
+
+    fn widen() -> Vec<Step> {
+        let id = |ty| column("id", ty).auto_increment();
+        vec![
+            alter_column("orders", id(ColumnType::Integer), id(ColumnType::BigInt)),
+            alter_column("items", column("order_id", ColumnType::Integer), column("order_id", ColumnType::BigInt)),
+        ]
+    }
+
+    #[test]
+    fn a_referenced_key_and_its_referencing_column_expand_then_contract() {
+        let (plan, backfills) = plan(&widen(), &before()).expect("eligible");
+        let sql: Vec<String> = plan
+            .statements
+            .iter()
+            .map(|s| format!("{} {}{}", s.step, if s.transactional { "" } else { "[alone] " }, s.sql))
+            .collect();
+        let expected = [
+            r#"0 ALTER TABLE "orders" ADD COLUMN "id__driftless_new" bigint"#,
+            r#"0 CREATE OR REPLACE FUNCTION "orders_id__driftless_new"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW."id__driftless_new" := NEW."id"; RETURN NEW; END $$"#,
+            r#"0 CREATE TRIGGER "orders_id__driftless_new" BEFORE INSERT OR UPDATE ON "orders" FOR EACH ROW EXECUTE FUNCTION "orders_id__driftless_new"()"#,
+        ];
+        assert_eq!(&sql[..3], &expected[..], "{sql:#?}");
+        assert_eq!(backfills.len(), 2);
+        let marker = sql.iter().position(|s| s.ends_with(&format!("[alone] {CONTRACT_MARKER}"))).expect("the marker");
+        // The contract: the foreign key dropped first and added back last, then validated on its own.
+        assert_eq!(sql[marker + 1], r#"1 ALTER TABLE "items" DROP CONSTRAINT "items_order_id_fkey""#);
+        assert_eq!(
+            sql[sql.len() - 2],
+            r#"1 ALTER TABLE "items" ADD CONSTRAINT "items_order_id_fkey" FOREIGN KEY ("order_id") REFERENCES "orders" ("id") ON DELETE CASCADE NOT VALID"#
+        );
+        assert_eq!(sql[sql.len() - 1], r#"1 [alone] ALTER TABLE "items" VALIDATE CONSTRAINT "items_order_id_fkey""#);
+        let pk = r#"0 ALTER TABLE "orders" ADD CONSTRAINT "orders_pkey" PRIMARY KEY USING INDEX "orders_pkey__driftless_new""#;
+        assert!(sql.iter().any(|s| s == pk), "{sql:#?}");
+        // Everything between the marker and the validation is one transaction.
+        assert!(plan.statements[marker + 1..plan.statements.len() - 1].iter().all(|s| s.transactional));
+    }
+
+    #[test]
+    fn anything_else_stays_with_the_online_recipes() {
+        let before = before();
+        // Mixed with another change.
+        let mut mixed = widen();
+        mixed.push(add_column("orders", column("note", ColumnType::Text).nullable()));
+        assert!(plan(&mixed, &before).is_none());
+        // Not a widening.
+        let int = column("order_id", ColumnType::Integer);
+        let narrow = vec![alter_column("items", int.clone(), column("order_id", ColumnType::SmallInt))];
+        assert!(plan(&narrow, &before).is_none());
+        // A check that names the column.
+        let checked =
+            apply_steps(&before, &[add_check("items", check("items_order_id_check", "order_id > 0"))]).unwrap();
+        assert!(plan(&widen(), &checked).is_none());
+        // A default, or another change with the type.
+        let with_default = vec![alter_column(
+            "items",
+            int.clone().default_sql("1"),
+            column("order_id", ColumnType::BigInt).default_sql("1"),
+        )];
+        assert!(plan(&with_default, &before).is_none());
+        let also_nullable = vec![alter_column("items", int, column("order_id", ColumnType::BigInt).nullable())];
+        assert!(plan(&also_nullable, &before).is_none());
+        // The referencing column alone is fine.
+        assert!(plan(&widen()[1..], &before).is_some());
+    }
+}
