@@ -76,8 +76,8 @@ fn online_off_by_the_project_or_the_migration_shows_the_plain_statements_as_they
     assert_eq!(mysql_off, MYSQL_NOT_ONLINE);
 }
 
-/// MySQL/MariaDB: each `ALTER` with its `ALGORITHM=…, LOCK=…` clause (an explicit table copy where the server must
-/// copy), each statement a unit of its own.
+/// MySQL/MariaDB: each `ALTER` with its `ALGORITHM=…, LOCK=…` clause (the foreign key through the online recipe, an
+/// explicit table copy where the server must copy), each statement a unit of its own.
 #[test]
 fn mysql_shows_the_algorithm_clauses() {
     assert_eq!(show(&registry(None), Dialect::Mysql, Direction::Up, View::AsRun { online: true }), MYSQL_ONLINE);
@@ -150,8 +150,8 @@ const MYSQL_ONLINE: &str = r#"-- unit 1 of 4: on its own (MySQL commits each DDL
 -- lock: metadata lock, brief at start and end; no table rebuild (ALGORITHM=NOCOPY, LOCK=NONE) (online)
 CREATE INDEX `users_email_idx` ON `users` (`email`) ALGORITHM=NOCOPY LOCK=NONE;
 -- unit 2 of 4: on its own (MySQL commits each DDL statement; progress recorded after it)
--- lock: table copy: writes wait for the whole copy, reads go on (ALGORITHM=COPY, LOCK=SHARED) (blocking)
-ALTER TABLE `users` ADD CONSTRAINT `users_team_id_fkey` FOREIGN KEY (`team_id`) REFERENCES `teams` (`id`), ALGORITHM=COPY, LOCK=SHARED;
+-- lock: metadata lock, brief at start and end; no table copy, no row check (foreign_key_checks=0 between two orphan probes; ALGORITHM=INPLACE, LOCK=NONE) (online)
+ALTER TABLE `users` ADD CONSTRAINT `users_team_id_fkey` FOREIGN KEY (`team_id`) REFERENCES `teams` (`id`), ALGORITHM=INPLACE, LOCK=NONE;
 -- unit 3 of 4: outside a transaction: in batches of 500 rows, each batch its own transaction
 -- lock: row locks on one batch of 500 rows at a time, each committed (online)
 -- backfill: runs in batches of 500 rows in (`id`) order, each committed on its own
