@@ -52,9 +52,7 @@ pub(crate) async fn resumable<C: DialectConnection>(
         let in_backfill =
             conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?.is_some();
         let resumes = match direction {
-            Direction::Up => {
-                in_backfill || online_units(m) || crate::resume_mysql::candidate(C::DIALECT, row)
-            }
+            Direction::Up => in_backfill || online_units(m) || crate::resume_mysql::candidate(C::DIALECT, row),
             Direction::Down => in_backfill,
         };
         if resumes {
