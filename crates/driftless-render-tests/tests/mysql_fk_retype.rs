@@ -3,6 +3,8 @@
 //! or without `foreign_key_checks`), so the MySQL rendering drops the foreign keys first and re-adds them, with their
 //! names and actions, once both sides are `bigint`, in `up` and in `down`. Checked on the servers with rows: the
 //! migration applies and reverts, rows are intact, the foreign key is there and enforced (and still cascades).
+//! Online (the migrator on MariaDB), the re-add runs the online foreign-key recipe (`ALGORITHM=INPLACE` between two
+//! orphan probes) instead of a second table copy.
 //! PostgreSQL and SQLite run the same steps as before (their SQL is asserted unchanged). The control: the plain
 //! `MODIFY`s with the foreign key in place fail on MariaDB (1833, 1832).
 
@@ -81,8 +83,8 @@ fn mysql_drops_the_foreign_key_before_the_modifies_and_re_adds_it_after_both() {
              ALTER TABLE `items` MODIFY COLUMN `order_id` INT NOT NULL;\n{fk}\n"
         )
     );
-    // The online plan: the drop is instant, the re-add copies the table (as the MODIFY does; classified
-    // `mysql_table_copy`).
+    // The online plan: the drop is instant, the MODIFYs copy the tables (classified `mysql_table_copy`), the re-add
+    // runs the online foreign-key recipe (INPLACE with foreign_key_checks=0 between two orphan probes).
     let plain = render::render_steps(&steps(), Dialect::Mysql, &before()).unwrap();
     let online = render::mysql_online::online_mysql(&steps(), &plain);
     let sql: Vec<&str> = online.statements.iter().map(|s| s.sql.as_str()).collect();
@@ -93,9 +95,16 @@ fn mysql_drops_the_foreign_key_before_the_modifies_and_re_adds_it_after_both() {
             "ALTER TABLE `items` MODIFY COLUMN `order_id` BIGINT NOT NULL, ALGORITHM=COPY, LOCK=SHARED",
             "ALTER TABLE `orders` MODIFY COLUMN `id` BIGINT NOT NULL AUTO_INCREMENT, ALGORITHM=COPY, LOCK=SHARED",
             "ALTER TABLE `items` ADD CONSTRAINT `items_order_id_fkey` FOREIGN KEY (`order_id`) REFERENCES `orders` \
-             (`id`) ON DELETE CASCADE, ALGORITHM=COPY, LOCK=SHARED",
+             (`id`) ON DELETE CASCADE, ALGORITHM=INPLACE, LOCK=NONE",
         ]
     );
+    let (table, fk) = render::mysql_online::online_foreign_key(&steps()[1], sql[3]).expect("the online recipe");
+    assert_eq!(
+        (table.as_str(), fk.name.as_str(), &fk.columns[..]),
+        ("items", "items_order_id_fkey", &["order_id".to_owned()][..])
+    );
+    assert_eq!((fk.ref_table.as_str(), &fk.ref_columns[..]), ("orders", &["id".to_owned()][..]));
+    assert!(render::mysql_online::online_foreign_key(&steps()[1], sql[2]).is_none());
     // A change that keeps the type leaves the foreign key alone.
     let nullable = [alter_column("items", order_id(ColumnType::Integer), order_id(ColumnType::Integer).nullable())];
     assert_eq!(script(&nullable, Dialect::Mysql, &before()), "ALTER TABLE `items` MODIFY COLUMN `order_id` INT;\n");
@@ -192,6 +201,7 @@ async fn the_migrator_widens_and_narrows_a_referenced_key_on_mariadb() {
     assert_eq!(ran.len(), 4, "{ran:?}");
     assert!(ran[0].ends_with("DROP FOREIGN KEY `items_order_id_fkey`, ALGORITHM=INSTANT, LOCK=NONE"), "{ran:?}");
     assert!(ran[3].contains("ADD CONSTRAINT `items_order_id_fkey` FOREIGN KEY"), "{ran:?}");
+    assert!(ran[3].ends_with("ALGORITHM=INPLACE, LOCK=NONE"), "the online foreign-key recipe: {ran:?}");
     assert_eq!(h.rows(digest).await, seeded);
     assert_foreign_key(&mut h, Dialect::Mysql, "5000000000").await;
     let cascaded = [["2997", "4498497", "1501494"]];
