@@ -615,7 +615,7 @@ fn dirty_what(name: &str, direction: Direction, done: i64, total: i64, failed: O
     match failed {
         Some(stmt) if crate::expand_contract::is_contract_marker(stmt) => format!(
             "migration {name} is expanded (online expand/contract, statements 1 to {done} of {total}) and waits for \
-             its contract: run `migrate` to run the contract first"
+             its contract: run `migrate` to run the contract, or `migrate-down` to undo the expand (PostgreSQL)"
         ),
         Some(stmt) => format!(
             "migration {name} did not finish {} on an earlier run: statement {} of {total} failed ({}) and the \

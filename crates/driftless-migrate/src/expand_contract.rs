@@ -45,7 +45,7 @@ pub(crate) fn is_contract_pending(row: &crate::outcome::AppliedMigration) -> boo
     row.dirty == Some(Direction::Up) && row.failed_statement.as_deref().is_some_and(is_contract_marker)
 }
 
-fn ident(name: &str) -> String {
+pub(crate) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -57,7 +57,7 @@ fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-fn shadow(name: &str) -> String {
+pub(crate) fn shadow(name: &str) -> String {
     format!("{name}{SHADOW_SUFFIX}")
 }
 
@@ -70,15 +70,15 @@ fn pg_type(ty: &ColumnType) -> &'static str {
 }
 
 /// One eligible widening: the step's index, its table and the column before and after.
-struct Widening<'a> {
-    step: usize,
-    table: &'a str,
-    from: &'a Column,
-    to: &'a Column,
+pub(crate) struct Widening<'a> {
+    pub step: usize,
+    pub table: &'a str,
+    pub from: &'a Column,
+    pub to: &'a Column,
 }
 
 /// The widenings of `steps`, when every step is one that PostgreSQL can run as expand/contract against `before`.
-fn widenings<'a>(steps: &'a [Step], before: &Schema) -> Option<Vec<Widening<'a>>> {
+pub(crate) fn widenings<'a>(steps: &'a [Step], before: &Schema) -> Option<Vec<Widening<'a>>> {
     let mut out: Vec<Widening<'a>> = Vec::new();
     for (step, s) in steps.iter().enumerate() {
         let Step::AlterColumn { table, from, to, backfill: None } = s else { return None };

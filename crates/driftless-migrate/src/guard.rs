@@ -25,3 +25,28 @@ pub fn environment_from(lookup: impl Fn(&str) -> Option<String>) -> Option<(&'st
 pub(crate) fn names_production(environment: &str) -> bool {
     environment.trim().eq_ignore_ascii_case("production")
 }
+
+impl crate::Migrator {
+    /// Refuses reverting `to_revert` when the environment is production, unless forced.
+    pub(crate) fn production_guard(
+        &self,
+        operation: crate::Operation,
+        to_revert: &[&crate::AppliedMigration],
+    ) -> Result<(), crate::Error> {
+        if self.force_production {
+            return Ok(());
+        }
+        let env_var = match &self.environment {
+            Some(env) => names_production(&env.name).then(|| env.source.clone()),
+            None => None,
+        };
+        match env_var {
+            Some(env_var) => Err(crate::Error::Production {
+                command: operation.command(),
+                env_var,
+                migrations: to_revert.iter().map(|a| a.name.clone()).collect(),
+            }),
+            None => Ok(()),
+        }
+    }
+}

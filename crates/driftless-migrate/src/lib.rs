@@ -58,6 +58,7 @@ compile_error!(
      (through driftless or driftless-cli, which pass them on)"
 );
 
+mod abandon;
 mod apply;
 mod backfill;
 mod connection;

@@ -12,7 +12,6 @@ use crate::apply::{self, Unit};
 use crate::connection::DialectConnection;
 use crate::database::Database;
 use crate::error::Error;
-use crate::guard;
 use crate::outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status, Step};
 use crate::plan::plans;
 use crate::progress::{Progress, Reporter};
@@ -33,14 +32,14 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct Migrator {
     db: Database,
-    migrations: Vec<Migration>,
+    pub(crate) migrations: Vec<Migration>,
     table: String,
     lock_timeout: Duration,
     allow_out_of_order: bool,
     ignore_checksums: bool,
-    force_production: bool,
-    environment: Option<Environment>,
-    progress: Reporter,
+    pub(crate) force_production: bool,
+    pub(crate) environment: Option<Environment>,
+    pub(crate) progress: Reporter,
     source_dir: Option<std::path::PathBuf>,
     skip_data_probes: bool,
     pub(crate) online: bool,
@@ -51,9 +50,9 @@ pub struct Migrator {
 
 /// The environment the caller named, and where the name came from (shown in the production guard's refusal).
 #[derive(Debug, Clone)]
-struct Environment {
-    source: String,
-    name: String,
+pub(crate) struct Environment {
+    pub(crate) source: String,
+    pub(crate) name: String,
 }
 
 /// What an operation that changes the database (under the lock) asks for.
@@ -502,7 +501,7 @@ impl Migrator {
             crate::resume::resumable(conn, table, direction, &self.migrations, &checksums, &mut applied, online_units)
                 .await?;
         let verdicts = judge_registry(&self.migrations);
-        let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
+        let mut v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let operation = request.operation();
         let mut report = Report {
             operation,
@@ -518,7 +517,7 @@ impl Migrator {
         let position = |name: &str| self.migrations.iter().position(|m| m.name == name);
 
         // What the request means: migrations to apply (registry indexes) or rows to revert (newest first).
-        let (to_apply, to_revert): (Vec<usize>, Vec<&AppliedMigration>) = match request {
+        let (to_apply, mut to_revert): (Vec<usize>, Vec<&AppliedMigration>) = match request {
             Request::Migrate => (v.pending.clone(), Vec::new()),
             Request::Up => (v.pending.iter().take(1).copied().collect(), Vec::new()),
             Request::Down => {
@@ -548,12 +547,15 @@ impl Migrator {
             }
         };
 
+        // A paused expand among the rows to revert is undone rather than refused (`abandon.rs`).
+        let abandoning = crate::abandon::paused_expands(pg, &to_revert, &mut v);
         crate::resume::check_reverted(&resume, &to_revert)?;
         let applying = matches!(request, Request::Migrate | Request::Up) || !to_apply.is_empty();
         self.refuse(&v, &applied, &to_apply, applying, &mut report)?;
         if !to_revert.is_empty() {
             self.production_guard(operation, &to_revert)?;
         }
+        self.abandon(conn, table, &abandoning, &verdicts, &mut report, &mut to_revert).await?;
 
         // Render everything before running anything: a migration that cannot run is found before the batch starts.
         let dialect = C::DIALECT;
@@ -735,24 +737,6 @@ impl Migrator {
             }
         }
         Ok(())
-    }
-
-    fn production_guard(&self, operation: Operation, to_revert: &[&AppliedMigration]) -> Result<(), Error> {
-        if self.force_production {
-            return Ok(());
-        }
-        let env_var = match &self.environment {
-            Some(env) => guard::names_production(&env.name).then(|| env.source.clone()),
-            None => None,
-        };
-        match env_var {
-            Some(env_var) => Err(Error::Production {
-                command: operation.command(),
-                env_var,
-                migrations: to_revert.iter().map(|a| a.name.clone()).collect(),
-            }),
-            None => Ok(()),
-        }
     }
 
     #[allow(clippy::too_many_arguments, reason = "one private step of `under_lock`, sharing its state")]

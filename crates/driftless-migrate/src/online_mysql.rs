@@ -149,7 +149,7 @@ pub(crate) async fn run<C: DialectConnection>(
             let step = unit.migration.up.get(statement.step);
             let foreign_key = step.and_then(|step| online_foreign_key(step, &sql));
             loop {
-                let ran = match foreign_key {
+                let ran = match &foreign_key {
                     Some((t, fk)) => crate::online_mysql_fk::run(conn, unit, index, &sql, t, fk).await,
                     None => apply::execute_sql(conn, unit, &sql).await.map_err(Failure::Sql),
                 };

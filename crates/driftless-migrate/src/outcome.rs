@@ -338,7 +338,7 @@ impl fmt::Display for Problem {
             Problem::ContractPending { name, .. } => write!(
                 f,
                 "{name}: expanded (online expand/contract); its contract runs on the next `migrate` (or `migrate \
-                 --contract`)"
+                 --contract`); `migrate-down` undoes the expand instead"
             ),
             Problem::Missing { name } => write!(f, "{name}: applied, but missing from the registry"),
             Problem::ChecksumMismatch { name, recorded, current } => write!(

@@ -76,6 +76,11 @@ impl Harness {
         Some(Harness { dialect, conn, pool, applied: 0, db })
     }
 
+    /// The test database's URL (for a migrator of the test's own).
+    pub fn url(&self) -> &str {
+        self.db.url()
+    }
+
     /// Closes the connection and removes the database.
     pub async fn close(self) {
         self.pool.close().await;

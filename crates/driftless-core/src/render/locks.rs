@@ -90,6 +90,12 @@ pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
             if let Step::CreateTable { .. } = step {
                 return info("none on existing tables (new table)", true);
             }
+            if let Step::DropTable { .. } = step {
+                return info(
+                    "exclusive metadata lock on the table, brief (waits for open transactions on it; no copy)",
+                    true,
+                );
+            }
             if super::mysql_online::online_foreign_key(step, sql).is_some() {
                 return info(
                     "metadata lock, brief at start and end; no table copy, no row check (foreign_key_checks=0 \
@@ -152,6 +158,10 @@ fn postgres(step: &Step, upper: &str) -> LockInfo {
     }
     match step {
         Step::CreateTable { .. } | Step::CreateEnum { .. } => info("none on existing tables (new object)", true),
+        Step::DropTable { .. } => info(
+            "ACCESS EXCLUSIVE, brief, on the table and on the tables linked to it by a foreign key (no scan or rewrite)",
+            true,
+        ),
         Step::CreateIndex { .. } => info("SHARE: blocks writes for the whole index build", false),
         Step::AddForeignKey { .. } | Step::AlterForeignKey { .. } => {
             info("SHARE ROW EXCLUSIVE on both tables: blocks writes for the validating scan", false)
@@ -197,5 +207,18 @@ mod tests {
             info("metadata lock, brief (ALGORITHM=INSTANT, LOCK=NONE)", true)
         );
         assert!(!statement_lock(Dialect::Sqlite, &add, "ALTER TABLE \"users\" ADD COLUMN \"tz\" TEXT").online);
+        let drop = crate::step::Step::DropTable { table: crate::schema::Table::new("users") };
+        assert_eq!(
+            statement_lock(Dialect::Postgres, &drop, r#"DROP TABLE "users""#),
+            info(
+                "ACCESS EXCLUSIVE, brief, on the table and on the tables linked to it by a foreign key (no scan or \
+                 rewrite)",
+                true
+            )
+        );
+        assert_eq!(
+            statement_lock(Dialect::Mysql, &drop, "DROP TABLE `users`"),
+            info("exclusive metadata lock on the table, brief (waits for open transactions on it; no copy)", true)
+        );
     }
 }

@@ -37,6 +37,7 @@ pub mod backfill;
 mod expand_locks;
 pub mod locks;
 mod mysql;
+mod mysql_fk_modify;
 mod mysql_keys;
 pub mod mysql_online;
 mod postgres;
@@ -258,7 +259,14 @@ pub enum RenderError {
 pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<RenderedMigration, RenderError> {
     let mut state = ctx.clone();
     state.normalize();
-    let mut out = Out { dialect, statements: Vec::new(), step: 0, fk_off: false, rebuilt: Vec::new() };
+    let mut out = Out {
+        dialect,
+        statements: Vec::new(),
+        step: 0,
+        fk_off: false,
+        rebuilt: Vec::new(),
+        mysql_dropped_fks: Vec::new(),
+    };
     // From a raw SQL step whose effect is undeclared (or does not apply) on, the schema is unknown: hand-written
     // SQL still renders without it, any other step is an error.
     let mut unknown_after: Option<(usize, ReplayError)> = None;
@@ -311,6 +319,9 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
                 Dialect::Postgres => postgres::render(step, &state, &mut out)?,
                 Dialect::Mysql => mysql::render(step, &state, &mut out)?,
             },
+        }
+        if dialect == Dialect::Mysql {
+            mysql_fk_modify::readd_after(&steps[i + 1..], &mut out)?;
         }
         if unknown_after.is_none() {
             match replay::apply_step_with(&mut state, step, ReplayOptions::DATABASE) {
@@ -423,6 +434,9 @@ struct Out {
     fk_off: bool,
     /// SQLite: the tables rebuilt so far, each once.
     rebuilt: Vec<String>,
+    /// MySQL: the foreign keys (with their tables) dropped for a type change and not re-added yet
+    /// (`mysql_fk_modify`).
+    mysql_dropped_fks: Vec<(String, crate::schema::ForeignKey)>,
 }
 
 impl Out {

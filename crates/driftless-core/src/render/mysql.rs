@@ -34,7 +34,8 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             }
         }
         Step::RenameColumn { table, from, to } => out.push(sea::rename_column(D, table, from, to)),
-        Step::AlterColumn { table, to, backfill, .. } => {
+        Step::AlterColumn { table, from, to, backfill } => {
+            super::mysql_fk_modify::drop_before(table, from, to, st, out)?;
             if let (Some(fill), false) = (backfill, to.nullable) {
                 let c = out.ident(&to.name);
                 out.push(format!("UPDATE {} SET {c} = {fill} WHERE {c} IS NULL", out.ident(table)));

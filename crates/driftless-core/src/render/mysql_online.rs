@@ -34,17 +34,74 @@ pub fn with_algorithm(sql: &str, algorithm: MysqlAlgorithm) -> String {
 }
 
 /// The foreign key an online statement adds, with its table: `sql` (rendered from `step`, an added or re-added
-/// foreign key) is `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY …` with an online `ALGORITHM=` clause. The server
-/// accepts that only with `foreign_key_checks=0`, which also skips the check of the existing rows, so the migrator
-/// runs it between two orphan probes (`driftless-migrate`, `online_mysql_fk.rs`).
-pub fn online_foreign_key<'s>(step: &'s Step, sql: &str) -> Option<(&'s str, &'s crate::schema::ForeignKey)> {
-    let (table, fk) = match step {
-        Step::AddForeignKey { table, foreign_key } => (table, foreign_key),
-        Step::AlterForeignKey { table, to, .. } => (table, to),
-        _ => return None,
-    };
+/// foreign key, or one dropped and added back around a type change by `mysql_fk_modify`) is `ALTER TABLE … ADD
+/// CONSTRAINT … FOREIGN KEY …` with an online `ALGORITHM=` clause. The server accepts that only with
+/// `foreign_key_checks=0`, which also skips the check of the existing rows, so the migrator runs it between two
+/// orphan probes (`driftless-migrate`, `online_mysql_fk.rs`). The actions are left at their defaults when read
+/// back from the statement (the probes need the columns only).
+pub fn online_foreign_key(step: &Step, sql: &str) -> Option<(String, crate::schema::ForeignKey)> {
     let adds = sql.starts_with("ALTER TABLE ") && sql.contains(" ADD CONSTRAINT ") && sql.contains(" FOREIGN KEY ");
-    (adds && clause_algorithm(sql).is_some_and(MysqlAlgorithm::is_online)).then_some((table.as_str(), fk))
+    if !adds || !clause_algorithm(sql).is_some_and(MysqlAlgorithm::is_online) {
+        return None;
+    }
+    match step {
+        Step::AddForeignKey { table, foreign_key } => Some((table.clone(), foreign_key.clone())),
+        Step::AlterForeignKey { table, to, .. } => Some((table.clone(), to.clone())),
+        Step::AlterColumn { .. } => added_foreign_key(sql),
+        _ => None,
+    }
+}
+
+/// A backquoted identifier at the start of `s`, and the rest.
+fn ident_at(s: &str) -> Option<(String, &str)> {
+    let mut rest = s.strip_prefix('`')?;
+    let mut name = String::new();
+    loop {
+        let end = rest.find('`')?;
+        name.push_str(&rest[..end]);
+        rest = &rest[end + 1..];
+        match rest.strip_prefix('`') {
+            Some(more) => {
+                name.push('`');
+                rest = more;
+            }
+            None => return Some((name, rest)),
+        }
+    }
+}
+
+/// `(`a`, `b`)` at the start of `s`, and the rest.
+fn idents_at(s: &str) -> Option<(Vec<String>, &str)> {
+    let mut rest = s.strip_prefix('(')?;
+    let mut names = Vec::new();
+    loop {
+        let (name, more) = ident_at(rest)?;
+        names.push(name);
+        if let Some(more) = more.strip_prefix(", ") {
+            rest = more;
+        } else {
+            return Some((names, more.strip_prefix(')')?));
+        }
+    }
+}
+
+/// The table and foreign key of `ALTER TABLE `t` ADD CONSTRAINT `n` FOREIGN KEY (…) REFERENCES `p` (…)…`, as
+/// rendered here.
+fn added_foreign_key(sql: &str) -> Option<(String, crate::schema::ForeignKey)> {
+    let (table, rest) = ident_at(sql.strip_prefix("ALTER TABLE ")?)?;
+    let (name, rest) = ident_at(rest.strip_prefix(" ADD CONSTRAINT ")?)?;
+    let (columns, rest) = idents_at(rest.strip_prefix(" FOREIGN KEY ")?)?;
+    let (ref_table, rest) = ident_at(rest.strip_prefix(" REFERENCES ")?)?;
+    let (ref_columns, _) = idents_at(rest.strip_prefix(' ')?)?;
+    let fk = crate::schema::ForeignKey {
+        name,
+        columns,
+        ref_table,
+        ref_columns,
+        on_delete: Default::default(),
+        on_update: Default::default(),
+    };
+    Some((table, fk))
 }
 
 /// The statement `sql` of `step` with its algorithm and lock, or unchanged when it takes none.
@@ -64,6 +121,12 @@ fn with_clause(step: &Step, sql: &str) -> String {
     }
     let chosen = if sql.contains(" DROP FOREIGN KEY ") {
         Some(MysqlAlgorithm::Instant)
+    } else if matches!(step, Step::AlterColumn { .. })
+        && sql.contains(" ADD CONSTRAINT ")
+        && sql.contains(" FOREIGN KEY ")
+    {
+        // A foreign key added back after a type change (`mysql_fk_modify`): the online foreign-key recipe.
+        Some(MysqlAlgorithm::Inplace)
     } else if sql.contains(" DROP INDEX ") && !matches!(step, Step::SetPrimaryKey { .. }) {
         Some(MysqlAlgorithm::Nocopy)
     } else {
@@ -156,5 +219,18 @@ mod tests {
         let fresh = [Step::CreateTable { table: users() }, create_index("users", index("users_email_idx", &["email"]))];
         let plan = online_mysql(&fresh, &render_steps(&fresh, Dialect::Mysql, &Schema::empty()).unwrap());
         assert!(plan.statements.iter().all(|s| !s.sql.contains("ALGORITHM")), "{plan:?}");
+    }
+
+    #[test]
+    fn a_foreign_key_added_back_is_read_from_its_statement() {
+        let sql = "ALTER TABLE `a``b` ADD CONSTRAINT `fk` FOREIGN KEY (`x`, `y`) REFERENCES `p` (`i`, `j`) ON DELETE \
+                   CASCADE, ALGORITHM=INPLACE, LOCK=NONE";
+        let (table, fk) = added_foreign_key(sql).unwrap();
+        assert_eq!((table.as_str(), fk.name.as_str(), fk.ref_table.as_str()), ("a`b", "fk", "p"));
+        assert_eq!(
+            (fk.columns, fk.ref_columns),
+            (vec!["x".to_owned(), "y".to_owned()], vec!["i".to_owned(), "j".to_owned()])
+        );
+        assert_eq!(added_foreign_key("ALTER TABLE `t` ADD CONSTRAINT `fk` FOREIGN KEY (`x` REFERENCES"), None);
     }
 }
