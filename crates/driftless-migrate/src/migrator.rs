@@ -519,10 +519,9 @@ impl Migrator {
         let online_units = |m: &Migration| pg && self.online_for(m, C::DIALECT).is_some();
         let verdicts = judge_registry(&self.migrations);
         let fits = |r: &AppliedMigration| self.row_fits_plan(C::DIALECT, &self.migrations, &checksums, &verdicts, r);
-        let (migrations, sums) = (&self.migrations, &checksums);
+        let registry = crate::resume::Registry { migrations: &self.migrations, checksums: &checksums };
         let resume =
-            crate::resume::resumable(conn, table, direction, migrations, sums, &mut applied, online_units, fits)
-                .await?;
+            crate::resume::resumable(conn, table, direction, registry, &mut applied, online_units, fits).await?;
         let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let operation = request.operation();
         let mut report = Report {

@@ -29,6 +29,13 @@ use crate::error::Error;
 use crate::outcome::{AppliedMigration, Direction};
 use crate::tracking::TrackingTable;
 
+/// The registry and its current checksums, index for index.
+#[derive(Clone, Copy)]
+pub(crate) struct Registry<'a> {
+    pub migrations: &'a [Migration],
+    pub checksums: &'a [String],
+}
+
 /// The dirty rows to resume, by migration name, as recorded (their `dirty` says the direction).
 pub(crate) type Resumed = HashMap<String, AppliedMigration>;
 
@@ -39,8 +46,7 @@ pub(crate) async fn resumable<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
     direction: Option<Direction>,
-    migrations: &[Migration],
-    checksums: &[String],
+    registry: Registry<'_>,
     applied: &mut Vec<AppliedMigration>,
     online_units: impl Fn(&Migration) -> bool,
     fits: impl Fn(&AppliedMigration) -> bool,
@@ -49,13 +55,13 @@ pub(crate) async fn resumable<C: DialectConnection>(
     let Some(direction) = direction else { return Ok(resumed) };
     for row in applied.iter() {
         match row.dirty {
-            Some(d) if d == direction => {
-                if resumes(conn, table, row, migrations, checksums, &online_units, &fits).await? {
-                    resumed.insert(row.name.clone(), row.clone());
-                }
+            Some(d) if d == direction && resumes(conn, table, row, registry, &online_units, &fits).await? => {
+                resumed.insert(row.name.clone(), row.clone());
             }
             // Applying past a revert that stopped in its backfill: refused, saying that `migrate-down` resumes it.
-            Some(Direction::Down) if resumes(conn, table, row, migrations, checksums, &online_units, &fits).await? => {
+            Some(Direction::Down)
+                if direction == Direction::Up && resumes(conn, table, row, registry, &online_units, &fits).await? =>
+            {
                 return Err(Error::RevertToResume {
                     name: row.name.clone(),
                     statements_done: row.statements_done,
@@ -82,12 +88,12 @@ pub(crate) async fn resumes<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
     row: &AppliedMigration,
-    migrations: &[Migration],
-    checksums: &[String],
+    registry: Registry<'_>,
     online_units: impl Fn(&Migration) -> bool,
     fits: impl Fn(&AppliedMigration) -> bool,
 ) -> Result<bool, Error> {
     let Some(direction) = row.dirty else { return Ok(false) };
+    let Registry { migrations, checksums } = registry;
     let Some((m, _)) = migrations.iter().zip(checksums).find(|(m, c)| m.name == row.name && **c == row.checksum) else {
         return Ok(false);
     };

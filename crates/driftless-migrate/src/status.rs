@@ -34,6 +34,7 @@ pub(crate) async fn status<C: DialectConnection>(
         return Ok(Status { applied, pending, problems, in_progress });
     }
     let table = TrackingTable::new(table_name, C::DIALECT)?;
+    let registry = crate::resume::Registry { migrations, checksums: &checksums };
     // An unfinished row is a run that stopped, unless a migrator holds the lock: then it is running now.
     if conn.lock_held(&table).await? {
         problems.retain(|p| match p {
@@ -49,7 +50,7 @@ pub(crate) async fn status<C: DialectConnection>(
         let Problem::Dirty { name, direction } = problem else { continue };
         let Some(row) = applied.iter().find(|r| r.name == *name) else { continue };
         let fits = |r: &AppliedMigration| migrator.row_fits_plan(C::DIALECT, migrations, &checksums, &verdicts, r);
-        if !crate::resume::resumes(conn, &table, row, migrations, &checksums, &online_units, fits).await? {
+        if !crate::resume::resumes(conn, &table, row, registry, &online_units, fits).await? {
             continue;
         }
         let in_backfill =
