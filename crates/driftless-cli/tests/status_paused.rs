@@ -117,7 +117,7 @@ async fn status_lists_a_paused_expand_as_in_progress_not_drift() {
             "2 applied, 0 pending, 1 problem(s), 0 drift(s)".to_owned(),
         ]
     );
-    assert_eq!(lines(&err, &["problem "]), [problem.clone()]);
+    assert_eq!(lines(&err, &["problem "]), std::slice::from_ref(&problem));
 
     // Control: an unrelated column added during the pause is drift.
     pool.execute("ALTER TABLE orders ADD COLUMN extra integer").await.unwrap();
