@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
-use driftless_migrate::{Migrator, redact};
+use driftless_migrate::{Migrator, Problem, redact};
 
 use crate::Project;
 
@@ -159,7 +159,17 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
                     Some(_) if status.in_progress.contains(&row.name) => {
                         "  being applied by another process right now".to_owned()
                     }
-                    Some(direction) => format!("  DIRTY ({direction} did not finish)"),
+                    Some(direction) => {
+                        let state = status.problems.iter().find_map(|p| match p {
+                            Problem::Resumable { name, .. } if *name == row.name => Some("resumable"),
+                            Problem::ContractPending { name, .. } if *name == row.name => Some("contract pending"),
+                            _ => None,
+                        });
+                        match state {
+                            Some(state) => format!("  {state} ({direction} stopped part-way)"),
+                            None => format!("  DIRTY ({direction} did not finish)"),
+                        }
+                    }
                     None => String::new(),
                 };
                 println!(

@@ -10,7 +10,7 @@ use std::fmt;
 use driftless_core::migration::Migration;
 use driftless_core::replay::{self, ReplayError};
 use driftless_core::schema::Schema;
-use driftless_migrate::{Database, Migrator};
+use driftless_migrate::{Database, Migrator, expand_contract};
 
 use crate::{Difference, compare, introspect};
 
@@ -45,6 +45,18 @@ pub struct Drift {
     pub actual: Schema,
     /// Every difference, in a stable order; empty when there is no drift.
     pub differences: Vec<Difference>,
+    /// An online expand/contract migration paused between its expand and its contract: the objects its expand
+    /// created are expected (in `expected`), listed here instead of as differences.
+    pub expand_in_progress: Option<ExpandInProgress>,
+}
+
+/// A migration whose expand ran and whose contract waits (its tracking row is dirty at the contract marker).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpandInProgress {
+    /// The migration.
+    pub migration: String,
+    /// The objects its expand created (`driftless_migrate::expand_contract::expanded`), in plan order.
+    pub objects: Vec<String>,
 }
 
 impl Drift {
@@ -57,6 +69,14 @@ impl Drift {
 impl fmt::Display for Drift {
     /// One `drift` line per difference followed by an indented `fix:` line, or `no drift`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(e) = &self.expand_in_progress {
+            writeln!(
+                f,
+                "expand   in progress for {}: contract pending (the next `migrate` runs it); not drift: {}",
+                e.migration,
+                e.objects.join(", ")
+            )?;
+        }
         if self.differences.is_empty() {
             return writeln!(f, "no drift: the database matches the schema of its applied migrations");
         }
@@ -86,8 +106,19 @@ pub fn expected_after<'a>(
 /// Compares the database with the schema expected after the migrations its tracking table lists as applied.
 pub async fn drift(db: &Database, migrations: &[Migration]) -> Result<Drift, DriftError> {
     let history = Migrator::new(db.clone(), migrations.to_vec()).history().await?;
-    let expected = expected_after(migrations, history.iter().map(|r| r.name.as_str()))?;
+    let mut expected = expected_after(migrations, history.iter().map(|r| r.name.as_str()))?;
+    let mut expand_in_progress = None;
+    // A paused expand/contract: expected is the schema before it plus exactly what its expand created.
+    if let Some(row) = history.iter().find(|r| expand_contract::is_contract_pending(r))
+        && let Some(m) = migrations.iter().find(|m| m.name == row.name)
+    {
+        let before = history.iter().map(|r| r.name.as_str()).filter(|n| *n != row.name);
+        if let Some(e) = expand_contract::expanded(&m.up, &expected_after(migrations, before)?) {
+            expected = e.schema;
+            expand_in_progress = Some(ExpandInProgress { migration: m.name.clone(), objects: e.objects });
+        }
+    }
     let actual = introspect(db).await?;
     let differences = compare(&expected, &actual, db.dialect());
-    Ok(Drift { expected, actual, differences })
+    Ok(Drift { expected, actual, differences, expand_in_progress })
 }

@@ -38,7 +38,7 @@ mod text;
 pub mod verify;
 
 pub use compare::{Change, Difference, Object, compare, representable};
-pub use drift::{Drift, drift};
+pub use drift::{Drift, ExpandInProgress, drift};
 pub use verify::{VerifyFailure, VerifyReport, verify};
 
 use driftless_core::schema::{EnumType, Schema};

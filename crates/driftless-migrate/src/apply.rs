@@ -101,14 +101,7 @@ pub(crate) async fn run<C: DialectConnection>(
     } else {
         None
     };
-    let online = match (unit.online, C::DIALECT, unit.direction) {
-        (Some(settings), Dialect::Postgres, Direction::Up)
-            if unit.migration.transactional && !is_atomic(&unit.plan, C::DIALECT, unit.migration) =>
-        {
-            Some(settings)
-        }
-        _ => None,
-    };
+    let online = unit.online.filter(|_| crate::resume::by_units(C::DIALECT, unit));
     let result = match online {
         Some(settings) => by_units(conn, table, unit, settings).await,
         None if is_atomic(&unit.plan, C::DIALECT, unit.migration) => atomic(conn, table, unit, fk_off).await,
@@ -239,8 +232,7 @@ pub(crate) async fn begin_row<C: DialectConnection>(
         Some(r) if r.dirty == Some(direction) => {
             let at = usize::try_from(r.statements_done).unwrap_or(usize::MAX);
             // A backfill carries on after its key; a MySQL statement that failed and left nothing runs again.
-            let exact = crate::resume_mysql::exact(C::DIALECT, unit, r);
-            if !exact && (r.statements_total != total_i || unit.backfill(at).is_none()) {
+            if !crate::resume::record_fits(C::DIALECT, unit, r) {
                 return Err(Error::Dirty {
                     name: r.name.clone(),
                     direction,
@@ -358,7 +350,7 @@ async fn by_units<C: DialectConnection>(
     let total_i = total as i64;
     let mark = |what: &str| Error::db(format!("recording progress of {what} in the tracking table"));
     let start_at = match &unit.resume_from {
-        Some(row) if row.statements_total != total_i || row.statements_done > total_i => {
+        Some(row) if !crate::resume::record_fits(C::DIALECT, unit, row) => {
             // Not a record of this plan (an older run, or the plain SQL): nothing is known to resume from.
             return Err(Error::Dirty {
                 name: row.name.clone(),

@@ -455,6 +455,22 @@ pub enum Error {
         /// What the probe found.
         found: Box<ProbeFinding>,
     },
+    /// A run that applies found a migration whose revert stopped in its backfill: the next `migrate-down` resumes
+    /// that revert (`resume.rs`), so it is not a dirty row to repair by hand.
+    #[error(
+        "migration {name} did not finish reverting on an earlier run: it stopped at statement {} of \
+         {statements_total}, in its backfill, whose progress is recorded; run `cargo xtask migrate-down` to resume \
+         the revert (or `migrate-resolve` once it is fixed by hand) before applying",
+        statements_done + 1
+    )]
+    RevertToResume {
+        /// The migration.
+        name: String,
+        /// Statements of the revert that completed.
+        statements_done: i64,
+        /// Statements the revert has.
+        statements_total: i64,
+    },
 }
 
 /// The message of [`Error::MysqlForeignKeyOrphans`].

@@ -27,7 +27,7 @@ use driftless_core::classify::{SHADOW_SUFFIX, expand_contract_widening};
 use driftless_core::migration::{Migration, schemas_along};
 use driftless_core::render::backfill::{BackfillSql, backfill_sql};
 use driftless_core::render::{RenderedMigration, Statement};
-use driftless_core::schema::{Column, ColumnType, ForeignKey, ReferentialAction, Schema};
+use driftless_core::schema::{Check, Column, ColumnType, ForeignKey, Index, ReferentialAction, Schema};
 use driftless_core::step::{BackfillInverse, DEFAULT_BATCH_SIZE, Step};
 
 use crate::outcome::Direction;
@@ -41,7 +41,7 @@ pub fn is_contract_marker(sql: &str) -> bool {
 }
 
 /// Whether a tracking row is an expand/contract migration stopped before its contract.
-pub(crate) fn is_contract_pending(row: &crate::outcome::AppliedMigration) -> bool {
+pub fn is_contract_pending(row: &crate::outcome::AppliedMigration) -> bool {
     row.dirty == Some(Direction::Up) && row.failed_statement.as_deref().is_some_and(is_contract_marker)
 }
 
@@ -59,6 +59,16 @@ fn literal(text: &str) -> String {
 
 pub(crate) fn shadow(name: &str) -> String {
     format!("{name}{SHADOW_SUFFIX}")
+}
+
+/// The sync function of a widened column, and its trigger (same name).
+fn sync_name(table: &str, column: &str) -> String {
+    shadow(&format!("{table}_{column}"))
+}
+
+/// The `IS NOT NULL` check on a NOT NULL column's shadow column.
+fn check_name(table: &str, column: &str) -> String {
+    format!("{table}_{}_not_null", shadow(column))
 }
 
 fn pg_type(ty: &ColumnType) -> &'static str {
@@ -91,6 +101,42 @@ pub(crate) fn widenings<'a>(steps: &'a [Step], before: &Schema) -> Option<Vec<Wi
     (!out.is_empty()).then_some(out)
 }
 
+/// The shadow column the expand adds for `w`: the new type, nullable, no identity yet.
+fn shadow_column(w: &Widening<'_>) -> Column {
+    Column { name: shadow(&w.from.name), nullable: true, auto_increment: false, ..(*w.to).clone() }
+}
+
+/// The columns of a copied index: each swapped column by its shadow.
+fn on_shadow(widenings: &[Widening<'_>], table: &str, columns: &[String]) -> Vec<String> {
+    let swapped = |c: &String| widenings.iter().any(|w| w.table == table && w.from.name == *c);
+    columns.iter().map(|c| if swapped(c) { shadow(c) } else { c.clone() }).collect()
+}
+
+/// The indexes the expand copies on `t` (its primary key, unique constraints and indexes that cover a swapped
+/// column), as they exist once built: `<name>__driftless_new` on the shadow columns.
+fn copied_indexes(widenings: &[Widening<'_>], t: &driftless_core::schema::Table) -> Vec<Index> {
+    let touches =
+        |columns: &[String]| columns.iter().any(|c| widenings.iter().any(|w| w.table == t.name && w.from.name == *c));
+    let copy = |name: &str, unique: bool, columns: &[String], predicate: Option<&String>| Index {
+        name: shadow(name),
+        columns: on_shadow(widenings, &t.name, columns),
+        unique,
+        predicate: predicate.cloned(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    if let Some(pk) = t.primary_key.as_ref().filter(|pk| touches(&pk.columns)) {
+        out.push(copy(&pk.name, true, &pk.columns, None));
+    }
+    for u in t.uniques.iter().filter(|u| touches(&u.columns)) {
+        out.push(copy(&u.name, true, &u.columns, None));
+    }
+    for i in t.indexes.iter().filter(|i| touches(&i.columns)) {
+        out.push(copy(&i.name, i.unique, &i.columns, i.predicate.as_ref()));
+    }
+    out
+}
+
 fn on_action(what: &str, a: ReferentialAction) -> String {
     if a == ReferentialAction::NoAction { String::new() } else { format!(" ON {what} {}", a.sql()) }
 }
@@ -118,7 +164,7 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
         let mine: Vec<&Widening<'_>> = widenings.iter().filter(|w| w.table == table).collect();
         for w in &mine {
             let (c, s) = (ident(&w.from.name), ident(&shadow(&w.from.name)));
-            let sync = ident(&shadow(&format!("{table}_{}", w.from.name)));
+            let sync = ident(&sync_name(table, &w.from.name));
             push(format!("{alter} ADD COLUMN {s} {}", pg_type(&w.to.ty)), true, w.step);
             push(
                 format!(
@@ -137,12 +183,7 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
                 w.step,
             );
             let st = shadowed.tables.iter_mut().find(|x| x.name == table)?;
-            st.columns.push(Column {
-                name: shadow(&w.from.name),
-                nullable: true,
-                auto_increment: false,
-                ..(*w.to).clone()
-            });
+            st.columns.push(shadow_column(w));
         }
         for w in &mine {
             let s = shadow(&w.from.name);
@@ -159,38 +200,24 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
             backfills.push((w.step, sql));
         }
         for w in mine.iter().filter(|w| !w.to.nullable) {
-            let check = ident(&format!("{table}_{}_not_null", shadow(&w.from.name)));
+            let check = ident(&check_name(table, &w.from.name));
             let s = ident(&shadow(&w.from.name));
             push(format!("{alter} ADD CONSTRAINT {check} CHECK ({s} IS NOT NULL) NOT VALID"), true, w.step);
             push(format!("{alter} VALIDATE CONSTRAINT {check}"), false, w.step);
         }
-        let step = mine[0].step;
-        let on = |columns: &[String]| {
-            columns.iter().map(|c| if swapped(table, c) { shadow(c) } else { c.clone() }).collect::<Vec<_>>()
-        };
-        let touches = |columns: &[String]| columns.iter().any(|c| swapped(table, c));
-        let mut build = |name: &str, unique: bool, columns: &[String], predicate: Option<&str>| {
+        for i in copied_indexes(&widenings, t) {
             push(
                 format!(
                     "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({}){}",
-                    if unique { "UNIQUE " } else { "" },
-                    ident(&shadow(name)),
+                    if i.unique { "UNIQUE " } else { "" },
+                    ident(&i.name),
                     ident(table),
-                    idents(&on(columns)),
-                    predicate.map(|p| format!(" WHERE {p}")).unwrap_or_default()
+                    idents(&i.columns),
+                    i.predicate.map(|p| format!(" WHERE {p}")).unwrap_or_default()
                 ),
                 false,
-                step,
-            )
-        };
-        if let Some(pk) = t.primary_key.as_ref().filter(|pk| touches(&pk.columns)) {
-            build(&pk.name, true, &pk.columns, None);
-        }
-        for u in t.uniques.iter().filter(|u| touches(&u.columns)) {
-            build(&u.name, true, &u.columns, None);
-        }
-        for i in t.indexes.iter().filter(|i| touches(&i.columns)) {
-            build(&i.name, i.unique, &i.columns, i.predicate.as_deref());
+                mine[0].step,
+            );
         }
     }
     let last = widenings.last()?.step;
@@ -215,7 +242,7 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
         let alter = format!("ALTER TABLE {}", ident(table));
         for w in widenings.iter().filter(|w| w.table == table) {
             let (c, s) = (ident(&w.from.name), ident(&shadow(&w.from.name)));
-            let sync = ident(&shadow(&format!("{table}_{}", w.from.name)));
+            let sync = ident(&sync_name(table, &w.from.name));
             if !w.to.nullable {
                 push(format!("{alter} ALTER COLUMN {s} SET NOT NULL"), true, w.step);
             }
@@ -251,7 +278,7 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
                 );
             }
             if !w.to.nullable {
-                let check = ident(&format!("{table}_{}_not_null", shadow(&w.from.name)));
+                let check = ident(&check_name(table, &w.from.name));
                 push(format!("{alter} DROP CONSTRAINT {check}"), true, w.step);
             }
         }
@@ -305,6 +332,53 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
         sqlite_rebuilt_tables: Vec::new(),
     };
     Some((plan, backfills))
+}
+
+/// What the expand of an expand/contract migration leaves in the database while its contract waits: the objects
+/// [`plan`]'s expand creates, named by the same code. `migrate-status` shows them as the expand in progress
+/// instead of as drift (`driftless_introspect::drift`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expanded {
+    /// `before` with the expand's shadow columns, `IS NOT NULL` checks and copied indexes added: the schema the
+    /// database holds between the expand and the contract (the sync triggers and functions are outside the
+    /// schema model).
+    pub schema: Schema,
+    /// Each object the expand created, in plan order, for messages (`column orders.id__driftless_new`, ...).
+    pub objects: Vec<String>,
+}
+
+/// The objects the expand of `steps` creates against `before` (the schema before them); `None` when [`plan`] does
+/// not apply.
+pub fn expanded(steps: &[Step], before: &Schema) -> Option<Expanded> {
+    let widenings = widenings(steps, before)?;
+    let mut schema = before.clone();
+    let mut objects = Vec::new();
+    let mut tables: Vec<&str> = Vec::new();
+    for w in &widenings {
+        if !tables.contains(&w.table) {
+            tables.push(w.table);
+        }
+    }
+    for &table in &tables {
+        let copies = copied_indexes(&widenings, before.table(table)?);
+        let t = schema.table_mut(table)?;
+        for w in widenings.iter().filter(|w| w.table == table) {
+            t.columns.push(shadow_column(w));
+            objects.push(format!("column {table}.{}", shadow(&w.from.name)));
+            let sync = sync_name(table, &w.from.name);
+            objects.push(format!("trigger {sync} on {table} and its function {sync}()"));
+        }
+        for w in widenings.iter().filter(|w| w.table == table && !w.to.nullable) {
+            let name = check_name(table, &w.from.name);
+            t.checks.push(Check { name: name.clone(), expr: format!("{} IS NOT NULL", ident(&shadow(&w.from.name))) });
+            objects.push(format!("check {name} on {table}"));
+        }
+        for i in copies {
+            objects.push(format!("index {} on {table}", i.name));
+            t.indexes.push(i);
+        }
+    }
+    Some(Expanded { schema, objects })
 }
 
 /// The online PostgreSQL plan of `steps` for the review, the header and the dry run: the expand/contract plan
@@ -436,6 +510,52 @@ mod tests {
         assert!(sql.iter().any(|s| s == pk), "{sql:#?}");
         // Everything between the marker and the validation is one transaction.
         assert!(plan.statements[marker + 1..plan.statements.len() - 1].iter().all(|s| s.transactional));
+    }
+
+    #[test]
+    fn the_expanded_objects_are_the_ones_the_expand_creates() {
+        let (plan, _) = plan(&widen(), &before()).expect("eligible");
+        let marker = plan.statements.iter().position(|s| is_contract_marker(&s.sql)).expect("the marker");
+        let expand: Vec<&str> = plan.statements[..marker].iter().map(|s| s.sql.as_str()).collect();
+        let e = expanded(&widen(), &before()).expect("eligible");
+        assert_eq!(
+            e.objects,
+            [
+                "column orders.id__driftless_new",
+                "trigger orders_id__driftless_new on orders and its function orders_id__driftless_new()",
+                "check orders_id__driftless_new_not_null on orders",
+                "index orders_pkey__driftless_new on orders",
+                "column items.order_id__driftless_new",
+                "trigger items_order_id__driftless_new on items and its function items_order_id__driftless_new()",
+                "check items_order_id__driftless_new_not_null on items",
+                "index items_order_id_idx__driftless_new on items",
+            ]
+        );
+        // Every created object is named in the expand as the plan writes it, and every one the expand creates is
+        // listed.
+        for t in &e.schema.tables {
+            for name in t.columns.iter().map(|c| &c.name).chain(t.indexes.iter().map(|i| &i.name)) {
+                let created = expand.iter().any(|sql| {
+                    sql.contains(&format!("ADD COLUMN {}", ident(name)))
+                        || sql.contains(&format!("EXISTS {} ON", ident(name)))
+                });
+                assert_eq!(created, name.ends_with(SHADOW_SUFFIX), "{name}: {expand:#?}");
+            }
+            for c in &t.checks {
+                assert!(expand.iter().any(|sql| sql.contains(&format!(
+                    "ADD CONSTRAINT {} CHECK ({})",
+                    ident(&c.name),
+                    c.expr
+                ))));
+            }
+        }
+        let creates = |sql: &&&str| sql.contains(" ADD ") || sql.starts_with("CREATE");
+        // Per table: the column, the function, the trigger (one object), the check and the index.
+        assert_eq!(expand.iter().filter(creates).count(), 2 * 5, "{expand:#?}");
+        for sync in ["orders_id__driftless_new", "items_order_id__driftless_new"] {
+            assert!(expand.iter().any(|sql| sql.starts_with(&format!("CREATE TRIGGER {}", ident(sync)))));
+            assert!(expand.iter().any(|sql| sql.starts_with(&format!("CREATE OR REPLACE FUNCTION {}()", ident(sync)))));
+        }
     }
 
     #[test]

@@ -87,6 +87,7 @@ mod resume_mysql;
 pub mod script;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod status;
 pub mod testing;
 mod tracking;
 mod validate;

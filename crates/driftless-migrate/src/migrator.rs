@@ -347,26 +347,45 @@ impl Migrator {
 
     async fn status_on<C: DialectConnection>(&self, conn: &mut C) -> Result<Status, Error> {
         let applied = self.rows_if_any(conn).await?;
-        let checksums: Vec<String> = self.migrations.iter().map(|m| m.checksum()).collect();
-        let verdicts = judge_registry(&self.migrations);
-        let v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
-        let pending = v.pending.iter().map(|&i| self.migrations[i].name.clone()).collect();
-        let mut problems = v.problems;
-        let mut in_progress = Vec::new();
-        // An unfinished row is a run that stopped, unless a migrator holds the lock: then it is running now.
-        if problems.iter().any(|p| matches!(p, Problem::Dirty { .. })) {
-            let table = TrackingTable::new(&self.table, C::DIALECT)?;
-            if conn.lock_held(&table).await? {
-                problems.retain(|p| match p {
-                    Problem::Dirty { name, .. } => {
-                        in_progress.push(name.clone());
-                        false
-                    }
-                    _ => true,
-                });
+        let pg = C::DIALECT == driftless_core::Dialect::Postgres;
+        let online_units = |m: &Migration| pg && self.online_for(m, C::DIALECT).is_some();
+        crate::status::status(conn, self, &self.migrations, &self.table, applied, online_units).await
+    }
+
+    /// The units a run of `wanted` executes (rendered plans, online recipes, backfills), each resuming its row in
+    /// `resume` if any; `migrate-status` builds them too, to ask the same question (`resume::record_fits`).
+    pub(crate) fn units<'a>(
+        &'a self,
+        wanted: &[(usize, Direction)],
+        dialect: driftless_core::Dialect,
+        checksums: &'a [String],
+        verdicts: &[Result<driftless_core::judge::Verdict, driftless_core::judge::JudgeError>],
+        batch: i64,
+        resume: &crate::resume::Resumed,
+    ) -> Result<Vec<Unit<'a>>, Error> {
+        let backfills = crate::plan::backfill_plans(&self.migrations, wanted, dialect)?;
+        let plans = plans(&self.migrations, wanted, dialect)?;
+        let units = plans.into_iter().zip(wanted).zip(backfills).map(|((plan, &(i, direction)), mut backfills)| {
+            let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
+            let (plan, more) = crate::expand_contract::online_plan(&self.migrations, wanted, i, plan, online.is_some());
+            backfills.extend(more);
+            Unit {
+                migration: &self.migrations[i],
+                checksum: &checksums[i],
+                // The computed class on this dialect is what is recorded and shown, never the file's label.
+                class: verdicts[i].as_ref().map_or(self.migrations[i].class, |v| v.class_for(dialect)),
+                direction,
+                batch,
+                plan,
+                online,
+                resume_from: resume.get(&self.migrations[i].name).cloned(),
+                backfills,
+                progress: self.progress.clone(),
+                used: Default::default(),
+                paused: Default::default(),
             }
-        }
-        Ok(Status { applied, pending, problems, in_progress })
+        });
+        Ok(units.collect())
     }
 
     async fn rows_if_any<C: DialectConnection>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
@@ -497,10 +516,11 @@ impl Migrator {
         };
         let pg = C::DIALECT == driftless_core::Dialect::Postgres;
         let online_units = |m: &Migration| pg && self.online_for(m, C::DIALECT).is_some();
-        let resume =
-            crate::resume::resumable(conn, table, direction, &self.migrations, &checksums, &mut applied, online_units)
-                .await?;
         let verdicts = judge_registry(&self.migrations);
+        let fits = |r: &AppliedMigration| self.row_fits_plan(C::DIALECT, &self.migrations, &checksums, &verdicts, r);
+        let registry = crate::resume::Registry { migrations: &self.migrations, checksums: &checksums };
+        let resume =
+            crate::resume::resumable(conn, table, direction, registry, &mut applied, online_units, fits).await?;
         let mut v = validate(&self.migrations, &checksums, &verdicts, &applied, C::DIALECT);
         let operation = request.operation();
         let mut report = Report {
@@ -565,33 +585,7 @@ impl Migrator {
             let i = position(&row.name).ok_or_else(|| Error::MissingMigration { name: row.name.clone() })?;
             wanted.push((i, Direction::Down));
         }
-        let backfills = crate::plan::backfill_plans(&self.migrations, &wanted, dialect)?;
-        let units: Vec<Unit<'_>> = plans(&self.migrations, &wanted, dialect)?
-            .into_iter()
-            .zip(&wanted)
-            .zip(backfills)
-            .map(|((plan, &(i, direction)), mut backfills)| {
-                let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
-                let (plan, more) =
-                    crate::expand_contract::online_plan(&self.migrations, &wanted, i, plan, online.is_some());
-                backfills.extend(more);
-                Unit {
-                    migration: &self.migrations[i],
-                    checksum: &checksums[i],
-                    // The computed class on this dialect is what is recorded and shown, never the file's label.
-                    class: verdicts[i].as_ref().map_or(self.migrations[i].class, |v| v.class_for(dialect)),
-                    direction,
-                    batch,
-                    plan,
-                    online,
-                    resume_from: resume.get(&self.migrations[i].name).cloned(),
-                    backfills,
-                    progress: self.progress.clone(),
-                    used: Default::default(),
-                    paused: Default::default(),
-                }
-            })
-            .collect();
+        let units = self.units(&wanted, dialect, &checksums, &verdicts, batch, &resume)?;
 
         // Data probes, run just before each migration (on the data its earlier siblings in this batch left).
         let probe_lists = if self.skip_data_probes {
@@ -672,7 +666,9 @@ impl Migrator {
     ) -> Result<(), Error> {
         for problem in &v.problems {
             match problem {
-                Problem::Dirty { name, direction } | Problem::ContractPending { name, direction } => {
+                Problem::Dirty { name, direction }
+                | Problem::ContractPending { name, direction }
+                | Problem::Resumable { name, direction, .. } => {
                     let row = applied.iter().find(|a| a.name == *name);
                     return Err(Error::Dirty {
                         name: name.clone(),

@@ -327,6 +327,22 @@ pub enum Problem {
         /// The later migration.
         second: String,
     },
+    /// A migration that did not finish, but whose progress is exact, so the next run in its direction resumes it
+    /// (`resume.rs`, the migrator's own decision): `migrate` for `up`, `migrate-down` for `down`.
+    Resumable {
+        /// The migration.
+        name: String,
+        /// The direction it was running in, and the one that resumes it.
+        direction: Direction,
+        /// Statements that completed.
+        statements_done: i64,
+        /// Statements it has in that direction.
+        statements_total: i64,
+        /// The statement that failed, if the migrator saw it fail.
+        failed_statement: Option<String>,
+        /// Whether it stopped in a backfill (its last key is recorded).
+        in_backfill: bool,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -366,6 +382,32 @@ impl fmt::Display for Problem {
             ),
             Problem::Conflict { first, second } => {
                 write!(f, "{first} and {second} were generated from the same snapshot (merged branches)")
+            }
+            Problem::Resumable {
+                name,
+                direction,
+                statements_done,
+                statements_total,
+                failed_statement,
+                in_backfill,
+            } => {
+                let at = statements_done + 1;
+                let how = match (failed_statement, in_backfill) {
+                    (Some(sql), _) => format!(" ({} failed)", crate::error::one_line(sql)),
+                    (None, true) => " (in its backfill, after its last recorded batch)".to_owned(),
+                    (None, false) => String::new(),
+                };
+                match direction {
+                    Direction::Up => write!(
+                        f,
+                        "{name}: stopped at statement {at} of {statements_total}{how}; the next `migrate` resumes there"
+                    ),
+                    Direction::Down => write!(
+                        f,
+                        "{name}: stopped reverting at statement {at} of {statements_total}{how}; the next \
+                         `migrate-down` resumes the revert"
+                    ),
+                }
             }
         }
     }

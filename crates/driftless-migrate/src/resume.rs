@@ -20,12 +20,21 @@
 
 use std::collections::HashMap;
 
+use driftless_core::Dialect;
 use driftless_core::migration::Migration;
 
+use crate::apply::Unit;
 use crate::connection::DialectConnection;
 use crate::error::Error;
 use crate::outcome::{AppliedMigration, Direction};
 use crate::tracking::TrackingTable;
+
+/// The registry and its current checksums, index for index.
+#[derive(Clone, Copy)]
+pub(crate) struct Registry<'a> {
+    pub migrations: &'a [Migration],
+    pub checksums: &'a [String],
+}
 
 /// The dirty rows to resume, by migration name, as recorded (their `dirty` says the direction).
 pub(crate) type Resumed = HashMap<String, AppliedMigration>;
@@ -37,26 +46,29 @@ pub(crate) async fn resumable<C: DialectConnection>(
     conn: &mut C,
     table: &TrackingTable,
     direction: Option<Direction>,
-    migrations: &[Migration],
-    checksums: &[String],
+    registry: Registry<'_>,
     applied: &mut Vec<AppliedMigration>,
     online_units: impl Fn(&Migration) -> bool,
+    fits: impl Fn(&AppliedMigration) -> bool,
 ) -> Result<Resumed, Error> {
     let mut resumed = Resumed::new();
     let Some(direction) = direction else { return Ok(resumed) };
-    for row in applied.iter().filter(|r| r.dirty == Some(direction)) {
-        let Some((m, _)) = migrations.iter().zip(checksums).find(|(m, c)| m.name == row.name && **c == row.checksum)
-        else {
-            continue;
-        };
-        let in_backfill =
-            conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?.is_some();
-        let resumes = match direction {
-            Direction::Up => in_backfill || online_units(m) || crate::resume_mysql::candidate(C::DIALECT, row),
-            Direction::Down => in_backfill,
-        };
-        if resumes {
-            resumed.insert(row.name.clone(), row.clone());
+    for row in applied.iter() {
+        match row.dirty {
+            Some(d) if d == direction && resumes(conn, table, row, registry, &online_units, &fits).await? => {
+                resumed.insert(row.name.clone(), row.clone());
+            }
+            // Applying past a revert that stopped in its backfill: refused, saying that `migrate-down` resumes it.
+            Some(Direction::Down)
+                if direction == Direction::Up && resumes(conn, table, row, registry, &online_units, &fits).await? =>
+            {
+                return Err(Error::RevertToResume {
+                    name: row.name.clone(),
+                    statements_done: row.statements_done,
+                    statements_total: row.statements_total,
+                });
+            }
+            _ => {}
         }
     }
     match direction {
@@ -68,6 +80,72 @@ pub(crate) async fn resumable<C: DialectConnection>(
         }
     }
     Ok(resumed)
+}
+
+/// Whether the dirty row `row` is one the next run in its own direction (`row.dirty`) resumes, as the module
+/// documentation says: the one decision of [`resumable`] (the migrator) and of `migrate-status` (`status.rs`).
+pub(crate) async fn resumes<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    row: &AppliedMigration,
+    registry: Registry<'_>,
+    online_units: impl Fn(&Migration) -> bool,
+    fits: impl Fn(&AppliedMigration) -> bool,
+) -> Result<bool, Error> {
+    let Some(direction) = row.dirty else { return Ok(false) };
+    let Registry { migrations, checksums } = registry;
+    let Some((m, _)) = migrations.iter().zip(checksums).find(|(m, c)| m.name == row.name && **c == row.checksum) else {
+        return Ok(false);
+    };
+    let in_backfill =
+        conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?.is_some();
+    let candidate = match direction {
+        Direction::Up => in_backfill || online_units(m) || crate::resume_mysql::candidate(C::DIALECT, row),
+        Direction::Down => in_backfill,
+    };
+    Ok(candidate && fits(row))
+}
+
+impl crate::Migrator {
+    /// [`record_fits`] for `row` against the plan a run in its direction would build for its migration (`false`
+    /// when it cannot be built: the run would refuse it). `fits` of [`resumes`], for the migrator and for status.
+    pub(crate) fn row_fits_plan(
+        &self,
+        dialect: Dialect,
+        migrations: &[Migration],
+        checksums: &[String],
+        verdicts: &[Result<driftless_core::judge::Verdict, driftless_core::judge::JudgeError>],
+        row: &AppliedMigration,
+    ) -> bool {
+        let (Some(direction), Some(i)) = (row.dirty, migrations.iter().position(|m| m.name == row.name)) else {
+            return false;
+        };
+        let resume = Resumed::from([(row.name.clone(), row.clone())]);
+        self.units(&[(i, direction)], dialect, checksums, verdicts, 0, &resume)
+            .is_ok_and(|units| units.first().is_some_and(|unit| record_fits(dialect, unit, row)))
+    }
+}
+
+/// Whether `row`, a dirty row [`resumes`] accepts, is a record of `unit`'s plan the run can resume from: the check
+/// the run makes before it starts (`apply::begin_row`, `apply::by_units`), and `migrate-status` makes to list the
+/// row as resumable. An online PostgreSQL run (units) needs the same statement count; any other run resumes a MySQL
+/// statement that failed and left nothing (`resume_mysql::exact`) or a backfill at the recorded statement.
+pub(crate) fn record_fits(dialect: Dialect, unit: &Unit<'_>, row: &AppliedMigration) -> bool {
+    let total = unit.plan.statements.len() as i64;
+    if by_units(dialect, unit) {
+        return row.statements_total == total && row.statements_done <= total;
+    }
+    let at = usize::try_from(row.statements_done).unwrap_or(usize::MAX);
+    crate::resume_mysql::exact(dialect, unit, row) || (row.statements_total == total && unit.backfill(at).is_some())
+}
+
+/// Whether `unit` runs as online PostgreSQL units (`apply::by_units`).
+pub(crate) fn by_units(dialect: Dialect, unit: &Unit<'_>) -> bool {
+    unit.online.is_some()
+        && dialect == Dialect::Postgres
+        && unit.direction == Direction::Up
+        && unit.migration.transactional
+        && !crate::apply::is_atomic(&unit.plan, dialect, unit.migration)
 }
 
 /// A revert being resumed must be among the rows the request reverts (it always is when reverts run newest first,

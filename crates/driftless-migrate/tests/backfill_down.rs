@@ -114,14 +114,29 @@ async fn a_killed_down_backfill_resumes_after_its_recorded_key(t: Target) {
     assert_eq!(killed.first().map(|l| (l.0, l.2, l.4)), Some((0, ROWS as u64, false)));
     assert_eq!(killed.last().map(|l| (l.0, l.1, l.3.as_str())), Some((3, 3000, "3000")));
     let upto = killed_state(&t).await;
+    // `migrate-status` lists it as resumed by `migrate-down`, not as a dirty row to repair by hand.
+    let (out, _) = run(t.db.url(), &["--status"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "problem {FILL}: stopped reverting at statement 1 of 1 (in its backfill, after its last recorded batch); \
+             the next `migrate-down` resumes the revert\n"
+        )
+    );
 
     // The other direction does not take the revert's key for its own: `migrate` refuses the half-reverted
-    // migration, naming it, and changes nothing.
+    // migration, naming it and saying that `migrate-down` resumes it, and changes nothing.
     let (out, lines) = run(t.db.url(), &[]);
     assert!(!out.status.success() && lines.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with(&format!("error: migration {FILL} ")), "{err}");
-    assert!(err.contains(&format!("migrate-resolve --rolled-back {FILL}")), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "error: migration {FILL} did not finish reverting on an earlier run: it stopped at statement 1 of 1, in \
+             its backfill, whose progress is recorded; run `cargo xtask migrate-down` to resume the revert (or \
+             `migrate-resolve` once it is fixed by hand) before applying"
+        )
+    );
     assert_eq!(killed_state(&t).await, upto);
 
     // The next revert resumes after the key: it counts and undoes only the rest, in (rest / 1000) full batches and
@@ -156,6 +171,13 @@ async fn control_a_revert_without_its_key_undoes_batches_twice(t: Target) {
     applied(&t).await;
     revert_killed_after_three_batches(&t).await;
     let upto = killed_state(&t).await;
+    // Without a recorded key the progress is unknown: status says dirty.
+    t.exec(&format!("UPDATE driftless_migrations SET backfill_key = NULL WHERE name = '{FILL}'")).await;
+    let (out, _) = run(t.db.url(), &["--status"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("problem {FILL}: did not finish reverting; the database may be partly migrated\n")
+    );
     t.exec(&format!("UPDATE driftless_migrations SET backfill_key = '[]' WHERE name = '{FILL}'")).await;
     let (out, lines) = run(t.db.url(), &["--down", "--batch", "1000"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -4,7 +4,7 @@
 //!
 //! `--first` applies only the first migration (the test then seeds the table); `--down` reverts the last batch (the
 //! backfill's inverse runs in batches too); `--batch N` and `--throttle MS` tune the backfill (neither is in the
-//! checksum). Exits non-zero with the error's message on stderr when the run fails.
+//! checksum); `--status` prints each problem `migrate-status` would list (`problem <text>`). Exits non-zero with the error's message on stderr when the run fails.
 
 use std::process::ExitCode;
 
@@ -61,12 +61,19 @@ fn number(args: &[String], flag: &str, default: u32) -> u32 {
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = args.first().filter(|a| !a.starts_with("--")) else {
-        eprintln!("usage: driftless-migrate-backfill DATABASE_URL [--first|--down] [--batch N] [--throttle MS]");
+        eprintln!(
+            "usage: driftless-migrate-backfill DATABASE_URL [--first|--down|--status] [--batch N] [--throttle MS]"
+        );
         return ExitCode::from(2);
     };
     let history = history(number(&args, "--batch", 1000), number(&args, "--throttle", 0));
     let run = async {
         let migrator = Migrator::connect(url, history).await?.progress(Lines);
+        if args.iter().any(|a| a == "--status") {
+            migrator.status().await?.problems.iter().for_each(|p| println!("problem {p}"));
+            migrator.database().close().await;
+            return Ok(None);
+        }
         let report = if args.iter().any(|a| a == "--first") {
             migrator.to(CREATE).await?
         } else if args.iter().any(|a| a == "--down") {
@@ -75,10 +82,11 @@ async fn main() -> ExitCode {
             migrator.migrate().await?
         };
         migrator.database().close().await;
-        Ok::<_, driftless_migrate::Error>(report)
+        Ok::<_, driftless_migrate::Error>(Some(report))
     };
     match run.await {
-        Ok(report) => {
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(report)) => {
             println!("applied {} reverted {}", report.applied().len(), report.reverted().len());
             ExitCode::SUCCESS
         }
