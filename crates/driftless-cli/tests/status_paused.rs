@@ -103,7 +103,7 @@ async fn status_lists_a_paused_expand_as_in_progress_not_drift() {
     );
     let problem = format!(
         "problem  {WIDEN}: expanded (online expand/contract); its contract runs on the next `migrate` (or `migrate \
-         --contract`)"
+         --contract`); `migrate-down` undoes the expand instead"
     );
     let (code, out, err) = status(&url);
     assert_eq!(code, 1, "a pending contract is a problem: {out}{err}");
