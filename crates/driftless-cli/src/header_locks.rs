@@ -89,24 +89,13 @@ pub(crate) fn context<'a>(up: &[Step], before: &'a Schema) -> Cow<'a, Schema> {
             Step::AlterForeignKey { table, from, to } => {
                 named.extend([table.as_str(), from.ref_table.as_str(), to.ref_table.as_str()]);
             }
-            Step::AddColumn { table, .. }
-            | Step::DropColumn { table, .. }
-            | Step::RenameColumn { table, .. }
-            | Step::AlterColumn { table, .. }
-            | Step::SetPrimaryKey { table, .. }
-            | Step::CreateIndex { table, .. }
-            | Step::DropIndex { table, .. }
-            | Step::RenameIndex { table, .. }
-            | Step::AddUnique { table, .. }
-            | Step::DropUnique { table, .. }
-            | Step::DropForeignKey { table, .. }
-            | Step::AddCheck { table, .. }
-            | Step::DropCheck { table, .. }
-            | Step::SetTableComment { table, .. }
-            | Step::Backfill { table, .. } => {
-                named.insert(table);
-            }
-            _ => return Cow::Borrowed(before),
+            // Every other step that works on one table names it; enum changes, raw SQL and data steps do not.
+            other => match other.table() {
+                Some(table) => {
+                    named.insert(table);
+                }
+                None => return Cow::Borrowed(before),
+            },
         }
     }
     let kept = |t: &Table| {

@@ -158,14 +158,7 @@ pub(crate) async fn run<C: DialectConnection>(
                     Err(Failure::Sql(cause)) => cause,
                     Err(Failure::Refused(e)) => {
                         // Nothing of the statement is left: the record is exact, and the next run resumes here.
-                        if index == 0 {
-                            let _ = conn.delete_row(table, migration).await;
-                        } else {
-                            let failed = apply::fit_failed_statement(&sql);
-                            let _ = conn
-                                .set_progress(table, migration, Direction::Up, index as i64, total_i, Some(&failed))
-                                .await;
-                        }
+                        record_stop(conn, table, migration, index, total_i, &sql).await;
                         return Err(e);
                     }
                     Err(Failure::Unknown(e)) => {
@@ -182,14 +175,7 @@ pub(crate) async fn run<C: DialectConnection>(
                         sql = with_algorithm(&sql, n);
                         continue;
                     }
-                    if index == 0 {
-                        let _ = conn.delete_row(table, migration).await;
-                    } else {
-                        let failed = apply::fit_failed_statement(&sql);
-                        let _ = conn
-                            .set_progress(table, migration, Direction::Up, index as i64, total_i, Some(&failed))
-                            .await;
-                    }
+                    record_stop(conn, table, migration, index, total_i, &sql).await;
                     return Err(Error::MysqlOnline {
                         name: apply::name(unit),
                         index,
@@ -255,6 +241,29 @@ pub(crate) async fn run<C: DialectConnection>(
         .await
         .map_err(Error::db(format!("recording {what} in the tracking table")))?;
     Ok(took)
+}
+
+/// Records that statement `index` (`sql`) of `migration` failed and left nothing: before the first statement nothing
+/// ran, so the row goes and the migration stays pending; otherwise the statements before it are done and the next
+/// run resumes at it (`resume_mysql.rs`). The caller returns the statement's own error, so a failure to record is
+/// only reported: the row then stays dirty without a failed statement, which the next run refuses as dirty.
+async fn record_stop<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    migration: &str,
+    index: usize,
+    total: i64,
+    sql: &str,
+) {
+    let recorded = if index == 0 {
+        conn.delete_row(table, migration).await
+    } else {
+        let failed = apply::fit_failed_statement(sql);
+        conn.set_progress(table, migration, Direction::Up, index as i64, total, Some(&failed)).await
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(migration, statement = index + 1, error = %e, "could not record where the migration stopped");
+    }
 }
 
 #[cfg(test)]

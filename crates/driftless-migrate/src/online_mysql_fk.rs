@@ -79,16 +79,7 @@ async fn orphans<C: DialectConnection>(
             probe.count_sql
         ))(e))
     })?;
-    Ok((found.count > 0).then(|| ProbeFinding {
-        step: probe.step,
-        step_kind: probe.step_kind,
-        table: probe.table.clone(),
-        finds: probe.finds.clone(),
-        count: found.count,
-        example_columns: probe.example_columns.clone(),
-        examples: found.examples,
-        advice: probe.advice.clone(),
-    }))
+    Ok((found.count > 0).then(|| found.finding(probe)))
 }
 
 /// Runs `sql`, statement `index` of `unit` adding foreign key `fk` on `table`, as the recipe above.

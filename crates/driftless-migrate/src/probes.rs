@@ -40,6 +40,22 @@ pub(crate) struct Found {
     pub examples: Vec<String>,
 }
 
+impl Found {
+    /// The finding to report for `probe`, which found these rows.
+    pub(crate) fn finding(self, probe: &Probe) -> ProbeFinding {
+        ProbeFinding {
+            step: probe.step,
+            step_kind: probe.step_kind,
+            table: probe.table.clone(),
+            finds: probe.finds.clone(),
+            count: self.count,
+            example_columns: probe.example_columns.clone(),
+            examples: self.examples,
+            advice: probe.advice.clone(),
+        }
+    }
+}
+
 /// Runs one probe: its count, and its examples when the count is not zero.
 pub(crate) async fn run_probe<C: DialectConnection>(conn: &mut C, probe: &Probe) -> Result<Found, sqlx::Error> {
     let rows = conn.fetch_text(&probe.count_sql).await?;
@@ -75,20 +91,7 @@ pub(crate) async fn check<C: DialectConnection>(
             probe.count_sql
         )))?;
         if found.count > 0 {
-            return Err(Error::DataProbe {
-                name: name.to_owned(),
-                direction,
-                found: Box::new(ProbeFinding {
-                    step: probe.step,
-                    step_kind: probe.step_kind,
-                    table: probe.table.clone(),
-                    finds: probe.finds.clone(),
-                    count: found.count,
-                    example_columns: probe.example_columns.clone(),
-                    examples: found.examples,
-                    advice: probe.advice.clone(),
-                }),
-            });
+            return Err(Error::DataProbe { name: name.to_owned(), direction, found: Box::new(found.finding(probe)) });
         }
     }
     Ok(())
