@@ -162,7 +162,12 @@ pub(crate) async fn run<C: DialectConnection>(
                         return Err(e);
                     }
                     Err(Failure::Unknown(e)) => {
-                        let _ = conn.set_progress(table, migration, Direction::Up, index as i64, total_i, None).await;
+                        // Progress unknown (the statement may have run): no failed statement, so the row stays dirty.
+                        if let Err(record) =
+                            conn.set_progress(table, migration, Direction::Up, index as i64, total_i, None).await
+                        {
+                            tracing::warn!(migration, statement = index + 1, error = %record, "could not record where the migration stopped");
+                        }
                         return Err(e);
                     }
                 };
