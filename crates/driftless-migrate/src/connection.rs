@@ -156,6 +156,25 @@ pub(crate) trait DialectConnection: Send {
         name: &str,
     ) -> impl Future<Output = Result<Option<String>, sqlx::Error>> + Send;
 
+    /// Whether the tracking table has the `backfill_key` column (a table made by an older driftless may not; only
+    /// `ensure_table` adds it, read-only commands do not).
+    fn has_backfill_key(&mut self, table: &TrackingTable) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+    /// [`backfill_key`](Self::backfill_key) for a reader that did not run `ensure_table` (`migrate-status`): `None`
+    /// on a tracking table from before that column, where no backfill can have recorded a key.
+    fn recorded_backfill_key(
+        &mut self,
+        table: &TrackingTable,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>, sqlx::Error>> + Send {
+        async move {
+            if !self.has_backfill_key(table).await? {
+                return Ok(None);
+            }
+            self.backfill_key(table, name).await
+        }
+    }
+
     /// Records (or, with `None`, clears) the last key of a backfill of migration `name`.
     fn set_backfill_key(
         &mut self,

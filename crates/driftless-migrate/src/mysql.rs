@@ -92,6 +92,13 @@ impl DialectConnection for MySqlConnection {
     async fn ensure_table(&mut self, table: &TrackingTable) -> Result<(), sqlx::Error> {
         self.execute(&ddl(table)).await?;
         // MySQL has no `ADD COLUMN IF NOT EXISTS` (MariaDB has): look first.
+        if !self.has_backfill_key(table).await? {
+            self.execute(&format!("ALTER TABLE {} ADD COLUMN `backfill_key` TEXT NULL", table.quoted)).await?;
+        }
+        Ok(())
+    }
+
+    async fn has_backfill_key(&mut self, table: &TrackingTable) -> Result<bool, sqlx::Error> {
         let has: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) \
              AND table_name = ? AND column_name = 'backfill_key'",
@@ -100,10 +107,7 @@ impl DialectConnection for MySqlConnection {
         .bind(&table.base)
         .fetch_one(&mut *self)
         .await?;
-        if has == 0 {
-            self.execute(&format!("ALTER TABLE {} ADD COLUMN `backfill_key` TEXT NULL", table.quoted)).await?;
-        }
-        Ok(())
+        Ok(has > 0)
     }
 
     async fn table_exists(&mut self, table: &TrackingTable) -> Result<bool, sqlx::Error> {

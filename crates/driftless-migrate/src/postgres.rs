@@ -89,18 +89,21 @@ impl DialectConnection for PgConnection {
 
     async fn ensure_table(&mut self, table: &TrackingTable) -> Result<(), sqlx::Error> {
         self.execute(&ddl(table)).await?;
-        let has: bool = sqlx::query_scalar(
+        if !self.has_backfill_key(table).await? {
+            self.execute(&format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS \"backfill_key\" TEXT NULL", table.quoted))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn has_backfill_key(&mut self, table: &TrackingTable) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1) \
              AND attname = 'backfill_key' AND NOT attisdropped)",
         )
         .bind(&table.quoted)
         .fetch_one(&mut *self)
-        .await?;
-        if !has {
-            self.execute(&format!("ALTER TABLE {} ADD COLUMN IF NOT EXISTS \"backfill_key\" TEXT NULL", table.quoted))
-                .await?;
-        }
-        Ok(())
+        .await
     }
 
     async fn table_exists(&mut self, table: &TrackingTable) -> Result<bool, sqlx::Error> {

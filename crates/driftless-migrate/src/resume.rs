@@ -98,7 +98,7 @@ pub(crate) async fn resumes<C: DialectConnection>(
         return Ok(false);
     };
     let in_backfill =
-        conn.backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?.is_some();
+        conn.recorded_backfill_key(table, &row.name).await.map_err(Error::db("reading the tracking table"))?.is_some();
     let candidate = match direction {
         Direction::Up => in_backfill || online_units(m) || crate::resume_mysql::candidate(C::DIALECT, row),
         Direction::Down => in_backfill,

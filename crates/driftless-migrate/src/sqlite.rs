@@ -76,14 +76,18 @@ impl DialectConnection for SqliteConnection {
 
     async fn ensure_table(&mut self, table: &TrackingTable) -> Result<(), sqlx::Error> {
         self.execute(&ddl(table)).await?;
+        if !self.has_backfill_key(table).await? {
+            self.execute(&format!("ALTER TABLE {} ADD COLUMN \"backfill_key\" TEXT NULL", table.quoted)).await?;
+        }
+        Ok(())
+    }
+
+    async fn has_backfill_key(&mut self, table: &TrackingTable) -> Result<bool, sqlx::Error> {
         let has: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = 'backfill_key'")
             .bind(&table.base)
             .fetch_one(&mut *self)
             .await?;
-        if has == 0 {
-            self.execute(&format!("ALTER TABLE {} ADD COLUMN \"backfill_key\" TEXT NULL", table.quoted)).await?;
-        }
-        Ok(())
+        Ok(has > 0)
     }
 
     async fn table_exists(&mut self, table: &TrackingTable) -> Result<bool, sqlx::Error> {

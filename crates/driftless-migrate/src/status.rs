@@ -54,7 +54,7 @@ pub(crate) async fn status<C: DialectConnection>(
             continue;
         }
         let in_backfill =
-            conn.backfill_key(&table, name).await.map_err(Error::db("reading the tracking table"))?.is_some();
+            conn.recorded_backfill_key(&table, name).await.map_err(Error::db("reading the tracking table"))?.is_some();
         *problem = Problem::Resumable {
             name: name.clone(),
             direction: *direction,
