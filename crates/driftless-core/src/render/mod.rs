@@ -37,7 +37,7 @@ pub mod backfill;
 mod expand_locks;
 pub mod locks;
 mod mysql;
-mod mysql_fk_modify;
+pub(crate) mod mysql_fk_modify;
 mod mysql_keys;
 pub mod mysql_online;
 mod postgres;

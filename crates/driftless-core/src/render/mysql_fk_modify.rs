@@ -22,6 +22,16 @@ fn uses(on: &str, fk: &ForeignKey, table: &str, column: &str) -> bool {
         || (fk.ref_table == table && fk.ref_columns.iter().any(|c| c == column))
 }
 
+/// The foreign keys of `st` that use `table`.`column` on either side, each with the table it belongs to: the keys
+/// the MySQL rendering drops around a type change of the column (shared with the classifier's reason).
+pub(crate) fn foreign_keys_using<'a>(st: &'a Schema, table: &str, column: &str) -> Vec<(&'a str, &'a ForeignKey)> {
+    st.tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t.name.as_str(), fk)))
+        .filter(|(on, fk)| uses(on, fk, table, column))
+        .collect()
+}
+
 /// Whether `step` changes the type of a column that `fk` (of table `on`) uses.
 fn retypes(step: &Step, on: &str, fk: &ForeignKey) -> bool {
     matches!(step, Step::AlterColumn { table, from, to, .. } if from.ty != to.ty && uses(on, fk, table, &from.name))
@@ -39,14 +49,12 @@ pub(super) fn drop_before(
     if from.ty == to.ty {
         return Ok(());
     }
-    for t in &st.tables {
-        for fk in t.foreign_keys.iter().filter(|fk| uses(&t.name, fk, table, &from.name)) {
-            if out.mysql_dropped_fks.iter().any(|(on, f)| *on == t.name && f.name == fk.name) {
-                continue;
-            }
-            out.push(sea::drop_foreign_key(D, &t.name, &fk.name)?);
-            out.mysql_dropped_fks.push((t.name.clone(), fk.clone()));
+    for (on, fk) in foreign_keys_using(st, table, &from.name) {
+        if out.mysql_dropped_fks.iter().any(|(o, f)| o == on && f.name == fk.name) {
+            continue;
         }
+        out.push(sea::drop_foreign_key(D, on, &fk.name)?);
+        out.mysql_dropped_fks.push((on.to_owned(), fk.clone()));
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ mod enums;
 mod expand_contract;
 mod guarantees;
 mod keys;
+mod mysql_fk_window;
 mod mysql_online;
 mod raw;
 mod sqlite;
@@ -49,7 +50,7 @@ pub(crate) fn classify(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
     let base = base(step, d, ctx);
     match d {
         LITE => sqlite_rebuild_rule(step, base, ctx),
-        MY => mysql_online::mysql_copy_rule(step, base, ctx),
+        MY => mysql_fk_window::rule(step, mysql_online::mysql_copy_rule(step, base, ctx), ctx),
         _ => expand_contract::expand_contract_rule(step, base, ctx),
     }
 }
