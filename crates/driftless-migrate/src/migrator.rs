@@ -6,18 +6,24 @@ use std::time::{Duration, Instant};
 
 use driftless_core::migration::Migration;
 use driftless_core::render::RenderedMigration;
-use sqlx::pool::PoolConnection;
 
 use crate::apply::{self, Unit};
 use crate::connection::DialectConnection;
 use crate::database::Database;
 use crate::error::Error;
-use crate::outcome::{AppliedMigration, Direction, Operation, Problem, Report, Status, Step};
+use crate::outcome::{AppliedMigration, Direction, Operation, Report, Status, Step};
 use crate::plan::plans;
 use crate::progress::{Progress, Reporter};
-use crate::tracking::{NewRow, TrackingTable};
-use crate::validate::{Validation, check_registry, validate};
+use crate::tracking::TrackingTable;
+use crate::validate::{check_registry, validate};
+
+mod refuse;
+mod resolve;
+mod session;
+
 use driftless_core::judge::judge_registry;
+use resolve::Resolution;
+use session::Session;
 
 /// The tracking table's default name.
 pub const DEFAULT_TABLE: &str = "driftless_migrations";
@@ -653,145 +659,6 @@ impl Migrator {
             }
         }
     }
-
-    /// Turns problems into a refusal, in the order: dirty, missing, edited, out of order (when applying),
-    /// unacknowledged (for migrations about to run). An ignored checksum mismatch becomes a warning.
-    fn refuse(
-        &self,
-        v: &Validation,
-        applied: &[AppliedMigration],
-        to_apply: &[usize],
-        applying: bool,
-        report: &mut Report,
-    ) -> Result<(), Error> {
-        for problem in &v.problems {
-            match problem {
-                Problem::Dirty { name, direction }
-                | Problem::ContractPending { name, direction }
-                | Problem::Resumable { name, direction, .. } => {
-                    let row = applied.iter().find(|a| a.name == *name);
-                    return Err(Error::Dirty {
-                        name: name.clone(),
-                        direction: *direction,
-                        statements_done: row.map_or(0, |r| r.statements_done),
-                        statements_total: row.map_or(0, |r| r.statements_total),
-                        failed_statement: row.and_then(|r| r.failed_statement.clone()),
-                    });
-                }
-                Problem::Missing { name } => return Err(Error::MissingMigration { name: name.clone() }),
-                Problem::ChecksumMismatch { name, recorded, current } => {
-                    if !self.ignore_checksums {
-                        return Err(Error::ChecksumMismatch {
-                            name: name.clone(),
-                            recorded: recorded.clone(),
-                            current: current.clone(),
-                        });
-                    }
-                    report.warnings.push(format!(
-                        "migration {name} was edited after it was applied (checksum {} recorded, {} now); \
-                         continuing because dangerous_ignore_checksums is set",
-                        crate::outcome::short(recorded),
-                        crate::outcome::short(current)
-                    ));
-                }
-                Problem::OutOfOrder { name, last_applied } => {
-                    if applying && !self.allow_out_of_order {
-                        return Err(Error::OutOfOrder { name: name.clone(), last_applied: last_applied.clone() });
-                    }
-                }
-                Problem::Unacknowledged { name, codes } => {
-                    if to_apply.iter().any(|&i| self.migrations[i].name == *name) {
-                        return Err(Error::Unacknowledged {
-                            name: name.clone(),
-                            file: self.file_of(name),
-                            dialect: self.db.dialect(),
-                            codes: codes.clone(),
-                        });
-                    }
-                }
-                Problem::LabelDisagrees { name, declared, computed } => {
-                    if to_apply.iter().any(|&i| self.migrations[i].name == *name) {
-                        return Err(Error::LabelDisagrees {
-                            name: name.clone(),
-                            file: self.file_of(name),
-                            declared: *declared,
-                            computed: *computed,
-                        });
-                    }
-                }
-                Problem::Unjudged { name, reason } => {
-                    if to_apply.iter().any(|&i| self.migrations[i].name == *name) {
-                        return Err(Error::Unjudged { name: name.clone(), reason: reason.clone() });
-                    }
-                }
-                Problem::AppliedOutOfOrder { earlier, later } => {
-                    if applying && !self.allow_out_of_order {
-                        return Err(Error::AppliedOutOfOrder { earlier: earlier.clone(), later: later.clone() });
-                    }
-                }
-                Problem::Conflict { .. } => {}
-            }
-        }
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments, reason = "one private step of `under_lock`, sharing its state")]
-    async fn resolve<C: DialectConnection>(
-        &self,
-        conn: &mut C,
-        table: &TrackingTable,
-        resolution: Resolution,
-        name: &str,
-        applied: &[AppliedMigration],
-        v: Validation,
-        mut report: Report,
-        start: Instant,
-    ) -> Result<Report, Error> {
-        let row = applied.iter().find(|a| a.name == name);
-        let index = self.migrations.iter().position(|m| m.name == name);
-        let context = Error::db(format!("recording {name} in the tracking table"));
-        match resolution {
-            Resolution::Applied => {
-                let i = index.ok_or_else(|| Error::UnknownMigration { name: name.to_owned() })?;
-                let m = &self.migrations[i];
-                let checksum = m.checksum();
-                match row {
-                    Some(r) if r.dirty.is_none() => return Err(Error::AlreadyApplied { name: name.to_owned() }),
-                    Some(r) => conn.finish_row(table, name, r.duration_ms, &checksum).await.map_err(context)?,
-                    None => {
-                        let batch = applied.iter().map(|a| a.batch).max().unwrap_or(0) + 1;
-                        let new = NewRow {
-                            name,
-                            batch,
-                            checksum: &checksum,
-                            class: m.class.as_str(),
-                            duration_ms: 0,
-                            dirty: None,
-                            statements_total: 0,
-                        };
-                        conn.insert_row(table, &new).await.map_err(context)?;
-                        report.batch = Some(batch);
-                        report.applied_after += 1;
-                        report.pending_after = v.pending.len().saturating_sub(1);
-                    }
-                }
-                report.resolved.push(name.to_owned());
-            }
-            Resolution::RolledBack => match row {
-                Some(r) if r.dirty.is_some() => {
-                    conn.delete_row(table, name).await.map_err(context)?;
-                    report.applied_after -= 1;
-                    report.pending_after += usize::from(index.is_some());
-                }
-                Some(_) => return Err(Error::NotDirty { name: name.to_owned() }),
-                None if index.is_some() => return Err(Error::NotDirty { name: name.to_owned() }),
-                None => return Err(Error::UnknownMigration { name: name.to_owned() }),
-            },
-        }
-        report.elapsed = start.elapsed();
-        self.progress.finished(&report.summary());
-        Ok(report)
-    }
 }
 
 fn done(report: &Report) -> String {
@@ -809,43 +676,4 @@ pub async fn migrate_on_startup(
     migrations: impl IntoIterator<Item = Migration>,
 ) -> Result<Report, Error> {
     Migrator::new(db, migrations).migrate().await
-}
-
-/// How `migrate-resolve` settles a migration.
-#[derive(Debug, Clone, Copy)]
-enum Resolution {
-    /// `--applied`: record it as applied.
-    Applied,
-    /// `--rolled-back`: forget its dirty row.
-    RolledBack,
-}
-
-/// A pooled connection that goes back to the pool only when [`Session::end`] says it is clean; dropped any other
-/// way (an error that may leave the lock or a transaction open, or a cancelled future), it is closed, which ends
-/// the session and with it any lock and transaction.
-struct Session<DB: sqlx::Database> {
-    conn: PoolConnection<DB>,
-    clean: bool,
-}
-
-impl<DB: sqlx::Database> Session<DB> {
-    async fn acquire(pool: &sqlx::Pool<DB>) -> Result<Session<DB>, Error> {
-        let conn = pool.acquire().await.map_err(Error::db("taking a connection from the pool"))?;
-        Ok(Session { conn, clean: false })
-    }
-
-    /// Ends the session with an operation's result: the connection is pooled again unless `poisoned` (it may still
-    /// hold the lock) or the result is a database error (it may hold an open transaction).
-    fn end<T>(mut self, result: Result<T, Error>, poisoned: bool) -> Result<T, Error> {
-        self.clean = !poisoned && !matches!(result, Err(Error::Database { .. }));
-        result
-    }
-}
-
-impl<DB: sqlx::Database> Drop for Session<DB> {
-    fn drop(&mut self) {
-        if !self.clean {
-            self.conn.close_on_drop();
-        }
-    }
 }
