@@ -24,8 +24,8 @@ use crate::step::Step;
 
 pub use crate::migration::Class;
 pub use rules::{
-    MysqlAlgorithm, SHADOW_SUFFIX, enum_values_used_later, expand_contract_widening, mysql_algorithm,
-    needs_sqlite_rebuild, sqlite_rebuild_tables,
+    MysqlAlgorithm, SHADOW_SUFFIX, enum_values_used_later, expand_contract_eligible, is_integer_widening,
+    mysql_algorithm, needs_sqlite_rebuild, sqlite_rebuild_tables,
 };
 
 /// The verdict on one step for one dialect.

@@ -288,47 +288,7 @@ impl Writer<'_> {
 
     /// The condition on a value of type `from` that does not fit `to`, when the change can fail on data.
     fn does_not_fit(&self, col: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
-        use ColumnType::{BigInt, Char, Integer, SmallInt, Text, Varchar};
-        let textual = |t: &ColumnType| matches!(t, Text | Varchar(_) | Char(_));
-        let length = |t: &ColumnType| match t {
-            Varchar(n) | Char(n) => Some(*n),
-            _ => None,
-        };
-        let range = |t: &ColumnType| match t {
-            SmallInt => Some((i64::from(i16::MIN), i64::from(i16::MAX))),
-            Integer => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
-            BigInt => Some((i64::MIN, i64::MAX)),
-            _ => None,
-        };
-        if textual(from) && textual(to) {
-            let limit = length(to)?;
-            if length(from).is_some_and(|n| n <= limit) {
-                return None;
-            }
-            let len = match self.d {
-                Dialect::Sqlite => "length",
-                _ => "char_length",
-            };
-            return Some(format!("{len}({col}) > {limit}"));
-        }
-        if let (Some((lo, hi)), Some((from_lo, from_hi))) = (range(to), range(from)) {
-            if lo <= from_lo && from_hi <= hi {
-                return None;
-            }
-            return Some(format!("({col} < {lo} OR {col} > {hi})"));
-        }
-        if textual(from) && range(to).is_some() {
-            return Some(match self.d {
-                Dialect::Postgres => format!("{col} !~ '^\\s*[-+]?[0-9]+\\s*$'"),
-                Dialect::Mysql => format!("{col} NOT REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'"),
-                // SQLite converts any text to a number without failing ('abc' becomes 0): a value that does not
-                // read back the same was not an integer.
-                Dialect::Sqlite => {
-                    format!("{col} IS NOT NULL AND CAST(CAST({col} AS INTEGER) AS TEXT) <> trim({col})")
-                }
-            });
-        }
-        None
+        does_not_fit(self.d, col, from, to)
     }
 
     fn duplicates(&self, table: &str, cols: &[String], predicate: Option<&str>, what: &str, out: &mut Vec<Probe>) {
@@ -423,6 +383,62 @@ impl Writer<'_> {
             ),
         }
     }
+}
+
+/// Whether a probe guards the type change `from` → `to` on `d`: the values that would make the change fail are
+/// found before it runs. `false` also when the change cannot fail on data.
+pub fn probes_type_change(d: Dialect, from: &ColumnType, to: &ColumnType) -> bool {
+    does_not_fit(d, "c", from, to).is_some()
+}
+
+/// The condition on a value of type `from` that does not fit `to`, when the change can fail on data.
+fn does_not_fit(d: Dialect, col: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
+    use ColumnType::{BigInt, Char, Integer, SmallInt, Text, Varchar};
+    let textual = |t: &ColumnType| matches!(t, Text | Varchar(_) | Char(_));
+    let length = |t: &ColumnType| match t {
+        Varchar(n) | Char(n) => Some(*n),
+        _ => None,
+    };
+    let range = |t: &ColumnType| match t {
+        SmallInt => Some((i64::from(i16::MIN), i64::from(i16::MAX))),
+        Integer => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
+        BigInt => Some((i64::MIN, i64::MAX)),
+        _ => None,
+    };
+    if textual(from) && textual(to) {
+        let limit = length(to)?;
+        if length(from).is_some_and(|n| n <= limit) {
+            return None;
+        }
+        let len = match d {
+            Dialect::Sqlite => "length",
+            _ => "char_length",
+        };
+        return Some(format!("{len}({col}) > {limit}"));
+    }
+    if let (Some((lo, hi)), Some((from_lo, from_hi))) = (range(to), range(from)) {
+        if lo <= from_lo && from_hi <= hi {
+            return None;
+        }
+        return Some(format!("({col} < {lo} OR {col} > {hi})"));
+    }
+    if textual(from) && range(to).is_some() {
+        return Some(match d {
+            Dialect::Postgres => format!("{col} !~ '^\\s*[-+]?[0-9]+\\s*$'"),
+            Dialect::Mysql => format!("{col} NOT REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'"),
+            // SQLite converts any text to a number without failing ('abc' becomes 0): a value that does not
+            // read back the same was not an integer.
+            Dialect::Sqlite => {
+                format!("{col} IS NOT NULL AND CAST(CAST({col} AS INTEGER) AS TEXT) <> trim({col})")
+            }
+        });
+    }
+    if textual(from) && *to == ColumnType::Uuid && d == Dialect::Postgres {
+        // PostgreSQL's `uuid_in`: 32 hex digits, a hyphen allowed after any group of four, optionally in braces.
+        let hex = "[0-9a-fA-F]{4}(-?[0-9a-fA-F]{4}){7}";
+        return Some(format!("{col} !~ '^({hex}|\\{{{hex}\\}})$'"));
+    }
+    None
 }
 
 /// The orphan probe of foreign key `fk` on `table` (step `step` of kind `step_kind`), with `keys` (the table's
