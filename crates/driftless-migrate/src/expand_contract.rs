@@ -1,7 +1,9 @@
-//! Online PostgreSQL expand/contract for a rewriting integer widening (`integer` → `bigint` on a primary key that
-//! other tables reference, and on their foreign-key columns): the plan the migrator runs instead of `ALTER COLUMN …
-//! TYPE`, in two phases separated by a contract marker. The decision is `driftless_core::classify::
-//! expand_contract_widening`, shared with the classifier (code `expand_contract_type`).
+//! Online PostgreSQL expand/contract for a type change that rewrites the table (`integer` → `bigint` on a primary
+//! key that other tables reference, and on their foreign-key columns; `integer` → `numeric`, `text` → `uuid`, ...):
+//! the plan the migrator runs instead of `ALTER COLUMN … TYPE … USING`, in two phases separated by a contract
+//! marker. The decision is `driftless_core::classify::expand_contract_eligible`, shared with the classifier (code
+//! `expand_contract_type`). The shadow column's value is the plain ALTER's `USING` expression, from the renderer
+//! (`driftless_core::render::expand_sql`); the contract gives the swapped column its default and comment.
 //!
 //! A migration whose `up` holds only eligible widenings, on tables that existed before this run, gets:
 //!

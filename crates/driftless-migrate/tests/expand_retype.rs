@@ -310,3 +310,60 @@ async fn down_of_the_paused_expand_restores_the_catalog_exactly() {
     assert_eq!((report.applied(), report.contract_pending.clone()), (vec![RETYPE], None));
     assert_eq!(leftovers(&d.pool).await, 0);
 }
+
+/// `timestamp` → `timestamptz` reinterprets each value in a session time zone: the trigger converts a writer's row
+/// in the migrator's zone (its function is pinned to it), as the backfill and the plain ALTER do, not in the
+/// writer's. The control: the same conversion in the writer's session gives another instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timestamp_to_timestamptz_converts_a_writers_row_in_the_migrators_time_zone() {
+    let Some(testdb) = TestDb::postgres().await else { return };
+    let db = Database::connect(testdb.url()).await.unwrap();
+    let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
+    let at = |ty| column("at", ty);
+    let events = table("events")
+        .with_column(column("id", ColumnType::BigInt).auto_increment())
+        .with_column(at(ColumnType::DateTime))
+        .primary_key("events_pkey", &["id"]);
+    let create = Migration::new(CREATE).up([create_table(events.clone())]).down([drop_table(events)]);
+    let retype = Migration::new(RETYPE)
+        .class(Class::ReviewRequired)
+        .up([alter_column("events", at(ColumnType::DateTime), at(ColumnType::TimestampTz))])
+        .down([alter_column("events", at(ColumnType::TimestampTz), at(ColumnType::DateTime))]);
+    Migrator::new(db.clone(), [create.clone()]).migrate().await.unwrap();
+    pool.execute("INSERT INTO events (at) SELECT '2026-01-01'::timestamp + g * interval '1 hour' FROM generate_series(1, 1000) g")
+        .await
+        .unwrap();
+    let migrator_zone = text(pool, "SELECT current_setting('TimeZone')").await;
+    assert_ne!(migrator_zone, "Asia/Tokyo");
+    let report = Migrator::new(db.clone(), [create.clone(), retype.clone()]).migrate().await.unwrap();
+    assert_eq!(report.contract_pending.as_deref(), Some(RETYPE));
+
+    let mut writer = PgConnection::connect(testdb.url()).await.unwrap();
+    writer.execute("SET TimeZone = 'Asia/Tokyo'").await.unwrap();
+    let written: String = sqlx::query_scalar(
+        "INSERT INTO events (at) VALUES ('2026-06-01 12:00') RETURNING (at__driftless_new AT TIME ZONE 'UTC')::text",
+    )
+    .fetch_one(&mut writer)
+    .await
+    .unwrap();
+    let in_migrator_zone =
+        text(pool, "SELECT (('2026-06-01 12:00'::timestamp::timestamptz) AT TIME ZONE 'UTC')::text").await;
+    let in_writer_zone: String =
+        sqlx::query_scalar("SELECT (('2026-06-01 12:00'::timestamp::timestamptz) AT TIME ZONE 'UTC')::text")
+            .fetch_one(&mut writer)
+            .await
+            .unwrap();
+    assert_eq!(written, in_migrator_zone);
+    assert_ne!(written, in_writer_zone, "the control: the writer's own zone gives another instant");
+
+    let report = Migrator::new(db.clone(), [create, retype]).migrate().await.unwrap();
+    assert_eq!(report.applied(), vec![RETYPE]);
+    let differ = count(
+        pool,
+        "SELECT COUNT(*) FROM events WHERE id <= 1000 \
+         AND at IS DISTINCT FROM ('2026-01-01'::timestamp + id * interval '1 hour')::timestamptz",
+    )
+    .await;
+    assert_eq!(differ, 0, "the backfilled rows are the plain ALTER's conversion in the migrator's zone");
+    assert_eq!(leftovers(pool).await, 0);
+}
