@@ -125,6 +125,26 @@ pub fn expand_contract_eligible(table: &str, from: &Column, to: &Column, before:
     Ok(())
 }
 
+/// Why the migrator runs the type changes of `steps` (a migration's `up`, from `before`) as plain `ALTER … TYPE`
+/// on PostgreSQL (`driftless-migrate`'s `expand_contract::widenings`, which wants every step an eligible type change
+/// against the schema before the migration): the first other step, as `<kind> on <table>`; `None` when every step
+/// is one.
+pub(crate) fn expand_blocker(steps: &[&Step], before: &Schema) -> Option<String> {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for step in steps {
+        if let Step::AlterColumn { table, from, to, backfill: None } = step
+            && expand_contract_eligible(table, from, to, before).is_ok()
+            && !seen.contains(&(table.as_str(), from.name.as_str()))
+        {
+            seen.push((table, &from.name));
+            continue;
+        }
+        let on = step.table().map(|t| format!(" on {}", q(t))).unwrap_or_default();
+        return Some(format!("a step that is not one ({}{on})", step.kind()));
+    }
+    None
+}
+
 /// The base codes of a type change that PostgreSQL makes by rewriting the table.
 const REWRITING: [&str; 4] =
     ["widen_type_rewrite", "narrow_type", "incompatible_type_change", "change_type_reinterpret"];
@@ -139,6 +159,19 @@ pub(crate) fn expand_contract_rule(step: &Step, base: C, ctx: &Context<'_>) -> C
     }
     if expand_contract_eligible(table, from, to, ctx.before).is_err() {
         return base;
+    }
+    match ctx.expand_blocker {
+        Some("") => return base,
+        Some(other) => {
+            let reason = format!(
+                "{}; online PostgreSQL would run it as expand/contract, but this migration also holds {other}, so it \
+                 runs as one ALTER … TYPE (a migration of eligible type changes only runs as expand/contract: move \
+                 the other steps to a migration of their own)",
+                base.reason
+            );
+            return C { reason, ..base };
+        }
+        None => {}
     }
     let what = q(&format!("{table}.{}", from.name));
     let shadow = q(&format!("{}{SHADOW_SUFFIX}", from.name));
@@ -195,4 +228,49 @@ pub(crate) fn expand_contract_rule(step: &Step, base: C, ctx: &Context<'_>) -> C
         ),
     )
     .or("run the contract in a quiet moment: it takes ACCESS EXCLUSIVE on the table and the referencing tables briefly")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::classify::classify_steps;
+    use crate::define::*;
+    use crate::replay::apply_steps;
+    use crate::schema::{ColumnType, Schema};
+
+    fn before() -> Schema {
+        let t = table("accounts")
+            .with_column(column("id", ColumnType::BigInt).auto_increment())
+            .with_column(column("amount", ColumnType::Integer).default_sql("0").comment("in cents"))
+            .primary_key("accounts_pkey", &["id"])
+            .index(index("accounts_amount_idx", &["amount"]));
+        apply_steps(&Schema::empty(), &[create_table(t)]).unwrap()
+    }
+
+    fn to_numeric() -> crate::step::Step {
+        let amount = |ty| column("amount", ty).default_sql("0").comment("in cents");
+        alter_column("accounts", amount(ColumnType::Integer), amount(ColumnType::Decimal { precision: 12, scale: 2 }))
+    }
+
+    #[test]
+    fn a_type_change_alone_is_expand_contract_and_mixed_says_why_it_is_not() {
+        let alone = classify_steps(&before(), &[to_numeric()]);
+        assert_eq!(alone[0].postgres.code, "expand_contract_type");
+        assert!(
+            alone[0].postgres.reason.contains("gives it the default and the comment"),
+            "{}",
+            alone[0].postgres.reason
+        );
+        let note = add_column("accounts", column("note", ColumnType::Text).nullable());
+        let mixed = classify_steps(&before(), &[to_numeric(), note]);
+        assert_eq!(mixed[0].postgres.code, "widen_type_rewrite");
+        assert!(
+            mixed[0].postgres.reason.ends_with(
+                "but this migration also holds a step that is not one (add_column on `accounts`), so it runs as one \
+                 ALTER … TYPE (a migration of eligible type changes only runs as expand/contract: move the other \
+                 steps to a migration of their own)"
+            ),
+            "{}",
+            mixed[0].postgres.reason
+        );
+    }
 }

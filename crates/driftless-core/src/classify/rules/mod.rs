@@ -28,6 +28,7 @@ use super::{Classification as C, Context};
 pub(crate) use backfilled_columns::track_backfilled;
 pub(crate) use enums::enum_value_added_then_used;
 pub use enums::enum_values_used_later;
+pub(crate) use expand_contract::expand_blocker;
 pub use expand_contract::{SHADOW_SUFFIX, expand_contract_eligible, is_integer_widening};
 pub use mysql_online::{MysqlAlgorithm, mysql_algorithm};
 use sqlite::sqlite_rebuild_rule;
