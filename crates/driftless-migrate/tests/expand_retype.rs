@@ -367,3 +367,45 @@ async fn timestamp_to_timestamptz_converts_a_writers_row_in_the_migrators_time_z
     assert_eq!(differ, 0, "the backfilled rows are the plain ALTER's conversion in the migrator's zone");
     assert_eq!(leftovers(pool).await, 0);
 }
+
+/// A smaller `numeric` precision can overflow: the probe (PostgreSQL's rounding to the new scale, then the integer
+/// digits) refuses before anything runs; once the row fits, the same migration expands and contracts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_numeric_that_does_not_fit_the_smaller_precision_refuses_at_the_probe() {
+    let Some(testdb) = TestDb::postgres().await else { return };
+    let db = Database::connect(testdb.url()).await.unwrap();
+    let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
+    let total = |ty| column("total", ty);
+    let wide = ColumnType::Decimal { precision: 10, scale: 2 };
+    let narrow = ColumnType::Decimal { precision: 8, scale: 2 };
+    let orders = table("orders")
+        .with_column(column("id", ColumnType::BigInt).auto_increment())
+        .with_column(total(wide.clone()))
+        .primary_key("orders_pkey", &["id"]);
+    let create = Migration::new(CREATE).up([create_table(orders.clone())]).down([drop_table(orders)]);
+    let retype = Migration::new(RETYPE)
+        .class(Class::Dangerous)
+        .acknowledged("the test", "a smaller precision fails on a value that does not fit; the probe refuses first")
+        .up([alter_column("orders", total(wide.clone()), total(narrow.clone()))])
+        .down([alter_column("orders", total(narrow), total(wide))]);
+    Migrator::new(db.clone(), [create.clone()]).migrate().await.unwrap();
+    pool.execute("INSERT INTO orders (total) SELECT g * 1.25 FROM generate_series(1, 1000) g").await.unwrap();
+    // 999999.995 rounds to 1000000.00: 7 integer digits, one more than numeric(8,2) holds.
+    pool.execute("UPDATE orders SET total = 999999.995 WHERE id = 5").await.unwrap();
+    let migrator = Migrator::new(db.clone(), [create, retype]).contract_now(true);
+    let err = migrator.migrate().await.unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "would fail on existing data: 1 rows where total does not fit decimal(8,2) (examples, id: 5); changing \
+             the type from decimal(10,2) to decimal(8,2) would fail on them or change them"
+        ),
+        "{err}"
+    );
+    assert_eq!(leftovers(pool).await, 0, "nothing ran");
+    pool.execute("UPDATE orders SET total = 999999.99 WHERE id = 5").await.unwrap();
+    let report = migrator.migrate().await.unwrap();
+    assert_eq!((report.applied(), report.contract_pending.clone()), (vec![RETYPE], None));
+    assert_eq!(text(pool, "SELECT total::text FROM orders WHERE id = 5").await, "999999.99");
+    assert_eq!(count(pool, "SELECT COUNT(*) FROM orders WHERE id <> 5 AND total <> id * 1.25").await, 0);
+    assert_eq!(leftovers(pool).await, 0);
+}

@@ -433,6 +433,25 @@ fn does_not_fit(d: Dialect, col: &str, from: &ColumnType, to: &ColumnType) -> Op
             }
         });
     }
+    // PostgreSQL rounds to the new scale and fails when the integer digits do not fit the precision; a numeric
+    // becoming an integer is rounded, then checked against the range.
+    let integer_digits = |t: &ColumnType| match t {
+        SmallInt => Some(5),
+        Integer => Some(10),
+        BigInt => Some(19),
+        ColumnType::Decimal { precision, scale } => Some(precision.saturating_sub(*scale)),
+        _ => None,
+    };
+    if let (ColumnType::Decimal { precision, scale }, Some(had), Dialect::Postgres) = (to, integer_digits(from), d) {
+        let room = precision.saturating_sub(*scale);
+        if room >= had {
+            return None;
+        }
+        return Some(format!("abs(round({col}::numeric, {scale})) >= 1e{room}"));
+    }
+    if let (ColumnType::Decimal { .. }, Some((lo, hi)), Dialect::Postgres) = (from, range(to), d) {
+        return Some(format!("(round({col}) < {lo} OR round({col}) > {hi})"));
+    }
     if textual(from) && *to == ColumnType::Uuid && d == Dialect::Postgres {
         // PostgreSQL's `uuid_in`: 32 hex digits, a hyphen allowed after any group of four, optionally in braces.
         let hex = "[0-9a-fA-F]{4}(-?[0-9a-fA-F]{4}){7}";
@@ -575,6 +594,28 @@ mod tests {
             r#"SELECT CAST("tz" AS TEXT), CAST(COUNT(*) AS TEXT) FROM "users" WHERE "tz" IS NOT NULL GROUP BY "tz" HAVING COUNT(*) > 1 ORDER BY "tz" LIMIT 5"#
         );
         assert_eq!(p[2].finds, "rows where tz does not fit varchar(8)");
+    }
+
+    #[test]
+    fn numeric_precision_and_numeric_to_integer_probes_on_postgres() {
+        let money = |precision, scale| ColumnType::Decimal { precision, scale };
+        let c = r#""c""#;
+        assert_eq!(
+            does_not_fit(Dialect::Postgres, c, &money(12, 2), &money(8, 2)).unwrap(),
+            r#"abs(round("c"::numeric, 2)) >= 1e6"#
+        );
+        assert_eq!(
+            does_not_fit(Dialect::Postgres, c, &ColumnType::Integer, &money(6, 2)).unwrap(),
+            r#"abs(round("c"::numeric, 2)) >= 1e4"#
+        );
+        assert_eq!(
+            does_not_fit(Dialect::Postgres, c, &money(20, 2), &ColumnType::Integer).unwrap(),
+            r#"(round("c") < -2147483648 OR round("c") > 2147483647)"#
+        );
+        // Room enough: no probe (the change cannot fail); other dialects: none written.
+        assert_eq!(does_not_fit(Dialect::Postgres, c, &money(8, 2), &money(12, 4)), None);
+        assert_eq!(does_not_fit(Dialect::Postgres, c, &ColumnType::Integer, &money(12, 2)), None);
+        assert_eq!(does_not_fit(Dialect::Mysql, c, &money(12, 2), &money(8, 2)), None);
     }
 
     #[test]
