@@ -79,7 +79,7 @@ async fn seeded() -> Option<Db> {
     Migrator::new(db.clone(), [create()]).migrate().await.unwrap();
     pool.execute(AssertSqlSafe(format!(
         "INSERT INTO accounts (amount, token, note) SELECT g * 7, CASE WHEN g % 2 = 0 THEN upper(md5(g::text)) \
-         ELSE md5(g::text)::uuid::text END, repeat('n', 200) FROM generate_series(1, {ROWS}) g"
+         ELSE md5(g::text)::uuid::text END, repeat('n', 1000) FROM generate_series(1, {ROWS}) g"
     )))
     .await
     .unwrap();
