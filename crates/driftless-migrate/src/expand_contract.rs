@@ -1,7 +1,9 @@
-//! Online PostgreSQL expand/contract for a rewriting integer widening (`integer` → `bigint` on a primary key that
-//! other tables reference, and on their foreign-key columns): the plan the migrator runs instead of `ALTER COLUMN …
-//! TYPE`, in two phases separated by a contract marker. The decision is `driftless_core::classify::
-//! expand_contract_widening`, shared with the classifier (code `expand_contract_type`).
+//! Online PostgreSQL expand/contract for a type change that rewrites the table (`integer` → `bigint` on a primary
+//! key that other tables reference, and on their foreign-key columns; `integer` → `numeric`, `text` → `uuid`, ...):
+//! the plan the migrator runs instead of `ALTER COLUMN … TYPE … USING`, in two phases separated by a contract
+//! marker. The decision is `driftless_core::classify::expand_contract_eligible`, shared with the classifier (code
+//! `expand_contract_type`). The shadow column's value is the plain ALTER's `USING` expression, from the renderer
+//! (`driftless_core::render::expand_sql`); the contract gives the swapped column its default and comment.
 //!
 //! A migration whose `up` holds only eligible widenings, on tables that existed before this run, gets:
 //!
@@ -23,9 +25,10 @@
 use std::collections::BTreeSet;
 
 use driftless_core::Dialect;
-use driftless_core::classify::{SHADOW_SUFFIX, expand_contract_widening};
+use driftless_core::classify::{SHADOW_SUFFIX, expand_contract_eligible, is_integer_widening};
 use driftless_core::migration::{Migration, schemas_along};
 use driftless_core::render::backfill::{BackfillSql, backfill_sql};
+use driftless_core::render::expand_sql::{postgres_cast, postgres_default, postgres_string, postgres_type};
 use driftless_core::render::{RenderedMigration, Statement};
 use driftless_core::schema::{Check, Column, ColumnType, ForeignKey, Index, ReferentialAction, Schema};
 use driftless_core::step::{BackfillInverse, DEFAULT_BATCH_SIZE, Step};
@@ -71,11 +74,41 @@ fn check_name(table: &str, column: &str) -> String {
     format!("{table}_{}_not_null", shadow(column))
 }
 
-fn pg_type(ty: &ColumnType) -> &'static str {
-    match ty {
-        ColumnType::SmallInt => "smallint",
-        ColumnType::Integer => "integer",
-        _ => "bigint",
+/// The shadow column's type: the widening's as it always was, otherwise the renderer's spelling.
+fn pg_type(w: &Widening<'_>, before: &Schema) -> Option<String> {
+    if !is_integer_widening(&w.from.ty, &w.to.ty) {
+        return postgres_type(&w.to.ty, before, w.table).ok();
+    }
+    Some(
+        match w.to.ty {
+            ColumnType::SmallInt => "smallint",
+            ColumnType::Integer => "integer",
+            _ => "bigint",
+        }
+        .to_owned(),
+    )
+}
+
+/// The shadow column's value from `old` (the old column as an SQL expression: `"c"`, or `NEW."c"` in the trigger):
+/// the old value for a widening (PostgreSQL's assignment cast), otherwise the plain `ALTER … TYPE`'s `USING`
+/// expression, from the renderer.
+fn converted(w: &Widening<'_>, old: &str, before: &Schema) -> String {
+    if is_integer_widening(&w.from.ty, &w.to.ty) {
+        old.to_owned()
+    } else {
+        postgres_cast(old, &w.from.ty, &w.to.ty, before)
+    }
+}
+
+/// The trigger function's settings: a conversion that reads or writes a date, a time or a number as text depends
+/// on them, so the function converts in the settings of the migrator's session, as the backfill and the plain
+/// `ALTER … TYPE` do, not in each writer's.
+fn pinned_settings(w: &Widening<'_>) -> &'static str {
+    if is_integer_widening(&w.from.ty, &w.to.ty) {
+        ""
+    } else {
+        " SET timezone FROM CURRENT SET datestyle FROM CURRENT SET intervalstyle FROM CURRENT SET extra_float_digits \
+         FROM CURRENT"
     }
 }
 
@@ -92,7 +125,7 @@ pub(crate) fn widenings<'a>(steps: &'a [Step], before: &Schema) -> Option<Vec<Wi
     let mut out: Vec<Widening<'a>> = Vec::new();
     for (step, s) in steps.iter().enumerate() {
         let Step::AlterColumn { table, from, to, backfill: None } = s else { return None };
-        expand_contract_widening(table, from, to, before).ok()?;
+        expand_contract_eligible(table, from, to, before).ok()?;
         if out.iter().any(|w| w.table == table && w.from.name == from.name) {
             return None;
         }
@@ -103,7 +136,14 @@ pub(crate) fn widenings<'a>(steps: &'a [Step], before: &Schema) -> Option<Vec<Wi
 
 /// The shadow column the expand adds for `w`: the new type, nullable, no identity yet.
 fn shadow_column(w: &Widening<'_>) -> Column {
-    Column { name: shadow(&w.from.name), nullable: true, auto_increment: false, ..(*w.to).clone() }
+    Column {
+        name: shadow(&w.from.name),
+        nullable: true,
+        auto_increment: false,
+        default: None,
+        comment: None,
+        ..(*w.to).clone()
+    }
 }
 
 /// The columns of a copied index: each swapped column by its shadow.
@@ -165,11 +205,13 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
         for w in &mine {
             let (c, s) = (ident(&w.from.name), ident(&shadow(&w.from.name)));
             let sync = ident(&sync_name(table, &w.from.name));
-            push(format!("{alter} ADD COLUMN {s} {}", pg_type(&w.to.ty)), true, w.step);
+            push(format!("{alter} ADD COLUMN {s} {}", pg_type(w, before)?), true, w.step);
+            let value = converted(w, &format!("NEW.{c}"), before);
+            let settings = pinned_settings(w);
             push(
                 format!(
-                    "CREATE OR REPLACE FUNCTION {sync}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.{s} := \
-                     NEW.{c}; RETURN NEW; END $$"
+                    "CREATE OR REPLACE FUNCTION {sync}() RETURNS trigger LANGUAGE plpgsql{settings} AS $$ BEGIN \
+                     NEW.{s} := {value}; RETURN NEW; END $$"
                 ),
                 true,
                 w.step,
@@ -189,7 +231,7 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
             let s = shadow(&w.from.name);
             let step = Step::Backfill {
                 table: table.to_owned(),
-                set: vec![(s.clone(), ident(&w.from.name))],
+                set: vec![(s.clone(), converted(w, &ident(&w.from.name), before))],
                 predicate: Some(format!("{} IS NULL", ident(&s))),
                 batch_size: DEFAULT_BATCH_SIZE,
                 throttle_ms: 0,
@@ -245,6 +287,18 @@ pub fn plan(steps: &[Step], before: &Schema) -> Option<(RenderedMigration, Vec<(
             let sync = ident(&sync_name(table, &w.from.name));
             if !w.to.nullable {
                 push(format!("{alter} ALTER COLUMN {s} SET NOT NULL"), true, w.step);
+            }
+            // The default and the comment, on the shadow column before it takes the name (the plain ALTER sets the
+            // same default, spelled for the new type).
+            if let Some(default) = w.to.default.as_ref().filter(|_| !w.to.auto_increment) {
+                push(
+                    format!("{alter} ALTER COLUMN {s} SET DEFAULT {}", postgres_default(&w.to.ty, default)),
+                    true,
+                    w.step,
+                );
+            }
+            if let Some(comment) = &w.to.comment {
+                push(format!("COMMENT ON COLUMN {}.{s} IS {}", ident(table), postgres_string(comment)), true, w.step);
             }
             if w.to.auto_increment {
                 push(format!("{alter} ALTER COLUMN {s} ADD GENERATED BY DEFAULT AS IDENTITY"), true, w.step);
@@ -573,16 +627,43 @@ mod tests {
         let checked =
             apply_steps(&before, &[add_check("items", check("items_order_id_check", "order_id > 0"))]).unwrap();
         assert!(plan(&widen(), &checked).is_none());
-        // A default, or another change with the type.
-        let with_default = vec![alter_column(
-            "items",
-            int.clone().default_sql("1"),
-            column("order_id", ColumnType::BigInt).default_sql("1"),
-        )];
-        assert!(plan(&with_default, &before).is_none());
+        // Another change with the type.
         let also_nullable = vec![alter_column("items", int, column("order_id", ColumnType::BigInt).nullable())];
         assert!(plan(&also_nullable, &before).is_none());
         // The referencing column alone is fine.
         assert!(plan(&widen()[1..], &before).is_some());
+        // A type change that is not a widening, on a column a foreign key uses: its two sides would not match.
+        let to_text =
+            vec![alter_column("items", column("order_id", ColumnType::Integer), column("order_id", ColumnType::Text))];
+        assert!(plan(&to_text, &before).is_none());
+    }
+
+    #[test]
+    fn a_cast_default_and_comment_are_the_plain_alters() {
+        let token = |ty| column("token", ty).default_sql("gen_random_uuid()").comment("the id");
+        let t = table("accounts")
+            .with_column(column("id", ColumnType::BigInt).auto_increment())
+            .with_column(token(ColumnType::Text))
+            .primary_key("accounts_pkey", &["id"]);
+        let before = apply_steps(&Schema::empty(), &[create_table(t)]).unwrap();
+        let steps = vec![alter_column("accounts", token(ColumnType::Text), token(ColumnType::Uuid))];
+        let (plan, backfills) = plan(&steps, &before).expect("eligible");
+        let sql: Vec<&str> = plan.statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql[0], r#"ALTER TABLE "accounts" ADD COLUMN "token__driftless_new" UUID"#);
+        assert_eq!(
+            sql[1],
+            r#"CREATE OR REPLACE FUNCTION "accounts_token__driftless_new"() RETURNS trigger LANGUAGE plpgsql SET timezone FROM CURRENT SET datestyle FROM CURRENT SET intervalstyle FROM CURRENT SET extra_float_digits FROM CURRENT AS $$ BEGIN NEW."token__driftless_new" := NEW."token"::UUID; RETURN NEW; END $$"#
+        );
+        assert!(backfills[0].1.readable().contains(r#""token__driftless_new" = "token"::UUID"#), "{sql:#?}");
+        let set_default =
+            r#"ALTER TABLE "accounts" ALTER COLUMN "token__driftless_new" SET DEFAULT (gen_random_uuid())"#;
+        let comment = r#"COMMENT ON COLUMN "accounts"."token__driftless_new" IS 'the id'"#;
+        let rename = r#"ALTER TABLE "accounts" RENAME COLUMN "token__driftless_new" TO "token""#;
+        let at = |x: &str| sql.iter().position(|s| *s == x).unwrap_or_else(|| panic!("{x} in {sql:#?}"));
+        assert!(at(set_default) < at(rename) && at(comment) < at(rename));
+        // The expanded schema has neither: the expand does not set them.
+        let e = expanded(&steps, &before).expect("eligible");
+        let shadow = e.schema.table("accounts").unwrap().columns.iter().find(|c| c.name == "token__driftless_new");
+        assert_eq!(shadow.map(|c| (c.default.is_none(), c.comment.is_none())), Some((true, true)));
     }
 }

@@ -24,8 +24,8 @@ use crate::step::Step;
 
 pub use crate::migration::Class;
 pub use rules::{
-    MysqlAlgorithm, SHADOW_SUFFIX, enum_values_used_later, expand_contract_widening, mysql_algorithm,
-    needs_sqlite_rebuild, sqlite_rebuild_tables,
+    MysqlAlgorithm, SHADOW_SUFFIX, enum_values_used_later, expand_contract_eligible, is_integer_widening,
+    mysql_algorithm, needs_sqlite_rebuild, sqlite_rebuild_tables,
 };
 
 /// The verdict on one step for one dialect.
@@ -211,6 +211,10 @@ pub struct Context<'a> {
     /// Columns `(table, column)` that a backfill earlier in the same plan filled where they were NULL (its condition
     /// is `column IS NULL`): making one NOT NULL next fails only on a row written NULL since.
     pub backfilled: &'a BTreeSet<(String, String)>,
+    /// Why online PostgreSQL runs this plan's type changes as plain `ALTER … TYPE` instead of expand/contract
+    /// (`rules/expand_contract.rs`), if it does: `None` for a plan of eligible type changes only. `Some("")` for a
+    /// `down` (which runs as written), otherwise the first other step, for the reason.
+    pub expand_blocker: Option<&'a str>,
 }
 
 /// Classifies a diff: each step and its inverse on every dialect. `old` and `new` are the schemas the diff was made
@@ -218,8 +222,8 @@ pub struct Context<'a> {
 pub fn classify(old: &Schema, new: &Schema, diff: Diff) -> Plan {
     let Diff { changes, relations, stale_hints } = diff;
     let downs: Vec<Step> = changes.iter().map(|c| c.step.inverse()).collect();
-    let up = classify_refs(old, &changes.iter().map(|c| &c.step).collect::<Vec<_>>());
-    let mut down = classify_refs(new, &downs.iter().rev().collect::<Vec<_>>());
+    let up = classify_refs(old, &changes.iter().map(|c| &c.step).collect::<Vec<_>>(), true);
+    let mut down = classify_refs(new, &downs.iter().rev().collect::<Vec<_>>(), false);
     down.reverse();
     let changes = changes
         .into_iter()
@@ -240,15 +244,16 @@ pub fn classify(old: &Schema, new: &Schema, diff: Diff) -> Plan {
     Plan { changes, relations, stale_hints }
 }
 
-/// Classifies steps that run in order starting from `schema`, on every dialect. The schema is replayed in memory as
-/// the steps go, so each step is judged against the state just before it. A step that does not apply to the state
-/// is still classified (against the state as it was).
+/// Classifies steps that run in order starting from `schema` (a migration's `up`), on every dialect. The schema is
+/// replayed in memory as the steps go, so each step is judged against the state just before it. A step that does
+/// not apply to the state is still classified (against the state as it was).
 pub fn classify_steps(schema: &Schema, steps: &[Step]) -> Vec<PerDialect<Classification>> {
-    classify_refs(schema, &steps.iter().collect::<Vec<_>>())
+    classify_refs(schema, &steps.iter().collect::<Vec<_>>(), true)
 }
 
-fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classification>> {
+fn classify_refs(schema: &Schema, steps: &[&Step], up: bool) -> Vec<PerDialect<Classification>> {
     let mut state = relevant_part(schema, steps);
+    let blocker = if up { rules::expand_blocker(steps, &state) } else { Some(String::new()) };
     let unobserved = unobserved_creations(steps);
     let mut new_tables = BTreeSet::new();
     let mut new_columns = BTreeSet::new();
@@ -264,6 +269,7 @@ fn classify_refs(schema: &Schema, steps: &[&Step]) -> Vec<PerDialect<Classificat
             null_columns: &null_columns,
             dropped_uniques: &dropped_uniques,
             backfilled: &backfilled,
+            expand_blocker: blocker.as_deref(),
         };
         out.push(PerDialect::from_fn(|d| classify_step(step, d, &ctx)));
         track_guarantees(step, &mut null_columns, &mut dropped_uniques);

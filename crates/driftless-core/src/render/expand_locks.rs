@@ -1,5 +1,5 @@
 //! The locks of the statements of a PostgreSQL expand/contract plan (`driftless-migrate`'s `expand_contract.rs`,
-//! the online form of an integer widening on an existing table), read from their text as `locks.rs` does. Every
+//! the online form of a rewriting type change on an existing table), read from their text as `locks.rs` does. Every
 //! statement of the plan names the shadow column (`…__driftless_new`), or is the old column's `DROP COLUMN`, the
 //! backfill, or the contract marker; a plain `ALTER COLUMN … TYPE` is none of these and keeps its rewrite lock.
 
@@ -27,6 +27,9 @@ pub(crate) fn expand_contract_lock(upper: &str) -> Option<LockInfo> {
     if upper.starts_with("CREATE OR REPLACE FUNCTION") || upper.starts_with("DROP FUNCTION") {
         return info("none on the table (a trigger function)");
     }
+    if upper.starts_with("COMMENT ON COLUMN") {
+        return info("SHARE UPDATE EXCLUSIVE, brief (catalog only)");
+    }
     if upper.starts_with("CREATE TRIGGER") {
         return info("SHARE ROW EXCLUSIVE, brief (blocks writes while the trigger is created, no scan)");
     }
@@ -49,5 +52,7 @@ mod tests {
         let add = expand_contract_lock(r#"ALTER TABLE "ORDERS" ADD COLUMN "ID__DRIFTLESS_NEW" BIGINT"#).unwrap();
         assert_eq!(add.lock, "ACCESS EXCLUSIVE, brief (catalog only, no scan or rewrite)");
         assert!(expand_contract_lock(r#"CREATE TRIGGER "T__DRIFTLESS_NEW" BEFORE INSERT"#).unwrap().online);
+        let comment = expand_contract_lock(r#"COMMENT ON COLUMN "T"."C__DRIFTLESS_NEW" IS 'X'"#).unwrap();
+        assert_eq!(comment.lock, "SHARE UPDATE EXCLUSIVE, brief (catalog only)");
     }
 }

@@ -35,6 +35,7 @@
 
 pub mod backfill;
 mod expand_locks;
+pub mod expand_sql;
 pub mod locks;
 mod mysql;
 pub(crate) mod mysql_fk_modify;

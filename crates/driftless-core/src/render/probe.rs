@@ -288,47 +288,7 @@ impl Writer<'_> {
 
     /// The condition on a value of type `from` that does not fit `to`, when the change can fail on data.
     fn does_not_fit(&self, col: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
-        use ColumnType::{BigInt, Char, Integer, SmallInt, Text, Varchar};
-        let textual = |t: &ColumnType| matches!(t, Text | Varchar(_) | Char(_));
-        let length = |t: &ColumnType| match t {
-            Varchar(n) | Char(n) => Some(*n),
-            _ => None,
-        };
-        let range = |t: &ColumnType| match t {
-            SmallInt => Some((i64::from(i16::MIN), i64::from(i16::MAX))),
-            Integer => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
-            BigInt => Some((i64::MIN, i64::MAX)),
-            _ => None,
-        };
-        if textual(from) && textual(to) {
-            let limit = length(to)?;
-            if length(from).is_some_and(|n| n <= limit) {
-                return None;
-            }
-            let len = match self.d {
-                Dialect::Sqlite => "length",
-                _ => "char_length",
-            };
-            return Some(format!("{len}({col}) > {limit}"));
-        }
-        if let (Some((lo, hi)), Some((from_lo, from_hi))) = (range(to), range(from)) {
-            if lo <= from_lo && from_hi <= hi {
-                return None;
-            }
-            return Some(format!("({col} < {lo} OR {col} > {hi})"));
-        }
-        if textual(from) && range(to).is_some() {
-            return Some(match self.d {
-                Dialect::Postgres => format!("{col} !~ '^\\s*[-+]?[0-9]+\\s*$'"),
-                Dialect::Mysql => format!("{col} NOT REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'"),
-                // SQLite converts any text to a number without failing ('abc' becomes 0): a value that does not
-                // read back the same was not an integer.
-                Dialect::Sqlite => {
-                    format!("{col} IS NOT NULL AND CAST(CAST({col} AS INTEGER) AS TEXT) <> trim({col})")
-                }
-            });
-        }
-        None
+        does_not_fit(self.d, col, from, to)
     }
 
     fn duplicates(&self, table: &str, cols: &[String], predicate: Option<&str>, what: &str, out: &mut Vec<Probe>) {
@@ -423,6 +383,81 @@ impl Writer<'_> {
             ),
         }
     }
+}
+
+/// Whether a probe guards the type change `from` → `to` on `d`: the values that would make the change fail are
+/// found before it runs. `false` also when the change cannot fail on data.
+pub fn probes_type_change(d: Dialect, from: &ColumnType, to: &ColumnType) -> bool {
+    does_not_fit(d, "c", from, to).is_some()
+}
+
+/// The condition on a value of type `from` that does not fit `to`, when the change can fail on data.
+fn does_not_fit(d: Dialect, col: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
+    use ColumnType::{BigInt, Char, Integer, SmallInt, Text, Varchar};
+    let textual = |t: &ColumnType| matches!(t, Text | Varchar(_) | Char(_));
+    let length = |t: &ColumnType| match t {
+        Varchar(n) | Char(n) => Some(*n),
+        _ => None,
+    };
+    let range = |t: &ColumnType| match t {
+        SmallInt => Some((i64::from(i16::MIN), i64::from(i16::MAX))),
+        Integer => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
+        BigInt => Some((i64::MIN, i64::MAX)),
+        _ => None,
+    };
+    if textual(from) && textual(to) {
+        let limit = length(to)?;
+        if length(from).is_some_and(|n| n <= limit) {
+            return None;
+        }
+        let len = match d {
+            Dialect::Sqlite => "length",
+            _ => "char_length",
+        };
+        return Some(format!("{len}({col}) > {limit}"));
+    }
+    if let (Some((lo, hi)), Some((from_lo, from_hi))) = (range(to), range(from)) {
+        if lo <= from_lo && from_hi <= hi {
+            return None;
+        }
+        return Some(format!("({col} < {lo} OR {col} > {hi})"));
+    }
+    if textual(from) && range(to).is_some() {
+        return Some(match d {
+            Dialect::Postgres => format!("{col} !~ '^\\s*[-+]?[0-9]+\\s*$'"),
+            Dialect::Mysql => format!("{col} NOT REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'"),
+            // SQLite converts any text to a number without failing ('abc' becomes 0): a value that does not
+            // read back the same was not an integer.
+            Dialect::Sqlite => {
+                format!("{col} IS NOT NULL AND CAST(CAST({col} AS INTEGER) AS TEXT) <> trim({col})")
+            }
+        });
+    }
+    // PostgreSQL rounds to the new scale and fails when the integer digits do not fit the precision; a numeric
+    // becoming an integer is rounded, then checked against the range.
+    let integer_digits = |t: &ColumnType| match t {
+        SmallInt => Some(5),
+        Integer => Some(10),
+        BigInt => Some(19),
+        ColumnType::Decimal { precision, scale } => Some(precision.saturating_sub(*scale)),
+        _ => None,
+    };
+    if let (ColumnType::Decimal { precision, scale }, Some(had), Dialect::Postgres) = (to, integer_digits(from), d) {
+        let room = precision.saturating_sub(*scale);
+        if room >= had {
+            return None;
+        }
+        return Some(format!("abs(round({col}::numeric, {scale})) >= 1e{room}"));
+    }
+    if let (ColumnType::Decimal { .. }, Some((lo, hi)), Dialect::Postgres) = (from, range(to), d) {
+        return Some(format!("(round({col}) < {lo} OR round({col}) > {hi})"));
+    }
+    if textual(from) && *to == ColumnType::Uuid && d == Dialect::Postgres {
+        // PostgreSQL's `uuid_in`: 32 hex digits, a hyphen allowed after any group of four, optionally in braces.
+        let hex = "[0-9a-fA-F]{4}(-?[0-9a-fA-F]{4}){7}";
+        return Some(format!("{col} !~ '^({hex}|\\{{{hex}\\}})$'"));
+    }
+    None
 }
 
 /// The orphan probe of foreign key `fk` on `table` (step `step` of kind `step_kind`), with `keys` (the table's
@@ -559,6 +594,28 @@ mod tests {
             r#"SELECT CAST("tz" AS TEXT), CAST(COUNT(*) AS TEXT) FROM "users" WHERE "tz" IS NOT NULL GROUP BY "tz" HAVING COUNT(*) > 1 ORDER BY "tz" LIMIT 5"#
         );
         assert_eq!(p[2].finds, "rows where tz does not fit varchar(8)");
+    }
+
+    #[test]
+    fn numeric_precision_and_numeric_to_integer_probes_on_postgres() {
+        let money = |precision, scale| ColumnType::Decimal { precision, scale };
+        let c = r#""c""#;
+        assert_eq!(
+            does_not_fit(Dialect::Postgres, c, &money(12, 2), &money(8, 2)).unwrap(),
+            r#"abs(round("c"::numeric, 2)) >= 1e6"#
+        );
+        assert_eq!(
+            does_not_fit(Dialect::Postgres, c, &ColumnType::Integer, &money(6, 2)).unwrap(),
+            r#"abs(round("c"::numeric, 2)) >= 1e4"#
+        );
+        assert_eq!(
+            does_not_fit(Dialect::Postgres, c, &money(20, 2), &ColumnType::Integer).unwrap(),
+            r#"(round("c") < -2147483648 OR round("c") > 2147483647)"#
+        );
+        // Room enough: no probe (the change cannot fail); other dialects: none written.
+        assert_eq!(does_not_fit(Dialect::Postgres, c, &money(8, 2), &money(12, 4)), None);
+        assert_eq!(does_not_fit(Dialect::Postgres, c, &ColumnType::Integer, &money(12, 2)), None);
+        assert_eq!(does_not_fit(Dialect::Mysql, c, &money(12, 2), &money(8, 2)), None);
     }
 
     #[test]

@@ -234,8 +234,20 @@ substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))))";
 
 /// The expression that converts the old value of `column` to the new type, for PostgreSQL's `USING`.
 pub(crate) fn postgres_using(column: &str, from: &ColumnType, to: &ColumnType, schema: &Schema) -> String {
-    let c = ident(Dialect::Postgres, column);
+    postgres_convert(&ident(Dialect::Postgres, column), from, to, schema)
+}
+
+/// The expression that converts `c` (an SQL expression of type `from`: a column, or `NEW."col"` in a trigger) to
+/// `to` on PostgreSQL: the `USING` of [`postgres_using`], and the value of an expand/contract shadow column.
+pub(crate) fn postgres_convert(c: &str, from: &ColumnType, to: &ColumnType, schema: &Schema) -> String {
     let d = Dialect::Postgres;
+    // A VARCHAR that grows: the value itself. `USING c::text` would make PostgreSQL rewrite the table, where the
+    // column alone lets it change only the catalog (binary coercible).
+    if let (ColumnType::Varchar(a), ColumnType::Varchar(b)) = (from, to)
+        && b >= a
+    {
+        return c.to_owned();
+    }
     // An explicit cast to VARCHAR(n) or CHAR(n) silently truncates longer values, so for those targets the
     // expression stops at `text` and PostgreSQL's assignment coercion to the column type applies, which fails on a
     // value that does not fit instead of cutting it.
