@@ -118,7 +118,7 @@ fn judge_declared_effects(before: &Schema, up: &[Step], out: &mut [PerDialect<Cl
     state.normalize();
     for (i, step) in up.iter().enumerate() {
         if let Step::RawSql { effect: Some(RawEffect::Steps(declared)), .. } = step {
-            let judged = classify::classify_steps(&state, declared);
+            let judged = classify::classify_steps_as_written(&state, declared);
             let raised = PerDialect::from_fn(|d| {
                 let own = out[i].get(d);
                 let worst = judged.iter().map(|c| c.get(d)).filter(|c| c.class > own.class).max_by_key(|c| c.class);
@@ -310,6 +310,30 @@ mod tests {
         let v = judge(&before, &Migration::new("m").class(Class::ReviewRequired).up([add]));
         assert_eq!(v.steps_worst(), Class::ReviewRequired);
         assert_eq!(v.steps[0].get(Dialect::Sqlite).code, "raw_sql");
+    }
+
+    #[test]
+    fn raw_sql_declared_as_a_type_change_is_judged_as_the_plain_alter_it_runs() {
+        let mut before = Schema { tables: vec![users()], enums: vec![] };
+        before.tables[0].columns.push(Column::new("n", ColumnType::Integer));
+        before.tables[0].primary_key =
+            Some(crate::schema::PrimaryKey { name: "users_pkey".into(), columns: vec!["id".into()] });
+        let narrow = Step::RawSql {
+            sql: DialectSql { default: Some("ALTER TABLE users ALTER n TYPE smallint".into()), ..Default::default() },
+            effect: Some(RawEffect::Steps(vec![Step::AlterColumn {
+                table: "users".into(),
+                from: Column::new("n", ColumnType::Integer),
+                to: Column::new("n", ColumnType::SmallInt),
+                backfill: None,
+            }])),
+        };
+        let v = judge(&before, &Migration::new("m").class(Class::ReviewRequired).up([narrow.clone()]));
+        let c = v.steps[0].get(Dialect::Postgres);
+        assert_eq!((c.class, c.code), (Class::Dangerous, "narrow_type"), "{}", c.reason);
+        assert!(!c.reason.contains("expand"), "{}", c.reason);
+        // Control: the same change as a model step is one the migrator runs as expand/contract.
+        let Step::RawSql { effect: Some(RawEffect::Steps(steps)), .. } = narrow else { unreachable!() };
+        assert_eq!(classify::classify_steps(&before, &steps)[0].get(Dialect::Postgres).code, "expand_contract_type");
     }
 
     #[test]

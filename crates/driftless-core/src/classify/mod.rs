@@ -251,6 +251,12 @@ pub fn classify_steps(schema: &Schema, steps: &[Step]) -> Vec<PerDialect<Classif
     classify_refs(schema, &steps.iter().collect::<Vec<_>>(), true)
 }
 
+/// [`classify_steps`] for steps that run exactly as written, never as expand/contract: the declared effect of
+/// hand-written SQL (the migrator runs a migration holding raw SQL plainly) and a `down`.
+pub(crate) fn classify_steps_as_written(schema: &Schema, steps: &[Step]) -> Vec<PerDialect<Classification>> {
+    classify_refs(schema, &steps.iter().collect::<Vec<_>>(), false)
+}
+
 fn classify_refs(schema: &Schema, steps: &[&Step], up: bool) -> Vec<PerDialect<Classification>> {
     let mut state = relevant_part(schema, steps);
     let blocker = if up { rules::expand_blocker(steps, &state) } else { Some(String::new()) };
