@@ -13,6 +13,7 @@ mod keywords;
 mod names;
 mod types;
 mod validate;
+mod validate_known;
 
 pub use build::{
     ColumnBackfill, ColumnRename, EnumRename, EnumValueRename, ModelDef, RenameHints, SchemaBuilder, TableRename,
@@ -20,6 +21,7 @@ pub use build::{
 pub use names::{MAX_IDENTIFIER_LEN, constraint_name, fit_identifier};
 pub use types::{ColumnType, CustomType, ParseColumnTypeError};
 pub use validate::{SchemaError, SchemaErrors};
+pub(crate) use validate_known::validate_knowing;
 
 use std::collections::BTreeMap;
 

@@ -69,31 +69,12 @@ impl Schema {
     /// MySQL/MariaDB, names that differ only in case where MySQL/MariaDB or SQLite ignore case), empty tables,
     /// enums with duplicate values, defaults that do not fit their column.
     pub fn validate(&self) -> Result<(), SchemaErrors> {
-        let mut errs = Vec::new();
-        check_unique_table_names(self, &mut errs);
-        check_folded_table_names(self, &mut errs);
-        check_enums(self, &mut errs);
-        check_global_relation_names(self, &mut errs);
-        // Looked up once per foreign key: a map keeps validation linear in the number of tables.
-        let by_name: HashMap<&str, &Table> = self.tables.iter().map(|t| (t.name.as_str(), t)).collect();
-        for t in &self.tables {
-            check_identifiers(t, &mut errs);
-            check_creatable_names(t, &mut errs);
-            check_folded_names(t, &mut errs);
-            check_columns(self, t, &mut errs);
-            check_primary_key(t, &mut errs);
-            check_auto_increment(t, &mut errs);
-            check_key_columns_exist(t, &mut errs);
-            check_index_prefixes(t, &mut errs);
-            check_table_constraint_names(t, &mut errs);
-            check_foreign_keys(&by_name, t, &mut errs);
-        }
-        if errs.is_empty() { Ok(()) } else { Err(SchemaErrors(errs)) }
+        super::validate_known::validate_knowing(self, |_| false)
     }
 }
 
 // Two tables with one name cannot both exist in a database.
-fn check_unique_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_unique_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
     let mut seen = HashSet::with_capacity_and_hasher(s.tables.len(), Default::default());
     for t in &s.tables {
         if !seen.insert(t.name.as_str()) {
@@ -103,7 +84,7 @@ fn check_unique_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
 }
 
 // An enum needs at least one value, unique values (a database rejects duplicates), and a name that fits.
-fn check_enums(s: &Schema, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_enums(s: &Schema, errs: &mut Vec<SchemaError>) {
     let mut names = BTreeSet::new();
     for e in &s.enums {
         if !names.insert(e.name.as_str()) {
@@ -135,7 +116,7 @@ fn check_enums(s: &Schema, errs: &mut Vec<SchemaError>) {
 
 // PostgreSQL keeps indexes, primary keys and unique constraints (each backed by an index) in one namespace per
 // schema, so their names must be unique across all tables, not just within one.
-fn check_global_relation_names(s: &Schema, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_global_relation_names(s: &Schema, errs: &mut Vec<SchemaError>) {
     let relations =
         s.tables.iter().map(|t| 1 + usize::from(t.primary_key.is_some()) + t.indexes.len() + t.uniques.len());
     let mut owner: HashMap<&str, &str> = HashMap::with_capacity_and_hasher(relations.sum(), Default::default());
@@ -164,7 +145,7 @@ fn check_global_relation_names(s: &Schema, errs: &mut Vec<SchemaError>) {
 
 // Every dialect must accept every name: PostgreSQL cuts identifiers longer than 63 bytes silently, which would
 // make two long names collide, so longer names are refused here. Empty names cannot be quoted.
-fn check_identifiers(t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_identifiers(t: &Table, errs: &mut Vec<SchemaError>) {
     let too_long = |n: &str| n.is_empty() || n.len() > MAX_IDENTIFIER_LEN;
     if too_long(&t.name) {
         errs.push(SchemaError::table(
@@ -228,7 +209,7 @@ fn name_problem(kind: &str, name: &str) -> Option<String> {
     None
 }
 
-fn check_creatable_names(t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_creatable_names(t: &Table, errs: &mut Vec<SchemaError>) {
     if let Some(problem) = name_problem("table", &t.name) {
         errs.push(SchemaError::table(&t.name, problem));
     }
@@ -308,7 +289,7 @@ fn lowercase(name: &str) -> Cow<'_, str> {
 
 // SQLite compares table and index names without regard to ASCII case, in one namespace per database ("table
 // users already exists" after `Users`; checked on SQLite 3), so names that differ only so cannot both exist there.
-fn check_folded_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_folded_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
     let names = s
         .tables
         .iter()
@@ -331,7 +312,7 @@ fn check_folded_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
 // MySQL/MariaDB compare column, index and constraint names without regard to case (any letter: `ä` and `Ä` are one
 // column), SQLite compares column names without regard to ASCII case (checked on both): names of one table that
 // differ only in case cannot both exist there.
-fn check_folded_names(t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_folded_names(t: &Table, errs: &mut Vec<SchemaError>) {
     for (a, b) in folded_pair(t.columns.iter().map(|c| c.name.as_str()), lowercase) {
         let sqlite_too = a.eq_ignore_ascii_case(b);
         errs.push(SchemaError::column(
@@ -361,7 +342,7 @@ fn check_folded_names(t: &Table, errs: &mut Vec<SchemaError>) {
 // A table needs at least one column; column names are unique; enum columns name a known enum; a default must be
 // of the column's type (a string default on an integer column fails at CREATE time on some dialects and silently
 // converts on others); varchar/char lengths and decimal precision must be positive and consistent.
-fn check_columns(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_columns(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) {
     if t.columns.is_empty() {
         errs.push(SchemaError::table(&t.name, "the table has no columns".into()));
     }
@@ -451,7 +432,7 @@ fn literal_text(lit: &Literal) -> String {
 
 // A primary key needs at least one column, each existing once and NOT NULL: every dialect forbids NULL in a key
 // (SQLite accepts it for legacy reasons, which would then fail on the other dialects).
-fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
     let Some(pk) = &t.primary_key else { return };
     if pk.columns.is_empty() {
         errs.push(SchemaError::table(&t.name, "the primary key has no columns".into()));
@@ -476,7 +457,7 @@ fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
 // Auto increment is for one integer NOT NULL column without a default. It need not be the primary key (a ticket
 // number, a counter): PostgreSQL makes any column an identity. What a dialect cannot express is refused when
 // rendering for it (SQLite only generates values for the INTEGER PRIMARY KEY; MySQL needs the column to lead a key).
-fn check_auto_increment(t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_auto_increment(t: &Table, errs: &mut Vec<SchemaError>) {
     let auto: Vec<_> = t.columns.iter().filter(|c| c.auto_increment).collect();
     if auto.len() > 1 {
         errs.push(SchemaError::table(
@@ -509,7 +490,7 @@ fn check_auto_increment(t: &Table, errs: &mut Vec<SchemaError>) {
 }
 
 // Keys, indexes and uniques can only name columns of their own table, and must name at least one.
-fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
     let mut lists: Vec<(&str, &str, &[String])> = Vec::new();
     if let Some(pk) = &t.primary_key {
         lists.push(("primary key", &pk.name, &pk.columns));
@@ -558,7 +539,7 @@ fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
 // than a bounded column (MySQL keeps no prefix as long as the column), fits InnoDB's 3072-byte key part (768
 // characters of utf8mb4), and is not on a unique index: MySQL would enforce uniqueness of the prefix only, a
 // different constraint from the whole-column uniqueness PostgreSQL and SQLite enforce for the same model.
-fn check_index_prefixes(t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_index_prefixes(t: &Table, errs: &mut Vec<SchemaError>) {
     for i in &t.indexes {
         for (column, &len) in &i.prefixes {
             let bad = |why: String| SchemaError::table(&t.name, format!("index `{}`: {why}", i.name));
@@ -599,7 +580,7 @@ fn check_index_prefixes(t: &Table, errs: &mut Vec<SchemaError>) {
 
 // Foreign keys and checks live in a per-table namespace on every dialect, but two with one name in one table
 // cannot both exist.
-fn check_table_constraint_names(t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_table_constraint_names(t: &Table, errs: &mut Vec<SchemaError>) {
     let mut seen = BTreeSet::new();
     for n in t.foreign_keys.iter().map(|f| &f.name).chain(t.checks.iter().map(|c| &c.name)) {
         if !seen.insert(n.as_str()) {
@@ -611,7 +592,7 @@ fn check_table_constraint_names(t: &Table, errs: &mut Vec<SchemaError>) {
 // A foreign key must point at an existing table and columns, pair its columns one to one, use the same types on
 // both sides (PostgreSQL refuses mismatches; MySQL refuses or silently converts), point at a primary key or unique
 // set (every dialect requires one), and SET NULL needs nullable columns.
-fn check_foreign_keys(tables: &HashMap<&str, &Table>, t: &Table, errs: &mut Vec<SchemaError>) {
+pub(super) fn check_foreign_keys(tables: &HashMap<&str, &Table>, t: &Table, errs: &mut Vec<SchemaError>) {
     for fk in &t.foreign_keys {
         let Some(target) = tables.get(fk.ref_table.as_str()).copied() else {
             errs.push(SchemaError::table(

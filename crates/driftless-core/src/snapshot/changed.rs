@@ -20,7 +20,7 @@ use std::path::Path;
 use super::canonical::{Canonical, key, split};
 use super::{SnapshotError, is_normalized};
 use crate::hash::{FastMap, FastSet};
-use crate::schema::{RenameHints, Schema, Table};
+use crate::schema::{RenameHints, Schema, Table, validate_knowing};
 
 /// The tables in which a snapshot differs from the models (see the module documentation).
 #[derive(Debug, Clone, PartialEq)]
@@ -124,8 +124,12 @@ impl Changed {
 
     /// Validates the snapshot's whole schema (see [`Changed::with_old`]) as [`from_str`](super::from_str) does,
     /// with its error.
+    ///
+    /// `new` must be the models' schema as built, which validated: the tables the snapshot shares with it are not
+    /// checked again on their own (`schema::validate_knowing`), only with the changed ones.
     pub fn validate_old(&mut self, new: &mut Schema, origin: &Path) -> Result<(), SnapshotError> {
-        self.with_old(new, |old| old.validate())
+        let snapshot_own: FastSet<String> = self.old.iter().map(|t| t.name.clone()).collect();
+        self.with_old(new, |old| validate_knowing(old, |t| !snapshot_own.contains(t.name.as_str())))
             .map_err(|errors| SnapshotError::Invalid { path: origin.to_owned(), errors })
     }
 
@@ -348,6 +352,55 @@ mod tests {
             drop(known);
             let expected = from_str(&bad, origin()).unwrap_err().to_string();
             assert_eq!(changed.validate_old(&mut after, origin()).unwrap_err().to_string(), expected);
+        }
+    }
+
+    /// `text` with `edit` applied to the object of table `name` only.
+    fn edit_table(text: &str, name: &str, edit: impl Fn(&str) -> String) -> String {
+        let start = text.find(&format!("{{\n      \"name\": \"{name}\"")).expect("the table is there");
+        let end = start + text[start..].find("\n    }").expect("the object ends");
+        format!("{}{}{}", &text[..start], edit(&text[start..end]), &text[end..])
+    }
+
+    #[test]
+    fn edits_that_break_unchanged_tables_are_refused_as_from_str_refuses_them() {
+        // The tables the snapshot shares with the models are not checked again on their own: these edits of one
+        // table make another, unchanged one invalid (its foreign key), or clash across tables.
+        let before = synthetic(8);
+        let mut after = before.clone();
+        after.tables[6].columns.push(Column { nullable: true, ..Column::new("extra", ColumnType::Text) });
+        let text = to_string(&before);
+        let edits: Vec<(&str, String)> = vec![
+            ("a referenced key's type", edit_table(&text, "tbl_00003", |o| o.replacen("\"i32\"", "\"i64\"", 1))),
+            ("a referenced column renamed", edit_table(&text, "tbl_00003", |o| o.replace("\"id\"", "\"ident\""))),
+            ("a referenced table dropped", {
+                let mut dropped = before.clone();
+                dropped.tables.retain(|t| t.name != "tbl_00003");
+                to_string(&dropped)
+            }),
+            ("an index named as another table", {
+                edit_table(&text, "tbl_00002", |o| o.replacen("\"tbl_00002_code_idx\"", "\"tbl_00005\"", 1))
+            }),
+            ("a changed table's key made nullable", {
+                edit_table(&text, "tbl_00006", |o| {
+                    o.replacen("\"auto_increment\": true", "\"nullable\": true, \"auto_increment\": true", 1)
+                })
+            }),
+            ("a foreign key to an unknown table", {
+                edit_table(&text, "tbl_00005", |o| {
+                    o.replacen("\"ref_table\": \"tbl_00004\"", "\"ref_table\": \"gone\"", 1)
+                })
+            }),
+        ];
+        for (what, bad) in edits {
+            assert_ne!(bad, text, "{what}: the edit applies");
+            let expected = from_str(&bad, origin()).map(|_| ()).map_err(|e| e.to_string());
+            let known = Canonical::new(&after);
+            let mut changed = changed_tables(&bad, &known).expect("still laid out canonically");
+            drop(known);
+            let got = changed.validate_old(&mut after, origin()).map_err(|e| e.to_string());
+            assert_eq!(got, expected, "{what}");
+            assert!(got.is_err(), "{what}: the edit breaks the schema");
         }
     }
 
