@@ -80,7 +80,8 @@ fn generate(cont: &Container) -> TokenStream {
             const TABLE: &'static str = #table;
 
             fn model_def() -> #p::ModelDef {
-                #(#asserts)*
+                // The item before the statements: the output is spanned as the user's code (`crate::respan`), so
+                // lints such as `clippy::items_after_statements` see it.
                 static __MODEL: #p::ModelTable = #p::ModelTable {
                     rust_name: #rust_name,
                     table: #table,
@@ -89,6 +90,7 @@ fn generate(cont: &Container) -> TokenStream {
                     columns: &[#(#columns),*],
                     constraints: &[#(#constraints),*],
                 };
+                #(#asserts)*
                 #p::model_def(&__MODEL)
             }
         }
