@@ -14,6 +14,7 @@ mod db_enum;
 mod dummy;
 mod internals;
 mod model;
+mod respan;
 
 #[cfg(test)]
 mod tests;

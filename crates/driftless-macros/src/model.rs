@@ -4,7 +4,7 @@
 //! Names of keys and indexes are generated at runtime by `driftless_core::schema::constraint_name`, the one
 //! function the rest of driftless uses, so the derive cannot drift from it.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -12,6 +12,7 @@ use crate::dummy;
 use crate::internals::ast::{Container, Field};
 use crate::internals::attr::DefaultLit;
 use crate::internals::{Ctxt, check};
+use crate::respan::{keep, respan, respan_generated};
 
 /// Expands `#[derive(Model)]` on `input`, or returns every error found as `compile_error!`s.
 pub fn expand_model(input: TokenStream) -> TokenStream {
@@ -79,7 +80,8 @@ fn generate(cont: &Container) -> TokenStream {
             const TABLE: &'static str = #table;
 
             fn model_def() -> #p::ModelDef {
-                #(#asserts)*
+                // The item before the statements: the output is spanned as the user's code (`crate::respan`), so
+                // lints such as `clippy::items_after_statements` see it.
                 static __MODEL: #p::ModelTable = #p::ModelTable {
                     rust_name: #rust_name,
                     table: #table,
@@ -88,6 +90,7 @@ fn generate(cont: &Container) -> TokenStream {
                     columns: &[#(#columns),*],
                     constraints: &[#(#constraints),*],
                 };
+                #(#asserts)*
                 #p::model_def(&__MODEL)
             }
         }
@@ -108,10 +111,16 @@ fn generate(cont: &Container) -> TokenStream {
         #registration
     };
     let wrapped = dummy::wrap_in_const(cont.attrs.crate_path(), body);
-    quote! {
+    let out = quote! {
         #iden_enum
         #wrapped
-    }
+    };
+    // Position-independent spans for incremental builds: see `crate::respan`.
+    let span = match &cont.original.data {
+        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(f), .. }) => f.brace_token.span.join(),
+        _ => cont.ident.span(),
+    };
+    respan_generated(out, span)
 }
 
 fn opt_str(p: &TokenStream, s: Option<&str>) -> TokenStream {
@@ -128,7 +137,8 @@ fn type_asserts(p: &TokenStream, f: &Field) -> Vec<TokenStream> {
     let mut assert = |span: Span, func: &str| {
         let func = syn::Ident::new(func, span);
         let ty = respan(f.ty.to_token_stream(), span);
-        out.push(quote_spanned!(span=> #p::#func::<#ty>();));
+        let p = respan(p.clone(), span);
+        out.push(keep(quote_spanned!(span=> #p::#func::<#ty>();)));
     };
     if f.attrs.sql_type().is_some() {
         return out;
@@ -143,23 +153,6 @@ fn type_asserts(p: &TokenStream, f: &Field) -> Vec<TokenStream> {
         assert(precision.span, "assert_decimal_column");
     }
     out
-}
-
-/// Gives every token of `tokens` the span `span`, so a trait error on the type is reported at `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tt| {
-            if let TokenTree::Group(g) = &tt {
-                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                group.set_span(span);
-                tt = TokenTree::Group(group);
-            } else {
-                tt.set_span(span);
-            }
-            tt
-        })
-        .collect()
 }
 
 /// `ColumnDef("name", ColumnSource::Rust(ColumnSpec::of::<T>), &[ColumnAttr::PrimaryKey, ...])` for one field, the
@@ -177,7 +170,8 @@ fn column_def(p: &TokenStream, f: &Field) -> TokenStream {
         // Spanned at the type: an unsupported type is reported there, worded by `SqlColumn`'s
         // `#[diagnostic::on_unimplemented]`.
         None => {
-            let of = quote_spanned!(ty.span()=> #p::ColumnSpec::of::<#ty>);
+            let p_at_ty = respan(p.clone(), ty.span());
+            let of = keep(quote_spanned!(ty.span()=> #p_at_ty::ColumnSpec::of::<#ty>));
             quote!(#p::ColumnSource::Rust(#of))
         }
     };
