@@ -153,7 +153,14 @@ pub fn online_mysql(steps: &[Step], plan: &RenderedMigration) -> RenderedMigrati
     for (index, step) in steps.iter().enumerate() {
         let on_new = step.table().is_some_and(|t| created.contains(t));
         for s in plan.statements.iter().filter(|s| s.step == index) {
-            let sql = if on_new { s.sql.clone() } else { with_clause(step, &s.sql) };
+            let sql = if on_new {
+                s.sql.clone()
+            } else if let Some(shadow) = super::mysql_shadow::shadow_of(step, &s.sql) {
+                // A column made NOT NULL: the shadow-table recipe instead of the in-place rebuild.
+                shadow.sql()
+            } else {
+                with_clause(step, &s.sql)
+            };
             statements.push(Statement { sql, ..s.clone() });
         }
         match step {

@@ -15,6 +15,7 @@ mod expand_contract;
 mod guarantees;
 mod keys;
 mod mysql_online;
+mod mysql_shadow;
 mod raw;
 mod sqlite;
 mod tables;
@@ -49,7 +50,7 @@ pub(crate) fn classify(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
     let base = base(step, d, ctx);
     match d {
         LITE => sqlite_rebuild_rule(step, base, ctx),
-        MY => mysql_online::mysql_copy_rule(step, base, ctx),
+        MY => mysql_shadow::mysql_shadow_rule(step, mysql_online::mysql_copy_rule(step, base, ctx), ctx),
         _ => expand_contract::expand_contract_rule(step, base, ctx),
     }
 }
