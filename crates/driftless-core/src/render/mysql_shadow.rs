@@ -19,6 +19,7 @@
 //! triggers of its own, the migrator refuses the recipe and runs the in-place `ALTER` ([`fallback_sql`]).
 
 use crate::classify::{MysqlAlgorithm, mysql_algorithm};
+use crate::schema::Schema;
 use crate::step::Step;
 
 /// The first words of a shadow-table statement.
@@ -130,6 +131,31 @@ pub fn shadow_of(step: &Step, sql: &str) -> Option<Shadow> {
         return None;
     }
     Some(Shadow { table: table.to_owned(), alter: alter.to_owned() })
+}
+
+/// Why the schema rules the recipe out for `table` (`before`: the schema before the migration), if it does: no
+/// primary key, a foreign key of its own, or one of another table referencing it. A table with triggers of its own
+/// is refused by the migrator, which reads them.
+pub fn shadow_refusal(table: &str, before: &Schema) -> Option<String> {
+    let q = |n: &str| format!("`{n}`");
+    let t = before.table(table)?;
+    if t.primary_key.is_none() {
+        return Some("the table has no primary key to copy it by".to_owned());
+    }
+    if let Some(fk) = t.foreign_keys.first() {
+        return Some(format!(
+            "the table has foreign key {} (the shadow table would need it under another name)",
+            q(&fk.name)
+        ));
+    }
+    let referencing =
+        before.tables.iter().find(|o| o.name != table && o.foreign_keys.iter().any(|f| f.ref_table == table));
+    referencing.map(|o| {
+        format!(
+            "table {} references it by a foreign key (the rename would leave it pointing at the old table)",
+            q(&o.name)
+        )
+    })
 }
 
 /// Reads back a statement written by [`Shadow::sql`].
