@@ -149,8 +149,9 @@ pub fn online_mysql(steps: &[Step], plan: &RenderedMigration) -> RenderedMigrati
     online_mysql_with(steps, plan, None)
 }
 
-/// [`online_mysql`], knowing the schema `before` the steps: a table the schema rules the shadow-table recipe out for
-/// (`mysql_shadow::shadow_refusal`) gets the in-place `ALTER`, as the migrator then runs it.
+/// [`online_mysql`], knowing the schema `before` the steps: a table the schema just before its step rules the
+/// shadow-table recipe out for (`mysql_shadow::shadow_refusal`) gets the in-place `ALTER`, as the migrator then
+/// runs it.
 pub fn online_mysql_with(steps: &[Step], plan: &RenderedMigration, before: Option<&Schema>) -> RenderedMigration {
     if plan.dialect != Dialect::Mysql {
         return plan.clone();
@@ -163,7 +164,11 @@ pub fn online_mysql_with(steps: &[Step], plan: &RenderedMigration, before: Optio
             let sql = if on_new {
                 s.sql.clone()
             } else if let Some(shadow) = super::mysql_shadow::shadow_of(step, &s.sql)
-                && before.is_none_or(|b| super::mysql_shadow::shadow_refusal(&shadow.table, b).is_none())
+                && before.is_none_or(|b| {
+                    // The schema just before this step: a foreign key added earlier in the migration counts.
+                    let at = crate::replay::apply_steps(b, &steps[..index]).ok();
+                    super::mysql_shadow::shadow_refusal(&shadow.table, at.as_ref().unwrap_or(b)).is_none()
+                })
             {
                 // A column made NOT NULL: the shadow-table recipe instead of the in-place rebuild.
                 shadow.sql()
