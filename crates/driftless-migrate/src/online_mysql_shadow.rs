@@ -331,7 +331,14 @@ async fn copy<C: DialectConnection>(
         let after = last.is_some();
         let filter = if after { format!(" WHERE {}", compare(&f.key, ">")) } else { String::new() };
         let bound_sql =
-            format!("SELECT {} FROM {t}{filter} ORDER BY {order} LIMIT 1 OFFSET {}", casts.join(", "), CHUNK_ROWS - 1);
+            // Locking reads: scanning the chunk in key order share-locks every row of it before anything is
+            // written to the shadow, so a writer holding one of its rows (whose trigger then writes the shadow) makes
+            // the chunk wait instead of deadlocking with it.
+            format!(
+                "SELECT {} FROM {t} FORCE INDEX (PRIMARY){filter} ORDER BY {order} LIMIT 1 OFFSET {} LOCK IN SHARE MODE",
+                casts.join(", "),
+                CHUNK_ROWS - 1
+            );
         let mut attempt = 1;
         let (bound, n) = loop {
             let body = async {
