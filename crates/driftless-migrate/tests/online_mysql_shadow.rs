@@ -213,7 +213,7 @@ async fn set_not_null_through_a_shadow_table_keeps_the_writer_running_and_every_
          ALTER TABLE `_orders__driftless_new` MODIFY COLUMN `email` VARCHAR(200) NOT NULL;\n\
          -- triggers AFTER INSERT, UPDATE, DELETE on `orders` (`_orders__driftless_ins`, `_orders__driftless_upd`, \
          `_orders__driftless_del`): REPLACE INTO / DELETE FROM `_orders__driftless_new` by primary key;\n\
-         -- copy in primary-key order, 1000 rows per transaction, the last key recorded in the tracking table: \
+         -- copy in primary-key order, 200 rows per transaction, the last key recorded in the tracking table: \
          REPLACE INTO `_orders__driftless_new` (…) SELECT … FROM `orders` WHERE key > last AND key <= bound LOCK IN \
          SHARE MODE;\n\
          -- cut-over under lock_wait_timeout, retried:\n\

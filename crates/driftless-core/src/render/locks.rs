@@ -99,7 +99,7 @@ pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
             if super::mysql_shadow::parse_shadow(sql).is_some() {
                 return info(
                     "shadow table: metadata lock, brief, to create the triggers and for the cut-over rename; row share \
-                     locks on 1,000 rows at a time during the copy; no rebuild of the table in place",
+                     locks on 200 rows at a time during the copy; no rebuild of the table in place",
                     true,
                 );
             }

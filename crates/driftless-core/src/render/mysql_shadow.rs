@@ -10,7 +10,7 @@
 //! 1. `CREATE TABLE _t__driftless_new LIKE t`, then the step's `ALTER` on that empty table (instant: no rows, no
 //!    other session uses it);
 //! 2. triggers `AFTER INSERT / UPDATE / DELETE` on `t` that `REPLACE INTO` / `DELETE FROM` the shadow by primary key;
-//! 3. the copy in primary-key order, 1,000 rows per transaction (`REPLACE INTO shadow (cols) SELECT cols FROM t
+//! 3. the copy in primary-key order, 200 rows per transaction (`REPLACE INTO shadow (cols) SELECT cols FROM t
 //!    WHERE key > last AND key <= bound LOCK IN SHARE MODE`), the last copied key recorded in the same transaction;
 //! 4. the cut-over: one atomic `RENAME TABLE t TO _t__driftless_old, _t__driftless_new TO t` under
 //!    `lock_wait_timeout`, then `DROP TABLE _t__driftless_old` (its triggers go with it).
@@ -29,7 +29,7 @@ const MARKER: &str = "-- online: shadow-table copy of ";
 const MAX_IDENT: usize = 64;
 
 /// The rows copied per transaction.
-pub const CHUNK_ROWS: u64 = 1000;
+pub const CHUNK_ROWS: u64 = 200;
 
 /// A shadow-table change: the table and the `ALTER` clause (`MODIFY COLUMN …`) it applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
