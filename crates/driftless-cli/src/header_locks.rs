@@ -29,7 +29,7 @@ fn lines(up: &[Step], before: &Schema) -> Vec<String> {
         let plain = render_steps(up, d, before).ok()?;
         Some(match d {
             Dialect::Postgres => driftless_migrate::expand_contract::online_postgres_with(up, &plain, Some(before)),
-            _ => mysql_online::online_mysql(up, &plain),
+            _ => mysql_online::online_mysql_with(up, &plain, Some(before)),
         })
     };
     let plans: Vec<(Dialect, RenderedMigration, Vec<_>)> = [Dialect::Postgres, Dialect::Mysql]

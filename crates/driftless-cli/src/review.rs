@@ -342,7 +342,9 @@ fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
                 annotated(&driftless_migrate::expand_contract::online_postgres_with(&m.up, &r, Some(before)))
             }
             // MySQL: the ALGORITHM/LOCK clauses the migrator runs (unless the migration opts out), each with its lock.
-            Dialect::Mysql if m.online != Some(false) => annotated(&render::mysql_online::online_mysql(&m.up, &r)),
+            Dialect::Mysql if m.online != Some(false) => {
+                annotated(&render::mysql_online::online_mysql_with(&m.up, &r, Some(before)))
+            }
             Dialect::Postgres | Dialect::Mysql => annotated(&r),
             _ => r.script(),
         })

@@ -460,7 +460,13 @@ pub(crate) fn online_plan(
     let up = &registry[i].up;
     match plan.dialect {
         _ if !online => (plan, Vec::new()),
-        Dialect::Mysql => (driftless_core::render::mysql_online::online_mysql(up, &plan), Vec::new()),
+        Dialect::Mysql => {
+            // The schema before it, only when a step may take the shadow-table recipe (which it rules out for some
+            // tables).
+            let shadow = up.iter().any(driftless_core::render::mysql_shadow::shadow_candidate);
+            let before = shadow.then(|| schemas_along(&registry[..i]).pop().flatten()).flatten();
+            (driftless_core::render::mysql_online::online_mysql_with(up, &plan, before.as_ref()), Vec::new())
+        }
         Dialect::Postgres => {
             let candidate = up.iter().all(|s| matches!(s, Step::AlterColumn { .. }));
             let fresh: BTreeSet<&str> = wanted

@@ -75,6 +75,7 @@ mod mysql;
 pub mod online;
 mod online_mysql;
 mod online_mysql_fk;
+mod online_mysql_shadow;
 pub mod outcome;
 mod plan;
 #[cfg(feature = "postgres")]

@@ -139,6 +139,28 @@ pub(crate) async fn run<C: DialectConnection>(
                 continue;
             }
             let mut sql = statement.sql.clone();
+            if let Some(shadow) = driftless_core::render::mysql_shadow::parse_shadow(&sql) {
+                use crate::online_mysql_shadow::{Ran, Stop};
+                match crate::online_mysql_shadow::run(conn, table, unit, index, &shadow, settings).await {
+                    Ok(Ran::Done) => continue,
+                    Ok(Ran::Refused(why)) => {
+                        unit.progress.warning(&format!(
+                            "{migration}: statement {}: the shadow-table copy is refused ({why}); the in-place ALTER \
+                             runs instead (ALGORITHM=INPLACE, LOCK=NONE)",
+                            index + 1
+                        ));
+                        sql = driftless_core::render::mysql_shadow::fallback_sql(&shadow);
+                    }
+                    Err(Stop::Clean(e)) => {
+                        record_stop(conn, table, migration, index, total_i, &statement.sql).await;
+                        return Err(e);
+                    }
+                    Err(Stop::Kept(e)) => {
+                        // The tracking row keeps the copy's key: the next run carries on (`resume.rs`).
+                        return Err(e);
+                    }
+                }
+            }
             let mut algorithm = clause_algorithm(&sql);
             if algorithm == Some(MysqlAlgorithm::Nocopy) && !mariadb {
                 algorithm = Some(MysqlAlgorithm::Inplace);

@@ -136,7 +136,14 @@ pub(crate) fn record_fits(dialect: Dialect, unit: &Unit<'_>, row: &AppliedMigrat
         return row.statements_total == total && row.statements_done <= total;
     }
     let at = usize::try_from(row.statements_done).unwrap_or(usize::MAX);
-    crate::resume_mysql::exact(dialect, unit, row) || (row.statements_total == total && unit.backfill(at).is_some())
+    let shadow = || {
+        unit.plan
+            .statements
+            .get(at)
+            .is_some_and(|s| driftless_core::render::mysql_shadow::parse_shadow(&s.sql).is_some())
+    };
+    crate::resume_mysql::exact(dialect, unit, row)
+        || (row.statements_total == total && (unit.backfill(at).is_some() || shadow()))
 }
 
 /// Whether `unit` runs as online PostgreSQL units (`apply::by_units`).

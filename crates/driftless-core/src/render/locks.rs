@@ -96,6 +96,13 @@ pub fn statement_lock(dialect: Dialect, step: &Step, sql: &str) -> LockInfo {
                     true,
                 );
             }
+            if super::mysql_shadow::parse_shadow(sql).is_some() {
+                return info(
+                    "shadow table: metadata lock, brief, to create the triggers and for the cut-over rename; row share \
+                     locks on 200 rows at a time during the copy; no rebuild of the table in place",
+                    true,
+                );
+            }
             if super::mysql_online::online_foreign_key(step, sql).is_some() {
                 return info(
                     "metadata lock, brief at start and end; no table copy, no row check (foreign_key_checks=0 \

@@ -41,6 +41,7 @@ mod mysql;
 pub(crate) mod mysql_fk_modify;
 mod mysql_keys;
 pub mod mysql_online;
+pub mod mysql_shadow;
 mod postgres;
 pub mod probe;
 mod rebuild;

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use crate::classify::{MysqlAlgorithm, mysql_algorithm};
 use crate::dialect::Dialect;
+use crate::schema::Schema;
 use crate::step::Step;
 
 use super::{RenderedMigration, Statement};
@@ -145,6 +146,13 @@ fn with_clause(step: &Step, sql: &str) -> String {
 /// `ALGORITHM` and `LOCK` clause; statements on tables created earlier in the same steps stay plain. Returns the
 /// plan unchanged for other dialects.
 pub fn online_mysql(steps: &[Step], plan: &RenderedMigration) -> RenderedMigration {
+    online_mysql_with(steps, plan, None)
+}
+
+/// [`online_mysql`], knowing the schema `before` the steps: a table the schema just before its step rules the
+/// shadow-table recipe out for (`mysql_shadow::shadow_refusal`) gets the in-place `ALTER`, as the migrator then
+/// runs it.
+pub fn online_mysql_with(steps: &[Step], plan: &RenderedMigration, before: Option<&Schema>) -> RenderedMigration {
     if plan.dialect != Dialect::Mysql {
         return plan.clone();
     }
@@ -153,7 +161,20 @@ pub fn online_mysql(steps: &[Step], plan: &RenderedMigration) -> RenderedMigrati
     for (index, step) in steps.iter().enumerate() {
         let on_new = step.table().is_some_and(|t| created.contains(t));
         for s in plan.statements.iter().filter(|s| s.step == index) {
-            let sql = if on_new { s.sql.clone() } else { with_clause(step, &s.sql) };
+            let sql = if on_new {
+                s.sql.clone()
+            } else if let Some(shadow) = super::mysql_shadow::shadow_of(step, &s.sql)
+                && before.is_none_or(|b| {
+                    // The schema just before this step: a foreign key added earlier in the migration counts.
+                    let at = crate::replay::apply_steps(b, &steps[..index]).ok();
+                    super::mysql_shadow::shadow_refusal(&shadow.table, at.as_ref().unwrap_or(b)).is_none()
+                })
+            {
+                // A column made NOT NULL: the shadow-table recipe instead of the in-place rebuild.
+                shadow.sql()
+            } else {
+                with_clause(step, &s.sql)
+            };
             statements.push(Statement { sql, ..s.clone() });
         }
         match step {

@@ -16,6 +16,7 @@ mod guarantees;
 mod keys;
 mod mysql_fk_window;
 mod mysql_online;
+mod mysql_shadow;
 mod raw;
 mod sqlite;
 mod tables;
@@ -51,7 +52,10 @@ pub(crate) fn classify(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
     let base = base(step, d, ctx);
     match d {
         LITE => sqlite_rebuild_rule(step, base, ctx),
-        MY => mysql_fk_window::rule(step, mysql_online::mysql_copy_rule(step, base, ctx), ctx),
+        MY => {
+            let copied = mysql_online::mysql_copy_rule(step, base, ctx);
+            mysql_fk_window::rule(step, mysql_shadow::mysql_shadow_rule(step, copied, ctx), ctx)
+        }
         _ => expand_contract::expand_contract_rule(step, base, ctx),
     }
 }
