@@ -316,7 +316,10 @@ async fn add_nullable_backfill_then_not_null(t: Target) {
     let registry = vec![history().remove(0), m];
     t.migrator(registry.clone()).progress(rec.clone()).migrate().await.unwrap();
     assert_eq!(t.count("SELECT COUNT(*) FROM items WHERE region = 'eu'").await, 2_500);
-    assert_eq!(rec.take().last(), Some(&(3, 2_500, 2_500, true)));
+    // The backfill's last progress event: 3 batches, every row. (On MariaDB the NOT NULL after it then copies the
+    // table through a shadow table, which reports its own chunks after.)
+    let events = rec.take();
+    assert!(events.contains(&(3, 2_500, 2_500, true)), "{events:?}");
     // NOT NULL holds.
     let insert = t.pool.clone();
     let refused = match &insert {
