@@ -203,7 +203,7 @@ async fn email_nullable(pool: &MySqlPool) -> String {
 async fn set_not_null_through_a_shadow_table_keeps_the_writer_running_and_every_row() {
     let _serial = SERIAL.lock().await;
     let Some(db) = seeded().await else { return };
-    let migrator = Migrator::new(db.db.clone(), registry());
+    let migrator = Migrator::new(db.db.clone(), registry()).mysql_shadow_table(true);
     let dry = migrator.dry_run().await.unwrap();
     let statement = &dry.migrations[0].statements[0];
     assert_eq!(
@@ -259,7 +259,7 @@ async fn a_copy_killed_part_way_resumes_after_its_recorded_key() {
     let (key, _) = under_writer(&db.url, model.clone(), async {
         // The migrator on a pool of its own; a watcher on a connection of its own.
         let own = Database::connect(&url).await.unwrap();
-        let run = tokio::spawn(async move { Migrator::new(own, registry()).up().await });
+        let run = tokio::spawn(async move { Migrator::new(own, registry()).mysql_shadow_table(true).up().await });
         let mut watcher = MySqlConnection::connect(&url).await.unwrap();
         let key = loop {
             let key: Option<Option<String>> = sqlx::query_scalar(
@@ -313,7 +313,7 @@ async fn a_copy_killed_part_way_resumes_after_its_recorded_key() {
     assert_eq!(email_nullable(&db.pool).await, "YES");
 
     // The next run carries on, under the writer.
-    let migrator = Migrator::new(db.db.clone(), registry());
+    let migrator = Migrator::new(db.db.clone(), registry()).mysql_shadow_table(true);
     let (report, w) = under_writer(&db.url, model.clone(), migrator.up()).await;
     let report = report.unwrap();
     assert_eq!(report.applied(), [NOT_NULL]);
@@ -361,7 +361,7 @@ async fn the_recipe_is_refused_where_pt_osc_needs_special_handling() {
         let Some(db) = seeded().await else { return };
         db.pool.execute(sqlx::AssertSqlSafe(setup)).await.unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let migrator = Migrator::new(db.db.clone(), registry()).progress(Seen(seen.clone()));
+        let migrator = Migrator::new(db.db.clone(), registry()).mysql_shadow_table(true).progress(Seen(seen.clone()));
         let report = migrator.up().await.unwrap();
         assert_eq!(report.applied(), [NOT_NULL]);
         assert_eq!(
@@ -382,4 +382,26 @@ async fn the_recipe_is_refused_where_pt_osc_needs_special_handling() {
             leftovers(&db.pool).await.into_iter().filter(|n| n.starts_with("_orders__driftless")).collect();
         assert_eq!(left, Vec::<String>::new(), "{setup}");
     }
+}
+
+/// The recipe is opt-in: without `mysql_shadow_table(true)` the same migration runs the in-place `ALTER` (its
+/// cut-over can make a concurrent write fail with 1146, see `docs/online.md`), and no shadow table is made.
+#[tokio::test]
+async fn by_default_set_not_null_runs_the_in_place_alter() {
+    let _serial = SERIAL.lock().await;
+    let Some(db) = seeded().await else { return };
+    let migrator = Migrator::new(db.db.clone(), registry());
+    let dry = migrator.dry_run().await.unwrap();
+    assert_eq!(
+        dry.migrations[0].statements[0].sql,
+        "ALTER TABLE `orders` MODIFY COLUMN `email` VARCHAR(200) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE"
+    );
+    let report = migrator.up().await.unwrap();
+    assert_eq!(report.applied(), [NOT_NULL]);
+    assert_eq!(
+        report.steps[0].algorithms[0].sql,
+        "ALTER TABLE `orders` MODIFY COLUMN `email` VARCHAR(200) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE"
+    );
+    assert_eq!(email_nullable(&db.pool).await, "NO");
+    assert_eq!(leftovers(&db.pool).await, Vec::<String>::new());
 }
