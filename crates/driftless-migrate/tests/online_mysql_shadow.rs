@@ -5,7 +5,7 @@
 //! change the table must equal the model exactly (every row, the writes made during the copy included).
 //!
 //! The control: the same change as a table copy (`ALGORITHM=COPY`, what the server does without an online
-//! algorithm) makes the same writer time out. Also: a run whose connection is killed in the middle of the copy leaves
+//! algorithm) makes the same writer time out or stall over 150 ms. Also: a run whose connection is killed in the middle of the copy leaves
 //! the shadow table, its triggers and the last copied key, and the next run carries on after it with the rows exactly
 //! right; the refusals (no primary key, referenced by a foreign key, a foreign key of its own, a trigger of its own)
 //! run the in-place `ALTER` instead and say why. The tests run one at a time (`SERIAL`).
@@ -244,7 +244,12 @@ async fn set_not_null_through_a_shadow_table_keeps_the_writer_running_and_every_
     let (done, w) = under_writer(&db.url, model.clone(), copy).await;
     done.unwrap();
     eprintln!("table copy: {} writes, {} timed out, max {:?}", w.ok, w.timed_out, w.max);
-    assert!(w.timed_out > 0, "the table copy never kept the writer waiting ({w:?})");
+    // A timeout, or a stall far above the recipe's (12-16 ms measured; the copy gave 357-418 ms when the machine
+    // was quiet enough for it to end within the 0.5 s statement timeout).
+    assert!(
+        w.timed_out > 0 || w.max > Duration::from_millis(150),
+        "the table copy never kept the writer waiting ({w:?})"
+    );
 }
 
 /// The migrator's connection killed in the middle of the copy: the shadow table, its triggers and the key stay,
