@@ -141,7 +141,7 @@ impl Migrator {
             statement_lock_timeout: crate::online::DEFAULT_STATEMENT_LOCK_TIMEOUT,
             lock_attempts: crate::online::DEFAULT_LOCK_ATTEMPTS,
             contract_now: false,
-            mysql_shadow_table: false,
+            mysql_shadow_table: true,
         }
     }
 

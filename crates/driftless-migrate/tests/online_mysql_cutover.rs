@@ -122,7 +122,7 @@ async fn prepared_statement_writers_never_fail_in_place_or_through_the_shadow_ta
     .await
     .unwrap();
 
-    let (ok, failed) = cycles(&url, Migrator::new(db.clone(), registry()), false).await;
+    let (ok, failed) = cycles(&url, Migrator::new(db.clone(), registry()).mysql_shadow_table(false), false).await;
     eprintln!("in place, {CUT_OVERS} runs under {WRITERS} writers: {ok} writes, {} failed", failed.len());
     assert!(ok > 1_000, "the writers hardly wrote ({ok})");
     assert_eq!(failed, Vec::<String>::new(), "writes failed under the in-place ALTER");

@@ -152,7 +152,7 @@ pub fn online_mysql(steps: &[Step], plan: &RenderedMigration) -> RenderedMigrati
 /// [`online_mysql`], knowing the schema `before` the steps: a column made NOT NULL goes through the shadow-table
 /// recipe (`mysql_shadow`), except on a table the schema just before its step rules the recipe out for
 /// (`mysql_shadow::shadow_refusal`), which gets the in-place `ALTER`, as the migrator then runs it. The migrator
-/// renders this only when the recipe is turned on (opt-in, `Migrator::mysql_shadow_table`); by default it renders
+/// renders this unless the recipe is turned off (`Migrator::mysql_shadow_table(false)`), then
 /// [`online_mysql_in_place`].
 pub fn online_mysql_with(steps: &[Step], plan: &RenderedMigration, before: Option<&Schema>) -> RenderedMigration {
     render(steps, plan, before, true)
