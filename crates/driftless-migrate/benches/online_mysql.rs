@@ -242,7 +242,7 @@ async fn main() {
                 Migrator::new(db.clone(), registry.clone()).migrate().await.unwrap();
             }
             registry.push(migration(&name, up.clone(), down.clone(), online));
-            let migrator = Migrator::new(db.clone(), registry.clone());
+            let migrator = Migrator::new(db.clone(), registry.clone()).mysql_shadow_table(true);
             tokio::time::sleep(Duration::from_millis(500)).await;
             let from = Instant::now();
             let report = migrator.migrate().await.unwrap();

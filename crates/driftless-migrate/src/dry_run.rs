@@ -91,6 +91,7 @@ pub(crate) async fn dry_run<C: DialectConnection>(
     registry: &[driftless_core::migration::Migration],
     applied: &[AppliedMigration],
     online: bool,
+    shadow: bool,
 ) -> Result<DryRun, Error> {
     let dialect = C::DIALECT;
     let checksums: Vec<String> = registry.iter().map(|m| m.checksum()).collect();
@@ -115,7 +116,7 @@ pub(crate) async fn dry_run<C: DialectConnection>(
         let m = &registry[i];
         // The statements `migrate` runs: the online forms unless the migration or the project turned them off.
         let on = crate::script::runs_online(m, dialect, online);
-        let plan = &crate::expand_contract::online_plan(registry, &wanted, i, plan.clone(), on).0;
+        let plan = &crate::expand_contract::online_plan(registry, &wanted, i, plan.clone(), on, shadow).0;
         let mut statements = Vec::new();
         let locks = plan_locks(dialect, &m.up, plan);
         for (s, lock) in plan.statements.iter().zip(locks) {

@@ -456,6 +456,7 @@ pub(crate) fn online_plan(
     i: usize,
     plan: RenderedMigration,
     online: bool,
+    shadow: bool,
 ) -> (RenderedMigration, Vec<(usize, BackfillSql)>) {
     let up = &registry[i].up;
     match plan.dialect {
@@ -463,9 +464,15 @@ pub(crate) fn online_plan(
         Dialect::Mysql => {
             // The schema before it, only when a step may take the shadow-table recipe (which it rules out for some
             // tables).
-            let shadow = up.iter().any(driftless_core::render::mysql_shadow::shadow_candidate);
+            // The shadow-table recipe only when the migrator turned it on (`Migrator::mysql_shadow_table`).
+            let shadow = shadow && up.iter().any(driftless_core::render::mysql_shadow::shadow_candidate);
             let before = shadow.then(|| schemas_along(&registry[..i]).pop().flatten()).flatten();
-            (driftless_core::render::mysql_online::online_mysql_with(up, &plan, before.as_ref()), Vec::new())
+            let online = if shadow {
+                driftless_core::render::mysql_online::online_mysql_with(up, &plan, before.as_ref())
+            } else {
+                driftless_core::render::mysql_online::online_mysql_in_place(up, &plan)
+            };
+            (online, Vec::new())
         }
         Dialect::Postgres => {
             let candidate = up.iter().all(|s| matches!(s, Step::AlterColumn { .. }));

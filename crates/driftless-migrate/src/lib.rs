@@ -86,6 +86,7 @@ mod redact;
 mod resume;
 mod resume_mysql;
 pub mod script;
+mod shadow_setting;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod status;

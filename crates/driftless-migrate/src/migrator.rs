@@ -52,6 +52,7 @@ pub struct Migrator {
     pub(crate) statement_lock_timeout: Duration,
     pub(crate) lock_attempts: u32,
     pub(crate) contract_now: bool,
+    pub(crate) mysql_shadow_table: bool,
 }
 
 /// The environment the caller named, and where the name came from (shown in the production guard's refusal).
@@ -146,6 +147,7 @@ impl Migrator {
             statement_lock_timeout: crate::online::DEFAULT_STATEMENT_LOCK_TIMEOUT,
             lock_attempts: crate::online::DEFAULT_LOCK_ATTEMPTS,
             contract_now: false,
+            mysql_shadow_table: true,
         }
     }
 
@@ -334,7 +336,10 @@ impl Migrator {
     pub async fn dry_run(&self) -> Result<crate::dry_run::DryRun, Error> {
         on_connection!(self, |conn| {
             let result = match self.rows_if_any(conn).await {
-                Ok(applied) => crate::dry_run::dry_run(conn, &self.migrations, &applied, self.online).await,
+                Ok(applied) => {
+                    crate::dry_run::dry_run(conn, &self.migrations, &applied, self.online, self.mysql_shadow_table)
+                        .await
+                }
                 Err(e) => Err(e),
             };
             (result, false)
@@ -373,7 +378,14 @@ impl Migrator {
         let plans = plans(&self.migrations, wanted, dialect)?;
         let units = plans.into_iter().zip(wanted).zip(backfills).map(|((plan, &(i, direction)), mut backfills)| {
             let online = self.online_for(&self.migrations[i], dialect).filter(|_| direction == Direction::Up);
-            let (plan, more) = crate::expand_contract::online_plan(&self.migrations, wanted, i, plan, online.is_some());
+            let (plan, more) = crate::expand_contract::online_plan(
+                &self.migrations,
+                wanted,
+                i,
+                plan,
+                online.is_some(),
+                self.mysql_shadow_table,
+            );
             backfills.extend(more);
             Unit {
                 migration: &self.migrations[i],

@@ -6,7 +6,9 @@
 //!    (`CREATE TABLE … LIKE` does not copy them; they are not recreated: refused), or triggers of its own.
 //! 2. `CREATE TABLE _t__driftless_new LIKE t`, the `ALTER` on it (empty: instant), and three triggers `AFTER
 //!    INSERT / UPDATE / DELETE` on `t` mirroring each write into the shadow by primary key (`REPLACE INTO`, `DELETE
-//!    FROM`), created under a strict `sql_mode` so a NULL written meanwhile fails instead of becoming `0`/`''`.
+//!    FROM`), created under a strict `sql_mode` so a NULL written meanwhile fails instead of becoming `0`/`''`, and
+//!    under `LOCK TABLES t WRITE, _t__driftless_new WRITE` (tried again on 1205): created while writers ran, some
+//!    concurrent prepared-statement writes failed with 1146.
 //! 3. The copy, in primary-key order, [`CHUNK_ROWS`] rows per transaction: the chunk's last key (`SELECT … LIMIT 1
 //!    OFFSET n-1`), then `REPLACE INTO shadow (cols) SELECT cols FROM t WHERE key > last AND key <= bound LOCK IN
 //!    SHARE MODE` (the rows read are the latest committed ones and stay so until the chunk commits: the triggers
@@ -292,10 +294,27 @@ async fn copy<C: DialectConnection>(
         // A fresh start, or a run killed before its triggers all existed: whatever it left goes.
         drop_leftovers(conn, shadow).await.map_err(clean("dropping a leftover shadow table"))?;
         conn.set_backfill_key(table, name, Some("[]")).await.map_err(clean("recording the copy's start"))?;
+        // The triggers are created under `LOCK TABLES t WRITE, shadow WRITE` (statements running on `t` finish
+        // first, new ones wait a few ms): created while writers ran, some concurrent writes sent as prepared
+        // statements failed with 1146 (the shadow "doesn't exist"; `tests/online_mysql_cutover.rs`).
         let mut setup = vec![format!("CREATE TABLE {new} LIKE {t}"), shadow.alter_shadow()];
+        let lock = format!("LOCK TABLES {t} WRITE, {new} WRITE");
+        setup.push(lock.clone());
         setup.extend(trigger_sql(shadow, f));
+        setup.push("UNLOCK TABLES".to_owned());
         for sql in &setup {
-            if let Err(e) = conn.execute(sql).await {
+            let mut attempt = 1;
+            let done = loop {
+                match conn.execute(sql).await {
+                    Err(e) if *sql == lock && error_number(&e) == Some(1205) && attempt < settings.attempts => {
+                        tokio::time::sleep(Duration::from_millis(100u64 << (attempt - 1).min(6))).await;
+                        attempt += 1;
+                    }
+                    done => break done,
+                }
+            };
+            if let Err(e) = done {
+                let _ = conn.execute("UNLOCK TABLES").await;
                 let _ = drop_leftovers(conn, shadow).await;
                 let _ = conn.set_backfill_key(table, name, None).await;
                 return Err(clean(&format!("creating the shadow table and its triggers failed at `{sql}`"))(e));

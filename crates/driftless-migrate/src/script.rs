@@ -144,7 +144,7 @@ pub fn migration_script(
             let online = runs_online(m, dialect, online);
             // The migrator's own choice, the expand/contract plan included (`expand_contract::online_plan`).
             let plan = if direction == Direction::Up {
-                crate::expand_contract::online_plan(registry, &[(index, direction)], index, plan, online).0
+                crate::expand_contract::online_plan(registry, &[(index, direction)], index, plan, online, true).0
             } else {
                 plan
             };

@@ -123,6 +123,7 @@ async fn each_online_alter_keeps_the_writer_running_and_a_table_copy_does_not() 
     let _serial = SERIAL.lock().await;
     let Some(db) = seeded().await else { return };
     db.pool.execute("UPDATE orders SET email = CONCAT('u', id) WHERE email IS NULL").await.unwrap();
+    let email = column("email", ColumnType::Varchar(200)).nullable();
     let changes: Vec<(&str, Vec<Step>, &str, MysqlAlgorithm)> = vec![
         (
             "m20260102T000000_index",
@@ -151,12 +152,18 @@ async fn each_online_alter_keeps_the_writer_running_and_a_table_copy_does_not() 
             "ALTER TABLE `orders` DROP INDEX `orders_email_idx`, ALGORITHM=NOCOPY, LOCK=NONE",
             MysqlAlgorithm::Nocopy,
         ),
-        // set NOT NULL runs through the shadow-table recipe: `tests/online_mysql_shadow.rs`.
+        (
+            "m20260106T000000_not_null",
+            vec![alter_column("orders", email.clone(), column("email", ColumnType::Varchar(200)))],
+            "ALTER TABLE `orders` MODIFY COLUMN `email` VARCHAR(200) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE",
+            MysqlAlgorithm::Inplace,
+        ),
     ];
     let mut done: Vec<(&str, Vec<Step>)> = Vec::new();
     for (name, up, sql, algorithm) in changes {
         done.push((name, up));
-        let migrator = Migrator::new(db.db.clone(), registry(&done));
+        // The in-place forms (`set NOT NULL` would otherwise go through a shadow table: `online_mysql_shadow.rs`).
+        let migrator = Migrator::new(db.db.clone(), registry(&done)).mysql_shadow_table(false);
         let (report, ok, timed_out) = under_writer(&db.url, migrator.up()).await;
         let report = report.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(report.applied(), [name]);

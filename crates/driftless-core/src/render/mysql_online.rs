@@ -149,10 +149,22 @@ pub fn online_mysql(steps: &[Step], plan: &RenderedMigration) -> RenderedMigrati
     online_mysql_with(steps, plan, None)
 }
 
-/// [`online_mysql`], knowing the schema `before` the steps: a table the schema just before its step rules the
-/// shadow-table recipe out for (`mysql_shadow::shadow_refusal`) gets the in-place `ALTER`, as the migrator then
-/// runs it.
+/// [`online_mysql`], knowing the schema `before` the steps: a column made NOT NULL goes through the shadow-table
+/// recipe (`mysql_shadow`), except on a table the schema just before its step rules the recipe out for
+/// (`mysql_shadow::shadow_refusal`), which gets the in-place `ALTER`, as the migrator then runs it. The migrator
+/// renders this unless the recipe is turned off (`Migrator::mysql_shadow_table(false)`), then
+/// [`online_mysql_in_place`].
 pub fn online_mysql_with(steps: &[Step], plan: &RenderedMigration, before: Option<&Schema>) -> RenderedMigration {
+    render(steps, plan, before, true)
+}
+
+/// [`online_mysql_with`] without the shadow-table recipe: a column made NOT NULL gets the in-place `ALTER`
+/// (the migrator's default).
+pub fn online_mysql_in_place(steps: &[Step], plan: &RenderedMigration) -> RenderedMigration {
+    render(steps, plan, None, false)
+}
+
+fn render(steps: &[Step], plan: &RenderedMigration, before: Option<&Schema>, shadow: bool) -> RenderedMigration {
     if plan.dialect != Dialect::Mysql {
         return plan.clone();
     }
@@ -163,7 +175,8 @@ pub fn online_mysql_with(steps: &[Step], plan: &RenderedMigration, before: Optio
         for s in plan.statements.iter().filter(|s| s.step == index) {
             let sql = if on_new {
                 s.sql.clone()
-            } else if let Some(shadow) = super::mysql_shadow::shadow_of(step, &s.sql)
+            } else if shadow
+                && let Some(shadow) = super::mysql_shadow::shadow_of(step, &s.sql)
                 && before.is_none_or(|b| {
                     // The schema just before this step: a foreign key added earlier in the migration counts.
                     let at = crate::replay::apply_steps(b, &steps[..index]).ok();
