@@ -280,7 +280,7 @@ async fn step_by_step<C: DialectConnection>(
         if let Some(sql) = unit.backfill(index) {
             if let Err(e) = unit.run_backfill(conn, table, index, sql).await {
                 let failed = fit_failed_statement(&statement.sql);
-                let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;
+                record_failed(conn, table, migration, direction, index as i64, total_i, &failed).await;
                 return Err(e);
             }
             continue;
@@ -288,7 +288,7 @@ async fn step_by_step<C: DialectConnection>(
         if let Err(cause) = execute(conn, unit, statement).await {
             // Best effort: the row is dirty already; this adds which statement failed, cut to fit its column.
             let failed = fit_failed_statement(&statement.sql);
-            let _ = conn.set_progress(table, migration, direction, index as i64, total_i, Some(&failed)).await;
+            record_failed(conn, table, migration, direction, index as i64, total_i, &failed).await;
             return Err(Error::Statement {
                 name: name(unit),
                 direction,
@@ -309,7 +309,7 @@ async fn step_by_step<C: DialectConnection>(
         let tables = conn.foreign_key_check().await.map_err(Error::db(format!("checking foreign keys {what}")))?;
         if !tables.is_empty() {
             let check = "PRAGMA foreign_key_check";
-            let _ = conn.set_progress(table, migration, direction, total_i, total_i, Some(check)).await;
+            record_failed(conn, table, migration, direction, total_i, total_i, check).await;
             return Err(Error::Statement {
                 name: name(unit),
                 direction,
@@ -408,9 +408,7 @@ async fn by_units<C: DialectConnection>(
                         }
                         Err(e) => {
                             let failed = fit_failed_statement(&statements[first].sql);
-                            let _ = conn
-                                .set_progress(table, migration, Direction::Up, first as i64, total_i, Some(&failed))
-                                .await;
+                            record_failed(conn, table, migration, Direction::Up, first as i64, total_i, &failed).await;
                             return Err(e);
                         }
                     }
@@ -429,9 +427,7 @@ async fn by_units<C: DialectConnection>(
                             continue;
                         }
                         let failed = fit_failed_statement(&statements[index].sql);
-                        let _ = conn
-                            .set_progress(table, migration, Direction::Up, first as i64, total_i, Some(&failed))
-                            .await;
+                        record_failed(conn, table, migration, Direction::Up, first as i64, total_i, &failed).await;
                         let hint = if online::is_lock_timeout(&cause) {
                             format!(
                                 "it gave up after {attempt} attempt(s) under lock_timeout {} ms: another session \
@@ -590,6 +586,22 @@ pub(crate) fn row<'a>(unit: &'a Unit<'_>, took: Duration, dirty: Option<Directio
 
 pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Best effort, after a statement failed (the row is dirty already): records which statement failed, with the
+/// statements before it as done. A failure to record it is logged; the caller returns the statement's own error.
+pub(crate) async fn record_failed<C: DialectConnection>(
+    conn: &mut C,
+    table: &TrackingTable,
+    migration: &str,
+    direction: Direction,
+    done: i64,
+    total: i64,
+    failed: &str,
+) {
+    if let Err(e) = conn.set_progress(table, migration, direction, done, total, Some(failed)).await {
+        tracing::warn!(migration, statement = done + 1, error = %e, "could not record which statement failed");
+    }
 }
 
 #[cfg(test)]

@@ -111,8 +111,7 @@ pub(crate) async fn run<C: DialectConnection>(
             if let Some(backfill) = unit.backfill(index) {
                 if let Err(e) = unit.run_backfill(conn, table, index, backfill).await {
                     let failed = apply::fit_failed_statement(&statement.sql);
-                    let _ =
-                        conn.set_progress(table, migration, Direction::Up, index as i64, total_i, Some(&failed)).await;
+                    apply::record_failed(conn, table, migration, Direction::Up, index as i64, total_i, &failed).await;
                     return Err(e);
                 }
                 continue;
@@ -120,8 +119,7 @@ pub(crate) async fn run<C: DialectConnection>(
             if matches!(unit.migration.up.get(statement.step), Some(driftless_core::step::Step::Data { .. })) {
                 if let Err(cause) = apply::execute(conn, unit, statement).await {
                     let failed = apply::fit_failed_statement(&statement.sql);
-                    let _ =
-                        conn.set_progress(table, migration, Direction::Up, index as i64, total_i, Some(&failed)).await;
+                    apply::record_failed(conn, table, migration, Direction::Up, index as i64, total_i, &failed).await;
                     return Err(Error::Statement {
                         name: apply::name(unit),
                         direction: Direction::Up,
@@ -219,7 +217,7 @@ pub(crate) async fn run<C: DialectConnection>(
                     continue;
                 }
                 let failed = apply::fit_failed_statement(&sql);
-                let _ = conn.set_progress(table, migration, Direction::Up, index as i64, total_i, Some(&failed)).await;
+                apply::record_failed(conn, table, migration, Direction::Up, index as i64, total_i, &failed).await;
                 if error_number(&cause) != Some(1205) {
                     // Any other failure: as for every MySQL migration (the row stays dirty, naming the statement).
                     return Err(Error::Statement {
