@@ -10,6 +10,8 @@
 //! the fallback to a weaker online algorithm (a compressed table refuses INSTANT and NOCOPY for ADD COLUMN), and
 //! the refusal when no online algorithm works (a table with a FULLTEXT index refuses LOCK=NONE).
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -19,9 +21,8 @@ use driftless_core::define::*;
 use driftless_core::migration::Migration;
 use driftless_core::schema::{ColumnType, Literal};
 use driftless_core::step::Step;
-use driftless_migrate::{Database, Error, Migrator};
-use driftless_testdb::TestDb;
-use sqlx::{Connection, Executor, MySqlConnection, MySqlPool};
+use driftless_migrate::{Error, Migrator};
+use sqlx::{Connection, Executor, MySqlConnection};
 
 const CREATE: &str = "m20260101T000000_create_orders";
 
@@ -38,27 +39,15 @@ fn create() -> Migration {
     Migration::new(CREATE).up([create_table(orders())]).down([drop_table(orders())])
 }
 
-struct Db {
-    _testdb: TestDb,
-    url: String,
-    db: Database,
-    pool: MySqlPool,
-}
+use common::MysqlDb as Db;
 
 async fn seeded() -> Option<Db> {
-    let testdb = TestDb::mysql().await?;
-    let url = testdb.url().to_owned();
-    let db = Database::connect(&url).await.unwrap();
-    let Database::Mysql(pool) = &db else { unreachable!("a MySQL URL") };
-    let pool = pool.clone();
-    Migrator::new(db.clone(), [create()]).migrate().await.unwrap();
-    pool.execute(
+    common::mysql_seeded(
+        vec![create()],
         "INSERT INTO orders (id, email, n, pad) SELECT seq, CONCAT('user', seq, '@example.com'), seq % 100, \
          REPEAT('x', 800) FROM seq_1_to_100000",
     )
     .await
-    .unwrap();
-    Some(Db { _testdb: testdb, url, db, pool })
 }
 
 /// One test at a time: each seeds and rewrites a 40 MB table, and the writer's timeout must measure locks, not a

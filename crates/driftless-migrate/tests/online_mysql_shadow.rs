@@ -10,6 +10,8 @@
 //! right; the refusals (no primary key, referenced by a foreign key, a foreign key of its own, a trigger of its own)
 //! run the in-place `ALTER` instead and say why. The tests run one at a time (`SERIAL`).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +21,6 @@ use driftless_core::define::*;
 use driftless_core::migration::Migration;
 use driftless_core::schema::ColumnType;
 use driftless_migrate::{Database, Migrator};
-use driftless_testdb::TestDb;
 use sqlx::{Connection, Executor, MySqlConnection, MySqlPool};
 
 const CREATE: &str = "m20260101T000000_create_orders";
@@ -45,27 +46,17 @@ fn registry() -> Vec<Migration> {
     ]
 }
 
-struct Db {
-    _testdb: TestDb,
-    url: String,
-    db: Database,
-    pool: MySqlPool,
-}
+use common::MysqlDb as Db;
 
 async fn seeded() -> Option<Db> {
-    let testdb = TestDb::mysql().await?;
-    let url = testdb.url().to_owned();
-    let db = Database::connect(&url).await.unwrap();
-    let Database::Mysql(pool) = &db else { unreachable!("a MySQL URL") };
-    let pool = pool.clone();
-    Migrator::new(db.clone(), registry()[..1].to_vec()).migrate().await.unwrap();
-    pool.execute(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO orders (id, email, n, pad) SELECT seq, CONCAT('user', seq, '@example.com'), seq % 100, \
-         REPEAT('x', 900) FROM seq_1_to_{ROWS}"
-    )))
+    common::mysql_seeded(
+        registry()[..1].to_vec(),
+        &format!(
+            "INSERT INTO orders (id, email, n, pad) SELECT seq, CONCAT('user', seq, '@example.com'), seq % 100, \
+             REPEAT('x', 900) FROM seq_1_to_{ROWS}"
+        ),
+    )
     .await
-    .unwrap();
-    Some(Db { _testdb: testdb, url, db, pool })
 }
 
 /// The ids the writer inserts, above the seeded ones.

@@ -192,3 +192,24 @@ pub fn history() -> Vec<Migration> {
 pub fn first(n: usize) -> Vec<Migration> {
     history().into_iter().take(n).collect()
 }
+
+/// A MariaDB test database with the migrator's `Database` and a pool on it (the online MySQL tests).
+pub struct MysqlDb {
+    pub _testdb: TestDb,
+    pub url: String,
+    pub db: Database,
+    pub pool: sqlx::MySqlPool,
+}
+
+/// A MariaDB test database on which `create` was migrated and `seed` (SQL) run; `None` when MariaDB is not there.
+pub async fn mysql_seeded(create: Vec<Migration>, seed: &str) -> Option<MysqlDb> {
+    use sqlx::Executor as _;
+    let testdb = TestDb::mysql().await?;
+    let url = testdb.url().to_owned();
+    let db = Database::connect(&url).await.unwrap();
+    let Database::Mysql(pool) = &db else { unreachable!("a MySQL URL") };
+    let pool = pool.clone();
+    Migrator::new(db.clone(), create).migrate().await.unwrap();
+    pool.execute(sqlx::AssertSqlSafe(seed.to_owned())).await.unwrap();
+    Some(MysqlDb { _testdb: testdb, url, db, pool })
+}
