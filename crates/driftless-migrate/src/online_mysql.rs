@@ -140,7 +140,20 @@ pub(crate) async fn run<C: DialectConnection>(
             if let Some(shadow) = driftless_core::render::mysql_shadow::parse_shadow(&sql) {
                 use crate::online_mysql_shadow::{Ran, Stop};
                 match crate::online_mysql_shadow::run(conn, table, unit, index, &shadow, settings).await {
-                    Ok(Ran::Done) => continue,
+                    Ok(Ran::Done) => {
+                        let used = AlgorithmUsed {
+                            statement: index,
+                            sql: sql.clone(),
+                            algorithm: MysqlAlgorithm::Copy,
+                            refused: Vec::new(),
+                            shadow_table: true,
+                        };
+                        unit.progress.statement_algorithm(migration, &used);
+                        if let Ok(mut list) = unit.used.lock() {
+                            list.push(used);
+                        }
+                        continue;
+                    }
                     Ok(Ran::Refused(why)) => {
                         unit.progress.warning(&format!(
                             "{migration}: statement {}: the shadow-table copy is refused ({why}); the in-place ALTER \
@@ -247,7 +260,7 @@ pub(crate) async fn run<C: DialectConnection>(
                 });
             }
             if let Some(algorithm) = algorithm {
-                let used = AlgorithmUsed { statement: index, sql: sql.clone(), algorithm, refused };
+                let used = AlgorithmUsed { statement: index, sql: sql.clone(), algorithm, refused, shadow_table: false };
                 unit.progress.statement_algorithm(migration, &used);
                 if let Ok(mut list) = unit.used.lock() {
                     list.push(used);

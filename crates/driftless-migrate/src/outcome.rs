@@ -148,14 +148,26 @@ pub struct AlgorithmUsed {
     pub statement: usize,
     /// The statement as it ran (with the algorithm that worked).
     pub sql: String,
-    /// The algorithm it ran with.
+    /// The algorithm it ran with. A shadow-table copy (`shadow_table`) reports `COPY`: the rows were copied, but
+    /// by driftless in key-ordered chunks while writers went on, not by the server under a shared lock.
     pub algorithm: driftless_core::classify::MysqlAlgorithm,
     /// The algorithms the server refused first (errors 1845/1846), in the order tried.
     pub refused: Vec<driftless_core::classify::MysqlAlgorithm>,
+    /// The change ran through the shadow-table recipe (`driftless_core::render::mysql_shadow`): a copy kept in sync
+    /// by triggers, swapped in by one atomic `RENAME TABLE`, instead of an `ALTER` of the table itself.
+    pub shadow_table: bool,
 }
 
 impl fmt::Display for AlgorithmUsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.shadow_table {
+            return write!(
+                f,
+                "statement {}: shadow-table copy (rows copied in key order while triggers mirror writes, then one \
+                 atomic RENAME TABLE; writers never wait for a rebuild)",
+                self.statement + 1
+            );
+        }
         let lock = if self.algorithm.is_online() { "LOCK=NONE" } else { "LOCK=SHARED, a table copy" };
         write!(f, "statement {}: ALGORITHM={}, {lock}", self.statement + 1, self.algorithm)?;
         if !self.refused.is_empty() {

@@ -218,6 +218,15 @@ async fn set_not_null_through_a_shadow_table_keeps_the_writer_running_and_every_
     let (report, w) = under_writer(&db.url, model.clone(), migrator.up()).await;
     let report = report.unwrap();
     assert_eq!(report.applied(), [NOT_NULL]);
+    // The report says how the statement ran: through the shadow table, not an ALTER of `orders`.
+    let used = &report.steps[0].algorithms;
+    assert_eq!(used.len(), 1, "{used:?}");
+    assert!(used[0].shadow_table && used[0].sql == statement.sql, "{used:?}");
+    assert_eq!(
+        used[0].to_string(),
+        "statement 1: shadow-table copy (rows copied in key order while triggers mirror writes, then one atomic \
+         RENAME TABLE; writers never wait for a rebuild)"
+    );
     eprintln!("shadow-table set NOT NULL: {} writes, {} timed out, max {:?}", w.ok, w.timed_out, w.max);
     assert_eq!(w.timed_out, 0, "the writer timed out ({w:?})");
     assert!(w.ok > 100, "the writer hardly wrote ({w:?})");
@@ -369,6 +378,7 @@ async fn the_recipe_is_refused_where_pt_osc_needs_special_handling() {
             "{setup}"
         );
         let used = &report.steps[0].algorithms;
+        assert!(!used[0].shadow_table, "{used:?}");
         assert_eq!(
             used[0].sql,
             "ALTER TABLE `orders` MODIFY COLUMN `email` VARCHAR(200) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE"
