@@ -375,7 +375,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
             up: &up,
             down: &down,
             crate_path: &project.crate_path,
-            locks: crate::header_locks::step_locks(&up, &inputs.old),
+            locks: crate::header_locks::step_locks(&up, &inputs.old, project.online),
         })
     };
     std::fs::create_dir_all(&project.migrations)

@@ -48,6 +48,9 @@ pub struct Project {
     /// Every `#[derive(Model)]` struct linked into this program (`driftless_core::model::registered`):
     /// `migrate-generate` refuses while one of them is missing from `models`.
     pub registered: Vec<Registered>,
+    /// Whether migrations run online on PostgreSQL and MySQL/MariaDB unless they say otherwise (`true`; see
+    /// [`Project::online`]).
+    pub online: bool,
 }
 
 impl Project {
@@ -61,7 +64,17 @@ impl Project {
             registry: Vec::new(),
             crate_path: driftless_write::DEFAULT_CRATE.to_owned(),
             registered: driftless_core::model::registered(),
+            online: true,
         }
+    }
+
+    /// The project's setting for online migrations (on by default): `false` makes every command treat each
+    /// migration that does not say `.online(...)` itself as `--no-online` would: `migrate` and `migrate-down` run
+    /// the plain SQL, and `migrate-sql`, `migrate-review` and the lock lines of the headers `migrate-generate`
+    /// writes show it. A migration's own `.online(true)` still runs online.
+    pub fn online(mut self, online: bool) -> Self {
+        self.online = online;
+        self
     }
 
     /// The project's root folder: the parent of the snapshot's folder (`<root>/snapshots/schema.json`). The

@@ -282,7 +282,7 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
                 if source::same_code(&was, &now) { Status::Annotated } else { Status::Edited }
             }
         };
-        let sql = Dialect::all().into_iter().map(|d| sql(m, before[index].as_ref(), d)).collect();
+        let sql = Dialect::all().into_iter().map(|d| sql(m, before[index].as_ref(), d, project.online)).collect();
         let item = Item { migration: m.clone(), path: path.clone(), status, verdict: verdicts[index].clone(), sql };
         reviewed.push((index, item));
     }
@@ -320,7 +320,7 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
     })
 }
 
-fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
+fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect, project_online: bool) -> Sql {
     let empty = Schema::empty();
     let hand_written =
         |steps: &[Step]| steps.iter().all(|s| matches!(s, Step::RawSql { .. } | Step::Irreversible { .. }));
@@ -333,18 +333,17 @@ fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect) -> Sql {
             return Sql { dialect, up: Err(why.clone()), down: Err(why) };
         }
     };
-    // PostgreSQL and MySQL: the statements the migrator runs (online unless the migration opts out), each with its
-    // lock.
+    // PostgreSQL and MySQL: the statements the migrator runs (online unless the migration, or else the project,
+    // opts out), each with its lock.
+    let online = m.online.unwrap_or(project_online);
     let annotated = |r: &render::RenderedMigration| render::locks::annotated_script(dialect, &m.up, r);
     let up = render::render_steps(&m.up, dialect, before)
         .map(|r| match dialect {
-            Dialect::Postgres if m.transactional && m.online != Some(false) => {
+            Dialect::Postgres if m.transactional && online => {
                 annotated(&driftless_migrate::expand_contract::online_postgres_with(&m.up, &r, Some(before)))
             }
             // MySQL: the ALGORITHM/LOCK clauses the migrator runs (unless the migration opts out), each with its lock.
-            Dialect::Mysql if m.online != Some(false) => {
-                annotated(&render::mysql_online::online_mysql_with(&m.up, &r, Some(before)))
-            }
+            Dialect::Mysql if online => annotated(&render::mysql_online::online_mysql_with(&m.up, &r, Some(before))),
             Dialect::Postgres | Dialect::Mysql => annotated(&r),
             _ => r.script(),
         })

@@ -141,7 +141,7 @@ async fn run_async(project: &Project, db: DbArgs, command: RuntimeCommand) -> an
         .migrations_dir(&project.migrations)
         .lock_timeout(Duration::from_secs_f64(db.lock_timeout))
         .statement_lock_timeout(Duration::from_secs_f64(db.statement_lock_timeout))
-        .online(!db.no_online)
+        .online(project.online && !db.no_online)
         .contract_now(db.contract)
         .skip_data_probes(db.skip_data_probes)
         .force_production(db.force_production)

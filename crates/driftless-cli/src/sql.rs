@@ -53,7 +53,7 @@ pub(crate) fn run(project: &Project, args: SqlArgs) -> anyhow::Result<ExitCode> 
     };
     let migration = &project.registry[index];
     let direction = if args.down { Direction::Down } else { Direction::Up };
-    let view = if args.plain { View::Plain } else { View::AsRun { online: !args.no_online } };
+    let view = if args.plain { View::Plain } else { View::AsRun { online: project.online && !args.no_online } };
     // The migrator's own planning: the registry replayed in memory up to the migration, then rendered.
     let script = migration_script(&project.registry, &migration.name, direction, dialect, view)
         .with_context(|| format!("while rendering {} for {}", migration.name, dialect.name()))?;
