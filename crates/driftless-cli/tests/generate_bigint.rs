@@ -26,6 +26,7 @@ mod widen_file;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bigint");
 const WIDEN: &str = "m20261129_110000_orders_id_bigint";
+const CONTRACT: &str = "m20261129_110001_contract_orders_id_bigint";
 
 fn orders(ty: ColumnType) -> Table {
     table("orders")
@@ -72,7 +73,7 @@ fn the_generated_file_is_the_fixture_and_names_both_phases() {
     let p = project(dir.path(), ColumnType::BigInt);
     let args = ["migrate-generate", "--name", "orders_id_bigint", "--timestamp", "20261129_110000"];
     assert_eq!(run(&p, args), ExitCode::SUCCESS);
-    for name in ["m20261129_100000_init.rs", &format!("{WIDEN}.rs")] {
+    for name in ["m20261129_100000_init.rs", &format!("{WIDEN}.rs"), &format!("{CONTRACT}.rs")] {
         let text = std::fs::read_to_string(dir.path().join("migrations").join(name)).unwrap();
         let formatted = driftless_write::rustfmt(&text, dir.path()).unwrap();
         assert_eq!(formatted, text, "{name} is not rustfmt-clean as written");

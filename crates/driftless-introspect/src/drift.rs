@@ -119,6 +119,26 @@ pub async fn drift(db: &Database, migrations: &[Migration]) -> Result<Drift, Dri
         }
     }
     let actual = introspect(db).await?;
+    // An applied expand/contract migration whose contract migration is registered and not applied yet: expected is
+    // its expand when the database holds it (online PostgreSQL), otherwise the type change as it ran.
+    if expand_in_progress.is_none()
+        && let Some((m, _)) =
+            driftless_migrate::contract_file::awaiting_contract(migrations, history.iter().map(|r| r.name.as_str()))
+    {
+        let before = history.iter().map(|r| r.name.as_str()).filter(|n| *n != m.name);
+        if let Some(e) = expand_contract::expanded(&m.up, &expected_after(migrations, before)?) {
+            let holds = |t: &driftless_core::schema::Table| {
+                t.columns.iter().any(|c| {
+                    c.name.ends_with(driftless_core::classify::SHADOW_SUFFIX)
+                        && actual.table(&t.name).is_some_and(|a| a.column(&c.name).is_some())
+                })
+            };
+            if e.schema.tables.iter().any(holds) {
+                expected = e.schema;
+                expand_in_progress = Some(ExpandInProgress { migration: m.name.clone(), objects: e.objects });
+            }
+        }
+    }
     let differences = compare(&expected, &actual, db.dialect());
     Ok(Drift { expected, actual, differences, expand_in_progress })
 }

@@ -66,6 +66,7 @@ mod data;
 mod database;
 pub mod dry_run;
 mod error;
+pub mod contract_file;
 pub mod expand_contract;
 mod guard;
 mod lock;

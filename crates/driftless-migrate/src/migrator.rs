@@ -387,7 +387,16 @@ impl Migrator {
                 self.mysql_shadow_table,
             );
             backfills.extend(more);
-            Unit {
+            let (contract_in, contract) =
+                crate::contract_file::unit_parts(&self.migrations, i, direction, online.is_some(), dialect)?;
+            let (plan, contract_check) = match contract {
+                Some((plan, more, check)) => {
+                    backfills.extend(more);
+                    (plan, Some(check))
+                }
+                None => (plan, None),
+            };
+            Ok(Unit {
                 migration: &self.migrations[i],
                 checksum: &checksums[i],
                 // The computed class on this dialect is what is recorded and shown, never the file's label.
@@ -401,9 +410,12 @@ impl Migrator {
                 progress: self.progress.clone(),
                 used: Default::default(),
                 paused: Default::default(),
-            }
+                contract_in,
+                expanded: Default::default(),
+                contract_check,
+            })
         });
-        Ok(units.collect())
+        units.collect()
     }
 
     async fn rows_if_any<C: DialectConnection>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
@@ -482,6 +494,9 @@ impl Migrator {
             progress: self.progress.clone(),
             used: Default::default(),
             paused: Default::default(),
+            contract_in: None,
+            expanded: Default::default(),
+            contract_check: None,
         };
         self.progress.start(1);
         self.progress.migration_started(name, Direction::Up);
@@ -586,7 +601,11 @@ impl Migrator {
         };
 
         // A paused expand among the rows to revert is undone rather than refused (`abandon.rs`).
-        let abandoning = crate::abandon::paused_expands(pg, &to_revert, &mut v);
+        let mut abandoning = crate::abandon::paused_expands(pg, &to_revert, &mut v);
+        if pg {
+            // An applied expand whose contract is a later migration, still expanded: undone the same way.
+            abandoning.extend(crate::contract_file::expanded_to_revert(conn, &self.migrations, &to_revert).await?);
+        }
         crate::resume::check_reverted(&resume, &to_revert)?;
         let applying = matches!(request, Request::Migrate | Request::Up) || !to_apply.is_empty();
         self.refuse(&v, &applied, &to_apply, applying, &mut report)?;
@@ -646,6 +665,11 @@ impl Migrator {
                     } else {
                         report.applied_after -= 1;
                         report.pending_after += 1;
+                    }
+                    // An expand whose contract is a later migration: the run stops here (`contract_file.rs`).
+                    if unit.expanded.load(std::sync::atomic::Ordering::SeqCst) {
+                        report.contract_pending = unit.contract_in.clone();
+                        break;
                     }
                 }
                 Err(e) => {
