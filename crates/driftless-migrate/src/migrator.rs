@@ -18,6 +18,7 @@ use crate::tracking::TrackingTable;
 use crate::validate::{check_registry, validate};
 
 mod refuse;
+mod rendered;
 mod resolve;
 mod session;
 
@@ -455,75 +456,6 @@ impl Migrator {
         }
     }
 
-    /// Runs one rendered migration outside the registry with `migrate`'s rules, without validating the tracking
-    /// table against the registry (rows of earlier ad-hoc runs are not in it).
-    async fn rendered_under_lock<C: DialectConnection>(
-        &self,
-        conn: &mut C,
-        table: &TrackingTable,
-        name: &str,
-        rendered: &RenderedMigration,
-        start: Instant,
-    ) -> Result<Report, Error> {
-        if rendered.dialect != C::DIALECT {
-            return Err(Error::Render {
-                name: name.to_owned(),
-                direction: Direction::Up,
-                dialect: C::DIALECT,
-                reason: format!("it was rendered for {}", rendered.dialect),
-            });
-        }
-        conn.ensure_table(table).await.map_err(Error::db(format!("creating the tracking table {}", table.name)))?;
-        let applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
-        if applied.iter().any(|a| a.name == name) {
-            return Err(Error::AlreadyApplied { name: name.to_owned() });
-        }
-        let migration = Migration::new(name);
-        let checksum = migration.checksum();
-        let batch = applied.iter().map(|a| a.batch).max().unwrap_or(0) + 1;
-        let unit = Unit {
-            migration: &migration,
-            checksum: &checksum,
-            class: migration.class,
-            direction: Direction::Up,
-            batch,
-            plan: rendered.clone(),
-            online: None,
-            resume_from: None,
-            backfills: Vec::new(),
-            progress: self.progress.clone(),
-            used: Default::default(),
-            paused: Default::default(),
-            contract_in: None,
-            expanded: Default::default(),
-            contract_check: None,
-        };
-        self.progress.start(1);
-        self.progress.migration_started(name, Direction::Up);
-        let took = apply::run(conn, table, &unit).await?;
-        let step = Step {
-            name: name.to_owned(),
-            direction: Direction::Up,
-            class: unit.class,
-            duration: took,
-            algorithms: Vec::new(),
-        };
-        self.progress.migration_finished(&step);
-        let report = Report {
-            operation: Operation::Migrate,
-            steps: vec![step],
-            batch: Some(batch),
-            resolved: Vec::new(),
-            warnings: Vec::new(),
-            applied_after: applied.len() + 1,
-            pending_after: 0,
-            elapsed: start.elapsed(),
-            contract_pending: None,
-        };
-        self.progress.finished(&report.summary());
-        Ok(report)
-    }
-
     /// Runs one migration outside the registry, already rendered; see [`crate::testing::apply_rendered`].
     pub(crate) async fn apply_rendered(&self, name: &str, rendered: &RenderedMigration) -> Result<Report, Error> {
         on_connection!(self, |conn| self.locked(conn, Job::Rendered { name, rendered }).await)
@@ -566,6 +498,7 @@ impl Migrator {
             pending_after: v.pending.len(),
             elapsed: Duration::ZERO,
             contract_pending: None,
+            expanded: None,
         };
         let position = |name: &str| self.migrations.iter().position(|m| m.name == name);
 
@@ -669,6 +602,7 @@ impl Migrator {
                     // An expand whose contract is a later migration: the run stops here (`contract_file.rs`).
                     if unit.expanded.load(std::sync::atomic::Ordering::SeqCst) {
                         report.contract_pending = unit.contract_in.clone();
+                        report.expanded = Some(unit.migration.name.clone());
                         break;
                     }
                 }
