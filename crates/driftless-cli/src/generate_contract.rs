@@ -45,7 +45,8 @@ pub(crate) fn contract_file(
     let steps = [contract(n_name)];
     let classes = driftless_core::classify::classify_steps(before, &steps);
     let per = &classes[0];
-    let class = Dialect::all().into_iter().map(|d| per.get(d).class).max().unwrap_or(driftless_core::migration::Class::Safe);
+    let class =
+        Dialect::all().into_iter().map(|d| per.get(d).class).max().unwrap_or(driftless_core::migration::Class::Safe);
     let reason = Dialect::all()
         .into_iter()
         .map(|d| {

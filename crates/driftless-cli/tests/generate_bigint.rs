@@ -21,12 +21,14 @@ use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
 use sqlx::AssertSqlSafe;
 
+// The generated text, byte for byte: the workspace's wider rustfmt.toml would join its short builder chain.
+#[rustfmt::skip]
+#[path = "fixtures/bigint/m20261129_110001_contract_orders_id_bigint.rs"]
+mod contract_file;
 #[path = "fixtures/bigint/m20261129_100000_init.rs"]
 mod init_file;
 #[path = "fixtures/bigint/m20261129_110000_orders_id_bigint.rs"]
 mod widen_file;
-#[path = "fixtures/bigint/m20261129_110001_contract_orders_id_bigint.rs"]
-mod contract_file;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bigint");
 const WIDEN: &str = "m20261129_110000_orders_id_bigint";

@@ -388,7 +388,9 @@ async fn by_units<C: DialectConnection>(
             Found::Contracted => total,
             Found::NotExpanded => 0,
         };
-        conn.set_progress(table, migration, Direction::Up, start_at as i64, total_i, None).await.map_err(mark(&what))?;
+        conn.set_progress(table, migration, Direction::Up, start_at as i64, total_i, None)
+            .await
+            .map_err(mark(&what))?;
     }
     let timeout = format!("SET lock_timeout = '{}ms'", settings.lock_timeout.as_millis().max(1));
     conn.execute(&timeout).await.map_err(Error::db(format!("setting lock_timeout for {what}")))?;

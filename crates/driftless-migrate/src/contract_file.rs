@@ -15,8 +15,8 @@
 //! pauses at the marker with its row dirty.
 
 use driftless_core::migration::{Migration, schemas_along};
-use driftless_core::render::backfill::BackfillSql;
 use driftless_core::render::RenderedMigration;
+use driftless_core::render::backfill::BackfillSql;
 use driftless_core::schema::Schema;
 use driftless_core::step::Step;
 
@@ -68,22 +68,21 @@ pub(crate) struct ContractCheck {
     pub marker: usize,
 }
 
+/// A contract migration's plan, the backfills it runs (by step index of the contracted migration) and its check.
+pub(crate) type ContractPlan = (RenderedMigration, Vec<(usize, BackfillSql)>, ContractCheck);
+
 /// The plan of contract migration `registry[i]` on online PostgreSQL: the whole expand/contract plan of the
 /// migration it contracts (against the schema before that one), its backfills, and what to check before running.
 /// `Err` with the reason when the contracted migration is not an earlier registered expand/contract migration.
-pub(crate) fn contract_plan(
-    registry: &[Migration],
-    i: usize,
-) -> Result<Option<(RenderedMigration, Vec<(usize, BackfillSql)>, ContractCheck)>, String> {
+pub(crate) fn contract_plan(registry: &[Migration], i: usize) -> Result<Option<ContractPlan>, String> {
     let Some(of) = contracts(&registry[i]) else { return Ok(None) };
     let k = registry[..i]
         .iter()
         .position(|m| m.name == of)
         .ok_or_else(|| format!("its contract step names `{of}`, which is not a migration registered before it"))?;
-    let before = schemas_along(&registry[..k])
-        .pop()
-        .flatten()
-        .ok_or("the schema before the migration it contracts is unknown (an earlier migration has undeclared raw SQL)")?;
+    let before = schemas_along(&registry[..k]).pop().flatten().ok_or(
+        "the schema before the migration it contracts is unknown (an earlier migration has undeclared raw SQL)",
+    )?;
     let up = &registry[k].up;
     let Some((plan, backfills)) = crate::expand_contract::plan(up, &before) else {
         return Err(format!(
@@ -105,14 +104,13 @@ pub(crate) fn contract_plan(
 /// registered contract migration (an expand/contract migration then stops at its marker, recorded applied), and,
 /// for a contract migration run online, its plan, backfills and check (replacing the rendered plan, which is
 /// empty).
-#[allow(clippy::type_complexity)]
 pub(crate) fn unit_parts(
     registry: &[Migration],
     i: usize,
     direction: crate::outcome::Direction,
     online: bool,
     dialect: driftless_core::Dialect,
-) -> Result<(Option<String>, Option<(RenderedMigration, Vec<(usize, BackfillSql)>, ContractCheck)>), crate::Error> {
+) -> Result<(Option<String>, Option<ContractPlan>), crate::Error> {
     if dialect != driftless_core::Dialect::Postgres || direction != crate::outcome::Direction::Up {
         return Ok((None, None));
     }

@@ -302,7 +302,9 @@ async fn the_contract_migration_runs_against_what_it_finds() {
 
     plain.migrate().await.unwrap();
     d.pool
-        .execute("ALTER TABLE items ALTER COLUMN order_id TYPE integer; ALTER TABLE orders ALTER COLUMN id TYPE integer")
+        .execute(
+            "ALTER TABLE items ALTER COLUMN order_id TYPE integer; ALTER TABLE orders ALTER COLUMN id TYPE integer",
+        )
         .await
         .unwrap();
     let migrator = Migrator::new(d.db.clone(), registry(true));
@@ -353,7 +355,11 @@ async fn state(db: &Database) -> (Vec<String>, Vec<String>) {
     };
     let rows = "SELECT CONCAT(CAST(id AS CHAR), ':', note) FROM orders UNION ALL SELECT CONCAT(CAST(id AS CHAR), ':', \
                 CAST(order_id AS CHAR), ':', note) FROM items";
-    let rows = if matches!(db, Database::Sqlite(_)) { rows.replace("CONCAT(", "(").replace(", ':', ", " || ':' || ") } else { rows.to_owned() };
+    let rows = if matches!(db, Database::Sqlite(_)) {
+        rows.replace("CONCAT(", "(").replace(", ':', ", " || ':' || ")
+    } else {
+        rows.to_owned()
+    };
     let mut rows = strings(db, &rows).await;
     rows.sort();
     (strings(db, types).await, rows)
