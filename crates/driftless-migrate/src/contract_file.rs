@@ -128,6 +128,25 @@ pub(crate) fn unit_parts(
     Ok((contract_in, plan))
 }
 
+/// The online PostgreSQL statements of `registry[i]` for the review, when the two-file form applies, with the steps
+/// their `step` indexes refer to: an expand/contract migration whose contract migration is registered, its expand
+/// (the plan up to the contract marker); a contract migration, the contract of the migration it contracts (the plan
+/// after the marker, against the database as its expand leaves it). `None` otherwise.
+pub fn review_plan(registry: &[Migration], i: usize) -> Option<(RenderedMigration, &[Step])> {
+    let m = &registry[i];
+    if let Ok(Some((mut plan, _, check))) = contract_plan(registry, i) {
+        plan.statements.drain(..=check.marker);
+        let of = registry[..i].iter().find(|x| x.name == check.of)?;
+        return Some((plan, &of.up));
+    }
+    contract_migration(registry, &m.name)?;
+    let before = schemas_along(&registry[..i]).pop().flatten()?;
+    let (mut plan, _) = crate::expand_contract::plan(&m.up, &before)?;
+    let marker = plan.statements.iter().position(|s| is_contract_marker(&s.sql))?;
+    plan.statements.truncate(marker);
+    Some((plan, &m.up))
+}
+
 /// What a contract migration finds in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Found {
@@ -249,6 +268,42 @@ mod tests {
         assert!(contract_plan(&wrong, 0).unwrap_err().contains("`m9`, which is not a migration registered before"));
         // Not an expand/contract migration.
         assert!(contract_plan(&registry, 2).unwrap_err().contains("is not an online expand/contract migration"));
+    }
+
+    #[test]
+    fn the_review_shows_the_expand_in_n_and_the_contract_in_its_contract_migration() {
+        use driftless_core::schema::{ColumnType, ReferentialAction};
+        let orders = |ty| table("orders").with_column(column("id", ty)).primary_key("orders_pkey", &["id"]);
+        let items = |ty| {
+            table("items")
+                .with_column(column("id", ColumnType::BigInt))
+                .with_column(column("order_id", ty))
+                .primary_key("items_pkey", &["id"])
+                .foreign_key(
+                    foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"])
+                        .on_delete(ReferentialAction::Cascade),
+                )
+        };
+        let registry = vec![
+            Migration::new("m1")
+                .up([create_table(orders(ColumnType::Integer)), create_table(items(ColumnType::Integer))]),
+            Migration::new("m2").up([
+                alter_column("orders", column("id", ColumnType::Integer), column("id", ColumnType::BigInt)),
+                alter_column("items", column("order_id", ColumnType::Integer), column("order_id", ColumnType::BigInt)),
+            ]),
+            Migration::new("m3").up([contract("m2")]),
+        ];
+        let (expand, steps) = review_plan(&registry, 1).expect("the expand");
+        assert_eq!(steps.len(), 2);
+        assert_eq!(expand.statements[0].sql, r#"ALTER TABLE "orders" ADD COLUMN "id__driftless_new" bigint"#);
+        assert!(expand.statements.iter().all(|s| !s.sql.contains("DROP COLUMN") && !is_contract_marker(&s.sql)));
+        let (contract, steps) = review_plan(&registry, 2).expect("the contract");
+        assert_eq!(steps.len(), 2, "the statements refer to m2's steps");
+        assert_eq!(contract.statements[0].sql, r#"ALTER TABLE "items" DROP CONSTRAINT "items_order_id_fkey""#);
+        assert!(contract.statements.iter().any(|s| s.sql == r#"ALTER TABLE "orders" DROP COLUMN "id""#));
+        // Without its contract migration, m2 is reviewed as one plan (the single-file form).
+        assert!(review_plan(&registry[..2], 1).is_none());
+        assert!(review_plan(&registry, 0).is_none());
     }
 
     #[test]
