@@ -223,6 +223,10 @@ async fn the_expand_is_applied_and_the_contract_runs_in_the_next_migration() {
     let status = migrator.status().await.unwrap();
     assert_eq!(status.pending, [CONTRACT]);
     assert!(status.problems.is_empty(), "{:?}", status.problems);
+    // The dry run shows what N+1 runs: the contract.
+    let dry = migrator.dry_run().await.unwrap().to_string();
+    assert!(dry.contains(CONTRACT) && dry.contains(r#"ALTER TABLE "orders" DROP COLUMN "id""#), "{dry}");
+    assert!(!dry.contains("ADD COLUMN"), "{dry}");
 
     // N+1: the contract, under the same writer.
     let (report, counts) = while_writing(&d, migrator.migrate()).await;
@@ -400,4 +404,29 @@ async fn sqlite_runs_the_change_in_n_and_nothing_in_the_contract() {
 async fn mariadb_runs_the_change_in_n_and_nothing_in_the_contract() {
     let Some(testdb) = TestDb::mysql().await else { return };
     elsewhere(testdb).await;
+}
+
+/// `migrate-sql` (`script::migration_script`, as run online): N shows its expand only, N+1 the contract. The control:
+/// N without its contract migration shows both phases, the marker between them.
+#[test]
+fn migrate_sql_shows_the_expand_in_n_and_the_contract_in_its_contract_migration() {
+    use driftless_core::Dialect;
+    use driftless_migrate::Direction;
+    use driftless_migrate::script::{View, migration_script};
+    let sql = |registry: &[Migration], name: &str| {
+        migration_script(registry, name, Direction::Up, Dialect::Postgres, View::AsRun { online: true }).unwrap()
+    };
+    let n = sql(&registry(true), WIDEN);
+    assert!(n.contains(r#"ALTER TABLE "orders" ADD COLUMN "id__driftless_new" bigint;"#), "{n}");
+    assert!(!n.contains(r#"DROP COLUMN "id""#) && !n.contains("contract phase starts here"), "{n}");
+    let n1 = sql(&registry(true), CONTRACT);
+    assert!(n1.contains(r#"ALTER TABLE "orders" DROP COLUMN "id";"#), "{n1}");
+    assert!(n1.contains(r#"ALTER TABLE "items" VALIDATE CONSTRAINT "items_order_id_fkey";"#), "{n1}");
+    assert!(!n1.contains("ADD COLUMN"), "{n1}");
+    let alone = sql(&registry(true)[..2], WIDEN);
+    assert!(alone.contains(r#"DROP COLUMN "id""#) && alone.contains("contract phase starts here"), "{alone}");
+    // Elsewhere N+1 is empty.
+    let sqlite =
+        migration_script(&registry(true), CONTRACT, Direction::Up, Dialect::Sqlite, View::AsRun { online: true });
+    assert!(!sqlite.unwrap().contains("ALTER"));
 }
