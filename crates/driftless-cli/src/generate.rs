@@ -349,6 +349,7 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
     }
     let command = format!("cargo xtask migrate-generate --name {name}");
     let file_path = project.migrations.join(format!("{full_name}.rs"));
+    let mut contract = None;
     let file_text = if args.empty {
         if !plan.is_empty() {
             eprintln!(
@@ -365,7 +366,19 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
             (None, Some(text)) => (snapshot::hash_text(text), snapshot::hash_text(&inputs.new_text)),
             (None, None) => (snapshot::hash(&inputs.old), snapshot::hash_text(&inputs.new_text)),
         };
-        write::migration_file(&MigrationFile {
+        // Expand/contract on online PostgreSQL: the contract is a second migration, written now (not when the
+        // project runs its migrations plain: nothing would expand).
+        if project.online {
+            contract = crate::generate_contract::contract_file(
+                &full_name,
+                &timestamp,
+                &name,
+                &up,
+                &inputs.old,
+                &project.crate_path,
+            )?;
+        }
+        let text = write::migration_file(&MigrationFile {
             name: &full_name,
             command: &command,
             parent: Some(&parent),
@@ -376,21 +389,36 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
             down: &down,
             crate_path: &project.crate_path,
             locks: crate::header_locks::step_locks(&up, &inputs.old, project.online),
-        })
+        });
+        match &contract {
+            Some(c) => write::with_header_section(&text, "Phases", &crate::generate_contract::expand_phases(&c.name)),
+            None => text,
+        }
     };
     std::fs::create_dir_all(&project.migrations)
         .with_context(|| format!("could not create {}", project.migrations.display()))?;
     names.push(full_name.clone());
+    if let Some(c) = &contract {
+        crate::generate_contract::check_name(&names, &c.name)?;
+        names.push(c.name.clone());
+    }
     let registry_text = write::registry_file(&names, &project.crate_path);
     // A skeleton is small and its one-line builder chain depends on the name's length: it is always formatted. The
     // generated files are already rustfmt-clean; only a project's own rustfmt.toml can change them.
+    let mut texts = vec![file_text.as_str(), registry_text.as_str()];
+    texts.extend(contract.as_ref().map(|c| c.text.as_str()));
     let mut formatted = if args.empty {
-        write::rustfmt_all(&[&file_text, &registry_text], &project.migrations)?
+        write::rustfmt_all(&texts, &project.migrations)?
     } else {
-        write::rustfmt_if_configured(&[&file_text, &registry_text], &project.migrations)?
+        write::rustfmt_if_configured(&texts, &project.migrations)?
     };
+    let contract_staged = contract.as_ref().map(|c| {
+        let path = project.migrations.join(format!("{}.rs", c.name));
+        Staged::new(&path, formatted.pop().expect("three outputs"))
+    });
     let (registry_text, file_text) = (formatted.pop().expect("two outputs"), formatted.pop().expect("two outputs"));
     let mut staged = vec![Staged::new(&file_path, file_text), Staged::new(&registry_path, registry_text)];
+    staged.extend(contract_staged);
     if !args.empty {
         // The snapshot's previous text is known: `commit_all` need not read it again to be able to put it back.
         let snapshot = Staged::new(&project.snapshot, inputs.new_text);
@@ -406,6 +434,13 @@ pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitC
     } else {
         print_summary(&full_name, &plan);
         println!("wrote {}", file_path.display());
+        if let Some(c) = &contract {
+            println!(
+                "wrote {} (the contract of {full_name}: online PostgreSQL runs the expand in {full_name} and the swap \
+                 in this later migration; it can ship in a later pull request)",
+                project.migrations.join(format!("{}.rs", c.name)).display()
+            );
+        }
         println!("updated {} and {}", registry_path.display(), shown);
         if plan.class() == Class::Dangerous {
             println!(

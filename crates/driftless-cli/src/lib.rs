@@ -13,6 +13,7 @@ mod at_exit;
 mod diff_cmd;
 mod files;
 mod generate;
+mod generate_contract;
 mod header_locks;
 mod progress;
 mod pull;

@@ -282,7 +282,10 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
                 if source::same_code(&was, &now) { Status::Annotated } else { Status::Edited }
             }
         };
-        let sql = Dialect::all().into_iter().map(|d| sql(m, before[index].as_ref(), d, project.online)).collect();
+        let sql = Dialect::all()
+            .into_iter()
+            .map(|d| sql(registry, index, before[index].as_ref(), d, project.online))
+            .collect();
         let item = Item { migration: m.clone(), path: path.clone(), status, verdict: verdicts[index].clone(), sql };
         reviewed.push((index, item));
     }
@@ -320,7 +323,8 @@ pub(crate) fn collect(project: &Project, base_ref: &str, fail_on: Option<Class>)
     })
 }
 
-fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect, project_online: bool) -> Sql {
+fn sql(registry: &[Migration], index: usize, before: Option<&Schema>, dialect: Dialect, project_online: bool) -> Sql {
+    let m = &registry[index];
     let empty = Schema::empty();
     let hand_written =
         |steps: &[Step]| steps.iter().all(|s| matches!(s, Step::RawSql { .. } | Step::Irreversible { .. }));
@@ -340,7 +344,13 @@ fn sql(m: &Migration, before: Option<&Schema>, dialect: Dialect, project_online:
     let up = render::render_steps(&m.up, dialect, before)
         .map(|r| match dialect {
             Dialect::Postgres if m.transactional && online => {
-                annotated(&driftless_migrate::expand_contract::online_postgres_with(&m.up, &r, Some(before)))
+                // The contract as a later migration: the expand here, the contract in that one.
+                match driftless_migrate::contract_file::review_plan(registry, index) {
+                    Some((plan, steps)) => render::locks::annotated_script(dialect, steps, &plan),
+                    None => {
+                        annotated(&driftless_migrate::expand_contract::online_postgres_with(&m.up, &r, Some(before)))
+                    }
+                }
             }
             // MySQL: the ALGORITHM/LOCK clauses the migrator runs (unless the migration opts out), each with its lock.
             Dialect::Mysql if online => annotated(&render::mysql_online::online_mysql_with(&m.up, &r, Some(before))),

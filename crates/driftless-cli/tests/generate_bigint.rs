@@ -1,10 +1,12 @@
 //! `int` → `bigint` on a primary key that another table references, end to end: `migrate-generate` writes the two
-//! type changes as one migration (the file is the committed fixture byte for byte, so it is frozen and compiles: it
-//! is a module of this test), its header names the expand/contract verdict and the locks of both phases, and
-//! `migrate` runs it on a populated table. On PostgreSQL the first `migrate` expands and stops, saying so, and the
-//! next one contracts; SQLite runs its plain form (a table rebuild) in one go. MariaDB is left out: it refuses to
-//! `MODIFY` a column used in a foreign key (error 1832, with or without `foreign_key_checks`), so the plain change
-//! fails there today; see the online docs.
+//! type changes as one migration N and, because online PostgreSQL runs them as expand/contract, a second migration
+//! N+1 holding `contract(N)` (both files are the committed fixtures byte for byte, so they are frozen and compile:
+//! they are modules of this test). N's header names the expand/contract verdict, the locks of both phases and its
+//! contract migration; N+1's names the expand it contracts, the contract's locks and its empty down. With both
+//! registered, the first `migrate` on PostgreSQL expands N, records it applied and stops, and the next runs N+1.
+//! Registered without N+1 (the single-file form of older projects), N keeps the old behaviour: the first `migrate`
+//! expands and stops with N's row dirty at the contract marker, the next one contracts. SQLite runs the plain form
+//! (a table rebuild) in one go. MariaDB is left out here (see `driftless-migrate/tests/expand_contract_file.rs`).
 //!
 //! Regenerate the fixtures with `DRIFTLESS_UPDATE_FIXTURES=1 cargo test -p driftless-cli --test generate_bigint`.
 
@@ -19,6 +21,10 @@ use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
 use sqlx::AssertSqlSafe;
 
+// The generated text, byte for byte: the workspace's wider rustfmt.toml would join its short builder chain.
+#[rustfmt::skip]
+#[path = "fixtures/bigint/m20261129_110001_contract_orders_id_bigint.rs"]
+mod contract_file;
 #[path = "fixtures/bigint/m20261129_100000_init.rs"]
 mod init_file;
 #[path = "fixtures/bigint/m20261129_110000_orders_id_bigint.rs"]
@@ -26,6 +32,7 @@ mod widen_file;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bigint");
 const WIDEN: &str = "m20261129_110000_orders_id_bigint";
+const CONTRACT: &str = "m20261129_110001_contract_orders_id_bigint";
 
 fn orders(ty: ColumnType) -> Table {
     table("orders")
@@ -72,7 +79,7 @@ fn the_generated_file_is_the_fixture_and_names_both_phases() {
     let p = project(dir.path(), ColumnType::BigInt);
     let args = ["migrate-generate", "--name", "orders_id_bigint", "--timestamp", "20261129_110000"];
     assert_eq!(run(&p, args), ExitCode::SUCCESS);
-    for name in ["m20261129_100000_init.rs", &format!("{WIDEN}.rs")] {
+    for name in ["m20261129_100000_init.rs", &format!("{WIDEN}.rs"), &format!("{CONTRACT}.rs")] {
         let text = std::fs::read_to_string(dir.path().join("migrations").join(name)).unwrap();
         let formatted = driftless_write::rustfmt(&text, dir.path()).unwrap();
         assert_eq!(formatted, text, "{name} is not rustfmt-clean as written");
@@ -99,6 +106,17 @@ fn the_generated_file_is_the_fixture_and_names_both_phases() {
     let m = widen_file::migration();
     let kinds: Vec<&str> = m.up.iter().map(|s| s.kind()).collect();
     assert_eq!(kinds, ["alter_column", "alter_column"], "the file holds the model change, not the recipe");
+    // The contract migration: one contract step naming N, an empty down, registered after N; the models are up to
+    // date with both files.
+    let contract = std::fs::read_to_string(Path::new(FIXTURES).join(format!("{CONTRACT}.rs"))).unwrap();
+    insta::assert_snapshot!("contract_orders_id_bigint_file", contract);
+    let c = contract_file::migration();
+    assert_eq!(c.up, [driftless_core::define::contract(WIDEN)]);
+    assert!(c.down.is_empty() && c.parent.is_none() && c.snapshot.is_none(), "{c:?}");
+    let registry = std::fs::read_to_string(dir.path().join("migrations/mod.rs")).unwrap();
+    let at = |name: &str| registry.find(name).unwrap_or_else(|| panic!("{name} in {registry}"));
+    assert!(at("m20261129_100000_init") < at(WIDEN) && at(WIDEN) < at(CONTRACT), "{registry}");
+    assert_eq!(run(&p, ["migrate-generate", "--check"]), ExitCode::SUCCESS, "up to date after both files");
 }
 
 /// The file's header: its doc comment lines.
@@ -199,9 +217,72 @@ async fn migrate_verify_runs_both_phases_on_a_scratch_postgres() {
     let p = project(dir.path(), ColumnType::BigInt);
     let args = ["migrate-generate", "--name", "orders_id_bigint", "--timestamp", "20261129_110000"];
     assert_eq!(run(&p, args), ExitCode::SUCCESS);
-    let p = p.with_migrations(dir.path().join("migrations"), registry());
+    let p = p.with_migrations(dir.path().join("migrations"), registry_with_contract());
     let url = scratch.url().to_owned();
     let args = vec!["migrate-verify".to_owned(), "--database-url".to_owned(), url];
     assert_eq!(command(&p, args).await, ExitCode::SUCCESS);
     scratch.close().await.unwrap();
+}
+
+fn registry_with_contract() -> Vec<Migration> {
+    vec![init_file::migration(), widen_file::migration(), contract_file::migration()]
+}
+
+/// The two-file form through the CLI on PostgreSQL: `migrate` expands N, records it applied and stops; status has
+/// N applied and the contract pending, and the expand's objects are not drift; the next `migrate` contracts; down
+/// of the contract changes nothing, down of N restores `integer`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_runs_the_contract_as_the_next_migration() {
+    let Some(testdb) = TestDb::postgres().await else { return };
+    let url = testdb.url().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let project = project(dir.path(), ColumnType::BigInt)
+        .with_migrations(dir.path().join("migrations"), registry_with_contract());
+    let db = Database::connect(&url).await.unwrap();
+    let args = |cmd: &str| vec![cmd.to_owned(), "--database-url".to_owned(), url.clone()];
+    assert_eq!(command(&project, args("migrate-up")).await, ExitCode::SUCCESS, "the first migration");
+    exec(&db, "INSERT INTO orders (note) VALUES ('a'), ('b'), ('c')").await;
+    exec(&db, "INSERT INTO items (order_id) VALUES (1), (2), (2), (3)").await;
+
+    assert_eq!(command(&project, args("migrate")).await, ExitCode::SUCCESS, "the expand");
+    let migrator = Migrator::new(db.clone(), registry_with_contract());
+    let history = migrator.history().await.unwrap();
+    assert!(history.iter().any(|r| r.name == WIDEN && r.dirty.is_none()), "N applied: {history:?}");
+    assert!(!history.iter().any(|r| r.name == CONTRACT));
+    assert_eq!(number(&db, "SELECT COUNT(*) FROM orders WHERE id__driftless_new = id").await, 3);
+    let status = migrator.status().await.unwrap();
+    assert_eq!((status.pending.as_slice(), status.problems.len()), ([CONTRACT.to_owned()].as_slice(), 0));
+    let drift = driftless_introspect::drift::drift(&db, &registry_with_contract()).await.unwrap();
+    assert!(drift.is_clean(), "{drift}");
+    let shown = drift.to_string();
+    assert!(
+        shown.starts_with(&format!(
+            "expand   in progress for {WIDEN}: contract pending in migration {CONTRACT} (the next `migrate` runs it); \
+             not drift: column items.order_id__driftless_new"
+        )),
+        "{shown}"
+    );
+    // The control: a column added by hand is drift.
+    exec(&db, "ALTER TABLE orders ADD COLUMN extra integer").await;
+    let drift = driftless_introspect::drift::drift(&db, &registry_with_contract()).await.unwrap();
+    assert_eq!(drift.differences.len(), 1, "{drift}");
+    exec(&db, "ALTER TABLE orders DROP COLUMN extra").await;
+
+    exec(&db, "INSERT INTO orders (note) VALUES ('during')").await;
+    assert_eq!(command(&project, args("migrate")).await, ExitCode::SUCCESS, "the contract");
+    let bigint = "SELECT COUNT(*) FROM information_schema.columns WHERE data_type = 'bigint' AND ((table_name = \
+                  'orders' AND column_name = 'id') OR (table_name = 'items' AND column_name = 'order_id'))";
+    assert_eq!(number(&db, bigint).await, 2);
+    assert_eq!(number(&db, "SELECT COUNT(*) FROM orders").await, 4);
+    assert!(migrator.status().await.unwrap().is_up_to_date());
+    let drift = driftless_introspect::drift::drift(&db, &registry_with_contract()).await.unwrap();
+    assert!(drift.is_clean() && drift.expand_in_progress.is_none(), "{drift}");
+
+    assert_eq!(command(&project, args("migrate-down")).await, ExitCode::SUCCESS, "down of the contract");
+    assert_eq!(number(&db, bigint).await, 2, "reverting the contract changes nothing");
+    assert_eq!(command(&project, args("migrate-down")).await, ExitCode::SUCCESS, "down of N");
+    assert_eq!(number(&db, bigint).await, 0);
+    assert_eq!(number(&db, "SELECT COUNT(*) FROM items").await, 4);
+    db.close().await;
+    testdb.close().await.unwrap();
 }

@@ -386,6 +386,12 @@ pub fn data(name: &str) -> Step {
     Step::Data { name: name.to_owned() }
 }
 
+/// Step: the contract phase of the expand/contract migration `migration` (its full name), see
+/// [`Step::Contract`].
+pub fn contract(migration: &str) -> Step {
+    Step::Contract { migration: migration.to_owned() }
+}
+
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
 }

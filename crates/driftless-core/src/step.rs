@@ -234,6 +234,15 @@ pub enum Step {
         /// The function's name.
         name: String,
     },
+    /// The contract phase of an earlier expand/contract migration, as a migration of its own (written by
+    /// `migrate-generate` after a migration whose type changes online PostgreSQL runs as expand/contract). Changes
+    /// no schema (the type changed in `migration`) and renders to nothing; on online PostgreSQL the migrator runs
+    /// the contract of `migration`'s expand here (swap the columns, drop the old ones), or nothing when there is no
+    /// expand to contract. Its inverse is itself: reverting it changes nothing.
+    Contract {
+        /// The full name of the migration whose expand this contracts.
+        migration: String,
+    },
 }
 
 /// The default rows per batch of a backfill.
@@ -336,7 +345,8 @@ impl Step {
             | Step::RawSql { .. }
             | Step::Irreversible { .. }
             | Step::RenameEnum { .. }
-            | Step::Data { .. } => None,
+            | Step::Data { .. }
+            | Step::Contract { .. } => None,
         }
     }
 
@@ -370,6 +380,7 @@ impl Step {
             Step::RenameEnum { .. } => "rename_enum",
             Step::Backfill { .. } => "backfill",
             Step::Data { .. } => "data",
+            Step::Contract { .. } => "contract",
         }
     }
 
@@ -432,6 +443,8 @@ impl Step {
             Step::Data { name } => Step::Irreversible {
                 reason: format!("the Rust data step `{name}` has no automatic inverse; write the down step by hand"),
             },
+            // Reverting a contract changes nothing: the schema after the expand's migration already has the new type.
+            Step::Contract { migration } => Step::Contract { migration },
         }
     }
 

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use driftless_core::classify::{Class, Classification, PerDialect, classify_steps, plan};
-use driftless_core::define::{add_column, backfill, column, create_table, data, table};
+use driftless_core::define::{add_column, backfill, column, contract, create_table, data, table};
 use driftless_core::dialect::Dialect;
 use driftless_core::schema::ColumnType;
 use driftless_core::schema::{DefaultValue, Literal, RenameHints};
@@ -88,6 +88,7 @@ fn classification_catalogue_is_current() {
         ),
         backfill("drafts", &[("title", "'untitled'")]),
         data("fill_slugs"),
+        contract("m20261129_110000_orders_id_bigint"),
         // The differ adds a per-row default in phases (`diff::backfills`); a hand-written step still adds it at once.
         add_column(
             "users",

@@ -50,11 +50,14 @@ pub struct Drift {
     pub expand_in_progress: Option<ExpandInProgress>,
 }
 
-/// A migration whose expand ran and whose contract waits (its tracking row is dirty at the contract marker).
+/// A migration whose expand ran and whose contract waits: its tracking row is dirty at the contract marker, or it is
+/// applied and its contract migration is registered and pending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpandInProgress {
     /// The migration.
     pub migration: String,
+    /// Its contract migration, when the contract is a migration of its own.
+    pub contract_migration: Option<String>,
     /// The objects its expand created (`driftless_migrate::expand_contract::expanded`), in plan order.
     pub objects: Vec<String>,
 }
@@ -70,12 +73,11 @@ impl fmt::Display for Drift {
     /// One `drift` line per difference followed by an indented `fix:` line, or `no drift`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(e) = &self.expand_in_progress {
-            writeln!(
-                f,
-                "expand   in progress for {}: contract pending (the next `migrate` runs it); not drift: {}",
-                e.migration,
-                e.objects.join(", ")
-            )?;
+            let pending = match &e.contract_migration {
+                Some(c) => format!("contract pending in migration {c} (the next `migrate` runs it)"),
+                None => "contract pending (the next `migrate` runs it)".to_owned(),
+            };
+            writeln!(f, "expand   in progress for {}: {pending}; not drift: {}", e.migration, e.objects.join(", "))?;
         }
         if self.differences.is_empty() {
             return writeln!(f, "no drift: the database matches the schema of its applied migrations");
@@ -115,10 +117,35 @@ pub async fn drift(db: &Database, migrations: &[Migration]) -> Result<Drift, Dri
         let before = history.iter().map(|r| r.name.as_str()).filter(|n| *n != row.name);
         if let Some(e) = expand_contract::expanded(&m.up, &expected_after(migrations, before)?) {
             expected = e.schema;
-            expand_in_progress = Some(ExpandInProgress { migration: m.name.clone(), objects: e.objects });
+            expand_in_progress =
+                Some(ExpandInProgress { migration: m.name.clone(), contract_migration: None, objects: e.objects });
         }
     }
     let actual = introspect(db).await?;
+    // An applied expand/contract migration whose contract migration is registered and not applied yet: expected is
+    // its expand when the database holds it (online PostgreSQL), otherwise the type change as it ran.
+    if expand_in_progress.is_none()
+        && let Some((m, contract)) =
+            driftless_migrate::contract_file::awaiting_contract(migrations, history.iter().map(|r| r.name.as_str()))
+    {
+        let before = history.iter().map(|r| r.name.as_str()).filter(|n| *n != m.name);
+        if let Some(e) = expand_contract::expanded(&m.up, &expected_after(migrations, before)?) {
+            let holds = |t: &driftless_core::schema::Table| {
+                t.columns.iter().any(|c| {
+                    c.name.ends_with(driftless_core::classify::SHADOW_SUFFIX)
+                        && actual.table(&t.name).is_some_and(|a| a.column(&c.name).is_some())
+                })
+            };
+            if e.schema.tables.iter().any(holds) {
+                expected = e.schema;
+                expand_in_progress = Some(ExpandInProgress {
+                    migration: m.name.clone(),
+                    contract_migration: Some(contract.name.clone()),
+                    objects: e.objects,
+                });
+            }
+        }
+    }
     let differences = compare(&expected, &actual, db.dialect());
     Ok(Drift { expected, actual, differences, expand_in_progress })
 }

@@ -50,6 +50,13 @@ pub(crate) struct Unit<'a> {
     /// Set when an online run stopped at the contract marker of an expand/contract migration (`expand_contract.rs`):
     /// the expand is done, the row stays dirty there, and the next run does the contract.
     pub paused: std::sync::atomic::AtomicBool,
+    /// An expand/contract migration whose contract is a registered later migration (`contract_file.rs`): its name.
+    /// The run stops at the marker and records this migration applied.
+    pub contract_in: Option<String>,
+    /// Set when a run stopped at the marker because of `contract_in`: the next migration of the run is not run.
+    pub expanded: std::sync::atomic::AtomicBool,
+    /// A contract migration (`contract_file.rs`): what to check before it runs, and where its contract starts.
+    pub contract_check: Option<crate::contract_file::ContractCheck>,
 }
 
 impl Unit<'_> {
@@ -349,7 +356,7 @@ async fn by_units<C: DialectConnection>(
     let total = statements.len();
     let total_i = total as i64;
     let mark = |what: &str| Error::db(format!("recording progress of {what} in the tracking table"));
-    let start_at = match &unit.resume_from {
+    let mut start_at = match &unit.resume_from {
         Some(row) if !crate::resume::record_fits(C::DIALECT, unit, row) => {
             // Not a record of this plan (an older run, or the plain SQL): nothing is known to resume from.
             return Err(Error::Dirty {
@@ -370,6 +377,21 @@ async fn by_units<C: DialectConnection>(
             0
         }
     };
+    if let Some(check) = unit.contract_check.as_ref().filter(|_| unit.resume_from.is_none()) {
+        // A contract migration: start where the database is.
+        use crate::contract_file::Found;
+        let found = crate::contract_file::found(conn, check)
+            .await
+            .map_err(Error::db(format!("looking for the expand of {} before {what}", check.of)))?;
+        start_at = match found {
+            Found::Expanded => check.marker + 1,
+            Found::Contracted => total,
+            Found::NotExpanded => 0,
+        };
+        conn.set_progress(table, migration, Direction::Up, start_at as i64, total_i, None)
+            .await
+            .map_err(mark(&what))?;
+    }
     let timeout = format!("SET lock_timeout = '{}ms'", settings.lock_timeout.as_millis().max(1));
     conn.execute(&timeout).await.map_err(Error::db(format!("setting lock_timeout for {what}")))?;
     let start = Instant::now();
@@ -379,8 +401,14 @@ async fn by_units<C: DialectConnection>(
                 continue;
             }
             if crate::expand_contract::is_contract_marker(&statements[first].sql) {
-                // The expand ran in this run: stop before the contract, unless asked to go on.
-                let stop = first > start_at && !settings.contract_now;
+                // The expand ran in this run: stop before the contract, unless asked to go on. A contract migration
+                // never stops: its contract is what it is for.
+                let stop = first > start_at && !settings.contract_now && unit.contract_check.is_none();
+                if stop && unit.contract_in.is_some() {
+                    // The contract is a later migration: this one is done, recorded applied below.
+                    unit.expanded.store(true, std::sync::atomic::Ordering::SeqCst);
+                    break;
+                }
                 let done = if stop { first } else { end } as i64;
                 // A paused row names the marker as its statement, so that status and refusals can say so.
                 let marker = stop.then_some(crate::expand_contract::CONTRACT_MARKER);

@@ -116,11 +116,18 @@ pub(crate) async fn dry_run<C: DialectConnection>(
         let m = &registry[i];
         // The statements `migrate` runs: the online forms unless the migration or the project turned them off.
         let on = crate::script::runs_online(m, dialect, online);
-        let plan = &crate::expand_contract::online_plan(registry, &wanted, i, plan.clone(), on, shadow).0;
+        // The contract as a later migration (`contract_file.rs`): N runs its expand, N+1 the contract (what it runs
+        // when it finds the expand), their statements naming N's steps.
+        let two_files =
+            (on && dialect == Dialect::Postgres).then(|| crate::contract_file::review_plan(registry, i)).flatten();
+        let (plan, steps) = match &two_files {
+            Some((plan, steps)) => (plan, *steps),
+            None => (&crate::expand_contract::online_plan(registry, &wanted, i, plan.clone(), on, shadow).0, &m.up[..]),
+        };
         let mut statements = Vec::new();
-        let locks = plan_locks(dialect, &m.up, plan);
+        let locks = plan_locks(dialect, steps, plan);
         for (s, lock) in plan.statements.iter().zip(locks) {
-            let step = &m.up[s.step];
+            let Some(step) = steps.get(s.step) else { continue };
             let mut failed = Vec::new();
             let rows = match step.table() {
                 Some(t) if now.table(t).is_some() => {

@@ -75,7 +75,7 @@ fn check_name(table: &str, column: &str) -> String {
 }
 
 /// The shadow column's type: the widening's as it always was, otherwise the renderer's spelling.
-fn pg_type(w: &Widening<'_>, before: &Schema) -> Option<String> {
+pub(crate) fn pg_type(w: &Widening<'_>, before: &Schema) -> Option<String> {
     if !is_integer_widening(&w.from.ty, &w.to.ty) {
         return postgres_type(&w.to.ty, before, w.table).ok();
     }

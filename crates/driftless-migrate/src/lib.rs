@@ -62,6 +62,7 @@ mod abandon;
 mod apply;
 mod backfill;
 mod connection;
+pub mod contract_file;
 mod data;
 mod database;
 pub mod dry_run;

@@ -18,6 +18,7 @@ use crate::tracking::TrackingTable;
 use crate::validate::{check_registry, validate};
 
 mod refuse;
+mod rendered;
 mod resolve;
 mod session;
 
@@ -387,7 +388,16 @@ impl Migrator {
                 self.mysql_shadow_table,
             );
             backfills.extend(more);
-            Unit {
+            let (contract_in, contract) =
+                crate::contract_file::unit_parts(&self.migrations, i, direction, online.is_some(), dialect)?;
+            let (plan, contract_check) = match contract {
+                Some((plan, more, check)) => {
+                    backfills.extend(more);
+                    (plan, Some(check))
+                }
+                None => (plan, None),
+            };
+            Ok(Unit {
                 migration: &self.migrations[i],
                 checksum: &checksums[i],
                 // The computed class on this dialect is what is recorded and shown, never the file's label.
@@ -401,9 +411,12 @@ impl Migrator {
                 progress: self.progress.clone(),
                 used: Default::default(),
                 paused: Default::default(),
-            }
+                contract_in,
+                expanded: Default::default(),
+                contract_check,
+            })
         });
-        Ok(units.collect())
+        units.collect()
     }
 
     async fn rows_if_any<C: DialectConnection>(&self, conn: &mut C) -> Result<Vec<AppliedMigration>, Error> {
@@ -441,72 +454,6 @@ impl Migrator {
             Ok(()) => (result, false),
             Err(e) => (result.and(Err(e)), true),
         }
-    }
-
-    /// Runs one rendered migration outside the registry with `migrate`'s rules, without validating the tracking
-    /// table against the registry (rows of earlier ad-hoc runs are not in it).
-    async fn rendered_under_lock<C: DialectConnection>(
-        &self,
-        conn: &mut C,
-        table: &TrackingTable,
-        name: &str,
-        rendered: &RenderedMigration,
-        start: Instant,
-    ) -> Result<Report, Error> {
-        if rendered.dialect != C::DIALECT {
-            return Err(Error::Render {
-                name: name.to_owned(),
-                direction: Direction::Up,
-                dialect: C::DIALECT,
-                reason: format!("it was rendered for {}", rendered.dialect),
-            });
-        }
-        conn.ensure_table(table).await.map_err(Error::db(format!("creating the tracking table {}", table.name)))?;
-        let applied = conn.applied(table).await.map_err(Error::db("reading the tracking table"))?;
-        if applied.iter().any(|a| a.name == name) {
-            return Err(Error::AlreadyApplied { name: name.to_owned() });
-        }
-        let migration = Migration::new(name);
-        let checksum = migration.checksum();
-        let batch = applied.iter().map(|a| a.batch).max().unwrap_or(0) + 1;
-        let unit = Unit {
-            migration: &migration,
-            checksum: &checksum,
-            class: migration.class,
-            direction: Direction::Up,
-            batch,
-            plan: rendered.clone(),
-            online: None,
-            resume_from: None,
-            backfills: Vec::new(),
-            progress: self.progress.clone(),
-            used: Default::default(),
-            paused: Default::default(),
-        };
-        self.progress.start(1);
-        self.progress.migration_started(name, Direction::Up);
-        let took = apply::run(conn, table, &unit).await?;
-        let step = Step {
-            name: name.to_owned(),
-            direction: Direction::Up,
-            class: unit.class,
-            duration: took,
-            algorithms: Vec::new(),
-        };
-        self.progress.migration_finished(&step);
-        let report = Report {
-            operation: Operation::Migrate,
-            steps: vec![step],
-            batch: Some(batch),
-            resolved: Vec::new(),
-            warnings: Vec::new(),
-            applied_after: applied.len() + 1,
-            pending_after: 0,
-            elapsed: start.elapsed(),
-            contract_pending: None,
-        };
-        self.progress.finished(&report.summary());
-        Ok(report)
     }
 
     /// Runs one migration outside the registry, already rendered; see [`crate::testing::apply_rendered`].
@@ -551,6 +498,7 @@ impl Migrator {
             pending_after: v.pending.len(),
             elapsed: Duration::ZERO,
             contract_pending: None,
+            expanded: None,
         };
         let position = |name: &str| self.migrations.iter().position(|m| m.name == name);
 
@@ -586,7 +534,11 @@ impl Migrator {
         };
 
         // A paused expand among the rows to revert is undone rather than refused (`abandon.rs`).
-        let abandoning = crate::abandon::paused_expands(pg, &to_revert, &mut v);
+        let mut abandoning = crate::abandon::paused_expands(pg, &to_revert, &mut v);
+        if pg {
+            // An applied expand whose contract is a later migration, still expanded: undone the same way.
+            abandoning.extend(crate::contract_file::expanded_to_revert(conn, &self.migrations, &to_revert).await?);
+        }
         crate::resume::check_reverted(&resume, &to_revert)?;
         let applying = matches!(request, Request::Migrate | Request::Up) || !to_apply.is_empty();
         self.refuse(&v, &applied, &to_apply, applying, &mut report)?;
@@ -646,6 +598,12 @@ impl Migrator {
                     } else {
                         report.applied_after -= 1;
                         report.pending_after += 1;
+                    }
+                    // An expand whose contract is a later migration: the run stops here (`contract_file.rs`).
+                    if unit.expanded.load(std::sync::atomic::Ordering::SeqCst) {
+                        report.contract_pending = unit.contract_in.clone();
+                        report.expanded = Some(unit.migration.name.clone());
+                        break;
                     }
                 }
                 Err(e) => {

@@ -201,6 +201,9 @@ pub struct Report {
     /// An expand/contract migration whose expand this run applied and whose contract waits for the next run
     /// (`expand_contract.rs`); the run stopped there.
     pub contract_pending: Option<String>,
+    /// When the contract is a later migration of its own (`contract_file.rs`): the migration whose expand this run
+    /// applied (recorded applied); [`Report::contract_pending`] then names the contract migration.
+    pub expanded: Option<String>,
 }
 
 impl Report {
@@ -237,16 +240,22 @@ impl Report {
             1 => ", 1 warning".to_owned(),
             n => format!(", {n} warnings"),
         };
-        let did = match &self.contract_pending {
-            Some(name) if did == "nothing to do" => format!("expanded {name}"),
-            Some(name) => format!("{did}, expanded {name}"),
-            None => did,
+        let did = match (&self.contract_pending, &self.expanded) {
+            (Some(_), Some(_)) => did,
+            (Some(name), None) if did == "nothing to do" => format!("expanded {name}"),
+            (Some(name), None) => format!("{did}, expanded {name}"),
+            (None, _) => did,
         };
-        let contract = match &self.contract_pending {
-            Some(name) => format!(
+        let contract = match (&self.contract_pending, &self.expanded) {
+            (Some(contract), Some(expanded)) => format!(
+                "; {expanded} is expanded and its contract migration {contract} is pending: the run stops here, the \
+                 next `migrate` runs it (deploy first if the application must change; `migrate --contract` runs it \
+                 now)"
+            ),
+            (Some(name), None) => format!(
                 "; the contract of {name} runs on the next `migrate` (deploy first if the application must change;                  `migrate --contract` runs it now)"
             ),
-            None => String::new(),
+            (None, _) => String::new(),
         };
         format!(
             "{}: {did} ({ms} ms); {} applied, {} pending{warnings}{contract}",

@@ -143,6 +143,15 @@ pub fn migration_script(
         View::AsRun { online } => {
             let online = runs_online(m, dialect, online);
             // The migrator's own choice, the expand/contract plan included (`expand_contract::online_plan`).
+            // The contract as a later migration (`contract_file.rs`): the expand in N, the contract in N+1.
+            if direction == Direction::Up
+                && online
+                && dialect == Dialect::Postgres
+                && let Some((plan, steps)) = crate::contract_file::review_plan(registry, index)
+            {
+                let shown = Migration { up: steps.to_vec(), ..m.clone() };
+                return Ok(as_run_script(&shown, direction, &plan, online));
+            }
             let plan = if direction == Direction::Up {
                 crate::expand_contract::online_plan(registry, &[(index, direction)], index, plan, online, true).0
             } else {

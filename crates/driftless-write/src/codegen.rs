@@ -293,6 +293,7 @@ pub fn step(s: &Step) -> String {
             out
         }
         Step::Data { name } => format!("data({})", lit(name)),
+        Step::Contract { migration } => format!("contract({})", lit(migration)),
 
         // `Step` is `#[non_exhaustive]`; see `column_type`. `every_step` in `tests/codegen_roundtrip.rs` must list
         // every step kind.

@@ -264,6 +264,38 @@ pub fn timestamp(unix_seconds: u64) -> String {
     format!("{y:04}{m:02}{d:02}_{:02}{:02}{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
+/// The timestamp one second after `timestamp` (`YYYYMMDD_HHMMSS`, checked by [`check_timestamp`]): the name of a
+/// migration written right after another one in the same run (a contract migration).
+pub fn next_timestamp(timestamp: &str) -> Result<String, TimestampError> {
+    check_timestamp(timestamp)?;
+    let num = |r: std::ops::Range<usize>| timestamp[r].parse::<i64>().unwrap_or(0);
+    let days = days_from_civil(num(0..4), num(4..6) as u32, num(6..8) as u32);
+    let secs = days * 86_400 + num(9..11) * 3600 + num(11..13) * 60 + num(13..15);
+    Ok(self::timestamp(u64::try_from(secs + 1).unwrap_or(0)))
+}
+
+/// Howard Hinnant's civil-to-days algorithm (proleptic Gregorian calendar), the inverse of [`civil_from_days`].
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `text` (a generated migration file) with a section added at the end of its header: a `//! <title>:` line and
+/// one wrapped `//! - ` item per line of `items`.
+pub fn with_header_section(text: &str, title: &str, items: &[String]) -> String {
+    let mut section = format!("//!\n//! {title}:\n");
+    for item in items {
+        comment_lines(&mut section, "//! - ", "//!   ", item, 116);
+    }
+    let end = text.lines().take_while(|l| l.starts_with("//!")).map(|l| l.len() + 1).sum::<usize>();
+    format!("{}{section}{}", &text[..end], &text[end..])
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -502,6 +534,14 @@ mod tests {
         assert_eq!(timestamp(951_782_400), "20000229_000000");
         assert_eq!(timestamp(1_795_316_522), "20261122_030202");
         assert_eq!(timestamp(1_795_402_922 + 3599), "20261123_040201");
+    }
+
+    #[test]
+    fn the_next_timestamp_is_one_second_later_across_days_and_years() {
+        assert_eq!(next_timestamp("20261129_110000").unwrap(), "20261129_110001");
+        assert_eq!(next_timestamp("20000228_235959").unwrap(), "20000229_000000");
+        assert_eq!(next_timestamp("20261231_235959").unwrap(), "20270101_000000");
+        assert!(next_timestamp("2026").is_err());
     }
 
     #[test]

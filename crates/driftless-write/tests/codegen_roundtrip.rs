@@ -88,6 +88,7 @@ fn every_step() -> (Vec<Step>, Vec<Step>) {
         backfill("users", &[("tz", "NULL")]).undo(&[("tz", "'UTC'")], Some("tz IS NULL")),
         backfill("users", &[("about", "''")]).cannot_undo("the old text is gone"),
         data("fill_slugs"),
+        contract("m20261122_020000_widen"),
     ];
     let down = vec![
         irreversible("hand-written SQL has no inverse"),

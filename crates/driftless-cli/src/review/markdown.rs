@@ -290,7 +290,7 @@ mod tests {
             path: format!("migrations/{}.rs", m.name),
             status: Status::Added,
             verdict: Ok(judge(&empty, &m)),
-            sql: Dialect::all().into_iter().map(|d| sql(&m, Some(&empty), d, true)).collect(),
+            sql: Dialect::all().into_iter().map(|d| sql(std::slice::from_ref(&m), 0, Some(&empty), d, true)).collect(),
             migration: m.clone(),
         };
         Review {

@@ -300,6 +300,8 @@ pub fn render_steps(steps: &[Step], dialect: Dialect, ctx: &Schema) -> Result<Re
             Step::Irreversible { reason } => return Err(RenderError::Irreversible { reason: reason.clone() }),
             Step::RawSql { sql, .. } => out.push(raw_sql(sql, dialect)?),
             Step::Data { name } => out.push(format!("-- Rust data step `{name}`: the migrator runs the function")),
+            // Nothing to render: the migrator runs the contract on online PostgreSQL (`contract_file.rs`).
+            Step::Contract { .. } => {}
             Step::Backfill { .. } => {
                 if let Some(b) = backfill::backfill_sql(step, dialect, &state)? {
                     out.push_outside(b.readable());

@@ -108,7 +108,11 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             out.ident(table),
             spell::string(D, to.as_deref().unwrap_or(""))
         )),
-        Step::RawSql { .. } | Step::Irreversible { .. } | Step::Backfill { .. } | Step::Data { .. } => {}
+        Step::RawSql { .. }
+        | Step::Irreversible { .. }
+        | Step::Backfill { .. }
+        | Step::Data { .. }
+        | Step::Contract { .. } => {}
         // The enum lives in each column as an inline `ENUM(...)` without a name: nothing to rename.
         Step::RenameEnum { .. } => {}
     }

@@ -101,7 +101,11 @@ pub(super) fn render(step: &Step, st: &Schema, out: &mut Out) -> Result<(), Rend
             out.push(format!("ALTER TABLE {} DROP CONSTRAINT {}", out.ident(table), out.ident(&check.name)))
         }
         Step::SetTableComment { table, to, .. } => out.push(table_comment(table, to.as_deref())),
-        Step::RawSql { .. } | Step::Irreversible { .. } | Step::Backfill { .. } | Step::Data { .. } => {}
+        Step::RawSql { .. }
+        | Step::Irreversible { .. }
+        | Step::Backfill { .. }
+        | Step::Data { .. }
+        | Step::Contract { .. } => {}
         Step::RenameEnum { from, to } => {
             out.push(format!("ALTER TYPE {} RENAME TO {}", out.ident(from), out.ident(to)))
         }

@@ -171,6 +171,7 @@ pub fn describe(step: &Step) -> String {
         Step::Irreversible { reason } => format!("irreversible: {reason}"),
         Step::RenameEnum { from, to } => format!("rename enum {} to {}", q(from), q(to)),
         Step::Data { name } => format!("run the Rust data function {}", q(name)),
+        Step::Contract { migration } => format!("contract the expand of migration {}", q(migration)),
         Step::Backfill { table, set, .. } if set.is_empty() => {
             format!("nothing to undo for the backfill of {}", q(table))
         }

@@ -9,6 +9,7 @@ mod auto_increment;
 mod backfill;
 mod backfilled_columns;
 mod columns;
+mod contract;
 mod enum_renames;
 mod enums;
 mod expand_contract;
@@ -102,6 +103,7 @@ fn base(step: &Step, d: Dialect, ctx: &Context<'_>) -> C {
         Step::Irreversible { reason } => raw::irreversible(reason),
         Step::RenameEnum { from, to } => enum_renames::rename_enum(from, to, d),
         Step::Data { name } => raw::data_step(name),
+        Step::Contract { migration } => contract::contract_step(migration, d),
         Step::Backfill { table, set, predicate, batch_size, .. } => {
             backfill::backfill(table, set, predicate.as_deref(), *batch_size, is_new(table))
         }

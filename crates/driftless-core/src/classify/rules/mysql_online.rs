@@ -140,7 +140,8 @@ pub fn mysql_algorithm(step: &Step) -> Option<MysqlAlgorithm> {
         | Step::Irreversible { .. }
         // Row updates in batches and Rust data steps are DML: no ALTER, no algorithm.
         | Step::Backfill { .. }
-        | Step::Data { .. } => return None,
+        | Step::Data { .. }
+        | Step::Contract { .. } => return None,
     })
 }
 
