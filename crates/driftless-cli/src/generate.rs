@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, bail};
 use driftless_core::Dialect;
@@ -226,17 +228,34 @@ pub(crate) fn inputs(project: &Project, models: Models<'_>, renames: Option<&Pat
     // The committed snapshot is read against the models' text: the tables whose text did not change (all but one or
     // two, usually) are not parsed again. Enum renames rewrite columns of every table: those read it whole.
     let by_table = hints.enums.is_empty() && hints.enum_values.is_empty();
-    let canonical = snapshot::Canonical::new(&new);
-    // When the snapshot differs, a migration will name its hash and the new one: they are computed on a second
-    // thread while the snapshot is read (both only read the two texts).
+    // When the snapshot differs, a migration names its hash and the new one's. The committed text is hashed on a
+    // second thread while the models' text is printed and the snapshot read against it, and the models' text is
+    // then hashed from where the two part (`HashStates`): both only read the two texts.
+    let stop = AtomicBool::new(false);
+    let printed: OnceLock<snapshot::Canonical<'_>> = OnceLock::new();
+    let (ready, wait) = std::sync::mpsc::channel::<()>();
     let (read, hashes) = std::thread::scope(|s| {
-        let hashes = (text != canonical.text()).then(|| s.spawn(|| snapshot::hash_pair(&text, canonical.text())));
-        let read = match by_table.then(|| snapshot::changed_tables(&text, &canonical)).flatten() {
+        // Dropped with this closure if it fails before sending: the hashing thread then stops waiting.
+        let ready = ready;
+        let (text, stop, printed) = (&text, &stop, &printed);
+        let hashing = s.spawn(move || {
+            let states = snapshot::HashStates::new(text, stop)?;
+            wait.recv().ok()?;
+            let canonical = printed.get()?;
+            (*text != canonical.text()).then(|| states.pair(text, canonical.text()))
+        });
+        let canonical = printed.get_or_init(|| snapshot::Canonical::new(&new));
+        if *text == canonical.text() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let _ = ready.send(());
+        let read = match by_table.then(|| snapshot::changed_tables(text, canonical)).flatten() {
             Some(changed) => Ok(Ok(changed)),
-            None => snapshot::from_str_reusing(&text, &project.snapshot, &canonical).map(Err),
+            None => snapshot::from_str_reusing(text, &project.snapshot, canonical).map(Err),
         };
-        (read, hashes.map(|h| h.join().expect("hashing does not panic")))
+        (read, hashing.join().expect("hashing does not panic"))
     });
+    let canonical = printed.into_inner().expect("the models' text is printed");
     let new_text = canonical.into_text();
     let (old, new) = match read? {
         // Only the changed tables and their neighbours are planned; the snapshot is still validated whole.

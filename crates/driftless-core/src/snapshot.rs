@@ -22,7 +22,7 @@ mod canonical;
 mod changed;
 mod pretty;
 
-pub use canonical::{Canonical, from_str_reusing, hash_pair};
+pub use canonical::{Canonical, HashStates, from_str_reusing, hash_pair};
 pub use changed::{Changed, changed_tables};
 
 /// The format this version of driftless reads and writes.
