@@ -211,7 +211,7 @@ impl HashStates {
             state = crate::hash::fnv1a64_continue(state, chunk.iter().copied());
             states.push(state);
         }
-        if bytes.len() % STRIDE == 0 {
+        if bytes.len().is_multiple_of(STRIDE) {
             // The whole text's state is already the last one pushed; keep one entry per stride and one at the end.
             states.push(state);
         }
