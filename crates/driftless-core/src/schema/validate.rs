@@ -360,7 +360,8 @@ pub(super) fn check_columns(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) 
         errs.push(SchemaError::table(&t.name, "the table has no columns".into()));
     }
     for (i, c) in t.columns.iter().enumerate() {
-        if repeats(&t.columns[..i], |o| o.name == c.name) {
+        // A scan of the columns before it: a table has few, and a set would allocate.
+        if t.columns[..i].iter().any(|o| o.name == c.name) {
             errs.push(SchemaError::column(&t.name, &c.name, "the column is defined more than once".into()));
         }
         match &c.ty {
@@ -392,11 +393,6 @@ pub(super) fn check_columns(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) 
             errs.push(SchemaError::column(&t.name, &c.name, "`default_sql` is empty".into()));
         }
     }
-}
-
-/// Whether one of `earlier` is `same` (a linear scan: a table's columns or keys are few, and a set would allocate).
-fn repeats<T>(earlier: &[T], same: impl Fn(&T) -> bool) -> bool {
-    earlier.iter().any(same)
 }
 
 fn literal_mismatch(s: &Schema, ty: &ColumnType, lit: &Literal) -> Option<String> {
@@ -455,7 +451,7 @@ pub(super) fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
         errs.push(SchemaError::table(&t.name, "the primary key has no columns".into()));
     }
     for (i, name) in pk.columns.iter().enumerate() {
-        if repeats(&pk.columns[..i], |o| o == name) {
+        if pk.columns[..i].contains(name) {
             errs.push(SchemaError::column(&t.name, name, "the column is listed twice in the primary key".into()));
         }
         if let Some(c) = t.column(name)
