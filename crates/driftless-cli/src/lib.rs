@@ -152,8 +152,9 @@ enum Command {
 
 /// For a program's `main` (the xtask's): runs the command like [`run`], then leaves `project` and the big values the
 /// command built (schemas of thousands of tables) to the operating system instead of freeing them one by one, since
-/// the process ends right after. Return its exit code from `main`; do not call it more than once, or from a program
-/// that goes on running (use [`run`] there: it frees everything).
+/// the process ends right after, and builds `migrate-generate`'s schema by moving the models' tables instead of
+/// copying them. Return its exit code from `main`; do not call it more than once, or from a program that goes on
+/// running (use [`run`] there: it frees everything).
 pub fn main<I, S>(mut project: Project, args: I) -> ExitCode
 where
     I: IntoIterator<Item = S>,
