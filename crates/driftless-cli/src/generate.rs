@@ -3,13 +3,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, bail};
 use driftless_core::Dialect;
 use driftless_core::classify::{self, Change, Plan};
 use driftless_core::judge;
 use driftless_core::migration::Class;
-use driftless_core::schema::{RenameHints, Schema};
+use driftless_core::schema::{RenameHints, Schema, SchemaBuilder, SchemaErrors};
 use driftless_core::snapshot;
 use driftless_write::{self as write, MigrationFile};
 
@@ -55,6 +57,31 @@ pub(crate) struct Inputs {
     pub(crate) hints: RenameHints,
 }
 
+/// The models `migrate-generate` reads: the project's own ([`crate::run`]), or taken out of the project by
+/// [`crate::main`], whose process ends after the command: their schema is then built by moving their tables instead
+/// of copying them (thousands of tables in a large project).
+#[derive(Debug)]
+pub(crate) enum Models<'a> {
+    Borrowed(&'a SchemaBuilder),
+    Owned(SchemaBuilder),
+}
+
+impl Models<'_> {
+    fn builder(&self) -> &SchemaBuilder {
+        match self {
+            Models::Borrowed(b) => b,
+            Models::Owned(b) => b,
+        }
+    }
+
+    fn build(self) -> Result<Schema, SchemaErrors> {
+        match self {
+            Models::Borrowed(b) => b.build(),
+            Models::Owned(b) => b.into_schema(),
+        }
+    }
+}
+
 /// The timestamp of a new migration's name: `--timestamp`, else `DRIFTLESS_TIMESTAMP`, else now (UTC). A given one
 /// must have the generated shape (`YYYYMMDD_HHMMSS`), since it becomes part of a file and module name.
 pub(crate) fn timestamp(arg: Option<String>) -> anyhow::Result<String> {
@@ -74,8 +101,8 @@ pub(crate) fn timestamp(arg: Option<String>) -> anyhow::Result<String> {
 
 /// Refuses when a `#[derive(Model)]` struct linked into the program is missing from `schema![...]`: its table would
 /// silently be left out of every migration. A struct left out on purpose says so with `#[model(unlisted)]`.
-fn check_listed(project: &Project) -> anyhow::Result<()> {
-    let unlisted = driftless_core::model::unlisted(&project.registered, &project.models);
+fn check_listed(project: &Project, models: &SchemaBuilder) -> anyhow::Result<()> {
+    let unlisted = driftless_core::model::unlisted(&project.registered, models);
     if unlisted.is_empty() {
         return Ok(());
     }
@@ -174,9 +201,9 @@ pub(crate) fn check_backfill_answers(
     Ok(())
 }
 
-pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Result<Inputs> {
-    let mut new = project.models.build().context("the models do not form a valid schema")?;
-    let mut hints = project.models.rename_hints();
+pub(crate) fn inputs(project: &Project, models: Models<'_>, renames: Option<&Path>) -> anyhow::Result<Inputs> {
+    let mut hints = models.builder().rename_hints();
+    let mut new = models.build().context("the models do not form a valid schema")?;
     if let Some(path) = renames {
         let file = read_renames(path)?;
         check_backfill_answers(&file, &hints, &new, path)?;
@@ -201,17 +228,34 @@ pub(crate) fn inputs(project: &Project, renames: Option<&Path>) -> anyhow::Resul
     // The committed snapshot is read against the models' text: the tables whose text did not change (all but one or
     // two, usually) are not parsed again. Enum renames rewrite columns of every table: those read it whole.
     let by_table = hints.enums.is_empty() && hints.enum_values.is_empty();
-    let canonical = snapshot::Canonical::new(&new);
-    // When the snapshot differs, a migration will name its hash and the new one: they are computed on a second
-    // thread while the snapshot is read (both only read the two texts).
+    // When the snapshot differs, a migration names its hash and the new one's. The committed text is hashed on a
+    // second thread while the models' text is printed and the snapshot read against it, and the models' text is
+    // then hashed from where the two part (`HashStates`): both only read the two texts.
+    let stop = AtomicBool::new(false);
+    let printed: OnceLock<snapshot::Canonical<'_>> = OnceLock::new();
+    let (ready, wait) = std::sync::mpsc::channel::<()>();
     let (read, hashes) = std::thread::scope(|s| {
-        let hashes = (text != canonical.text()).then(|| s.spawn(|| snapshot::hash_pair(&text, canonical.text())));
-        let read = match by_table.then(|| snapshot::changed_tables(&text, &canonical)).flatten() {
+        // Dropped with this closure if it fails before sending: the hashing thread then stops waiting.
+        let ready = ready;
+        let (text, stop, printed) = (&text, &stop, &printed);
+        let hashing = s.spawn(move || {
+            let states = snapshot::HashStates::new(text, stop)?;
+            wait.recv().ok()?;
+            let canonical = printed.get()?;
+            (*text != canonical.text()).then(|| states.pair(text, canonical.text()))
+        });
+        let canonical = printed.get_or_init(|| snapshot::Canonical::new(&new));
+        if *text == canonical.text() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let _ = ready.send(());
+        let read = match by_table.then(|| snapshot::changed_tables(text, canonical)).flatten() {
             Some(changed) => Ok(Ok(changed)),
-            None => snapshot::from_str_reusing(&text, &project.snapshot, &canonical).map(Err),
+            None => snapshot::from_str_reusing(text, &project.snapshot, canonical).map(Err),
         };
-        (read, hashes.map(|h| h.join().expect("hashing does not panic")))
+        (read, hashing.join().expect("hashing does not panic"))
     });
+    let canonical = printed.into_inner().expect("the models' text is printed");
     let new_text = canonical.into_text();
     let (old, new) = match read? {
         // Only the changed tables and their neighbours are planned; the snapshot is still validated whole.
@@ -290,9 +334,9 @@ fn mislabelled(project: &Project) -> Vec<String> {
     out
 }
 
-pub(crate) fn run(project: &Project, args: GenerateArgs) -> anyhow::Result<ExitCode> {
-    check_listed(project)?;
-    let inputs = inputs(project, args.renames.as_deref())?;
+pub(crate) fn run(project: &Project, models: Models<'_>, args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    check_listed(project, models.builder())?;
+    let inputs = inputs(project, models, args.renames.as_deref())?;
     let plan = Big::new(classify::plan(&inputs.old, &inputs.new, &inputs.hints)?);
     for hint in &plan.stale_hints {
         eprintln!("{}", stale_hint_note(project, hint));
@@ -521,14 +565,14 @@ mod tests {
             registration("app::Draft", "drafts"),
         ];
         assert_eq!(
-            check_listed(&project).unwrap_err().to_string(),
+            check_listed(&project, &project.models).unwrap_err().to_string(),
             "2 model(s) derive `Model` but are not in the schema; nothing was written\n  `app::models::AuditLog` (table \
              `audit_log`): add AuditLog to driftless::schema![...], or mark it #[model(unlisted)] if it is left out on \
              purpose\n  `app::Draft` (table `drafts`): add Draft to driftless::schema![...], or mark it \
              #[model(unlisted)] if it is left out on purpose"
         );
         project.registered.retain(|r| r.table() == "users");
-        assert!(check_listed(&project).is_ok());
+        assert!(check_listed(&project, &project.models).is_ok());
     }
 
     #[test]

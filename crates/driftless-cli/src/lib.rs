@@ -166,15 +166,24 @@ enum Command {
 
 /// For a program's `main` (the xtask's): runs the command like [`run`], then leaves `project` and the big values the
 /// command built (schemas of thousands of tables) to the operating system instead of freeing them one by one, since
-/// the process ends right after. Return its exit code from `main`; do not call it more than once, or from a program
-/// that goes on running (use [`run`] there: it frees everything).
-pub fn main<I, S>(project: Project, args: I) -> ExitCode
+/// the process ends right after, and builds `migrate-generate`'s schema by moving the models' tables instead of
+/// copying them. Return its exit code from `main`; do not call it more than once, or from a program that goes on
+/// running (use [`run`] there: it frees everything).
+pub fn main<I, S>(mut project: Project, args: I) -> ExitCode
 where
     I: IntoIterator<Item = S>,
     S: Into<std::ffi::OsString> + Clone,
 {
     at_exit::set_ending();
-    let code = run(&project, args);
+    let code = match parse(args) {
+        Err(code) => code,
+        // `migrate-generate` builds the models' schema once: it takes their tables instead of copying them.
+        Ok(Command::MigrateGenerate(args)) => {
+            let models = generate::Models::Owned(std::mem::take(&mut project.models));
+            finish(generate_command(&project, models, args))
+        }
+        Ok(command) => finish(dispatch(&project, command)),
+    };
     std::mem::forget(project);
     code
 }
@@ -185,14 +194,30 @@ where
     I: IntoIterator<Item = S>,
     S: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(std::iter::once("cargo xtask".into()).chain(args.into_iter().map(Into::into))) {
-        Ok(cli) => cli,
+    match parse(args) {
+        Ok(command) => finish(dispatch(project, command)),
+        Err(code) => code,
+    }
+}
+
+/// The command `args` name, or the exit code after printing clap's message (an error, `--help`, `--version`).
+fn parse<I, S>(args: I) -> Result<Command, ExitCode>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString> + Clone,
+{
+    match Cli::try_parse_from(std::iter::once("cargo xtask".into()).chain(args.into_iter().map(Into::into))) {
+        Ok(cli) => Ok(cli.command),
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            Err(if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
-    };
-    match dispatch(project, cli.command) {
+    }
+}
+
+/// The exit code of a command's outcome, printing its error.
+fn finish(outcome: anyhow::Result<ExitCode>) -> ExitCode {
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             // Every message goes through the one redaction: a URL can reach it from any argument or driver error.
@@ -205,13 +230,7 @@ where
 fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Schema => schema(project),
-        Command::MigrateGenerate(args) => {
-            let check = args.check;
-            let conflicts = run_migrations::report_conflicts(project);
-            let mislabelled = generate::report_mislabelled(project);
-            let code = generate::run(project, args)?;
-            Ok(if (conflicts || mislabelled) && code == ExitCode::SUCCESS && check { ExitCode::from(1) } else { code })
-        }
+        Command::MigrateGenerate(args) => generate_command(project, generate::Models::Borrowed(&project.models), args),
         Command::MigrateSql(args) => sql::run(project, args),
         Command::MigrateDiff(args) => diff_cmd::run(project, args),
         Command::Migrate { dry_run: false, db } => run_migrations::run(project, db, RuntimeCommand::Migrate),
@@ -235,6 +254,19 @@ fn dispatch(project: &Project, command: Command) -> anyhow::Result<ExitCode> {
             RuntimeCommand::ResolveRolledBack(rolled_back.expect("clap requires --applied or --rolled-back")),
         ),
     }
+}
+
+/// `migrate-generate` with the project's `models` (see [`generate::Models`]).
+fn generate_command(
+    project: &Project,
+    models: generate::Models<'_>,
+    args: generate::GenerateArgs,
+) -> anyhow::Result<ExitCode> {
+    let check = args.check;
+    let conflicts = run_migrations::report_conflicts(project);
+    let mislabelled = generate::report_mislabelled(project);
+    let code = generate::run(project, models, args)?;
+    Ok(if (conflicts || mislabelled) && code == ExitCode::SUCCESS && check { ExitCode::from(1) } else { code })
 }
 
 fn schema(project: &Project) -> anyhow::Result<ExitCode> {

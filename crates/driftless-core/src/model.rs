@@ -89,7 +89,12 @@ pub fn registered() -> Vec<Registered> {
 /// The models of `registered` whose table is not among `listed`'s models: derived, but missing from
 /// `schema![...]`, in `registered`'s order.
 pub fn unlisted(registered: &[Registered], listed: &SchemaBuilder) -> Vec<Registered> {
-    registered.iter().filter(|r| !listed.models().iter().any(|m| m.table.name == r.table)).copied().collect()
+    if registered.is_empty() {
+        return Vec::new();
+    }
+    // A set: a project with thousands of derived models would otherwise compare every pair.
+    let tables: crate::hash::FastSet<&str> = listed.models().iter().map(|m| m.table.name.as_str()).collect();
+    registered.iter().filter(|r| !tables.contains(r.table)).copied().collect()
 }
 
 /// A Rust type that can be stored in a column, with the portable type it maps to.

@@ -20,8 +20,9 @@ use crate::schema::{EnumType, Schema, SchemaErrors, Table};
 
 mod canonical;
 mod changed;
+mod pretty;
 
-pub use canonical::{Canonical, from_str_reusing, hash_pair};
+pub use canonical::{Canonical, HashStates, from_str_reusing, hash_pair};
 pub use changed::{Changed, changed_tables};
 
 /// The format this version of driftless reads and writes.
@@ -114,7 +115,7 @@ pub fn to_string(schema: &Schema) -> String {
         &sorted
     };
     let out = SnapshotOut { format: FORMAT, tables: &schema.tables, enums: &schema.enums };
-    let mut text = serde_json::to_string_pretty(&out).expect("a schema always serialises: keys are strings");
+    let mut text = pretty::to_string_pretty(&out).expect("a schema always serialises: keys are strings");
     text.push('\n');
     text
 }

@@ -52,8 +52,25 @@ impl SchemaBuilder {
 
     /// Builds and validates the schema. Every problem is reported at once, each naming the model it came from.
     pub fn build(&self) -> Result<Schema, SchemaErrors> {
+        let (keep, enums, errors) = self.assemble();
+        let tables = self.models.iter().zip(&keep).filter(|(_, k)| **k).map(|(def, _)| def.table.clone()).collect();
+        finish(Schema { tables, enums }, errors)
+    }
+
+    /// [`SchemaBuilder::build`], moving the models' tables into the schema instead of copying them (for a program
+    /// that builds the schema once, such as the xtask's `migrate-generate`).
+    pub fn into_schema(self) -> Result<Schema, SchemaErrors> {
+        let (keep, enums, errors) = self.assemble();
+        let tables = self.models.into_iter().zip(keep).filter(|(_, k)| *k).map(|(def, _)| def.table).collect();
+        finish(Schema { tables, enums }, errors)
+    }
+
+    /// Which models' tables go into the schema (not a second model of one table), the enums, and the problems so
+    /// far, in the models' order.
+    fn assemble(&self) -> (Vec<bool>, Vec<EnumType>, Vec<SchemaError>) {
         let mut errors = Vec::new();
-        let mut schema = Schema::default();
+        let mut enums: Vec<EnumType> = Vec::new();
+        let mut keep = Vec::with_capacity(self.models.len());
         let mut seen = crate::hash::FastSet::default();
         seen.reserve(self.models.len());
         for def in &self.models {
@@ -66,12 +83,13 @@ impl SchemaBuilder {
                         def.table.name, def.rust_name
                     ),
                 ));
+                keep.push(false);
                 continue;
             }
-            schema.tables.push(def.table.clone());
+            keep.push(true);
             for e in &def.enums {
-                match schema.enums.iter().find(|x| x.name == e.name) {
-                    None => schema.enums.push(e.clone()),
+                match enums.iter().find(|x| x.name == e.name) {
+                    None => enums.push(e.clone()),
                     Some(x) if x.values == e.values => {}
                     Some(x) => errors.push(SchemaError::schema(format!(
                         "enum `{}` is defined twice with different values ({:?} and {:?}, used by `{}`)",
@@ -80,11 +98,7 @@ impl SchemaBuilder {
                 }
             }
         }
-        schema.normalize();
-        if let Err(e) = schema.validate() {
-            errors.extend(e.0);
-        }
-        if errors.is_empty() { Ok(schema) } else { Err(SchemaErrors(errors)) }
+        (keep, enums, errors)
     }
 
     /// The rename hints the models carry (`renamed_from` on structs and fields).
@@ -115,6 +129,15 @@ impl SchemaBuilder {
         hints.normalize();
         hints
     }
+}
+
+/// Normalizes and validates the assembled `schema`, adding its problems to `errors`.
+fn finish(mut schema: Schema, mut errors: Vec<SchemaError>) -> Result<Schema, SchemaErrors> {
+    schema.normalize();
+    if let Err(e) = schema.validate() {
+        errors.extend(e.0);
+    }
+    if errors.is_empty() { Ok(schema) } else { Err(SchemaErrors(errors)) }
 }
 
 /// Hints for the differ: from `renamed_from` (and `backfill`) attributes, or from a non-interactive answers file
@@ -261,5 +284,64 @@ impl RenameHints {
             && self.enum_values.is_empty()
             && self.enums.is_empty()
             && self.backfills.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ColumnType};
+
+    fn def(rust_name: &'static str, table: &str, enum_values: &[&str]) -> ModelDef {
+        let mut t = Table::new(table);
+        let mut c = Column::new("mood", ColumnType::Enum("mood".into()));
+        c.nullable = true;
+        t.columns.push(c);
+        ModelDef {
+            rust_name,
+            table: t,
+            enums: vec![EnumType { name: "mood".into(), values: enum_values.iter().map(|v| v.to_string()).collect() }],
+            enum_renames: vec![],
+            renamed_from: None,
+            column_renames: vec![],
+            column_backfills: vec![],
+        }
+    }
+
+    #[test]
+    fn moving_the_tables_builds_what_copying_them_builds() {
+        let mut ok = SchemaBuilder::new();
+        ok.model(def("B", "b", &["x"])).model(def("A", "a", &["x"]));
+        let built = ok.build().unwrap();
+        assert_eq!(built.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(ok.clone().into_schema().unwrap(), built);
+        let mut bad = ok.clone();
+        // A second model of `a`, an enum redefined, and a table without a name.
+        bad.model(def("A2", "a", &["y"])).model(def("C", "c", &["z"])).model(def("Empty", "", &["x"]));
+        let errors = bad.build().unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "the schema has 3 problems:\n  - table `a`: two models map to table `a` (`A2` and another listed \
+             earlier); give one of them #[model(table = \"...\")]\n  - enum `mood` is defined twice with different \
+             values ([\"x\"] and [\"z\"], used by `C`)\n  - table ``: the table name must be 1 to 63 bytes long (it is \
+             0)"
+        );
+        assert_eq!(bad.into_schema().unwrap_err(), errors);
+    }
+
+    #[test]
+    fn unlisted_models_are_those_whose_table_is_not_listed() {
+        use crate::model::__private::registration;
+        let mut listed = SchemaBuilder::new();
+        listed.model(def("A", "a", &["x"])).model(def("B", "b", &["x"]));
+        let registered = [
+            registration("m::Z", "z"),
+            registration("m::A", "a"),
+            registration("m::Y", "y"),
+            registration("m::B", "b"),
+        ];
+        let unlisted = crate::model::unlisted(&registered, &listed);
+        assert_eq!(unlisted.iter().map(|r| r.path()).collect::<Vec<_>>(), ["m::Z", "m::Y"]);
+        assert!(crate::model::unlisted(&[], &listed).is_empty());
     }
 }

@@ -75,6 +75,13 @@ impl Schema {
 
 // Two tables with one name cannot both exist in a database.
 pub(super) fn check_unique_table_names(s: &Schema, errs: &mut Vec<SchemaError>) {
+    // A normalized schema (every built or read one) has its tables sorted: a repeated name is the one before it.
+    if s.tables.is_sorted_by(|a, b| a.name <= b.name) {
+        for w in s.tables.windows(2).filter(|w| w[0].name == w[1].name) {
+            errs.push(SchemaError::table(&w[1].name, "the table is defined more than once".into()));
+        }
+        return;
+    }
     let mut seen = HashSet::with_capacity_and_hasher(s.tables.len(), Default::default());
     for t in &s.tables {
         if !seen.insert(t.name.as_str()) {
@@ -236,12 +243,18 @@ fn constraint_names(t: &Table) -> impl Iterator<Item = &str> {
 }
 
 /// The pairs of distinct names that are equal once folded by `fold` (each later name with the first of its fold).
-fn folded_pair<'a>(
-    names: impl IntoIterator<Item = &'a str>,
+/// `fold` gives a borrowed name only when the name is its own fold.
+fn folded_pair<'a, I: Iterator<Item = &'a str> + Clone>(
+    names: impl IntoIterator<Item = &'a str, IntoIter = I>,
     fold: impl Fn(&'a str) -> Cow<'a, str>,
 ) -> Vec<(&'a str, &'a str)> {
     let names = names.into_iter();
     let mut pairs = Vec::new();
+    // Names the fold leaves as they are (most names: lowercase ASCII) cannot make a pair: two of them fold alike
+    // only when they are the same name.
+    if names.clone().all(|n| matches!(fold(n), Cow::Borrowed(_))) {
+        return pairs;
+    }
     let mut push = |prev: &'a str, n: &'a str| {
         if prev != n {
             pairs.push((prev, n));
@@ -346,9 +359,9 @@ pub(super) fn check_columns(s: &Schema, t: &Table, errs: &mut Vec<SchemaError>) 
     if t.columns.is_empty() {
         errs.push(SchemaError::table(&t.name, "the table has no columns".into()));
     }
-    let mut seen = BTreeSet::new();
-    for c in &t.columns {
-        if !seen.insert(c.name.as_str()) {
+    for (i, c) in t.columns.iter().enumerate() {
+        // A scan of the columns before it: a table has few, and a set would allocate.
+        if t.columns[..i].iter().any(|o| o.name == c.name) {
             errs.push(SchemaError::column(&t.name, &c.name, "the column is defined more than once".into()));
         }
         match &c.ty {
@@ -437,9 +450,8 @@ pub(super) fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
     if pk.columns.is_empty() {
         errs.push(SchemaError::table(&t.name, "the primary key has no columns".into()));
     }
-    let mut seen = BTreeSet::new();
-    for name in &pk.columns {
-        if !seen.insert(name.as_str()) {
+    for (i, name) in pk.columns.iter().enumerate() {
+        if pk.columns[..i].contains(name) {
             errs.push(SchemaError::column(&t.name, name, "the column is listed twice in the primary key".into()));
         }
         if let Some(c) = t.column(name)
@@ -458,17 +470,17 @@ pub(super) fn check_primary_key(t: &Table, errs: &mut Vec<SchemaError>) {
 // number, a counter): PostgreSQL makes any column an identity. What a dialect cannot express is refused when
 // rendering for it (SQLite only generates values for the INTEGER PRIMARY KEY; MySQL needs the column to lead a key).
 pub(super) fn check_auto_increment(t: &Table, errs: &mut Vec<SchemaError>) {
-    let auto: Vec<_> = t.columns.iter().filter(|c| c.auto_increment).collect();
-    if auto.len() > 1 {
+    let auto = || t.columns.iter().filter(|c| c.auto_increment);
+    if auto().nth(1).is_some() {
         errs.push(SchemaError::table(
             &t.name,
             format!(
                 "only one column can be auto_increment (found {})",
-                auto.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
+                auto().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
             ),
         ));
     }
-    for c in auto {
+    for c in auto() {
         if !c.ty.is_integer() {
             errs.push(SchemaError::column(
                 &t.name,
@@ -491,13 +503,11 @@ pub(super) fn check_auto_increment(t: &Table, errs: &mut Vec<SchemaError>) {
 
 // Keys, indexes and uniques can only name columns of their own table, and must name at least one.
 pub(super) fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
-    let mut lists: Vec<(&str, &str, &[String])> = Vec::new();
-    if let Some(pk) = &t.primary_key {
-        lists.push(("primary key", &pk.name, &pk.columns));
-    }
+    // The expression indexes' problems come first, then each list's in order: primary key, indexes, uniques,
+    // foreign keys.
     for i in &t.indexes {
         match &i.expression {
-            None => lists.push(("index", &i.name, &i.columns)),
+            None => {}
             Some(e) if e.trim().is_empty() => {
                 errs.push(SchemaError::table(&t.name, format!("index `{}` has an empty expression", i.name)));
             }
@@ -512,12 +522,13 @@ pub(super) fn check_key_columns_exist(t: &Table, errs: &mut Vec<SchemaError>) {
             Some(_) => {}
         }
     }
-    for u in &t.uniques {
-        lists.push(("unique constraint", &u.name, &u.columns));
-    }
-    for f in &t.foreign_keys {
-        lists.push(("foreign key", &f.name, &f.columns));
-    }
+    let lists = t
+        .primary_key
+        .iter()
+        .map(|pk| ("primary key", &pk.name, &pk.columns))
+        .chain(t.indexes.iter().filter(|i| i.expression.is_none()).map(|i| ("index", &i.name, &i.columns)))
+        .chain(t.uniques.iter().map(|u| ("unique constraint", &u.name, &u.columns)))
+        .chain(t.foreign_keys.iter().map(|f| ("foreign key", &f.name, &f.columns)));
     for (what, name, cols) in lists {
         if cols.is_empty() {
             errs.push(SchemaError::table(&t.name, format!("{what} `{name}` has no columns")));
@@ -581,9 +592,9 @@ pub(super) fn check_index_prefixes(t: &Table, errs: &mut Vec<SchemaError>) {
 // Foreign keys and checks live in a per-table namespace on every dialect, but two with one name in one table
 // cannot both exist.
 pub(super) fn check_table_constraint_names(t: &Table, errs: &mut Vec<SchemaError>) {
-    let mut seen = BTreeSet::new();
-    for n in t.foreign_keys.iter().map(|f| &f.name).chain(t.checks.iter().map(|c| &c.name)) {
-        if !seen.insert(n.as_str()) {
+    let names = || t.foreign_keys.iter().map(|f| f.name.as_str()).chain(t.checks.iter().map(|c| c.name.as_str()));
+    for (i, n) in names().enumerate() {
+        if names().take(i).any(|o| o == n) {
             errs.push(SchemaError::table(&t.name, format!("the constraint name `{n}` is used more than once")));
         }
     }
@@ -649,13 +660,7 @@ pub(super) fn check_foreign_keys(tables: &HashMap<&str, &Table>, t: &Table, errs
             .map(|p| &p.columns)
             .chain(target.uniques.iter().map(|u| &u.columns))
             .chain(target.indexes.iter().filter(|i| i.unique && i.predicate.is_none()).map(|i| &i.columns));
-        let mut sorted_ref = fk.ref_columns.clone();
-        sorted_ref.sort();
-        let is_key = key_targets.into_iter().any(|cols| {
-            let mut k = cols.clone();
-            k.sort();
-            k == sorted_ref
-        });
+        let is_key = key_targets.into_iter().any(|cols| same_columns(cols, &fk.ref_columns));
         if !is_key && fk.ref_columns.iter().all(|rc| target.column(rc).is_some()) {
             errs.push(SchemaError::table(
                 &t.name,
@@ -666,6 +671,20 @@ pub(super) fn check_foreign_keys(tables: &HashMap<&str, &Table>, t: &Table, errs
                     fk.ref_columns.join(", ")
                 ),
             ));
+        }
+    }
+}
+
+/// Whether two column lists hold the same columns, in any order.
+fn same_columns(a: &[String], b: &[String]) -> bool {
+    match (a, b) {
+        _ if a.len() != b.len() => false,
+        ([x], [y]) => x == y,
+        _ => {
+            let (mut a, mut b) = (a.to_vec(), b.to_vec());
+            a.sort();
+            b.sort();
+            a == b
         }
     }
 }

@@ -178,15 +178,65 @@ fn reuse(text: &str, known: &Canonical<'_>) -> Option<SnapshotIn> {
 /// `migrate-generate` hashes the committed snapshot (the parent) and the new one, which usually differ in one table.
 pub fn hash_pair(a: &str, b: &str) -> (String, String) {
     let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = common_prefix(a, b);
+    let prefix = crate::hash::fnv1a64(a[..same].iter().copied());
+    let of = |rest: &[u8]| hash_text_of(crate::hash::fnv1a64_continue(prefix, rest.iter().copied()));
+    (of(&a[same..]), of(&b[same..]))
+}
+
+/// How far apart [`HashStates`] keeps the hash's states.
+const STRIDE: usize = 1 << 16;
+
+/// The FNV-1a states of one text (the committed snapshot) every 64 KiB and at its end: [`HashStates::pair`] then
+/// hashes a second text that shares a beginning with it from the last state before they differ. The states can be
+/// computed before the second text exists (while the models' text is printed, on another thread).
+#[derive(Debug, Clone)]
+pub struct HashStates {
+    /// `states[i]`: the state after the first `i * STRIDE` bytes; the last one, after the whole text.
+    states: Vec<u64>,
+}
+
+impl HashStates {
+    /// The states of `text`, or `None` when `stop` is set before they are all computed (the caller no longer needs
+    /// them).
+    pub fn new(text: &str, stop: &std::sync::atomic::AtomicBool) -> Option<Self> {
+        let bytes = text.as_bytes();
+        let mut states = Vec::with_capacity(bytes.len() / STRIDE + 2);
+        let mut state = crate::hash::fnv1a64(std::iter::empty());
+        states.push(state);
+        for chunk in bytes.chunks(STRIDE) {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return None;
+            }
+            state = crate::hash::fnv1a64_continue(state, chunk.iter().copied());
+            states.push(state);
+        }
+        if bytes.len().is_multiple_of(STRIDE) {
+            // The whole text's state is already the last one pushed; keep one entry per stride and one at the end.
+            states.push(state);
+        }
+        Some(HashStates { states })
+    }
+
+    /// [`hash_pair`] of `a` (the text these are the states of) and `b`: `b` is hashed from the last state of `a`
+    /// before they differ.
+    pub fn pair(&self, a: &str, b: &str) -> (String, String) {
+        let same = common_prefix(a.as_bytes(), b.as_bytes());
+        let at = (same / STRIDE).min(self.states.len() - 2);
+        let b_hash = crate::hash::fnv1a64_continue(self.states[at], b.as_bytes()[at * STRIDE..].iter().copied());
+        let a_hash = *self.states.last().expect("at least two states");
+        (hash_text_of(a_hash), hash_text_of(b_hash))
+    }
+}
+
+/// The length of the common beginning of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let mut same = 0;
     const BLOCK: usize = 4096;
     while same + BLOCK <= a.len().min(b.len()) && a[same..same + BLOCK] == b[same..same + BLOCK] {
         same += BLOCK;
     }
-    same += a[same..].iter().zip(&b[same..]).take_while(|(x, y)| x == y).count();
-    let prefix = crate::hash::fnv1a64(a[..same].iter().copied());
-    let of = |rest: &[u8]| hash_text_of(crate::hash::fnv1a64_continue(prefix, rest.iter().copied()));
-    (of(&a[same..]), of(&b[same..]))
+    same + a[same..].iter().zip(&b[same..]).take_while(|(x, y)| x == y).count()
 }
 
 #[cfg(test)]
@@ -272,5 +322,25 @@ mod tests {
         }
         assert_eq!(hash_pair("", "abc"), (hash_text(""), hash_text("abc")));
         assert_eq!(hash_pair(&a, &a[..100]), (hash_text(&a), hash_text(&a[..100])));
+    }
+
+    #[test]
+    fn hash_states_give_the_two_hashes() {
+        use std::sync::atomic::AtomicBool;
+        let go = AtomicBool::new(false);
+        let a = to_string(&synthetic(400));
+        assert!(a.len() > 3 * STRIDE, "several strides");
+        let mut s = synthetic(400);
+        s.tables[200].columns.push(Column { nullable: true, ..Column::new("extra", ColumnType::Text) });
+        let b = to_string(&s);
+        let exact = "x".repeat(2 * STRIDE);
+        let texts: [&str; 7] = [&a, &b, "", "abc", &a[..100], &a[..STRIDE], &exact];
+        for x in texts {
+            let states = HashStates::new(x, &go).unwrap();
+            for y in texts {
+                assert_eq!(states.pair(x, y), (hash_text(x), hash_text(y)), "{} {}", x.len(), y.len());
+            }
+        }
+        assert!(HashStates::new(&a, &AtomicBool::new(true)).is_none(), "stopped");
     }
 }

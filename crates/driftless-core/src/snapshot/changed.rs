@@ -381,6 +381,12 @@ mod tests {
             ("an index named as another table", {
                 edit_table(&text, "tbl_00002", |o| o.replacen("\"tbl_00002_code_idx\"", "\"tbl_00005\"", 1))
             }),
+            ("a changed table's key named as its own index", {
+                edit_table(&text, "tbl_00006", |o| o.replacen("\"tbl_00006_pkey\"", "\"tbl_00006_code_idx\"", 1))
+            }),
+            ("a changed table's index named as an unchanged table's key", {
+                edit_table(&text, "tbl_00006", |o| o.replacen("\"tbl_00006_code_idx\"", "\"tbl_00001_pkey\"", 1))
+            }),
             ("a changed table's key made nullable", {
                 edit_table(&text, "tbl_00006", |o| {
                     o.replacen("\"auto_increment\": true", "\"nullable\": true, \"auto_increment\": true", 1)

@@ -212,3 +212,55 @@ fn auto_increment_need_not_be_the_key_but_cannot_be_nullable() {
         ]
     );
 }
+
+#[test]
+fn repeated_names_are_reported_once_per_repeat_in_order() {
+    let mut t = table(
+        "t",
+        &[
+            ("id", ColumnType::Integer),
+            ("a", ColumnType::Integer),
+            ("id", ColumnType::Integer),
+            ("a", ColumnType::Text),
+        ],
+    );
+    t.primary_key = Some(PrimaryKey { name: "t_pkey".into(), columns: vec!["id".into(), "a".into(), "id".into()] });
+    let fk = |name: &str| ForeignKey {
+        name: name.into(),
+        columns: vec!["id".into(), "a".into()],
+        ref_table: "u".into(),
+        // The referenced primary key's columns, in another order: still the key.
+        ref_columns: vec!["y".into(), "x".into()],
+        on_delete: ReferentialAction::NoAction,
+        on_update: ReferentialAction::NoAction,
+    };
+    let not_a_key = ForeignKey { ref_columns: vec!["y".into(), "y".into()], ..fk("t_fk2") };
+    t.foreign_keys = vec![fk("t_fk"), fk("t_fk"), not_a_key];
+    t.checks = vec![Check { name: "t_fk".into(), expr: "a > 0".into() }];
+    let mut u = table("u", &[("x", ColumnType::Integer), ("y", ColumnType::Integer)]);
+    u.primary_key = Some(PrimaryKey { name: "u_pkey".into(), columns: vec!["x".into(), "y".into()] });
+    let mut v = u.clone();
+    v.primary_key.as_mut().unwrap().name = "v_pkey".into();
+    let expected = [
+        "table `u`: the table is defined more than once",
+        "table `t`, column `id`: the column is defined more than once",
+        "table `t`, column `a`: the column is defined more than once",
+        "table `t`, column `id`: the column is listed twice in the primary key",
+        "table `t`: the constraint name `t_fk` is used more than once",
+        "table `t`: the constraint name `t_fk` is used more than once",
+        "table `t`: foreign key `t_fk2` references `u`(y, y), which is neither its primary key nor unique",
+    ];
+    // Sorted by name (as every built or read schema is) and not: the same problems.
+    let sorted = Schema { tables: vec![t.clone(), u.clone(), v.clone()], enums: vec![] };
+    let mut unsorted = sorted.clone();
+    unsorted.tables.swap(0, 2);
+    assert_eq!(messages(sorted), expected);
+    for schema in [Schema { tables: vec![t.clone(), u.clone(), v.clone()], enums: vec![] }, unsorted] {
+        let got = messages(schema);
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(got_sorted, want, "{got:#?}");
+    }
+}
