@@ -3,6 +3,10 @@
 //!
 //! Names of keys and indexes are generated at runtime by `driftless_core::schema::constraint_name`, the one
 //! function the rest of driftless uses, so the derive cannot drift from it.
+//!
+//! The `<Struct>Iden` enum and the `inventory` registration are optional ([`Emit`]): each costs rustc time on every
+//! rebuild of a models crate of hundreds of structs, and a project that does not use them turns them off through
+//! the `driftless` crate's features `iden` and `unlisted-check` (both on by default).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -14,8 +18,29 @@ use crate::internals::attr::DefaultLit;
 use crate::internals::{Ctxt, check};
 use crate::respan::{keep, respan, respan_generated};
 
+/// The optional parts of the derive's output. The `Model` impl is always emitted.
+#[derive(Debug, Clone, Copy)]
+pub struct Emit {
+    /// The `<Struct>Iden` enum and its impls (feature `iden`).
+    pub iden: bool,
+    /// The `inventory` registration that lets `migrate-generate` name a model missing from `schema![...]` (feature
+    /// `unlisted-check`).
+    pub registration: bool,
+}
+
+impl Emit {
+    /// Everything: what the `driftless` crate's default features give.
+    #[cfg(test)]
+    pub const ALL: Emit = Emit { iden: true, registration: true };
+
+    /// What this build of the macro emits, from its own features, which the `driftless` crate's features of the
+    /// same names turn on (cargo unifies them: one crate in the build asking for `iden` gives it to all).
+    pub const FROM_FEATURES: Emit =
+        Emit { iden: cfg!(feature = "iden"), registration: cfg!(feature = "unlisted-check") };
+}
+
 /// Expands `#[derive(Model)]` on `input`, or returns every error found as `compile_error!`s.
-pub fn expand_model(input: TokenStream) -> TokenStream {
+pub fn expand_model(input: TokenStream, emit: Emit) -> TokenStream {
     let item: syn::DeriveInput = match syn::parse2(input) {
         Ok(item) => item,
         Err(err) => return err.to_compile_error(),
@@ -29,13 +54,13 @@ pub fn expand_model(input: TokenStream) -> TokenStream {
         return err.to_compile_error();
     }
     match cont {
-        Some(cont) => generate(&cont),
+        Some(cont) => generate(&cont, emit),
         // `from_ast` only returns `None` after recording an error, which `check` has returned above.
         None => TokenStream::new(),
     }
 }
 
-fn generate(cont: &Container) -> TokenStream {
+fn generate(cont: &Container, emit: Emit) -> TokenStream {
     let p = dummy::private();
     let ident = &cont.ident;
     let rust_name = ident.to_string();
@@ -96,15 +121,15 @@ fn generate(cont: &Container) -> TokenStream {
         }
     };
     // Every model registers itself, so `migrate-generate` can name one missing from `schema![...]`; the list stays
-    // the schema. `#[model(unlisted)]` opts out.
-    let registration = (!cont.attrs.unlisted()).then(|| {
+    // the schema. `#[model(unlisted)]` opts out, and so does a build without the `unlisted-check` feature.
+    let registration = (emit.registration && !cont.attrs.unlisted()).then(|| {
         quote! {
             #p::inventory::submit! {
                 #p::registration(::core::concat!(::core::module_path!(), "::", #rust_name), #table)
             }
         }
     });
-    let (iden_enum, iden_impls) = generate_iden(cont, &p, &table);
+    let (iden_enum, iden_impls) = if emit.iden { generate_iden(cont, &p, &table) } else { Default::default() };
     let body = quote! {
         #model_impl
         #iden_impls

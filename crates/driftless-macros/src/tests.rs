@@ -4,7 +4,12 @@
 use proc_macro2::TokenStream;
 
 use crate::db_enum::expand_db_enum;
-use crate::model::expand_model;
+use crate::model::Emit;
+
+/// The whole expansion, as the `driftless` crate's default features give it.
+fn expand_model(input: TokenStream) -> TokenStream {
+    crate::model::expand_model(input, Emit::ALL)
+}
 
 fn pretty(tokens: TokenStream) -> String {
     let file: syn::File = syn::parse2(tokens).expect("the expansion is a list of items");
@@ -213,4 +218,39 @@ struct User {
     );
     assert!(out.contains(r#"`index(expression = ...)` needs `name = \"...\"`"#), "{out}");
     assert!(out.contains("`index(expression = ...)` indexes its one expression: drop `columns` and `prefix`"), "{out}");
+}
+
+/// Without the features `iden` and `unlisted-check`: the `Model` impl alone, the same as in the whole expansion.
+#[test]
+fn lean_expansion_is_the_model_impl_alone() {
+    let input = r#"
+struct User {
+    #[model(primary_key, auto_increment)]
+    id: i64,
+    name: String,
+}
+"#;
+    let lean = expand_with(
+        "lean_expansion",
+        |t| crate::model::expand_model(t, Emit { iden: false, registration: false }),
+        input,
+    );
+    assert!(!lean.contains("UserIden") && !lean.contains("__NAMES"), "{lean}");
+    assert!(!lean.contains("inventory") && !lean.contains("registration"), "{lean}");
+    assert!(lean.contains("impl _driftless::__private::Model for User"), "{lean}");
+    let full = pretty(expand_model(input.parse().unwrap()));
+    let model_impl = |text: &str| {
+        let start =
+            text.find("    #[automatically_derived]\n    impl _driftless::__private::Model").expect("a Model impl");
+        let end = start + text[start..].find("\n    }\n").expect("the impl's end");
+        text[start..end].to_owned()
+    };
+    assert_eq!(model_impl(&lean), model_impl(&full));
+
+    let iden_only =
+        pretty(crate::model::expand_model(input.parse().unwrap(), Emit { iden: true, registration: false }));
+    assert!(iden_only.contains("enum UserIden") && !iden_only.contains("inventory"), "{iden_only}");
+    let registered =
+        pretty(crate::model::expand_model(input.parse().unwrap(), Emit { iden: false, registration: true }));
+    assert!(!registered.contains("UserIden") && registered.contains("inventory::submit!"), "{registered}");
 }
