@@ -97,27 +97,21 @@ fn generate(cont: &Container, emit: Emit) -> TokenStream {
     });
     let constraints = indexes.chain(uniques).chain(checks);
 
-    // The definition is one `static` of plain data that one function of driftless-core reads (its `model::derived`
-    // module): no code per column, so a project of hundreds of models stays cheap to compile.
+    // The definition is one associated constant of plain data (`Model::DEFINITION`) that one function of
+    // driftless-core reads (its `model::derived` module) through `Model`'s provided `model_def`: no code per column
+    // and no function per model, so a project of hundreds of models stays cheap to compile.
     let model_impl = quote! {
         #[automatically_derived]
         impl #p::Model for #ident {
             const TABLE: &'static str = #table;
-
-            fn model_def() -> #p::ModelDef {
-                // The item before the statements: the output is spanned as the user's code (`crate::respan`), so
-                // lints such as `clippy::items_after_statements` see it.
-                static __MODEL: #p::ModelTable = #p::ModelTable {
-                    rust_name: #rust_name,
-                    table: #table,
-                    renamed_from: #renamed_from,
-                    comment: #comment,
-                    columns: &[#(#columns),*],
-                    constraints: &[#(#constraints),*],
-                };
-                #(#asserts)*
-                #p::model_def(&__MODEL)
-            }
+            const DEFINITION: &'static #p::ModelTable = &#p::ModelTable {
+                rust_name: #rust_name,
+                table: #table,
+                renamed_from: #renamed_from,
+                comment: #comment,
+                columns: &[#(#columns),*],
+                constraints: &[#(#constraints),*],
+            };
         }
     };
     // Every model registers itself, so `migrate-generate` can name one missing from `schema![...]`; the list stays
@@ -130,10 +124,12 @@ fn generate(cont: &Container, emit: Emit) -> TokenStream {
         }
     });
     let (iden_enum, iden_impls) = if emit.iden { generate_iden(cont, &p, &table) } else { Default::default() };
+    // The attribute checks last: statements of the const block, after its items (`clippy::items_after_statements`).
     let body = quote! {
         #model_impl
         #iden_impls
         #registration
+        #(#asserts)*
     };
     let wrapped = dummy::wrap_in_const(cont.attrs.crate_path(), body);
     let out = quote! {

@@ -39,7 +39,13 @@ struct User {
 "#,
     );
     assert!(out.contains(r#"rust_name: "User""#) && out.contains(r#"table: "user""#), "{out}");
-    assert!(out.contains("model_def(&__MODEL)"), "one call into driftless-core: {out}");
+    assert!(
+        out.contains(
+            "const DEFINITION: &'static _driftless::__private::ModelTable = &_driftless::__private::ModelTable {"
+        ),
+        "the definition is a constant of plain data, no function per model: {out}"
+    );
+    assert!(!out.contains("fn model_def"), "{out}");
     assert!(out.contains("enum UserIden"));
     assert!(out.contains("inventory::submit!") && out.contains(r#""User"), "user")"#), "{out}");
 }
