@@ -61,7 +61,11 @@ pub fn expand_model(input: TokenStream, emit: Emit) -> TokenStream {
 }
 
 fn generate(cont: &Container, emit: Emit) -> TokenStream {
-    let p = dummy::private();
+    let registers = emit.registration && !cont.attrs.unlisted();
+    // With neither the `Iden` enum nor the registration the output is the `Model` impl alone, not wrapped in a
+    // `const _` block: one item per model instead of three.
+    let bare = !emit.iden && !registers;
+    let p = if bare { dummy::crate_private(cont.attrs.crate_path()) } else { dummy::private() };
     let ident = &cont.ident;
     let rust_name = ident.to_string();
     let table = cont.table_name();
@@ -100,23 +104,32 @@ fn generate(cont: &Container, emit: Emit) -> TokenStream {
     // The definition is one associated constant of plain data (`Model::DEFINITION`) that one function of
     // driftless-core reads (its `model::derived` module) through `Model`'s provided `model_def`: no code per column
     // and no function per model, so a project of hundreds of models stays cheap to compile.
+    // The attribute checks are calls of empty `const fn`s: statements of the `const _` block, after its items
+    // (`clippy::items_after_statements`), or without one, evaluated with the constant.
+    let (asserts, block_asserts) = if bare { (asserts, Vec::new()) } else { (Vec::new(), asserts) };
+    let allow = bare.then(|| quote!(#[allow(unused_qualifications, clippy::absolute_paths)]));
+    let table_def = quote! {
+        &#p::ModelTable {
+            rust_name: #rust_name,
+            table: #table,
+            renamed_from: #renamed_from,
+            comment: #comment,
+            columns: &[#(#columns),*],
+            constraints: &[#(#constraints),*],
+        }
+    };
+    let definition = if asserts.is_empty() { table_def } else { quote!({ #(#asserts)* #table_def }) };
     let model_impl = quote! {
         #[automatically_derived]
+        #allow
         impl #p::Model for #ident {
             const TABLE: &'static str = #table;
-            const DEFINITION: &'static #p::ModelTable = &#p::ModelTable {
-                rust_name: #rust_name,
-                table: #table,
-                renamed_from: #renamed_from,
-                comment: #comment,
-                columns: &[#(#columns),*],
-                constraints: &[#(#constraints),*],
-            };
+            const DEFINITION: &'static #p::ModelTable = #definition;
         }
     };
     // Every model registers itself, so `migrate-generate` can name one missing from `schema![...]`; the list stays
     // the schema. `#[model(unlisted)]` opts out, and so does a build without the `unlisted-check` feature.
-    let registration = (emit.registration && !cont.attrs.unlisted()).then(|| {
+    let registration = registers.then(|| {
         quote! {
             #p::inventory::submit! {
                 #p::registration(::core::concat!(::core::module_path!(), "::", #rust_name), #table)
@@ -124,17 +137,20 @@ fn generate(cont: &Container, emit: Emit) -> TokenStream {
         }
     });
     let (iden_enum, iden_impls) = if emit.iden { generate_iden(cont, &p, &table) } else { Default::default() };
-    // The attribute checks last: statements of the const block, after its items (`clippy::items_after_statements`).
-    let body = quote! {
-        #model_impl
-        #iden_impls
-        #registration
-        #(#asserts)*
-    };
-    let wrapped = dummy::wrap_in_const(cont.attrs.crate_path(), body);
-    let out = quote! {
-        #iden_enum
-        #wrapped
+    let out = if bare {
+        model_impl
+    } else {
+        let body = quote! {
+            #model_impl
+            #iden_impls
+            #registration
+            #(#block_asserts)*
+        };
+        let wrapped = dummy::wrap_in_const(cont.attrs.crate_path(), body);
+        quote! {
+            #iden_enum
+            #wrapped
+        }
     };
     // Position-independent spans for incremental builds: see `crate::respan`.
     let span = match &cont.original.data {

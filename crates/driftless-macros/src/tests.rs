@@ -226,7 +226,8 @@ struct User {
     assert!(out.contains("`index(expression = ...)` indexes its one expression: drop `columns` and `prefix`"), "{out}");
 }
 
-/// Without the features `iden` and `unlisted-check`: the `Model` impl alone, the same as in the whole expansion.
+/// Without the features `iden` and `unlisted-check`: the `Model` impl alone, not wrapped in a `const _` block (so it
+/// names the runtime crate by its path), and otherwise the same as in the whole expansion.
 #[test]
 fn lean_expansion_is_the_model_impl_alone() {
     let input = r#"
@@ -243,15 +244,27 @@ struct User {
     );
     assert!(!lean.contains("UserIden") && !lean.contains("__NAMES"), "{lean}");
     assert!(!lean.contains("inventory") && !lean.contains("registration"), "{lean}");
-    assert!(lean.contains("impl _driftless::__private::Model for User"), "{lean}");
+    assert!(lean.starts_with("#[automatically_derived]\n"), "{lean}");
+    assert!(lean.contains("impl ::driftless::__private::Model for User"), "{lean}");
+    assert!(!lean.contains("const _") && !lean.contains("extern crate"), "{lean}");
+    // The attribute check, with no `const _` block to hold it, is evaluated with the constant.
+    let flat = |text: &str| text.split_whitespace().collect::<String>();
+    let checked =
+        "ModelTable={::driftless::__private::assert_integer_column::<i64>();&::driftless::__private::ModelTable{";
+    assert!(flat(&lean).contains(checked), "{lean}");
+    // Otherwise the same impl as in the whole expansion (a model without attribute checks).
+    let input = input.replace(", auto_increment", "");
+    let lean = pretty(crate::model::expand_model(input.parse().unwrap(), Emit { iden: false, registration: false }));
     let full = pretty(expand_model(input.parse().unwrap()));
-    let model_impl = |text: &str| {
-        let start =
-            text.find("    #[automatically_derived]\n    impl _driftless::__private::Model").expect("a Model impl");
-        let end = start + text[start..].find("\n    }\n").expect("the impl's end");
-        text[start..end].to_owned()
-    };
-    assert_eq!(model_impl(&lean), model_impl(&full));
+    let lean_impl = flat(&lean)
+        .replace("#[allow(unused_qualifications,clippy::absolute_paths)]", "")
+        .replace("::driftless::__private", "_driftless::__private");
+    assert!(flat(&full).contains(&lean_impl), "the same impl as in\n{full}\nbut\n{lean}");
+    let crate_path = pretty(crate::model::expand_model(
+        input.replace("struct User", "#[model(crate = \"my::driftless\")]\nstruct User").parse().unwrap(),
+        Emit { iden: false, registration: false },
+    ));
+    assert!(crate_path.contains("impl my::driftless::__private::Model for User"), "{crate_path}");
 
     let iden_only =
         pretty(crate::model::expand_model(input.parse().unwrap(), Emit { iden: true, registration: false }));
