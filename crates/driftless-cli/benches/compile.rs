@@ -22,11 +22,14 @@
 //! resident memory of the largest process in the tree, which is rustc). Without `/usr/bin/time` the wall time is
 //! measured here and the rest is left out. Medians of `DRIFTLESS_BENCH_RUNS` runs (default 3).
 //!
-//! `tuned` runs the loop again in a workspace whose `Cargo.toml` has [`TUNED_PROFILE`]'s settings, and `split` with
-//! the models in files of 50 (`models/m00.rs` …), as a project of 1,000 tables would keep them.
+//! `tuned` runs the loop again in a workspace whose `Cargo.toml` has [`TUNED_PROFILE`]'s settings, `split` with
+//! the models in files of 50 (`models/m00.rs` …), as a project of 1,000 tables would keep them, and `lean` as the
+//! README advises a large project: the app's `driftless` with `default-features = false` (no `<Struct>Iden` enums,
+//! no registration for the unlisted-model check) and the xtask without debug info ([`LEAN_PROFILE`]). When several
+//! settings run, their edits are interleaved.
 //!
-//! Run with `cargo bench -p driftless-cli --bench compile` (optionally `-- debug release 1000 5000 loop tuned split`,
-//! subset;
+//! Run with `cargo bench -p driftless-cli --bench compile` (optionally `-- debug release 1000 5000 loop tuned split
+//! lean`, subset;
 //! `--profile dev` builds the benchmark itself faster, and changes nothing it measures).
 
 use std::fmt::Write as _;
@@ -251,22 +254,45 @@ fn models_rs(range: std::ops::Range<usize>, n: usize, extra: &[String]) -> Strin
 const TUNED_PROFILE: &str = "\n[profile.dev]\ndebug = \"line-tables-only\"\n\n[profile.dev.package.\"*\"]\ndebug = \
                              false\n\n[profile.dev.build-override]\nopt-level = 3\n";
 
-/// One setting of the edit loop: its name (and scratch workspace), the workspace's profile settings, and how many
-/// models each file holds (`None`: all in `models.rs`).
+/// The lean setting's profile: the xtask without debug info (the README's advice for a large project).
+const LEAN_PROFILE: &str = "\n[profile.dev.package.xtask]\nstrip = \"debuginfo\"\n";
+
+/// The `driftless` dependency of the loop's `app`, and of the lean setting's: without the derive's optional items
+/// (`iden`, `unlisted-check`) or the facade's default driver features.
+const APP_DRIFTLESS: &str = "features = [\"chrono\"]";
+const LEAN_DRIFTLESS: &str = "default-features = false, features = [\"chrono\"]";
+
+/// One setting of the edit loop: its name (and scratch workspace), the workspace's profile settings, how many
+/// models each file holds (`None`: all in `models.rs`), and the `app`'s `driftless` dependency.
 struct Loop {
     name: &'static str,
     profile: &'static str,
     per_file: Option<usize>,
+    driftless: &'static str,
 }
 
-const LOOPS: [Loop; 3] = [
-    Loop { name: "loop", profile: "", per_file: None },
-    Loop { name: "tuned", profile: TUNED_PROFILE, per_file: None },
-    Loop { name: "split", profile: "", per_file: Some(50) },
+const LOOPS: [Loop; 4] = [
+    Loop { name: "loop", profile: "", per_file: None, driftless: APP_DRIFTLESS },
+    Loop { name: "tuned", profile: TUNED_PROFILE, per_file: None, driftless: APP_DRIFTLESS },
+    Loop { name: "split", profile: "", per_file: Some(50), driftless: APP_DRIFTLESS },
+    Loop { name: "lean", profile: LEAN_PROFILE, per_file: None, driftless: LEAN_DRIFTLESS },
 ];
 
-fn edit_loop(root: &Path, target: &Path, runs: usize, setting: &Loop) {
-    const N: usize = 1_000;
+const N_MODELS: usize = 1_000;
+
+/// One setting's scratch workspace, ready for edits, and its samples so far.
+struct LoopRun<'a> {
+    setting: &'a Loop,
+    ws: PathBuf,
+    extra: Vec<String>,
+    e2e: Vec<Sample>,
+    app: Vec<(f64, f64)>,
+    bin: Vec<f64>,
+}
+
+/// Writes `setting`'s workspace, builds it, and generates the 1,000-table first migration (all untimed but the
+/// warm build, which is printed).
+fn prepare_loop<'a>(root: &Path, target: &Path, setting: &'a Loop) -> LoopRun<'a> {
     let ws = root.join(if setting.name == "loop" { "loop".to_owned() } else { format!("loop-{}", setting.name) });
     let repo = repo();
     let profile = setting.profile;
@@ -277,13 +303,14 @@ fn edit_loop(root: &Path, target: &Path, runs: usize, setting: &Loop) {
     write(
         &ws.join("app/Cargo.toml"),
         &format!(
-            "{}[dependencies]\ndriftless = {{ path = {:?}, features = [\"chrono\"] }}\nchrono = {{ version = \"0.4\", \
+            "{}[dependencies]\ndriftless = {{ path = {:?}, {} }}\nchrono = {{ version = \"0.4\", \
              default-features = false, features = [\"clock\", \"std\"] }}\n",
             manifest_header("app"),
-            repo.join("crates/driftless")
+            repo.join("crates/driftless"),
+            setting.driftless
         ),
     );
-    let list: Vec<String> = (0..N).map(|i| format!("T{i:05}")).collect();
+    let list: Vec<String> = (0..N_MODELS).map(|i| format!("T{i:05}")).collect();
     write(
         &ws.join("app/src/lib.rs"),
         &format!(
@@ -312,79 +339,89 @@ fn edit_loop(root: &Path, target: &Path, runs: usize, setting: &Loop) {
     let _ = std::fs::remove_dir_all(ws.join("snapshots"));
     let _ = std::fs::remove_dir_all(ws.join("app/src/migrations"));
     write(&ws.join("app/src/migrations/mod.rs"), &driftless_write::registry_file(&[], "driftless"));
-    write_models(&ws.join("app"), N, setting.per_file, &[]);
+    write_models(&ws.join("app"), N_MODELS, setting.per_file, &[]);
     let xtask = target.join("debug/xtask");
     let xtask = xtask.to_str().unwrap();
     timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "xtask"]);
     timed(&ws, target, xtask, &["migrate-generate", "--name", "init", "--timestamp", "20261122_000000"]);
     let warm = timed(&ws, target, &cargo(), &["build", "--quiet", "-p", "xtask"]);
-    let label = setting.name;
     println!(
-        "{label}: warm build with the 1,000-table first migration: {:.2} s wall, {:.2} s user",
-        warm.wall, warm.user
+        "{}: warm build with the 1,000-table first migration: {:.2} s wall, {:.2} s user",
+        setting.name, warm.wall, warm.user
     );
+    LoopRun { setting, ws, extra: Vec::new(), e2e: Vec::new(), app: Vec::new(), bin: Vec::new() }
+}
 
-    let mut extra = Vec::new();
-    let (mut e2e, mut app, mut bin) = (Vec::new(), Vec::new(), Vec::new());
-    for k in 0..runs {
-        extra.push(format!("extra_{k}"));
-        write_models(&ws.join("app"), N, setting.per_file, &extra);
-        let ts = format!("20261123_{k:02}0000");
-        let name = format!("edit{k}");
-        e2e.push(timed(
-            &ws,
-            target,
-            &cargo(),
-            &[
-                "run",
-                "--quiet",
-                "--timings",
-                "-p",
-                "xtask",
-                "--",
-                "migrate-generate",
-                "--name",
-                &name,
-                "--timestamp",
-                &ts,
-            ],
-        ));
-        let units = timings(target);
-        app.push(units.iter().find(|u| u.0 == "app").map(|u| (u.1, u.2)).unwrap_or((f64::NAN, f64::NAN)));
-        bin.push(units.iter().find(|u| u.0 == "xtask").map_or(f64::NAN, |u| u.1));
-        assert!(
-            std::fs::read_to_string(ws.join("app/src/migrations/mod.rs")).unwrap().contains(&name),
-            "migrate-generate wrote migration {name}"
-        );
-    }
-    let med = |v: Vec<f64>| {
-        let mut v = v;
+/// Edit `k`: one more field on the middle model, then `cargo run -p xtask -- migrate-generate`, timed.
+fn edit_once(run: &mut LoopRun, target: &Path, k: usize) {
+    let ws = &run.ws;
+    run.extra.push(format!("extra_{k}"));
+    write_models(&ws.join("app"), N_MODELS, run.setting.per_file, &run.extra);
+    let ts = format!("20261123_{k:02}0000");
+    let name = format!("edit{k}");
+    let args =
+        ["run", "--quiet", "--timings", "-p", "xtask", "--", "migrate-generate", "--name", &name, "--timestamp", &ts];
+    let sample = timed(ws, target, &cargo(), &args);
+    let units = timings(target);
+    run.e2e.push(sample);
+    run.app.push(units.iter().find(|u| u.0 == "app").map(|u| (u.1, u.2)).unwrap_or((f64::NAN, f64::NAN)));
+    run.bin.push(units.iter().find(|u| u.0 == "xtask").map_or(f64::NAN, |u| u.1));
+    assert!(
+        std::fs::read_to_string(ws.join("app/src/migrations/mod.rs")).unwrap().contains(&name),
+        "migrate-generate wrote migration {name}"
+    );
+    println!(
+        "{} edit {k}: {:.2} s wall, {:.2} s user CPU (load average {})",
+        run.setting.name,
+        sample.wall,
+        sample.user,
+        load_average()
+    );
+}
+
+/// The 1-minute load average, or `?`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn report_loop(run: &LoopRun) {
+    let setting = run.setting;
+    let med = |v: &[f64]| {
+        let mut v = v.to_vec();
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let what = match (setting.profile.is_empty(), setting.per_file) {
-        (true, None) => "default profile, one models.rs".to_owned(),
-        (false, None) => "tuned profile, one models.rs".to_owned(),
+    let what = match (setting.name, setting.per_file) {
+        ("lean", _) => "lean: app without the derive's `iden` and `unlisted-check`, xtask stripped".to_owned(),
+        ("tuned", _) => "tuned profile, one models.rs".to_owned(),
+        (_, None) => "default profile, one models.rs".to_owned(),
         (_, Some(k)) => format!("default profile, {k} models a file"),
     };
+    let (label, e2e, runs) = (setting.name, &run.e2e, run.e2e.len());
     println!(
-        "loop ({what}): one field added to one of {N} models, then `cargo run -p xtask -- migrate-generate` ({runs} runs)"
+        "{label} ({what}): one field added to one of {N_MODELS} models, then `cargo run -p xtask -- migrate-generate` \
+         ({runs} runs)"
     );
     println!(
-        "{label}: end to end {:.2} s wall (runs {:?}), {:.2} s user CPU, peak {:.0} MB",
-        median(&e2e, |x| x.wall),
+        "{label}: end to end {:.2} s wall (runs {:?}), {:.2} s user CPU (runs {:?}), peak {:.0} MB",
+        median(e2e, |x| x.wall),
         e2e.iter().map(|x| (x.wall * 100.0).round() / 100.0).collect::<Vec<_>>(),
-        median(&e2e, |x| x.user),
-        median(&e2e, |x| x.rss_mb)
+        median(e2e, |x| x.user),
+        e2e.iter().map(|x| (x.user * 100.0).round() / 100.0).collect::<Vec<_>>(),
+        median(e2e, |x| x.rss_mb)
     );
-    let (app_total, app_frontend) = (med(app.iter().map(|a| a.0).collect()), med(app.iter().map(|a| a.1).collect()));
-    let bin = med(bin);
+    let app_total = med(&run.app.iter().map(|a| a.0).collect::<Vec<_>>());
+    let app_frontend = med(&run.app.iter().map(|a| a.1).collect::<Vec<_>>());
+    let bin = med(&run.bin);
     println!(
         "{label}: of which (cargo --timings, wall) rustc on app {app_total:.2} s (frontend: expansion, checks, incremental \
          bookkeeping {app_frontend:.2} s; codegen {:.2} s), xtask binary (link) {bin:.2} s, the rest (cargo, \
          migrate-generate) {:.2} s",
         app_total - app_frontend,
-        median(&e2e, |x| x.wall) - app_total - bin
+        median(e2e, |x| x.wall) - app_total - bin
     );
 }
 
@@ -432,9 +469,16 @@ fn main() {
             migrations(&root, &target, &sizes, &[profile], runs);
         }
     }
-    for setting in &LOOPS {
-        if everything || has(setting.name) {
-            edit_loop(&root, &target, runs, setting);
+    // The settings' edits are interleaved (edit k of each setting, then edit k + 1), so a change in the machine's
+    // load falls on every setting alike.
+    let mut loops: Vec<LoopRun> =
+        LOOPS.iter().filter(|s| everything || has(s.name)).map(|s| prepare_loop(&root, &target, s)).collect();
+    for k in 0..runs {
+        for run in &mut loops {
+            edit_once(run, &target, k);
         }
+    }
+    for run in &loops {
+        report_loop(run);
     }
 }

@@ -40,7 +40,8 @@ use crate::schema::{Column, DefaultExpr, Literal};
 
 mod derived;
 
-/// A Rust struct that maps to one table. Implemented by `#[derive(Model)]`.
+/// A Rust struct that maps to one table. Implemented by `#[derive(Model)]`, which gives the hidden `DEFINITION`
+/// (the table as plain data); [`model_def`](Model::model_def) builds the definition from it.
 ///
 /// The definition is rebuilt on each call; it is cheap and only needed when a schema is assembled (see
 /// `driftless::schema!`).
@@ -48,8 +49,15 @@ pub trait Model {
     /// The table's name in the database.
     const TABLE: &'static str;
 
+    /// The derive's description of the table, as plain data (not a public API: it changes whenever the derive
+    /// does).
+    #[doc(hidden)]
+    const DEFINITION: &'static derived::ModelTable;
+
     /// The frozen description of the table, its enum types and its rename hints.
-    fn model_def() -> ModelDef;
+    fn model_def() -> ModelDef {
+        derived::model_def(Self::DEFINITION)
+    }
 }
 
 /// A `#[derive(Model)]` struct linked into the program, as the derive registers it (through `inventory`).
@@ -265,13 +273,13 @@ pub mod __private {
     pub use inventory;
 
     /// Requires `T: TextColumn` (emitted at the `max_length` attribute's span).
-    pub fn assert_text_column<T: TextColumn + ?Sized>() {}
+    pub const fn assert_text_column<T: TextColumn + ?Sized>() {}
 
     /// Requires `T: IntegerColumn` (emitted at the `auto_increment` attribute's span).
-    pub fn assert_integer_column<T: IntegerColumn + ?Sized>() {}
+    pub const fn assert_integer_column<T: IntegerColumn + ?Sized>() {}
 
     /// Requires `T: DecimalColumn` (emitted at the `precision`/`scale` attribute's span).
-    pub fn assert_decimal_column<T: DecimalColumn + ?Sized>() {}
+    pub const fn assert_decimal_column<T: DecimalColumn + ?Sized>() {}
 
     /// One column as the derive describes it, before table-level names are generated.
     #[derive(Debug, Clone)]

@@ -27,3 +27,13 @@ pub fn wrap_in_const(crate_path: Option<&syn::Path>, code: TokenStream) -> Token
 pub fn private() -> TokenStream {
     quote!(_driftless::__private)
 }
+
+/// The runtime support module by its full path (`::driftless::__private`, or `<crate>::__private` with
+/// `crate = "..."`), for output that is not wrapped by [`wrap_in_const`]: an `impl` alone names nothing in the user's
+/// scope, so it needs no const block.
+pub fn crate_private(crate_path: Option<&syn::Path>) -> TokenStream {
+    match crate_path {
+        Some(path) => quote!(#path::__private),
+        None => quote!(::driftless::__private),
+    }
+}

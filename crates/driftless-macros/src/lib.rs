@@ -28,6 +28,12 @@ use proc_macro::TokenStream;
 /// implements sea-query's `Iden` and `IdenStatic`, and `Clone` and `Copy`; not `Debug`, `PartialEq`, `Eq` or `Hash`,
 /// which would make a models crate of hundreds of structs noticeably slower to rebuild.
 ///
+/// Two parts of the output are cargo features of the `driftless` crate, both on by default: `iden` (the
+/// `<Struct>Iden` enum) and `unlisted-check` (the registration that lets `migrate-generate` name a derived model
+/// missing from `schema![...]`). A project of hundreds of models that uses neither can turn them off
+/// (`default-features = false`) to make each rebuild of its models crate cheaper; without `unlisted-check`,
+/// `migrate-generate` cannot tell that a model is missing from the list.
+///
 /// Each field is a column whose portable type comes from its Rust type (see `driftless::model` for the table);
 /// `Option<T>` makes the column nullable.
 ///
@@ -48,7 +54,8 @@ use proc_macro::TokenStream;
 /// - `comment = "..."`: the table comment.
 /// - `crate = "path::to::driftless"`: where the runtime crate is, if not `::driftless`.
 /// - `unlisted`: the struct is left out of `schema![...]` on purpose. Every other derived model registers itself
-///   (through `inventory`), and `migrate-generate` refuses while one is missing from the list.
+///   (through `inventory`, with the `unlisted-check` feature), and `migrate-generate` refuses while one is missing
+///   from the list.
 ///
 /// Column lists name database columns (after `column = "..."` renames).
 ///
@@ -91,7 +98,7 @@ use proc_macro::TokenStream;
 /// mapping.
 #[proc_macro_derive(Model, attributes(model))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
-    model::expand_model(input.into()).into()
+    model::expand_model(input.into(), model::Emit::FROM_FEATURES).into()
 }
 
 /// Derives `driftless::DbEnum` for a unit-only enum stored in an enum column.

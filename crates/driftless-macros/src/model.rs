@@ -3,6 +3,10 @@
 //!
 //! Names of keys and indexes are generated at runtime by `driftless_core::schema::constraint_name`, the one
 //! function the rest of driftless uses, so the derive cannot drift from it.
+//!
+//! The `<Struct>Iden` enum and the `inventory` registration are optional ([`Emit`]): each costs rustc time on every
+//! rebuild of a models crate of hundreds of structs, and a project that does not use them turns them off through
+//! the `driftless` crate's features `iden` and `unlisted-check` (both on by default).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -14,8 +18,29 @@ use crate::internals::attr::DefaultLit;
 use crate::internals::{Ctxt, check};
 use crate::respan::{keep, respan, respan_generated};
 
+/// The optional parts of the derive's output. The `Model` impl is always emitted.
+#[derive(Debug, Clone, Copy)]
+pub struct Emit {
+    /// The `<Struct>Iden` enum and its impls (feature `iden`).
+    pub iden: bool,
+    /// The `inventory` registration that lets `migrate-generate` name a model missing from `schema![...]` (feature
+    /// `unlisted-check`).
+    pub registration: bool,
+}
+
+impl Emit {
+    /// Everything: what the `driftless` crate's default features give.
+    #[cfg(test)]
+    pub const ALL: Emit = Emit { iden: true, registration: true };
+
+    /// What this build of the macro emits, from its own features, which the `driftless` crate's features of the
+    /// same names turn on (cargo unifies them: one crate in the build asking for `iden` gives it to all).
+    pub const FROM_FEATURES: Emit =
+        Emit { iden: cfg!(feature = "iden"), registration: cfg!(feature = "unlisted-check") };
+}
+
 /// Expands `#[derive(Model)]` on `input`, or returns every error found as `compile_error!`s.
-pub fn expand_model(input: TokenStream) -> TokenStream {
+pub fn expand_model(input: TokenStream, emit: Emit) -> TokenStream {
     let item: syn::DeriveInput = match syn::parse2(input) {
         Ok(item) => item,
         Err(err) => return err.to_compile_error(),
@@ -29,14 +54,18 @@ pub fn expand_model(input: TokenStream) -> TokenStream {
         return err.to_compile_error();
     }
     match cont {
-        Some(cont) => generate(&cont),
+        Some(cont) => generate(&cont, emit),
         // `from_ast` only returns `None` after recording an error, which `check` has returned above.
         None => TokenStream::new(),
     }
 }
 
-fn generate(cont: &Container) -> TokenStream {
-    let p = dummy::private();
+fn generate(cont: &Container, emit: Emit) -> TokenStream {
+    let registers = emit.registration && !cont.attrs.unlisted();
+    // With neither the `Iden` enum nor the registration the output is the `Model` impl alone, not wrapped in a
+    // `const _` block: one item per model instead of three.
+    let bare = !emit.iden && !registers;
+    let p = if bare { dummy::crate_private(cont.attrs.crate_path()) } else { dummy::private() };
     let ident = &cont.ident;
     let rust_name = ident.to_string();
     let table = cont.table_name();
@@ -72,48 +101,56 @@ fn generate(cont: &Container) -> TokenStream {
     });
     let constraints = indexes.chain(uniques).chain(checks);
 
-    // The definition is one `static` of plain data that one function of driftless-core reads (its `model::derived`
-    // module): no code per column, so a project of hundreds of models stays cheap to compile.
+    // The definition is one associated constant of plain data (`Model::DEFINITION`) that one function of
+    // driftless-core reads (its `model::derived` module) through `Model`'s provided `model_def`: no code per column
+    // and no function per model, so a project of hundreds of models stays cheap to compile.
+    // The attribute checks are calls of empty `const fn`s: statements of the `const _` block, after its items
+    // (`clippy::items_after_statements`), or without one, evaluated with the constant.
+    let (asserts, block_asserts) = if bare { (asserts, Vec::new()) } else { (Vec::new(), asserts) };
+    let allow = bare.then(|| quote!(#[allow(unused_qualifications, clippy::absolute_paths)]));
+    let table_def = quote! {
+        &#p::ModelTable {
+            rust_name: #rust_name,
+            table: #table,
+            renamed_from: #renamed_from,
+            comment: #comment,
+            columns: &[#(#columns),*],
+            constraints: &[#(#constraints),*],
+        }
+    };
+    let definition = if asserts.is_empty() { table_def } else { quote!({ #(#asserts)* #table_def }) };
     let model_impl = quote! {
         #[automatically_derived]
+        #allow
         impl #p::Model for #ident {
             const TABLE: &'static str = #table;
-
-            fn model_def() -> #p::ModelDef {
-                // The item before the statements: the output is spanned as the user's code (`crate::respan`), so
-                // lints such as `clippy::items_after_statements` see it.
-                static __MODEL: #p::ModelTable = #p::ModelTable {
-                    rust_name: #rust_name,
-                    table: #table,
-                    renamed_from: #renamed_from,
-                    comment: #comment,
-                    columns: &[#(#columns),*],
-                    constraints: &[#(#constraints),*],
-                };
-                #(#asserts)*
-                #p::model_def(&__MODEL)
-            }
+            const DEFINITION: &'static #p::ModelTable = #definition;
         }
     };
     // Every model registers itself, so `migrate-generate` can name one missing from `schema![...]`; the list stays
-    // the schema. `#[model(unlisted)]` opts out.
-    let registration = (!cont.attrs.unlisted()).then(|| {
+    // the schema. `#[model(unlisted)]` opts out, and so does a build without the `unlisted-check` feature.
+    let registration = registers.then(|| {
         quote! {
             #p::inventory::submit! {
                 #p::registration(::core::concat!(::core::module_path!(), "::", #rust_name), #table)
             }
         }
     });
-    let (iden_enum, iden_impls) = generate_iden(cont, &p, &table);
-    let body = quote! {
-        #model_impl
-        #iden_impls
-        #registration
-    };
-    let wrapped = dummy::wrap_in_const(cont.attrs.crate_path(), body);
-    let out = quote! {
-        #iden_enum
-        #wrapped
+    let (iden_enum, iden_impls) = if emit.iden { generate_iden(cont, &p, &table) } else { Default::default() };
+    let out = if bare {
+        model_impl
+    } else {
+        let body = quote! {
+            #model_impl
+            #iden_impls
+            #registration
+            #(#block_asserts)*
+        };
+        let wrapped = dummy::wrap_in_const(cont.attrs.crate_path(), body);
+        quote! {
+            #iden_enum
+            #wrapped
+        }
     };
     // Position-independent spans for incremental builds: see `crate::respan`.
     let span = match &cont.original.data {

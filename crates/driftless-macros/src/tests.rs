@@ -4,7 +4,12 @@
 use proc_macro2::TokenStream;
 
 use crate::db_enum::expand_db_enum;
-use crate::model::expand_model;
+use crate::model::Emit;
+
+/// The whole expansion, as the `driftless` crate's default features give it.
+fn expand_model(input: TokenStream) -> TokenStream {
+    crate::model::expand_model(input, Emit::ALL)
+}
 
 fn pretty(tokens: TokenStream) -> String {
     let file: syn::File = syn::parse2(tokens).expect("the expansion is a list of items");
@@ -34,7 +39,13 @@ struct User {
 "#,
     );
     assert!(out.contains(r#"rust_name: "User""#) && out.contains(r#"table: "user""#), "{out}");
-    assert!(out.contains("model_def(&__MODEL)"), "one call into driftless-core: {out}");
+    assert!(
+        out.contains(
+            "const DEFINITION: &'static _driftless::__private::ModelTable = &_driftless::__private::ModelTable {"
+        ),
+        "the definition is a constant of plain data, no function per model: {out}"
+    );
+    assert!(!out.contains("fn model_def"), "{out}");
     assert!(out.contains("enum UserIden"));
     assert!(out.contains("inventory::submit!") && out.contains(r#""User"), "user")"#), "{out}");
 }
@@ -213,4 +224,52 @@ struct User {
     );
     assert!(out.contains(r#"`index(expression = ...)` needs `name = \"...\"`"#), "{out}");
     assert!(out.contains("`index(expression = ...)` indexes its one expression: drop `columns` and `prefix`"), "{out}");
+}
+
+/// Without the features `iden` and `unlisted-check`: the `Model` impl alone, not wrapped in a `const _` block (so it
+/// names the runtime crate by its path), and otherwise the same as in the whole expansion.
+#[test]
+fn lean_expansion_is_the_model_impl_alone() {
+    let input = r#"
+struct User {
+    #[model(primary_key, auto_increment)]
+    id: i64,
+    name: String,
+}
+"#;
+    let lean = expand_with(
+        "lean_expansion",
+        |t| crate::model::expand_model(t, Emit { iden: false, registration: false }),
+        input,
+    );
+    assert!(!lean.contains("UserIden") && !lean.contains("__NAMES"), "{lean}");
+    assert!(!lean.contains("inventory") && !lean.contains("registration"), "{lean}");
+    assert!(lean.starts_with("#[automatically_derived]\n"), "{lean}");
+    assert!(lean.contains("impl ::driftless::__private::Model for User"), "{lean}");
+    assert!(!lean.contains("const _") && !lean.contains("extern crate"), "{lean}");
+    // The attribute check, with no `const _` block to hold it, is evaluated with the constant.
+    let flat = |text: &str| text.split_whitespace().collect::<String>();
+    let checked =
+        "ModelTable={::driftless::__private::assert_integer_column::<i64>();&::driftless::__private::ModelTable{";
+    assert!(flat(&lean).contains(checked), "{lean}");
+    // Otherwise the same impl as in the whole expansion (a model without attribute checks).
+    let input = input.replace(", auto_increment", "");
+    let lean = pretty(crate::model::expand_model(input.parse().unwrap(), Emit { iden: false, registration: false }));
+    let full = pretty(expand_model(input.parse().unwrap()));
+    let lean_impl = flat(&lean)
+        .replace("#[allow(unused_qualifications,clippy::absolute_paths)]", "")
+        .replace("::driftless::__private", "_driftless::__private");
+    assert!(flat(&full).contains(&lean_impl), "the same impl as in\n{full}\nbut\n{lean}");
+    let crate_path = pretty(crate::model::expand_model(
+        input.replace("struct User", "#[model(crate = \"my::driftless\")]\nstruct User").parse().unwrap(),
+        Emit { iden: false, registration: false },
+    ));
+    assert!(crate_path.contains("impl my::driftless::__private::Model for User"), "{crate_path}");
+
+    let iden_only =
+        pretty(crate::model::expand_model(input.parse().unwrap(), Emit { iden: true, registration: false }));
+    assert!(iden_only.contains("enum UserIden") && !iden_only.contains("inventory"), "{iden_only}");
+    let registered =
+        pretty(crate::model::expand_model(input.parse().unwrap(), Emit { iden: false, registration: true }));
+    assert!(!registered.contains("UserIden") && registered.contains("inventory::submit!"), "{registered}");
 }
