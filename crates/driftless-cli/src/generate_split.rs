@@ -393,3 +393,7 @@ pub(crate) fn write_all(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "generate_split_tests.rs"]
+mod tests;

@@ -309,3 +309,9 @@ async fn migrate_verify_passes_on_sqlite_and_postgres() {
     assert_eq!(command(&p, args).await, ExitCode::SUCCESS, "postgres");
     scratch.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_runs_the_split_files_plainly() {
+    let Some(testdb) = TestDb::mysql().await else { return };
+    end_to_end(testdb).await;
+}
