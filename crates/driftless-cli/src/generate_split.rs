@@ -197,7 +197,7 @@ pub(crate) fn decide(plan: &Plan, inputs: &Inputs, origin: &std::path::Path) -> 
                     possible_renames: plan.changes[i].possible_renames.clone(),
                 })
                 .collect(),
-            relations: if role == Role::Prepare || parts.is_empty() { plan.relations.clone() } else { Vec::new() },
+            relations: if parts.is_empty() { plan.relations.clone() } else { Vec::new() },
             stale_hints: Vec::new(),
         };
         let plan = classify::classify(&before, &after, diff);
