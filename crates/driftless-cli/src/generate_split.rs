@@ -312,8 +312,9 @@ fn split_lines(role: Role, prepare: Option<&str>, types: &str, contract: &str, f
     order.push(format!("`{contract}` (their contract)"));
     order.extend(finish.map(|f| format!("`{f}` (the steps that use the changed columns)")));
     let mine = match role {
-        Role::Prepare => "This migration holds the steps of the model change that do not depend on its type changes, \
-                          in their order."
+        Role::Prepare => "This migration holds the steps of the model change that run before its type changes, in \
+                          their order: those that do not use a changed column, and those that came before the type \
+                          changes."
             .to_owned(),
         Role::Types => "This migration holds only the type changes of the model change.".to_owned(),
         Role::Finish => "This migration holds the steps of the model change that use a column whose type changes \

@@ -161,7 +161,10 @@ fn the_mixed_change_is_split_into_the_fixtures() {
 
     // The headers say each file was split out, why, and the order of the four.
     for (text, line) in [
-        (PREPARE, "This migration holds the steps of the model change that do not depend on its type changes"),
+        (
+            PREPARE,
+            "This migration holds the steps of the model change that run before its type changes, in their order",
+        ),
         (TYPES, "This migration holds only the type changes of the model change. Split out because online PostgreSQL"),
         (FINISH, "they run after the contract, on the new type"),
     ] {
@@ -216,7 +219,8 @@ fn no_split_writes_one_migration() {
     }
 }
 
-/// The PostgreSQL SQL of `--no-split`'s single migration: the type changes as plain `ALTER … TYPE`.
+/// The PostgreSQL SQL of `--no-split`'s single migration (the steps of A, N and B in one): online PostgreSQL runs
+/// its type changes as plain `ALTER … TYPE`; the split's N alone runs them as expand/contract.
 #[test]
 fn the_unsplit_migration_runs_a_plain_alter_type_on_postgres() {
     let [init, prepare, types, _, finish] = <[Migration; 5]>::try_from(registry()).unwrap();
@@ -224,8 +228,18 @@ fn the_unsplit_migration_runs_a_plain_alter_type_on_postgres() {
     let whole: Vec<_> = prepare.up.iter().chain(&types.up).chain(&finish.up).cloned().collect();
     assert!(!driftless_migrate::contract_file::runs_expand_contract(&whole, &before));
     let sql = driftless_core::render::render_steps(&whole, driftless_core::Dialect::Postgres, &before).unwrap();
-    let text: Vec<&str> = sql.statements.iter().map(|s| s.sql.as_str()).collect();
+    // What online PostgreSQL runs for it: the plain ALTER … TYPE, no shadow column.
+    let online = driftless_migrate::expand_contract::online_postgres_with(&whole, &sql, Some(&before));
+    let text: Vec<&str> = online.statements.iter().map(|s| s.sql.as_str()).collect();
+    assert!(!text.iter().any(|s| s.contains("__driftless_new")), "{text:#?}");
     assert!(text.contains(&"ALTER TABLE \"orders\" ALTER COLUMN \"id\" TYPE BIGINT USING \"id\"::BIGINT"), "{text:#?}");
+    // The split's N, against the schema after A: the expand (a shadow column), no plain ALTER … TYPE.
+    let after_a = driftless_core::replay::apply_steps(&before, &prepare.up).unwrap();
+    let sql = driftless_core::render::render_steps(&types.up, driftless_core::Dialect::Postgres, &after_a).unwrap();
+    let online = driftless_migrate::expand_contract::online_postgres_with(&types.up, &sql, Some(&after_a));
+    let text: Vec<&str> = online.statements.iter().map(|s| s.sql.as_str()).collect();
+    assert!(text.iter().any(|s| s.contains("ADD COLUMN \"id__driftless_new\" bigint")), "{text:#?}");
+    assert!(!text.iter().any(|s| s.contains("TYPE BIGINT")), "{text:#?}");
 }
 
 /// Runs the split files: up (on PostgreSQL the first `migrate` stops after the expand, the next runs the contract
