@@ -318,7 +318,8 @@ fn split_lines(role: Role, prepare: Option<&str>, types: &str, contract: &str, f
             .to_owned(),
         Role::Types => "This migration holds only the type changes of the model change.".to_owned(),
         Role::Finish => "This migration holds the steps of the model change that use a column whose type changes \
-                         (a foreign key, an index or a check on it): they run after the contract, on the new type."
+                         (a foreign key, an index or a check on it): they run after the contract, on the new type. Holding \
+                         the contract back to a later pull request holds this migration back with it."
             .to_owned(),
     };
     vec![
