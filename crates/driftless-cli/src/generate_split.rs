@@ -364,19 +364,24 @@ pub(crate) fn write_all(
     });
     commit_all(&staged)?;
 
+    println!(
+        "split into {} migrations so that online PostgreSQL runs the type changes as expand/contract (`--no-split` \
+         writes one migration)",
+        files.len()
+    );
     let mut parts = split.parts.iter();
     for f in &files {
         match &f.contract_of {
             Some(n) => println!(
                 "wrote {} (the contract of {n}: online PostgreSQL runs the expand in {n} and the swap in this later \
-                 migration; it can ship in a later pull request)",
+                 migration; it can ship in a later pull request, with the migrations after it)",
                 path(f).display()
             ),
             None => {
                 let part = parts.next().expect("one part per file that is not a contract");
                 crate::generate::print_summary(&f.name, &part.plan);
                 let what = match part.role {
-                    Role::Prepare => "split out: the steps that do not depend on the type changes",
+                    Role::Prepare => "split out: the steps that run before the type changes",
                     Role::Types => {
                         "split out: the type changes only, so online PostgreSQL runs them as expand/contract"
                     }
