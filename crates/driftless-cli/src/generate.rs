@@ -39,6 +39,10 @@ pub(crate) struct GenerateArgs {
     /// The UTC timestamp in the file name (`YYYYMMDD_HHMMSS`); defaults to now. Also `DRIFTLESS_TIMESTAMP`.
     #[arg(long, hide = true)]
     timestamp: Option<String>,
+    /// Write one migration even when it mixes type changes that online PostgreSQL runs as expand/contract with other
+    /// steps (by default those are split into migrations of their own so the type changes run online).
+    #[arg(long, conflicts_with = "empty")]
+    no_split: bool,
 }
 
 /// The models' schema, the snapshot's schema (empty when there is none yet) and the rename hints in force. When the
@@ -391,6 +395,16 @@ pub(crate) fn run(project: &Project, models: Models<'_>, args: GenerateArgs) -> 
     if let Some(last) = names.last().filter(|last| last.as_str() > full_name.as_str()) {
         bail!("{full_name} would sort before the latest migration {last}; check the clock or pass --timestamp");
     }
+    // A mixed model change on online PostgreSQL: the type changes go to a migration of their own.
+    if !args.empty && project.online && !args.no_split {
+        match crate::generate_split::decide(&plan, &inputs, &project.snapshot)? {
+            crate::generate_split::Decision::Split(split) => {
+                crate::generate_split::write_all(project, inputs, &split, &name, &timestamp, names, &registry_path)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            crate::generate_split::Decision::Whole(note) => note.iter().for_each(|n| eprintln!("{n}")),
+        }
+    }
     let command = format!("cargo xtask migrate-generate --name {name}");
     let file_path = project.migrations.join(format!("{full_name}.rs"));
     let mut contract = None;
@@ -502,7 +516,7 @@ pub(crate) fn run(project: &Project, models: Models<'_>, args: GenerateArgs) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(name: &str, plan: &Plan) {
+pub(crate) fn print_summary(name: &str, plan: &Plan) {
     println!("{name}: {} change(s), {}", plan.changes.len(), plan.class());
     print_plan(plan);
 }

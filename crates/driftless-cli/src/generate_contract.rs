@@ -22,7 +22,7 @@ pub(crate) struct ContractFile {
 
 /// The name of the contract migration of `name` (the user-given part of migration N's name), at the second after
 /// `timestamp`.
-fn contract_name(timestamp: &str, name: &str) -> anyhow::Result<String> {
+pub(crate) fn contract_name(timestamp: &str, name: &str) -> anyhow::Result<String> {
     let next = write::next_timestamp(timestamp).map_err(|e| anyhow::anyhow!("{e}; nothing was written"))?;
     let short: String = format!("contract_{name}").chars().take(60).collect();
     Ok(write::migration_name(&next, short.trim_end_matches('_')))

@@ -14,6 +14,7 @@ mod diff_cmd;
 mod files;
 mod generate;
 mod generate_contract;
+mod generate_split;
 mod header_locks;
 mod progress;
 mod pull;

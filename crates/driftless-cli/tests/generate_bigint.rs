@@ -16,10 +16,12 @@ use std::process::ExitCode;
 use driftless_cli::{Project, run};
 use driftless_core::define::*;
 use driftless_core::migration::Migration;
-use driftless_core::schema::{ColumnType, ModelDef, ReferentialAction, SchemaBuilder, Table};
+use driftless_core::schema::{ColumnType, ReferentialAction, Table};
 use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
-use sqlx::AssertSqlSafe;
+
+mod common;
+use common::{command, exec, header, number};
 
 // The generated text, byte for byte: the workspace's wider rustfmt.toml would join its short builder chain.
 #[rustfmt::skip]
@@ -53,22 +55,7 @@ fn items(ty: ColumnType) -> Table {
 }
 
 fn project(dir: &Path, ty: ColumnType) -> Project {
-    let mut models = SchemaBuilder::new();
-    for (rust_name, table) in [("Order", orders(ty.clone())), ("Item", items(ty))] {
-        models.model(ModelDef {
-            rust_name,
-            table,
-            enums: vec![],
-            enum_renames: vec![],
-            renamed_from: None,
-            column_renames: vec![],
-            column_backfills: vec![],
-        });
-    }
-    let mut p = Project::new(dir, models);
-    p.crate_path = "driftless_core".into();
-    p.registered.clear();
-    p
+    common::project(dir, vec![("Order", orders(ty.clone())), ("Item", items(ty))])
 }
 
 #[test]
@@ -80,16 +67,7 @@ fn the_generated_file_is_the_fixture_and_names_both_phases() {
     let args = ["migrate-generate", "--name", "orders_id_bigint", "--timestamp", "20261129_110000"];
     assert_eq!(run(&p, args), ExitCode::SUCCESS);
     for name in ["m20261129_100000_init.rs", &format!("{WIDEN}.rs"), &format!("{CONTRACT}.rs")] {
-        let text = std::fs::read_to_string(dir.path().join("migrations").join(name)).unwrap();
-        let formatted = driftless_write::rustfmt(&text, dir.path()).unwrap();
-        assert_eq!(formatted, text, "{name} is not rustfmt-clean as written");
-        let path = Path::new(FIXTURES).join(name);
-        if std::env::var_os("DRIFTLESS_UPDATE_FIXTURES").is_some() {
-            std::fs::create_dir_all(FIXTURES).unwrap();
-            std::fs::write(&path, &text).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(committed, text, "{name} differs from the fixture; regenerate with DRIFTLESS_UPDATE_FIXTURES=1");
+        common::check_fixture(dir.path(), FIXTURES, name);
     }
     let widen = std::fs::read_to_string(Path::new(FIXTURES).join(format!("{WIDEN}.rs"))).unwrap();
     insta::assert_snapshot!("orders_id_bigint_header", header(&widen));
@@ -119,40 +97,8 @@ fn the_generated_file_is_the_fixture_and_names_both_phases() {
     assert_eq!(run(&p, ["migrate-generate", "--check"]), ExitCode::SUCCESS, "up to date after both files");
 }
 
-/// The file's header: its doc comment lines.
-fn header(text: &str) -> String {
-    text.lines().take_while(|l| l.starts_with("//!")).collect::<Vec<_>>().join("\n")
-}
-
 fn registry() -> Vec<Migration> {
     vec![init_file::migration(), widen_file::migration()]
-}
-
-async fn command(project: &Project, args: Vec<String>) -> ExitCode {
-    let project = project.clone();
-    tokio::task::spawn_blocking(move || run(&project, args)).await.unwrap()
-}
-
-async fn exec(db: &Database, sql: &str) {
-    let sql = AssertSqlSafe(sql.to_owned());
-    match db {
-        Database::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
-        Database::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
-        Database::Mysql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
-        _ => unreachable!("three dialects"),
-    }
-    .unwrap()
-}
-
-async fn number(db: &Database, sql: &str) -> i64 {
-    let sql = AssertSqlSafe(sql.to_owned());
-    match db {
-        Database::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Database::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Database::Mysql(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        _ => unreachable!("three dialects"),
-    }
-    .unwrap()
 }
 
 async fn end_to_end(testdb: TestDb) {
