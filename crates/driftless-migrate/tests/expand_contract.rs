@@ -8,120 +8,29 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use driftless_core::define::*;
-use driftless_core::migration::{Class, Migration};
-use driftless_core::schema::{ColumnType, ReferentialAction, Table};
 use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
-use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, Executor, PgPool};
 
-const CREATE: &str = "m20260101T000000_create_orders";
-const WIDEN: &str = "m20260102T000000_orders_id_bigint";
+#[path = "common/orders.rs"]
+mod orders;
+use orders::{CREATE, Db, WIDEN, count, create, widen, writer};
+
 const ORDERS: i64 = 50_000;
 const ITEMS: i64 = 100_000;
 
-fn orders(ty: ColumnType) -> Table {
-    table("orders")
-        .with_column(column("id", ty).auto_increment())
-        .with_column(column("note", ColumnType::Text))
-        .primary_key("orders_pkey", &["id"])
-}
-
-fn items(ty: ColumnType) -> Table {
-    table("items")
-        .with_column(column("id", ColumnType::BigInt).auto_increment())
-        .with_column(column("order_id", ty))
-        .with_column(column("note", ColumnType::Text))
-        .primary_key("items_pkey", &["id"])
-        .index(index("items_order_id_idx", &["order_id"]))
-        .foreign_key(
-            foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"]).on_delete(ReferentialAction::Cascade),
-        )
-}
-
-fn create() -> Migration {
-    Migration::new(CREATE)
-        .up([create_table(orders(ColumnType::Integer)), create_table(items(ColumnType::Integer))])
-        .down([drop_table(items(ColumnType::Integer)), drop_table(orders(ColumnType::Integer))])
-}
-
-fn widen(online: bool) -> Migration {
-    let id = |ty| column("id", ty).auto_increment();
-    let order_id = |ty| column("order_id", ty);
-    Migration::new(WIDEN)
-        .online(online)
-        .class(Class::ReviewRequired)
-        .up([
-            alter_column("orders", id(ColumnType::Integer), id(ColumnType::BigInt)),
-            alter_column("items", order_id(ColumnType::Integer), order_id(ColumnType::BigInt)),
-        ])
-        .down([
-            alter_column("items", order_id(ColumnType::BigInt), order_id(ColumnType::Integer)),
-            alter_column("orders", id(ColumnType::BigInt), id(ColumnType::Integer)),
-        ])
-}
-
-struct Db {
-    _testdb: TestDb,
-    url: String,
-    db: Database,
-    pool: PgPool,
-}
-
 async fn seeded() -> Option<Db> {
-    let testdb = TestDb::postgres().await?;
-    let url = testdb.url().to_owned();
-    let db = Database::connect(&url).await.unwrap();
-    let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
-    let pool = pool.clone();
-    Migrator::new(db.clone(), [create()]).migrate().await.unwrap();
-    pool.execute(AssertSqlSafe(format!(
+    orders::seeded(&format!(
         "INSERT INTO orders (note) SELECT repeat('o', 100) FROM generate_series(1, {ORDERS}); \
          INSERT INTO items (order_id, note) SELECT (g % {ORDERS}) + 1, repeat('i', 100) FROM generate_series(1, {ITEMS}) g"
-    )))
+    ))
     .await
-    .unwrap();
-    Some(Db { _testdb: testdb, url, db, pool })
-}
-
-/// A writer with `lock_timeout = 200ms` that loops until stopped: insert an order, insert an item of it, update
-/// the order. Returns (writes that succeeded, writes that failed on a lock timeout); any other error fails the test.
-fn writer(url: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<(usize, usize)> {
-    tokio::spawn(async move {
-        let mut conn = PgConnection::connect(&url).await.unwrap();
-        conn.execute("SET lock_timeout = '200ms'").await.unwrap();
-        let (mut ok, mut timed_out) = (0, 0);
-        let mut count = |r: Result<(), sqlx::Error>| match r {
-            Ok(()) => ok += 1,
-            Err(e) if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("55P03") => timed_out += 1,
-            Err(e) => panic!("writer: {e}"),
-        };
-        while !stop.load(Ordering::SeqCst) {
-            let id: Result<i64, _> = sqlx::query_scalar("INSERT INTO orders (note) VALUES ('w') RETURNING id::bigint")
-                .fetch_one(&mut conn)
-                .await;
-            let id = match id {
-                Ok(id) => id,
-                Err(e) => {
-                    count(Err(e));
-                    continue;
-                }
-            };
-            count(Ok(()));
-            let r =
-                sqlx::query("INSERT INTO items (order_id, note) VALUES ($1::bigint, 'w')").bind(id).execute(&mut conn);
-            count(r.await.map(|_| ()));
-            let r = sqlx::query("UPDATE orders SET note = 'u' WHERE id = $1::bigint").bind(id).execute(&mut conn);
-            count(r.await.map(|_| ()));
-        }
-        (ok, timed_out)
-    })
 }
 
 /// Runs `f` while the writer writes (it has written before `f` starts); returns `f`'s result and the counts.
 async fn while_writing<T>(d: &Db, f: impl std::future::Future<Output = T>) -> (T, (usize, usize)) {
     let stop = Arc::new(AtomicBool::new(false));
-    let handle = writer(d.url.clone(), stop.clone());
+    let handle = writer(d.url.clone(), stop.clone(), None);
     for _ in 0..500 {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE note = 'u'").fetch_one(&d.pool).await.unwrap();
@@ -137,10 +46,6 @@ async fn while_writing<T>(d: &Db, f: impl std::future::Future<Output = T>) -> (T
 }
 
 async fn text(pool: &PgPool, sql: &str) -> String {
-    sqlx::query_scalar(AssertSqlSafe(sql.to_owned())).fetch_one(pool).await.unwrap()
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(AssertSqlSafe(sql.to_owned())).fetch_one(pool).await.unwrap()
 }
 
@@ -170,17 +75,6 @@ async fn digests(pool: &PgPool) -> (String, String) {
         )
         .await,
     )
-}
-
-async fn leftovers(pool: &PgPool) -> i64 {
-    count(
-        pool,
-        "SELECT (SELECT COUNT(*) FROM pg_attribute WHERE attname LIKE '%driftless_new%' AND NOT attisdropped) \
-         + (SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE '%driftless%') \
-         + (SELECT COUNT(*) FROM pg_proc WHERE proname LIKE '%driftless%') \
-         + (SELECT COUNT(*) FROM pg_class WHERE relname LIKE '%driftless_new%')",
-    )
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,7 +129,7 @@ async fn expand_then_contract_keeps_the_writer_writing_and_swaps_the_key() {
     assert_eq!(column_type(&d.pool, "orders", "id").await, "bigint");
     assert_eq!(column_type(&d.pool, "items", "order_id").await, "bigint");
     assert_eq!(digests(&d.pool).await, before, "the seeded rows are unchanged");
-    assert_eq!(leftovers(&d.pool).await, 0, "no shadow column, trigger, function or index left");
+    assert_eq!(orders::shadow_objects(&d.pool).await, 0, "no shadow column, trigger, function or index left");
     assert_eq!(
         text(&d.pool, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'orders_pkey'").await,
         "PRIMARY KEY (id)"
@@ -305,7 +199,7 @@ async fn contract_now_runs_both_phases_and_a_table_created_in_the_same_run_stays
     let report = migrator.migrate().await.unwrap();
     assert_eq!((report.applied(), report.contract_pending.clone()), (vec![WIDEN], None));
     assert_eq!(column_type(&d.pool, "orders", "id").await, "bigint");
-    assert_eq!(leftovers(&d.pool).await, 0);
+    assert_eq!(orders::shadow_objects(&d.pool).await, 0);
 
     // A fresh database: the table is created by the same run, so the type change is the plain one and nothing
     // stops.

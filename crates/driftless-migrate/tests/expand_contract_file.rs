@@ -11,127 +11,38 @@ use std::time::Duration;
 
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
-use driftless_core::schema::{ColumnType, ReferentialAction, Table};
 use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
-use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, Executor, PgPool};
 
-const CREATE: &str = "m20260101T000000_create_orders";
-const WIDEN: &str = "m20260102T000000_orders_id_bigint";
+#[path = "common/orders.rs"]
+mod orders;
+use orders::{CREATE, Db, WIDEN, count, shadow_objects, widen, writer};
+
 const CONTRACT: &str = "m20260102T000001_contract_orders_id_bigint";
 const ORDERS: i64 = 5_000;
 const ITEMS: i64 = 10_000;
-
-fn orders(ty: ColumnType) -> Table {
-    table("orders")
-        .with_column(column("id", ty).auto_increment())
-        .with_column(column("note", ColumnType::Text))
-        .primary_key("orders_pkey", &["id"])
-}
-
-fn items(ty: ColumnType) -> Table {
-    table("items")
-        .with_column(column("id", ColumnType::BigInt).auto_increment())
-        .with_column(column("order_id", ty))
-        .with_column(column("note", ColumnType::Text))
-        .primary_key("items_pkey", &["id"])
-        .index(index("items_order_id_idx", &["order_id"]))
-        .foreign_key(
-            foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"]).on_delete(ReferentialAction::Cascade),
-        )
-}
-
-fn create() -> Migration {
-    Migration::new(CREATE)
-        .up([create_table(orders(ColumnType::Integer)), create_table(items(ColumnType::Integer))])
-        .down([drop_table(items(ColumnType::Integer)), drop_table(orders(ColumnType::Integer))])
-}
-
-fn widen(online: bool) -> Migration {
-    let id = |ty| column("id", ty).auto_increment();
-    let order_id = |ty| column("order_id", ty);
-    Migration::new(WIDEN)
-        .online(online)
-        .class(Class::ReviewRequired)
-        .up([
-            alter_column("orders", id(ColumnType::Integer), id(ColumnType::BigInt)),
-            alter_column("items", order_id(ColumnType::Integer), order_id(ColumnType::BigInt)),
-        ])
-        .down([
-            alter_column("items", order_id(ColumnType::BigInt), order_id(ColumnType::Integer)),
-            alter_column("orders", id(ColumnType::BigInt), id(ColumnType::Integer)),
-        ])
-}
 
 fn contract_migration() -> Migration {
     Migration::new(CONTRACT).class(Class::ReviewRequired).up([contract(WIDEN)])
 }
 
 fn registry(online: bool) -> Vec<Migration> {
-    vec![create(), widen(online), contract_migration()]
+    vec![orders::create(), widen(online), contract_migration()]
 }
 
 const SEED: &str = "INSERT INTO orders (note) SELECT 'o' || g FROM generate_series(1, 5000) g; \
      INSERT INTO items (order_id, note) SELECT (g % 5000) + 1, 'i' || g FROM generate_series(1, 10000) g";
 
-struct Db {
-    _testdb: TestDb,
-    url: String,
-    db: Database,
-    pool: PgPool,
-}
-
 async fn seeded() -> Option<Db> {
-    let testdb = TestDb::postgres().await?;
-    let url = testdb.url().to_owned();
-    let db = Database::connect(&url).await.unwrap();
-    let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
-    let pool = pool.clone();
-    Migrator::new(db.clone(), [create()]).migrate().await.unwrap();
-    pool.execute(SEED).await.unwrap();
-    Some(Db { _testdb: testdb, url, db, pool })
-}
-
-/// A writer with `lock_timeout = 200ms` looping until stopped (insert an order, an item of it, update the order);
-/// returns (writes that succeeded, writes that timed out). Any other error fails the test.
-fn writer(url: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<(usize, usize)> {
-    tokio::spawn(async move {
-        let mut conn = PgConnection::connect(&url).await.unwrap();
-        conn.execute("SET lock_timeout = '200ms'").await.unwrap();
-        let (mut ok, mut timed_out) = (0, 0);
-        let mut count = |r: Result<(), sqlx::Error>| match r {
-            Ok(()) => ok += 1,
-            Err(e) if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("55P03") => timed_out += 1,
-            Err(e) => panic!("writer: {e}"),
-        };
-        while !stop.load(Ordering::SeqCst) {
-            let id: Result<i64, _> = sqlx::query_scalar("INSERT INTO orders (note) VALUES ('w') RETURNING id::bigint")
-                .fetch_one(&mut conn)
-                .await;
-            let id = match id {
-                Ok(id) => id,
-                Err(e) => {
-                    count(Err(e));
-                    continue;
-                }
-            };
-            count(Ok(()));
-            let r =
-                sqlx::query("INSERT INTO items (order_id, note) VALUES ($1::bigint, 'w')").bind(id).execute(&mut conn);
-            count(r.await.map(|_| ()));
-            let r = sqlx::query("UPDATE orders SET note = 'u' WHERE id = $1::bigint").bind(id).execute(&mut conn);
-            count(r.await.map(|_| ()));
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        (ok, timed_out)
-    })
+    orders::seeded(SEED).await
 }
 
 async fn while_writing<T>(d: &Db, f: impl std::future::Future<Output = T>) -> (T, (usize, usize)) {
     let stop = Arc::new(AtomicBool::new(false));
     let updated = "SELECT COUNT(*) FROM orders WHERE note = 'u'";
     let already = count(&d.pool, updated).await;
-    let handle = writer(d.url.clone(), stop.clone());
+    let handle = writer(d.url.clone(), stop.clone(), Some(Duration::from_millis(2)));
     for _ in 0..500 {
         if count(&d.pool, updated).await > already {
             break;
@@ -142,10 +53,6 @@ async fn while_writing<T>(d: &Db, f: impl std::future::Future<Output = T>) -> (T
     tokio::time::sleep(Duration::from_millis(50)).await;
     stop.store(true, Ordering::SeqCst);
     (out, handle.await.unwrap())
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(AssertSqlSafe(sql.to_owned())).fetch_one(pool).await.unwrap()
 }
 
 async fn types(pool: &PgPool) -> (String, String) {
@@ -172,18 +79,6 @@ async fn digests(pool: &PgPool) -> (String, String) {
         .await
         .unwrap(),
     )
-}
-
-/// Shadow columns, triggers, functions and indexes the expand creates.
-async fn shadow_objects(pool: &PgPool) -> i64 {
-    count(
-        pool,
-        "SELECT (SELECT COUNT(*) FROM pg_attribute WHERE attname LIKE '%driftless_new%' AND NOT attisdropped) \
-         + (SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE '%driftless%') \
-         + (SELECT COUNT(*) FROM pg_proc WHERE proname LIKE '%driftless%') \
-         + (SELECT COUNT(*) FROM pg_class WHERE relname LIKE '%driftless_new%')",
-    )
-    .await
 }
 
 fn int() -> (String, String) {

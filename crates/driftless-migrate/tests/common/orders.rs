@@ -1,0 +1,135 @@
+//! The `orders`/`items` fixture of the expand/contract tests (`expand_contract.rs`, `expand_contract_file.rs`):
+//! `orders` with an `integer` key, `items` referencing it (index, cascading foreign key), the migration creating
+//! both, the migration widening both columns to `bigint`, a seeded PostgreSQL database, the lock-timeout writer and
+//! the count of shadow objects an expand leaves. Included with `#[path = "common/orders.rs"] mod orders;`.
+#![allow(dead_code, reason = "each test binary uses a different part of this module")]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use driftless_core::define::*;
+use driftless_core::migration::{Class, Migration};
+use driftless_core::schema::{ColumnType, ReferentialAction, Table};
+use driftless_migrate::{Database, Migrator};
+use driftless_testdb::TestDb;
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+
+pub const CREATE: &str = "m20260101T000000_create_orders";
+pub const WIDEN: &str = "m20260102T000000_orders_id_bigint";
+
+pub fn orders(ty: ColumnType) -> Table {
+    table("orders")
+        .with_column(column("id", ty).auto_increment())
+        .with_column(column("note", ColumnType::Text))
+        .primary_key("orders_pkey", &["id"])
+}
+
+pub fn items(ty: ColumnType) -> Table {
+    table("items")
+        .with_column(column("id", ColumnType::BigInt).auto_increment())
+        .with_column(column("order_id", ty))
+        .with_column(column("note", ColumnType::Text))
+        .primary_key("items_pkey", &["id"])
+        .index(index("items_order_id_idx", &["order_id"]))
+        .foreign_key(
+            foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"]).on_delete(ReferentialAction::Cascade),
+        )
+}
+
+/// `CREATE`: both tables with `integer` keys.
+pub fn create() -> Migration {
+    Migration::new(CREATE)
+        .up([create_table(orders(ColumnType::Integer)), create_table(items(ColumnType::Integer))])
+        .down([drop_table(items(ColumnType::Integer)), drop_table(orders(ColumnType::Integer))])
+}
+
+/// `WIDEN`: `orders.id` and `items.order_id` from `integer` to `bigint` (the two frozen `alter_column` steps).
+pub fn widen(online: bool) -> Migration {
+    let id = |ty| column("id", ty).auto_increment();
+    let order_id = |ty| column("order_id", ty);
+    Migration::new(WIDEN)
+        .online(online)
+        .class(Class::ReviewRequired)
+        .up([
+            alter_column("orders", id(ColumnType::Integer), id(ColumnType::BigInt)),
+            alter_column("items", order_id(ColumnType::Integer), order_id(ColumnType::BigInt)),
+        ])
+        .down([
+            alter_column("items", order_id(ColumnType::BigInt), order_id(ColumnType::Integer)),
+            alter_column("orders", id(ColumnType::BigInt), id(ColumnType::Integer)),
+        ])
+}
+
+/// A PostgreSQL test database with `CREATE` applied and `seed` run.
+pub struct Db {
+    _testdb: TestDb,
+    pub url: String,
+    pub db: Database,
+    pub pool: PgPool,
+}
+
+pub async fn seeded(seed: &str) -> Option<Db> {
+    let testdb = TestDb::postgres().await?;
+    let url = testdb.url().to_owned();
+    let db = Database::connect(&url).await.unwrap();
+    let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
+    let pool = pool.clone();
+    Migrator::new(db.clone(), [create()]).migrate().await.unwrap();
+    pool.execute(AssertSqlSafe(seed.to_owned())).await.unwrap();
+    Some(Db { _testdb: testdb, url, db, pool })
+}
+
+/// A writer with `lock_timeout = 200ms` that loops until stopped: insert an order, insert an item of it, update
+/// the order, then sleep `pause` if given. Returns (writes that succeeded, writes that failed on a lock timeout);
+/// any other error fails the test.
+pub fn writer(url: String, stop: Arc<AtomicBool>, pause: Option<Duration>) -> tokio::task::JoinHandle<(usize, usize)> {
+    tokio::spawn(async move {
+        let mut conn = PgConnection::connect(&url).await.unwrap();
+        conn.execute("SET lock_timeout = '200ms'").await.unwrap();
+        let (mut ok, mut timed_out) = (0, 0);
+        let mut count = |r: Result<(), sqlx::Error>| match r {
+            Ok(()) => ok += 1,
+            Err(e) if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("55P03") => timed_out += 1,
+            Err(e) => panic!("writer: {e}"),
+        };
+        while !stop.load(Ordering::SeqCst) {
+            let id: Result<i64, _> = sqlx::query_scalar("INSERT INTO orders (note) VALUES ('w') RETURNING id::bigint")
+                .fetch_one(&mut conn)
+                .await;
+            let id = match id {
+                Ok(id) => id,
+                Err(e) => {
+                    count(Err(e));
+                    continue;
+                }
+            };
+            count(Ok(()));
+            let r =
+                sqlx::query("INSERT INTO items (order_id, note) VALUES ($1::bigint, 'w')").bind(id).execute(&mut conn);
+            count(r.await.map(|_| ()));
+            let r = sqlx::query("UPDATE orders SET note = 'u' WHERE id = $1::bigint").bind(id).execute(&mut conn);
+            count(r.await.map(|_| ()));
+            if let Some(pause) = pause {
+                tokio::time::sleep(pause).await;
+            }
+        }
+        (ok, timed_out)
+    })
+}
+
+pub async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(AssertSqlSafe(sql.to_owned())).fetch_one(pool).await.unwrap()
+}
+
+/// Shadow columns, triggers, functions and indexes the expand creates (0 when none is left).
+pub async fn shadow_objects(pool: &PgPool) -> i64 {
+    count(
+        pool,
+        "SELECT (SELECT COUNT(*) FROM pg_attribute WHERE attname LIKE '%driftless_new%' AND NOT attisdropped) \
+         + (SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE '%driftless%') \
+         + (SELECT COUNT(*) FROM pg_proc WHERE proname LIKE '%driftless%') \
+         + (SELECT COUNT(*) FROM pg_class WHERE relname LIKE '%driftless_new%')",
+    )
+    .await
+}
