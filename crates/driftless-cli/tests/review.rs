@@ -2,7 +2,7 @@
 //! branch adding a dangerous migration (acknowledgement left blank) and a safe one. The review runs through
 //! `driftless_cli::run` with a `Project` whose registry holds the same `Migration` values the files spell.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 use driftless_cli::{Project, run};
@@ -10,6 +10,10 @@ use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, SchemaBuilder, Table};
 use driftless_write as write;
+
+#[path = "common/review_repo.rs"]
+mod review_repo;
+use review_repo::Repo;
 
 const INIT: &str = "m20261122_100000_init";
 const DROP: &str = "m20261122_110000_drop_nickname";
@@ -77,71 +81,9 @@ fn file_text(m: &Migration) -> String {
     )
 }
 
-/// A git repository in a temporary folder, isolated from the user's git configuration, with fixed dates so its
-/// commits are the same on every run.
-struct Repo {
-    dir: tempfile::TempDir,
-}
-
-impl Repo {
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn git(&self, args: &[&str]) {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(self.root())
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.com")
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.com")
-            .env("GIT_AUTHOR_DATE", "2026-11-22T10:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-11-22T10:00:00Z")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    /// Writes the migration files and the registry for `migrations` (replacing the folder's contents).
-    fn write_migrations(&self, migrations: &[Migration]) {
-        let folder = self.root().join("migrations");
-        std::fs::create_dir_all(&folder).unwrap();
-        for m in migrations {
-            std::fs::write(folder.join(format!("{}.rs", m.name)), file_text(m)).unwrap();
-        }
-        let names: Vec<String> = migrations.iter().map(|m| m.name.clone()).collect();
-        std::fs::write(folder.join("mod.rs"), write::registry_file(&names, "driftless")).unwrap();
-    }
-
-    fn commit(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-    }
-
-    fn project(&self, registry: Vec<Migration>) -> Project {
-        Project::new(self.root(), SchemaBuilder::new()).with_migrations(self.root().join("migrations"), registry)
-    }
-
-    /// Runs `migrate-review` with `args`, the report written to a file: `(exit code, report)`.
-    fn review(&self, registry: Vec<Migration>, args: &[&str]) -> (ExitCode, String) {
-        let out: PathBuf = self.root().join("review.out");
-        let _ = std::fs::remove_file(&out);
-        let project = self.project(registry);
-        let mut all = vec!["migrate-review", "--output", out.to_str().unwrap()];
-        all.extend_from_slice(args);
-        let code = run(&project, all);
-        (code, std::fs::read_to_string(&out).unwrap_or_default())
-    }
-}
-
 /// `main` holds `init`; the checked-out branch `feature` adds `drop_nickname` (unacknowledged) and `add_bio`.
 fn fixture() -> Repo {
-    let repo = Repo { dir: tempfile::tempdir().unwrap() };
-    repo.git(&["init", "-q", "-b", "main"]);
+    let repo = Repo::init("2026-11-22T10:00:00Z", file_text);
     std::fs::write(repo.root().join("README.md"), "app\n").unwrap();
     repo.write_migrations(&[init()]);
     repo.commit("init");

@@ -4,14 +4,16 @@
 //! PostgreSQL: the short ACCESS EXCLUSIVE swap), naming the expand it contracts. The control: N reviewed without N+1
 //! shows both phases, as before.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
-use driftless_cli::{Project, run};
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
-use driftless_core::schema::{ColumnType, ReferentialAction, SchemaBuilder, Table};
+use driftless_core::schema::{ColumnType, ReferentialAction, Table};
 use driftless_write as write;
+
+#[path = "common/review_repo.rs"]
+mod review_repo;
+use review_repo::Repo;
 
 const INIT: &str = "m20261129_100000_init";
 const WIDEN: &str = "m20261129_110000_orders_id_bigint";
@@ -67,65 +69,15 @@ fn file_text(m: &Migration) -> String {
     )
 }
 
-struct Repo {
-    dir: tempfile::TempDir,
-}
-
-impl Repo {
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn git(&self, args: &[&str]) {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(self.root())
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.com")
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.com")
-            .env("GIT_AUTHOR_DATE", "2026-11-29T10:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-11-29T10:00:00Z")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    fn write_migrations(&self, migrations: &[Migration]) {
-        let folder = self.root().join("migrations");
-        let _ = std::fs::remove_dir_all(&folder);
-        std::fs::create_dir_all(&folder).unwrap();
-        for m in migrations {
-            std::fs::write(folder.join(format!("{}.rs", m.name)), file_text(m)).unwrap();
-        }
-        let names: Vec<String> = migrations.iter().map(|m| m.name.clone()).collect();
-        std::fs::write(folder.join("mod.rs"), write::registry_file(&names, "driftless")).unwrap();
-    }
-
-    fn commit(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-    }
-
-    /// `migrate-review --base main --format text` on `registry`: (exit code, report).
-    fn review(&self, registry: Vec<Migration>) -> (ExitCode, String) {
-        self.write_migrations(&registry);
-        let out: PathBuf = self.root().join("review.out");
-        let _ = std::fs::remove_file(&out);
-        let project =
-            Project::new(self.root(), SchemaBuilder::new()).with_migrations(self.root().join("migrations"), registry);
-        let code =
-            run(&project, ["migrate-review", "--base", "main", "--format", "text", "--output", out.to_str().unwrap()]);
-        (code, std::fs::read_to_string(&out).unwrap_or_default())
-    }
+/// `migrate-review --base main --format text` on `registry` (its files alone in `migrations/`): (exit code, report).
+fn review(repo: &Repo, registry: Vec<Migration>) -> (ExitCode, String) {
+    let _ = std::fs::remove_dir_all(repo.root().join("migrations"));
+    repo.write_migrations(&registry);
+    repo.review(registry, &["--base", "main", "--format", "text"])
 }
 
 fn repo() -> Repo {
-    let repo = Repo { dir: tempfile::tempdir().unwrap() };
-    repo.git(&["init", "-q", "-b", "main"]);
+    let repo = Repo::init("2026-11-29T10:00:00Z", file_text);
     repo.write_migrations(&[init()]);
     repo.commit("init");
     repo.git(&["checkout", "-q", "-b", "feature"]);
@@ -145,7 +97,7 @@ fn section<'a>(report: &'a str, name: &str, next: Option<&str>) -> &'a str {
 #[test]
 fn the_expand_is_reviewed_in_n_and_the_contract_in_its_contract_migration() {
     let repo = repo();
-    let (code, report) = repo.review(vec![init(), widen(), contract_migration()]);
+    let (code, report) = review(&repo, vec![init(), widen(), contract_migration()]);
     assert_eq!(code, ExitCode::SUCCESS, "{report}");
     let n = section(&report, WIDEN, Some(CONTRACT));
     let n1 = section(&report, CONTRACT, None);
@@ -159,6 +111,6 @@ fn the_expand_is_reviewed_in_n_and_the_contract_in_its_contract_migration() {
     insta::assert_snapshot!("review_contract_text", report);
 
     // The control: N alone (the single-file form) shows both phases.
-    let (_, report) = repo.review(vec![init(), widen()]);
+    let (_, report) = review(&repo, vec![init(), widen()]);
     assert!(report.contains(r#"ALTER TABLE "orders" DROP COLUMN "id""#), "{report}");
 }
