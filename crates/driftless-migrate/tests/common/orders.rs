@@ -1,4 +1,5 @@
-//! The `orders`/`items` fixture of the expand/contract tests (`expand_contract.rs`, `expand_contract_file.rs`):
+//! The `orders`/`items` fixture of the expand/contract tests (`expand_contract.rs`, `expand_contract_file.rs`,
+//! `expand_abandon.rs`):
 //! `orders` with an `integer` key, `items` referencing it (index, cascading foreign key), the migration creating
 //! both, the migration widening both columns to `bigint`, a seeded PostgreSQL database, the lock-timeout writer and
 //! the count of shadow objects an expand leaves. Included with `#[path = "common/orders.rs"] mod orders;`.
@@ -25,11 +26,16 @@ pub fn orders(ty: ColumnType) -> Table {
         .primary_key("orders_pkey", &["id"])
 }
 
+/// `items` with a `note` column after `order_id`.
 pub fn items(ty: ColumnType) -> Table {
+    items_without_note(ty).with_column(column("note", ColumnType::Text))
+}
+
+/// `items (id, order_id)`: its key, the index on `order_id` and the cascading foreign key to `orders`.
+pub fn items_without_note(ty: ColumnType) -> Table {
     table("items")
         .with_column(column("id", ColumnType::BigInt).auto_increment())
         .with_column(column("order_id", ty))
-        .with_column(column("note", ColumnType::Text))
         .primary_key("items_pkey", &["id"])
         .index(index("items_order_id_idx", &["order_id"]))
         .foreign_key(
@@ -46,10 +52,14 @@ pub fn create() -> Migration {
 
 /// `WIDEN`: `orders.id` and `items.order_id` from `integer` to `bigint` (the two frozen `alter_column` steps).
 pub fn widen(online: bool) -> Migration {
+    widen_default().online(online)
+}
+
+/// `WIDEN` without `.online(…)` (the migrator's default).
+pub fn widen_default() -> Migration {
     let id = |ty| column("id", ty).auto_increment();
     let order_id = |ty| column("order_id", ty);
     Migration::new(WIDEN)
-        .online(online)
         .class(Class::ReviewRequired)
         .up([
             alter_column("orders", id(ColumnType::Integer), id(ColumnType::BigInt)),
