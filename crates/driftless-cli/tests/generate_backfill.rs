@@ -18,6 +18,9 @@ use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
 use sqlx::AssertSqlSafe;
 
+mod common;
+use common::{command, number as count};
+
 #[path = "fixtures/backfill/m20261129_110000_fill_users.rs"]
 mod fill_file;
 #[path = "fixtures/backfill/m20261129_100000_init.rs"]
@@ -135,11 +138,6 @@ fn registry() -> Vec<Migration> {
     vec![init_file::migration(), fill_file::migration()]
 }
 
-async fn command(project: &Project, args: Vec<String>) -> ExitCode {
-    let project = project.clone();
-    tokio::task::spawn_blocking(move || run(&project, args)).await.unwrap()
-}
-
 async fn exec(db: &Database, sql: &str) -> Result<(), String> {
     let sql = AssertSqlSafe(sql.to_owned());
     match db {
@@ -151,19 +149,6 @@ async fn exec(db: &Database, sql: &str) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
-/// One number from a `SELECT COUNT(*) ...`.
-async fn count(db: &Database, sql: &str) -> i64 {
-    let sql = AssertSqlSafe(sql.to_owned());
-    match db {
-        Database::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Database::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Database::Mysql(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        _ => unreachable!("three dialects"),
-    }
-    .unwrap()
-}
-
-/// 2,500 rows (three batches of 1,000), every third one without a nick.
 fn seed_sql() -> String {
     let rows: Vec<String> = (1..=2500)
         .map(|i| {

@@ -9,9 +9,11 @@ use std::process::ExitCode;
 use driftless_cli::{Project, run};
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
-use driftless_core::schema::{ColumnType, ModelDef, SchemaBuilder, Table};
+use driftless_core::schema::{ColumnType, SchemaBuilder, Table};
 use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
+
+mod common;
 
 fn people(indexed: bool) -> Table {
     let t = table("people")
@@ -22,20 +24,7 @@ fn people(indexed: bool) -> Table {
 }
 
 fn model_project(dir: &Path, indexed: bool) -> Project {
-    let mut models = SchemaBuilder::new();
-    models.model(ModelDef {
-        rust_name: "Person",
-        table: people(indexed),
-        enums: vec![],
-        enum_renames: vec![],
-        renamed_from: None,
-        column_renames: vec![],
-        column_backfills: vec![],
-    });
-    let mut p = Project::new(dir, models);
-    p.crate_path = "driftless_core".into();
-    p.registered.clear();
-    p
+    common::project(dir, vec![("Person", people(indexed))])
 }
 
 /// The header's lock line of the index added to an existing table, with the project's setting `online`.
