@@ -18,6 +18,8 @@ use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
 
 #[path = "common/orders.rs"]
 mod orders;
+#[path = "common/pg_db.rs"]
+mod pg_db;
 use orders::{CREATE, WIDEN, items_without_note as items, orders, widen_default};
 
 const ORDERS: i64 = 20_000;

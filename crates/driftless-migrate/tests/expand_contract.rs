@@ -14,6 +14,8 @@ use sqlx::{AssertSqlSafe, Executor, PgPool};
 
 #[path = "common/orders.rs"]
 mod orders;
+#[path = "common/pg_db.rs"]
+mod pg_db;
 use orders::{CREATE, Db, WIDEN, count, create, widen, writer};
 
 const ORDERS: i64 = 50_000;

@@ -17,6 +17,8 @@ use sqlx::{AssertSqlSafe, Executor, PgPool};
 
 #[path = "common/orders.rs"]
 mod orders;
+#[path = "common/pg_db.rs"]
+mod pg_db;
 use orders::{CREATE, Db, WIDEN, count, shadow_objects, widen, writer};
 
 const CONTRACT: &str = "m20260102T000001_contract_orders_id_bigint";

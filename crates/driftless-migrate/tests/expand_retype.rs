@@ -17,6 +17,10 @@ use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
 
+#[path = "common/pg_db.rs"]
+mod pg_db;
+use pg_db::{Db, seeded_with};
+
 const CREATE: &str = "m20260101T000000_create_accounts";
 const RETYPE: &str = "m20260102T000000_accounts_retype";
 const ROWS: i64 = 50_000;
@@ -61,29 +65,17 @@ fn retype(online: bool) -> Migration {
         ])
 }
 
-struct Db {
-    _testdb: TestDb,
-    url: String,
-    db: Database,
-    pool: PgPool,
-}
-
 /// A database with the table and 50,000 rows; the tokens are valid uuid input in two spellings (32 upper-case hex
 /// digits, or the canonical form), so the cast changes their text.
 async fn seeded() -> Option<Db> {
-    let testdb = TestDb::postgres().await?;
-    let url = testdb.url().to_owned();
-    let db = Database::connect(&url).await.unwrap();
-    let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
-    let pool = pool.clone();
-    Migrator::new(db.clone(), [create()]).migrate().await.unwrap();
-    pool.execute(AssertSqlSafe(format!(
-        "INSERT INTO accounts (amount, token, note) SELECT g * 7, CASE WHEN g % 2 = 0 THEN upper(md5(g::text)) \
+    seeded_with(
+        create(),
+        &format!(
+            "INSERT INTO accounts (amount, token, note) SELECT g * 7, CASE WHEN g % 2 = 0 THEN upper(md5(g::text)) \
          ELSE md5(g::text)::uuid::text END, repeat('n', 1000) FROM generate_series(1, {ROWS}) g"
-    )))
+        ),
+    )
     .await
-    .unwrap();
-    Some(Db { _testdb: testdb, url, db, pool })
 }
 
 /// A writer with `lock_timeout = 200ms` that loops until stopped: insert an account, then update its amount.

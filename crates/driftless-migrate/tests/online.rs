@@ -11,9 +11,12 @@ use std::time::Duration;
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::ColumnType;
-use driftless_migrate::{Database, Error, Migrator};
-use driftless_testdb::TestDb;
+use driftless_migrate::{Error, Migrator};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
+
+#[path = "common/pg_db.rs"]
+mod pg_db;
+use pg_db::{Db, seeded_with};
 
 const CREATE: &str = "m20260101T000000_create_orders";
 
@@ -29,27 +32,13 @@ fn create() -> Migration {
     Migration::new(CREATE).up([create_table(orders())]).down([drop_table(orders())])
 }
 
-struct Db {
-    _testdb: TestDb,
-    url: String,
-    db: Database,
-    pool: PgPool,
-}
-
 async fn seeded() -> Option<Db> {
-    let testdb = TestDb::postgres().await?;
-    let url = testdb.url().to_owned();
-    let db = Database::connect(&url).await.unwrap();
-    let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
-    let pool = pool.clone();
-    Migrator::new(db.clone(), [create()]).migrate().await.unwrap();
-    pool.execute(
+    seeded_with(
+        create(),
         "INSERT INTO orders (id, email, n) SELECT g, 'user' || g || '@example.com', g % 100 \
          FROM generate_series(1, 50000) g",
     )
     .await
-    .unwrap();
-    Some(Db { _testdb: testdb, url, db, pool })
 }
 
 /// Waits until a backend other than the test's runs a statement starting with `prefix` and waits on `event`

@@ -2,7 +2,8 @@
 //! `expand_abandon.rs`):
 //! `orders` with an `integer` key, `items` referencing it (index, cascading foreign key), the migration creating
 //! both, the migration widening both columns to `bigint`, a seeded PostgreSQL database, the lock-timeout writer and
-//! the count of shadow objects an expand leaves. Included with `#[path = "common/orders.rs"] mod orders;`.
+//! the count of shadow objects an expand leaves. Included with `#[path = "common/orders.rs"] mod orders;` next to
+//! `#[path = "common/pg_db.rs"] mod pg_db;`.
 #![allow(dead_code, reason = "each test binary uses a different part of this module")]
 
 use std::sync::Arc;
@@ -12,9 +13,10 @@ use std::time::Duration;
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
 use driftless_core::schema::{ColumnType, ReferentialAction, Table};
-use driftless_migrate::{Database, Migrator};
-use driftless_testdb::TestDb;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+
+pub use crate::pg_db::Db;
+use crate::pg_db::seeded_with;
 
 pub const CREATE: &str = "m20260101T000000_create_orders";
 pub const WIDEN: &str = "m20260102T000000_orders_id_bigint";
@@ -72,22 +74,8 @@ pub fn widen_default() -> Migration {
 }
 
 /// A PostgreSQL test database with `CREATE` applied and `seed` run.
-pub struct Db {
-    _testdb: TestDb,
-    pub url: String,
-    pub db: Database,
-    pub pool: PgPool,
-}
-
 pub async fn seeded(seed: &str) -> Option<Db> {
-    let testdb = TestDb::postgres().await?;
-    let url = testdb.url().to_owned();
-    let db = Database::connect(&url).await.unwrap();
-    let Database::Postgres(pool) = &db else { unreachable!("a PostgreSQL URL") };
-    let pool = pool.clone();
-    Migrator::new(db.clone(), [create()]).migrate().await.unwrap();
-    pool.execute(AssertSqlSafe(seed.to_owned())).await.unwrap();
-    Some(Db { _testdb: testdb, url, db, pool })
+    seeded_with(create(), seed).await
 }
 
 /// A writer with `lock_timeout = 200ms` that loops until stopped: insert an order, insert an item of it, update
