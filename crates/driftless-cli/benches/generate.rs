@@ -42,15 +42,7 @@ const SCENARIOS: [&str; 4] = ["fresh", "incr", "fresh+fmt", "incr+fmt"];
 fn models(schema: Schema) -> SchemaBuilder {
     let mut b = SchemaBuilder::new();
     for table in schema.tables {
-        b.model(ModelDef {
-            rust_name: "Bench",
-            table,
-            enums: vec![],
-            enum_renames: vec![],
-            renamed_from: None,
-            column_renames: vec![],
-            column_backfills: vec![],
-        });
+        b.model(ModelDef::new("Bench", table));
     }
     b
 }

@@ -563,15 +563,7 @@ mod tests {
         use driftless_core::schema::ModelDef;
         let mut models = driftless_core::schema::SchemaBuilder::new();
         let users = Table::new("users");
-        models.model(ModelDef {
-            rust_name: "User",
-            table: users,
-            enums: vec![],
-            enum_renames: vec![],
-            renamed_from: None,
-            column_renames: vec![],
-            column_backfills: vec![],
-        });
+        models.model(ModelDef::new("User", users));
         let mut project = Project::new(std::path::Path::new("/p"), models);
         project.registered = vec![
             registration("app::models::AuditLog", "audit_log"),

@@ -8,15 +8,7 @@ use driftless_core::define::*;
 use driftless_core::schema::{ColumnType, ModelDef, SchemaBuilder, Table};
 
 fn model(table: Table) -> ModelDef {
-    ModelDef {
-        rust_name: "Model",
-        table,
-        enums: vec![],
-        enum_renames: vec![],
-        renamed_from: None,
-        column_renames: vec![],
-        column_backfills: vec![],
-    }
+    ModelDef::new("Model", table)
 }
 
 fn users(extra: bool) -> Table {

@@ -52,13 +52,8 @@ fn users_v2() -> Table {
 fn project(dir: &Path, table: Table, backfills: &[(&str, &str)]) -> Project {
     let mut models = SchemaBuilder::new();
     models.model(ModelDef {
-        rust_name: "User",
-        table,
-        enums: vec![],
-        enum_renames: vec![],
-        renamed_from: None,
-        column_renames: vec![],
         column_backfills: backfills.iter().map(|(c, v)| ((*c).to_owned(), (*v).to_owned())).collect(),
+        ..ModelDef::new("User", table)
     });
     let mut p = Project::new(dir, models);
     p.crate_path = "driftless_core".into();

@@ -18,13 +18,8 @@ fn models(schema: &Schema, renamed: Option<(&str, &str)>) -> SchemaBuilder {
     let mut b = SchemaBuilder::new();
     for table in &schema.tables {
         b.model(ModelDef {
-            rust_name: "Model",
-            table: table.clone(),
-            enums: vec![],
-            enum_renames: vec![],
             renamed_from: renamed.filter(|(_, to)| *to == table.name).map(|(from, _)| from.to_owned()),
-            column_renames: vec![],
-            column_backfills: vec![],
+            ..ModelDef::new("Model", table.clone())
         });
     }
     b

@@ -16,15 +16,7 @@ fn models(schema: &Schema) -> SchemaBuilder {
     let mut b = SchemaBuilder::new();
     // Listed in reverse: the schema is sorted whatever the listing order.
     for table in schema.tables.iter().rev() {
-        b.model(ModelDef {
-            rust_name: "Model",
-            table: table.clone(),
-            enums: vec![],
-            enum_renames: vec![],
-            renamed_from: None,
-            column_renames: vec![],
-            column_backfills: vec![],
-        });
+        b.model(ModelDef::new("Model", table.clone()));
     }
     b
 }

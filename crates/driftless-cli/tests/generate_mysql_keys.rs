@@ -16,15 +16,7 @@ fn project(dir: &Path, email: ColumnType) -> Project {
         .primary_key("users_pkey", &["id"])
         .unique("users_email_key", &["email"]);
     let mut models = SchemaBuilder::new();
-    models.model(ModelDef {
-        rust_name: "User",
-        table: t,
-        enums: vec![],
-        enum_renames: vec![],
-        renamed_from: None,
-        column_renames: vec![],
-        column_backfills: vec![],
-    });
+    models.model(ModelDef::new("User", t));
     Project::new(dir, models)
 }
 

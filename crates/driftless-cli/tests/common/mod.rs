@@ -14,15 +14,7 @@ use sqlx::AssertSqlSafe;
 pub fn project(dir: &Path, tables: Vec<(&'static str, Table)>) -> Project {
     let mut models = SchemaBuilder::new();
     for (rust_name, table) in tables {
-        models.model(ModelDef {
-            rust_name,
-            table,
-            enums: vec![],
-            enum_renames: vec![],
-            renamed_from: None,
-            column_renames: vec![],
-            column_backfills: vec![],
-        });
+        models.model(ModelDef::new(rust_name, table));
     }
     let mut p = Project::new(dir, models);
     p.crate_path = "driftless_core".into();

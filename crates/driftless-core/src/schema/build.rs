@@ -27,6 +27,22 @@ pub struct ModelDef {
     pub column_backfills: Vec<(String, String)>,
 }
 
+impl ModelDef {
+    /// The definition of `table` from the Rust type `rust_name`, without enums, rename hints or backfills (as
+    /// tests, benchmarks and hand-built projects write it; the derive fills in the rest).
+    pub fn new(rust_name: &'static str, table: Table) -> ModelDef {
+        ModelDef {
+            rust_name,
+            table,
+            enums: vec![],
+            enum_renames: vec![],
+            renamed_from: None,
+            column_renames: vec![],
+            column_backfills: vec![],
+        }
+    }
+}
+
 /// An explicit, ordered list of models: the project's schema. Built by `driftless::schema![A, B, ...]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchemaBuilder {
