@@ -7,44 +7,17 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use driftless_cli::{Project, run};
-use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
-use driftless_core::schema::{ColumnType, ReferentialAction, SchemaBuilder, Table};
+use driftless_core::schema::SchemaBuilder;
+use driftless_core::testing::orders_items::{WIDEN, create, widen_up};
 use driftless_migrate::{Database, Migrator};
 use driftless_testdb::TestDb;
 use sqlx::Executor;
 
-const CREATE: &str = "m20260101T000000_create_orders";
-const WIDEN: &str = "m20260102T000000_orders_id_bigint";
 const NAME: &str = "status_lists_a_paused_expand_as_in_progress_not_drift";
 
-fn orders(ty: ColumnType) -> Table {
-    table("orders").with_column(column("id", ty).auto_increment()).primary_key("orders_pkey", &["id"])
-}
-
-fn items(ty: ColumnType) -> Table {
-    table("items")
-        .with_column(column("id", ColumnType::BigInt).auto_increment())
-        .with_column(column("order_id", ty))
-        .primary_key("items_pkey", &["id"])
-        .index(index("items_order_id_idx", &["order_id"]))
-        .foreign_key(
-            foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"]).on_delete(ReferentialAction::Cascade),
-        )
-}
-
 fn registry() -> Vec<Migration> {
-    let id = |ty| column("id", ty).auto_increment();
-    let order_id = |ty| column("order_id", ty);
-    vec![
-        Migration::new(CREATE)
-            .up([create_table(orders(ColumnType::Integer)), create_table(items(ColumnType::Integer))])
-            .down([drop_table(items(ColumnType::Integer)), drop_table(orders(ColumnType::Integer))]),
-        Migration::new(WIDEN).class(Class::ReviewRequired).up([
-            alter_column("orders", id(ColumnType::Integer), id(ColumnType::BigInt)),
-            alter_column("items", order_id(ColumnType::Integer), order_id(ColumnType::BigInt)),
-        ]),
-    ]
+    vec![create(), Migration::new(WIDEN).class(Class::ReviewRequired).up(widen_up())]
 }
 
 fn project(dir: &Path) -> Project {

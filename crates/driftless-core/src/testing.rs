@@ -6,6 +6,8 @@
 //! appear, disappear or form cycles, indexes that only changed name. Every schema produced passes
 //! [`Schema::validate`].
 
+pub mod orders_items;
+
 use proptest::prelude::*;
 
 use crate::schema::{

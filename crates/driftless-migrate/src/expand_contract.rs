@@ -519,35 +519,11 @@ mod tests {
     use super::*;
     use driftless_core::define::*;
     use driftless_core::replay::apply_steps;
-    use driftless_core::schema::Table;
-
-    fn orders(ty: ColumnType) -> Table {
-        table("orders").with_column(column("id", ty).auto_increment()).primary_key("orders_pkey", &["id"])
-    }
-
-    fn items(ty: ColumnType) -> Table {
-        table("items")
-            .with_column(column("id", ColumnType::BigInt).auto_increment())
-            .with_column(column("order_id", ty))
-            .primary_key("items_pkey", &["id"])
-            .index(index("items_order_id_idx", &["order_id"]))
-            .foreign_key(
-                foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"])
-                    .on_delete(ReferentialAction::Cascade),
-            )
-    }
+    use driftless_core::testing::orders_items::{items, orders, widen_up as widen};
 
     fn before() -> Schema {
         let steps = [create_table(orders(ColumnType::Integer)), create_table(items(ColumnType::Integer))];
         apply_steps(&Schema::empty(), &steps).unwrap()
-    }
-
-    fn widen() -> Vec<Step> {
-        let id = |ty| column("id", ty).auto_increment();
-        vec![
-            alter_column("orders", id(ColumnType::Integer), id(ColumnType::BigInt)),
-            alter_column("items", column("order_id", ColumnType::Integer), column("order_id", ColumnType::BigInt)),
-        ]
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! The `orders`/`items` fixture of the expand/contract tests (`expand_contract.rs`, `expand_contract_file.rs`,
-//! `expand_abandon.rs`):
-//! `orders` with an `integer` key, `items` referencing it (index, cascading foreign key), the migration creating
-//! both, the migration widening both columns to `bigint`, a seeded PostgreSQL database, the lock-timeout writer and
-//! the count of shadow objects an expand leaves. Included with `#[path = "common/orders.rs"] mod orders;` next to
-//! `#[path = "common/pg_db.rs"] mod pg_db;`.
+//! `expand_abandon.rs`): the tables of `driftless_core::testing::orders_items` with a `note` column each, the
+//! migration creating them, the migration widening both keys to `bigint`, a seeded PostgreSQL database, the
+//! lock-timeout writer and the count of shadow objects an expand leaves. Included with
+//! `#[path = "common/orders.rs"] mod orders;` next to `#[path = "common/pg_db.rs"] mod pg_db;`.
 #![allow(dead_code, reason = "each test binary uses a different part of this module")]
 
 use std::sync::Arc;
@@ -12,37 +11,23 @@ use std::time::Duration;
 
 use driftless_core::define::*;
 use driftless_core::migration::{Class, Migration};
-use driftless_core::schema::{ColumnType, ReferentialAction, Table};
+use driftless_core::schema::{ColumnType, Table};
+use driftless_core::testing::orders_items;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
 
 pub use crate::pg_db::Db;
 use crate::pg_db::seeded_with;
 
-pub const CREATE: &str = "m20260101T000000_create_orders";
-pub const WIDEN: &str = "m20260102T000000_orders_id_bigint";
+pub use driftless_core::testing::orders_items::{CREATE, WIDEN, items as items_without_note};
 
+/// `orders (id, note)`.
 pub fn orders(ty: ColumnType) -> Table {
-    table("orders")
-        .with_column(column("id", ty).auto_increment())
-        .with_column(column("note", ColumnType::Text))
-        .primary_key("orders_pkey", &["id"])
+    orders_items::orders(ty).with_column(column("note", ColumnType::Text))
 }
 
-/// `items` with a `note` column after `order_id`.
+/// `items (id, order_id, note)`.
 pub fn items(ty: ColumnType) -> Table {
     items_without_note(ty).with_column(column("note", ColumnType::Text))
-}
-
-/// `items (id, order_id)`: its key, the index on `order_id` and the cascading foreign key to `orders`.
-pub fn items_without_note(ty: ColumnType) -> Table {
-    table("items")
-        .with_column(column("id", ColumnType::BigInt).auto_increment())
-        .with_column(column("order_id", ty))
-        .primary_key("items_pkey", &["id"])
-        .index(index("items_order_id_idx", &["order_id"]))
-        .foreign_key(
-            foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"]).on_delete(ReferentialAction::Cascade),
-        )
 }
 
 /// `CREATE`: both tables with `integer` keys.
@@ -59,18 +44,7 @@ pub fn widen(online: bool) -> Migration {
 
 /// `WIDEN` without `.online(…)` (the migrator's default).
 pub fn widen_default() -> Migration {
-    let id = |ty| column("id", ty).auto_increment();
-    let order_id = |ty| column("order_id", ty);
-    Migration::new(WIDEN)
-        .class(Class::ReviewRequired)
-        .up([
-            alter_column("orders", id(ColumnType::Integer), id(ColumnType::BigInt)),
-            alter_column("items", order_id(ColumnType::Integer), order_id(ColumnType::BigInt)),
-        ])
-        .down([
-            alter_column("items", order_id(ColumnType::BigInt), order_id(ColumnType::Integer)),
-            alter_column("orders", id(ColumnType::BigInt), id(ColumnType::Integer)),
-        ])
+    Migration::new(WIDEN).class(Class::ReviewRequired).up(orders_items::widen_up()).down(orders_items::widen_down())
 }
 
 /// A PostgreSQL test database with `CREATE` applied and `seed` run.
