@@ -25,11 +25,12 @@
 //! `tuned` runs the loop again in a workspace whose `Cargo.toml` has [`TUNED_PROFILE`]'s settings, `split` with
 //! the models in files of 50 (`models/m00.rs` …), as a project of 1,000 tables would keep them, and `lean` as the
 //! README advises a large project: the app's `driftless` with `default-features = false` (no `<Struct>Iden` enums,
-//! no registration for the unlisted-model check) and the xtask without debug info ([`LEAN_PROFILE`]). When several
-//! settings run, their edits are interleaved.
+//! no registration for the unlisted-model check) and the xtask without debug info ([`LEAN_PROFILE`]); `iden` as
+//! `loop` with the derive's opt-in `iden` feature on (the `<Struct>Iden` enums). When several settings run, their
+//! edits are interleaved.
 //!
 //! Run with `cargo bench -p driftless-cli --bench compile` (optionally `-- debug release 1000 5000 loop tuned split
-//! lean`, subset;
+//! lean iden`, subset;
 //! `--profile dev` builds the benchmark itself faster, and changes nothing it measures).
 
 use std::fmt::Write as _;
@@ -253,6 +254,7 @@ const LEAN_PROFILE: &str = "\n[profile.dev.package.xtask]\nstrip = \"debuginfo\"
 /// (`iden`, `unlisted-check`) or the facade's default driver features.
 const APP_DRIFTLESS: &str = "features = [\"chrono\"]";
 const LEAN_DRIFTLESS: &str = "default-features = false, features = [\"chrono\"]";
+const IDEN_DRIFTLESS: &str = "features = [\"chrono\", \"iden\"]";
 
 /// One setting of the edit loop: its name (and scratch workspace), the workspace's profile settings, how many
 /// models each file holds (`None`: all in `models.rs`), and the `app`'s `driftless` dependency.
@@ -263,11 +265,12 @@ struct Loop {
     driftless: &'static str,
 }
 
-const LOOPS: [Loop; 4] = [
+const LOOPS: [Loop; 5] = [
     Loop { name: "loop", profile: "", per_file: None, driftless: APP_DRIFTLESS },
     Loop { name: "tuned", profile: TUNED_PROFILE, per_file: None, driftless: APP_DRIFTLESS },
     Loop { name: "split", profile: "", per_file: Some(50), driftless: APP_DRIFTLESS },
     Loop { name: "lean", profile: LEAN_PROFILE, per_file: None, driftless: LEAN_DRIFTLESS },
+    Loop { name: "iden", profile: "", per_file: None, driftless: IDEN_DRIFTLESS },
 ];
 
 const N_MODELS: usize = 1_000;
@@ -389,6 +392,7 @@ fn report_loop(run: &LoopRun) {
     let what = match (setting.name, setting.per_file) {
         ("lean", _) => "lean: app without the derive's `iden` and `unlisted-check`, xtask stripped".to_owned(),
         ("tuned", _) => "tuned profile, one models.rs".to_owned(),
+        ("iden", _) => "default profile, one models.rs, the derive's `iden` feature on".to_owned(),
         (_, None) => "default profile, one models.rs".to_owned(),
         (_, Some(k)) => format!("default profile, {k} models a file"),
     };

@@ -21,17 +21,17 @@ mod tests;
 
 use proc_macro::TokenStream;
 
-/// Derives `driftless::Model` (the table definition) and a `<Struct>Iden` enum of column identifiers for
-/// sea-query, from a struct with named fields.
+/// Derives `driftless::Model` (the table definition) and, with the `driftless` crate's `iden` feature, a
+/// `<Struct>Iden` enum of column identifiers for sea-query, from a struct with named fields.
 ///
 /// The `<Struct>Iden` enum has a variant `Table` and one per column (the field name in UpperCamelCase), and
 /// implements sea-query's `Iden` and `IdenStatic`, and `Clone` and `Copy`; not `Debug`, `PartialEq`, `Eq` or `Hash`,
 /// which would make a models crate of hundreds of structs noticeably slower to rebuild.
 ///
-/// Two parts of the output are cargo features of the `driftless` crate, both on by default: `iden` (the
-/// `<Struct>Iden` enum) and `unlisted-check` (the registration that lets `migrate-generate` name a derived model
-/// missing from `schema![...]`). A project of hundreds of models that uses neither can turn them off
-/// (`default-features = false`) to make each rebuild of its models crate cheaper; without `unlisted-check`,
+/// Two parts of the output are cargo features of the `driftless` crate: `iden` (the `<Struct>Iden` enum; off by
+/// default, `features = ["iden"]` for sea-query users) and `unlisted-check` (the registration that lets
+/// `migrate-generate` name a derived model missing from `schema![...]`; on by default). Each makes every rebuild of a
+/// models crate of hundreds of structs dearer; without `unlisted-check` (`default-features = false`),
 /// `migrate-generate` cannot tell that a model is missing from the list.
 ///
 /// Each field is a column whose portable type comes from its Rust type (see `driftless::model` for the table);
