@@ -250,8 +250,8 @@ const TUNED_PROFILE: &str = "\n[profile.dev]\ndebug = \"line-tables-only\"\n\n[p
 /// The lean setting's profile: the xtask without debug info (the README's advice for a large project).
 const LEAN_PROFILE: &str = "\n[profile.dev.package.xtask]\nstrip = \"debuginfo\"\n";
 
-/// The `driftless` dependency of the loop's `app`, and of the lean setting's: without the derive's optional items
-/// (`iden`, `unlisted-check`) or the facade's default driver features.
+/// The `driftless` dependency of the loop's `app` (the default features: `unlisted-check` on, `iden` off), of the
+/// `iden` setting's (`iden` on too), and of the lean setting's (neither, and none of the facade's driver features).
 const APP_DRIFTLESS: &str = "features = [\"chrono\"]";
 const LEAN_DRIFTLESS: &str = "default-features = false, features = [\"chrono\"]";
 const IDEN_DRIFTLESS: &str = "features = [\"chrono\", \"iden\"]";

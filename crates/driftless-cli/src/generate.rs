@@ -61,6 +61,18 @@ pub(crate) struct Inputs {
     pub(crate) hints: RenameHints,
 }
 
+impl Inputs {
+    /// The parent and snapshot hashes of a migration from the committed snapshot to the models' snapshot: the ones
+    /// the second thread computed while the snapshot was read, when it did.
+    pub(crate) fn hashes(&self) -> (String, String) {
+        match (&self.hashes, &self.old_text) {
+            (Some(hashes), _) => hashes.clone(),
+            (None, Some(text)) => (snapshot::hash_text(text), snapshot::hash_text(&self.new_text)),
+            (None, None) => (snapshot::hash(&self.old), snapshot::hash_text(&self.new_text)),
+        }
+    }
+}
+
 /// The models `migrate-generate` reads: the project's own ([`crate::run`]), or taken out of the project by
 /// [`crate::main`], whose process ends after the command: their schema is then built by moving their tables instead
 /// of copying them (thousands of tables in a large project).
@@ -389,12 +401,7 @@ pub(crate) fn run(project: &Project, models: Models<'_>, args: GenerateArgs) -> 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e).with_context(|| format!("could not read {}", registry_path.display())),
     };
-    if names.contains(&full_name) {
-        bail!("a migration named {full_name} already exists; wait a second or pick another name");
-    }
-    if let Some(last) = names.last().filter(|last| last.as_str() > full_name.as_str()) {
-        bail!("{full_name} would sort before the latest migration {last}; check the clock or pass --timestamp");
-    }
+    check_new_name(&names, &full_name)?;
     // A mixed model change on online PostgreSQL: the type changes go to a migration of their own.
     if !args.empty && project.online && !args.no_split {
         match crate::generate_split::decide(&plan, &inputs, &project.snapshot)? {
@@ -419,11 +426,7 @@ pub(crate) fn run(project: &Project, models: Models<'_>, args: GenerateArgs) -> 
     } else {
         let up = Big::new(plan.up_steps());
         let down = Big::new(plan.down_steps());
-        let (parent, new_hash) = match (&inputs.hashes, &inputs.old_text) {
-            (Some(hashes), _) => hashes.clone(),
-            (None, Some(text)) => (snapshot::hash_text(text), snapshot::hash_text(&inputs.new_text)),
-            (None, None) => (snapshot::hash(&inputs.old), snapshot::hash_text(&inputs.new_text)),
-        };
+        let (parent, new_hash) = inputs.hashes();
         // Expand/contract on online PostgreSQL: the contract is a second migration, written now (not when the
         // project runs its migrations plain: nothing would expand).
         if project.online {
@@ -453,39 +456,17 @@ pub(crate) fn run(project: &Project, models: Models<'_>, args: GenerateArgs) -> 
             None => text,
         }
     };
-    std::fs::create_dir_all(&project.migrations)
-        .with_context(|| format!("could not create {}", project.migrations.display()))?;
     names.push(full_name.clone());
+    let mut files = vec![(file_path.clone(), file_text)];
     if let Some(c) = &contract {
-        crate::generate_contract::check_name(&names, &c.name)?;
+        check_new_name(&names, &c.name)?;
         names.push(c.name.clone());
+        files.push((project.migrations.join(format!("{}.rs", c.name)), c.text.clone()));
     }
-    let registry_text = write::registry_file(&names, &project.crate_path);
-    // A skeleton is small and its one-line builder chain depends on the name's length: it is always formatted. The
-    // generated files are already rustfmt-clean; only a project's own rustfmt.toml can change them.
-    let mut texts = vec![file_text.as_str(), registry_text.as_str()];
-    texts.extend(contract.as_ref().map(|c| c.text.as_str()));
-    let mut formatted = if args.empty {
-        write::rustfmt_all(&texts, &project.migrations)?
-    } else {
-        write::rustfmt_if_configured(&texts, &project.migrations)?
-    };
-    let contract_staged = contract.as_ref().map(|c| {
-        let path = project.migrations.join(format!("{}.rs", c.name));
-        Staged::new(&path, formatted.pop().expect("three outputs"))
-    });
-    let (registry_text, file_text) = (formatted.pop().expect("two outputs"), formatted.pop().expect("two outputs"));
-    let mut staged = vec![Staged::new(&file_path, file_text), Staged::new(&registry_path, registry_text)];
-    staged.extend(contract_staged);
-    if !args.empty {
-        // The snapshot's previous text is known: `commit_all` need not read it again to be able to put it back.
-        let snapshot = Staged::new(&project.snapshot, inputs.new_text);
-        staged.push(match inputs.old_text {
-            Some(previous) => snapshot.replacing(previous),
-            None => snapshot,
-        });
-    }
-    commit_all(&staged)?;
+    let first = !inputs.snapshot_exists || names.len() == 1;
+    // A skeleton changes no snapshot.
+    let snapshot = (!args.empty).then_some(inputs);
+    commit_generated(project, files, &names, &registry_path, snapshot, args.empty)?;
 
     if args.empty {
         println!("wrote {} (hand-written skeleton)", file_path.display());
@@ -507,13 +488,61 @@ pub(crate) fn run(project: &Project, models: Models<'_>, args: GenerateArgs) -> 
             );
         }
     }
-    if !inputs.snapshot_exists || names.len() == 1 {
+    if first {
         println!(
             "first migration: make sure the crate declares the registry module (`pub mod migrations;` for {})",
             registry_path.display()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Checks the name of a migration about to be written against the registry `names`: it must be new and sort last.
+pub(crate) fn check_new_name(names: &[String], name: &str) -> anyhow::Result<()> {
+    if names.iter().any(|n| n == name) {
+        bail!("a migration named {name} already exists; wait a second or pick another name");
+    }
+    if let Some(last) = names.last().filter(|last| last.as_str() > name) {
+        bail!("{name} would sort before the latest migration {last}; check the clock or pass --timestamp");
+    }
+    Ok(())
+}
+
+/// Writes, all or nothing: the migration `files` (path, text), the registry naming `names` at `registry_path`, and,
+/// from `snapshot`, the models' snapshot. The texts are formatted only where a project's own rustfmt.toml can change
+/// them (the generated files are already rustfmt-clean), or always with `format_always` (a skeleton, whose one-line
+/// builder chain depends on the name's length).
+pub(crate) fn commit_generated(
+    project: &Project,
+    files: Vec<(PathBuf, String)>,
+    names: &[String],
+    registry_path: &Path,
+    snapshot: Option<Inputs>,
+    format_always: bool,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&project.migrations)
+        .with_context(|| format!("could not create {}", project.migrations.display()))?;
+    let registry_text = write::registry_file(names, &project.crate_path);
+    let mut texts: Vec<&str> = files.iter().map(|(_, text)| text.as_str()).collect();
+    texts.push(&registry_text);
+    let mut formatted = if format_always {
+        write::rustfmt_all(&texts, &project.migrations)?
+    } else {
+        write::rustfmt_if_configured(&texts, &project.migrations)?
+    };
+    let registry_text = formatted.pop().expect("one output per input");
+    let mut staged: Vec<Staged> =
+        files.iter().zip(formatted).map(|((path, _), text)| Staged::new(path, text)).collect();
+    staged.push(Staged::new(registry_path, registry_text));
+    if let Some(inputs) = snapshot {
+        // The snapshot's previous text is known: `commit_all` need not read it again to be able to put it back.
+        let snapshot = Staged::new(&project.snapshot, inputs.new_text);
+        staged.push(match inputs.old_text {
+            Some(previous) => snapshot.replacing(previous),
+            None => snapshot,
+        });
+    }
+    commit_all(&staged)
 }
 
 pub(crate) fn print_summary(name: &str, plan: &Plan) {

@@ -141,15 +141,3 @@ fn contract_locks(n_name: &str, up: &[Step], before: &Schema) -> Vec<String> {
         })
         .collect()
 }
-
-/// Checks the contract migration's name against the registry `names` (after N was added): it must be new and sort
-/// last.
-pub(crate) fn check_name(names: &[String], contract: &str) -> anyhow::Result<()> {
-    if names.iter().any(|n| n == contract) {
-        anyhow::bail!("a migration named {contract} already exists; wait a second or pick another name");
-    }
-    if let Some(last) = names.last().filter(|last| last.as_str() > contract) {
-        anyhow::bail!("{contract} would sort before the latest migration {last}; check the clock or pass --timestamp");
-    }
-    Ok(())
-}

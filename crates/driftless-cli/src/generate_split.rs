@@ -30,7 +30,6 @@ use std::path::Path;
 use driftless_core::migration::Class;
 
 use crate::Project;
-use crate::files::{Staged, commit_all};
 use crate::generate::Inputs;
 
 /// One file of a split: its role, its steps' plan, and the schemas before and after it.
@@ -209,12 +208,13 @@ pub(crate) fn decide(plan: &Plan, inputs: &Inputs, origin: &std::path::Path) -> 
             before: std::mem::replace(&mut before, after),
         });
     }
-    // The chain must end at the models' snapshot, exactly.
-    if parts.last().map(|p| &p.snapshot) != Some(&snapshot::hash_text(&inputs.new_text)) {
+    // The chain must end at the models' snapshot, exactly; the first file's parent is the committed snapshot, byte
+    // for byte (as for a migration that is not split).
+    let (parent, models) = inputs.hashes();
+    if parts.last().map(|p| &p.snapshot) != Some(&models) {
         return not_split("replaying its steps in the split order does not give the models' snapshot exactly");
     }
-    // The first file's parent is the committed snapshot, byte for byte (as for a migration that is not split).
-    parts[0].parent = snapshot::hash_text(inputs.old_text.as_deref().unwrap_or_default());
+    parts[0].parent = parent;
     Ok(Decision::Split(Split { parts }))
 }
 
@@ -249,12 +249,13 @@ pub(crate) fn files(
 ) -> anyhow::Result<Vec<Written>> {
     let next = |t: &str| write::next_timestamp(t).map_err(|e| anyhow::anyhow!("{e}; nothing was written"));
     let command = format!("cargo xtask migrate-generate --name {name}");
-    // The full names first: each header names the others.
-    let mut names = Vec::new();
+    // The full names and timestamps first: each header names the others.
+    let (mut names, mut stamps) = (Vec::new(), Vec::new());
     let mut contract_name = String::new();
     let mut at = timestamp.to_owned();
     for part in &split.parts {
         names.push(write::migration_name(&at, &part_name(part.role, name)));
+        stamps.push(at.clone());
         if part.role == Role::Types {
             // The contract migration takes the next second.
             contract_name = crate::generate_contract::contract_name(&at, name)?;
@@ -265,8 +266,7 @@ pub(crate) fn files(
     let of = |role: Role| split.parts.iter().position(|p| p.role == role).map(|i| names[i].clone());
     let (prepare, types, finish) = (of(Role::Prepare), of(Role::Types).expect("a split has N"), of(Role::Finish));
     let mut out = Vec::new();
-    let mut at = timestamp.to_owned();
-    for (part, full) in split.parts.iter().zip(&names) {
+    for ((part, full), at) in split.parts.iter().zip(&names).zip(&stamps) {
         let up = part.plan.up_steps();
         let down = part.plan.down_steps();
         let mut text = write::migration_file(&MigrationFile {
@@ -282,7 +282,7 @@ pub(crate) fn files(
             locks: crate::header_locks::step_locks(&up, &part.before, online),
         });
         let contract = if part.role == Role::Types {
-            let c = crate::generate_contract::contract_file(full, &at, name, &up, &part.before, crate_path)?
+            let c = crate::generate_contract::contract_file(full, at, name, &up, &part.before, crate_path)?
                 .context("the type changes of a split run as expand/contract")?;
             text = write::with_header_section(&text, "Phases", &crate::generate_contract::expand_phases(&c.name));
             Some(c)
@@ -292,10 +292,8 @@ pub(crate) fn files(
         let lines = split_lines(part.role, prepare.as_deref(), &types, &contract_name, finish.as_deref());
         text = write::with_header_section(&text, "Split", &lines);
         out.push(Written { name: full.clone(), text, contract_of: None });
-        at = next(&at)?;
         if let Some(c) = contract {
             out.push(Written { name: c.name, text: c.text, contract_of: Some(full.clone()) });
-            at = next(&at)?;
         }
     }
     Ok(out)
@@ -344,25 +342,12 @@ pub(crate) fn write_all(
 ) -> anyhow::Result<()> {
     let files = files(split, name, timestamp, &project.crate_path, project.online)?;
     for f in &files {
-        crate::generate_contract::check_name(&names, &f.name)?;
+        crate::generate::check_new_name(&names, &f.name)?;
         names.push(f.name.clone());
     }
-    std::fs::create_dir_all(&project.migrations)
-        .with_context(|| format!("could not create {}", project.migrations.display()))?;
-    let registry_text = write::registry_file(&names, &project.crate_path);
-    let mut texts: Vec<&str> = files.iter().map(|f| f.text.as_str()).collect();
-    texts.push(&registry_text);
-    let mut formatted = write::rustfmt_if_configured(&texts, &project.migrations)?;
-    let registry_text = formatted.pop().expect("one output per input");
     let path = |f: &Written| project.migrations.join(format!("{}.rs", f.name));
-    let mut staged: Vec<Staged> = files.iter().zip(formatted).map(|(f, text)| Staged::new(&path(f), text)).collect();
-    staged.push(Staged::new(registry_path, registry_text));
-    let snapshot = Staged::new(&project.snapshot, inputs.new_text);
-    staged.push(match inputs.old_text {
-        Some(previous) => snapshot.replacing(previous),
-        None => snapshot,
-    });
-    commit_all(&staged)?;
+    let texts = files.iter().map(|f| (path(f), f.text.clone())).collect();
+    crate::generate::commit_generated(project, texts, &names, registry_path, Some(inputs), false)?;
 
     println!(
         "split into {} migrations so that online PostgreSQL runs the type changes as expand/contract (`--no-split` \

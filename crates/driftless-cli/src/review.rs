@@ -341,11 +341,11 @@ fn sql(registry: &[Migration], index: usize, before: Option<&Schema>, dialect: D
     // opts out), each with its lock.
     let online = m.online.unwrap_or(project_online);
     let annotated = |r: &render::RenderedMigration| render::locks::annotated_script(dialect, &m.up, r);
-    let up = render::render_steps(&m.up, dialect, before)
-        .map(|r| match dialect {
+    let up = render::render_steps(&m.up, dialect, before).map_err(|e| e.to_string()).and_then(|r| {
+        Ok(match dialect {
             Dialect::Postgres if m.transactional && online => {
                 // The contract as a later migration: the expand here, the contract in that one.
-                match driftless_migrate::contract_file::review_plan(registry, index) {
+                match driftless_migrate::contract_file::review_plan(registry, index)? {
                     Some((plan, steps)) => render::locks::annotated_script(dialect, steps, &plan),
                     None => {
                         annotated(&driftless_migrate::expand_contract::online_postgres_with(&m.up, &r, Some(before)))
@@ -357,7 +357,7 @@ fn sql(registry: &[Migration], index: usize, before: Option<&Schema>, dialect: D
             Dialect::Postgres | Dialect::Mysql => annotated(&r),
             _ => r.script(),
         })
-        .map_err(|e| e.to_string());
+    });
     let render_down = |ctx: &Schema| render::render_steps(&m.down, dialect, ctx).map(|r| r.script());
     let down = match replay::apply_steps_with(before, &m.up, ReplayOptions::DATABASE) {
         Ok(after) => render_down(&after).map_err(|e| e.to_string()),

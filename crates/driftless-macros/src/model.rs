@@ -6,7 +6,7 @@
 //!
 //! The `<Struct>Iden` enum and the `inventory` registration are optional ([`Emit`]): each costs rustc time on every
 //! rebuild of a models crate of hundreds of structs, and a project that does not use them turns them off through
-//! the `driftless` crate's features `iden` and `unlisted-check` (both on by default).
+//! the `driftless` crate's features `iden` (opt-in) and `unlisted-check` (on by default).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -29,7 +29,7 @@ pub struct Emit {
 }
 
 impl Emit {
-    /// Everything: what the `driftless` crate's default features give.
+    /// Everything: what the `driftless` crate's default features plus `iden` give.
     #[cfg(test)]
     pub const ALL: Emit = Emit { iden: true, registration: true };
 

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use crate::db_enum::expand_db_enum;
 use crate::model::Emit;
 
-/// The whole expansion, as the `driftless` crate's default features give it.
+/// The whole expansion, as the `driftless` crate's default features plus `iden` give it.
 fn expand_model(input: TokenStream) -> TokenStream {
     crate::model::expand_model(input, Emit::ALL)
 }

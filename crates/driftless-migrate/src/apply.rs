@@ -429,9 +429,7 @@ async fn by_units<C: DialectConnection>(
                         Err(Error::Backfill { failure, .. })
                             if online::is_lock_timeout(&failure.cause) && attempt < settings.attempts =>
                         {
-                            let pause =
-                                Duration::from_millis(100u64 << (attempt - 1).min(6)).min(Duration::from_secs(5));
-                            tokio::time::sleep(pause).await;
+                            tokio::time::sleep(online::lock_pause(Duration::from_millis(100), attempt)).await;
                             attempt += 1;
                         }
                         Err(e) => {
@@ -448,9 +446,7 @@ async fn by_units<C: DialectConnection>(
                     Ok(()) => break,
                     Err((index, cause)) => {
                         if online::is_lock_timeout(&cause) && attempt < settings.attempts {
-                            let pause =
-                                Duration::from_millis(100u64 << (attempt - 1).min(6)).min(Duration::from_secs(5));
-                            tokio::time::sleep(pause).await;
+                            tokio::time::sleep(online::lock_pause(Duration::from_millis(100), attempt)).await;
                             attempt += 1;
                             continue;
                         }

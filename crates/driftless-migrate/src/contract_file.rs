@@ -21,7 +21,7 @@ use driftless_core::schema::Schema;
 use driftless_core::step::Step;
 
 use crate::connection::DialectConnection;
-use crate::expand_contract::{ident, is_contract_marker, shadow, widenings};
+use crate::expand_contract::{ident, is_contract_marker, literal, shadow, widenings};
 
 /// The migration whose expand `m` contracts, when `m` is a contract migration (its `up` holds a contract step).
 pub fn contracts(m: &Migration) -> Option<&str> {
@@ -40,13 +40,27 @@ pub fn contract_migration<'a>(migrations: &'a [Migration], name: &str) -> Option
 /// registered, and that one is not applied. Returns the two migrations.
 pub fn awaiting_contract<'a, 'b>(
     migrations: &'a [Migration],
-    applied: impl IntoIterator<Item = &'b str> + Clone,
+    applied: impl IntoIterator<Item = &'b str>,
 ) -> Option<(&'a Migration, &'a Migration)> {
+    // One pass over the registry, not one per applied name: `drift` asks on every status.
+    // The first contract migration of each, as `contract_migration` finds it.
+    let mut contracted: std::collections::HashMap<&str, &Migration> = std::collections::HashMap::new();
+    for m in migrations {
+        if let Some(of) = contracts(m) {
+            contracted.entry(of).or_insert(m);
+        }
+    }
+    if contracted.is_empty() {
+        return None;
+    }
     let names: Vec<&str> = applied.into_iter().collect();
+    let done: std::collections::HashSet<&str> = names.iter().copied().collect();
     names.iter().find_map(|name| {
-        let m = migrations.iter().find(|m| m.name == *name)?;
-        let contract = contract_migration(migrations, name)?;
-        (!names.contains(&contract.name.as_str())).then_some((m, contract))
+        let contract = *contracted.get(name)?;
+        if done.contains(contract.name.as_str()) {
+            return None;
+        }
+        Some((migrations.iter().find(|m| m.name == *name)?, contract))
     })
 }
 
@@ -90,11 +104,13 @@ pub(crate) fn contract_plan(registry: &[Migration], i: usize) -> Result<Option<C
              only eligible type changes)"
         ));
     };
-    let marker = plan.statements.iter().position(|s| is_contract_marker(&s.sql)).ok_or("the plan has no marker")?;
-    // The statements keep their step index in the contracted migration: backfills are found by it.
+    let marker = marker(&plan).ok_or("the plan has no marker")?;
+    // The statements keep their step index in the contracted migration: backfills are found by it. The plan was
+    // made from these widenings, so each has a PostgreSQL type.
     let mut columns = Vec::new();
-    for w in widenings(up, &before).unwrap_or_default() {
-        let ty = crate::expand_contract::pg_type(&w, &before).unwrap_or_default();
+    for w in widenings(up, &before).ok_or("the plan's type changes cannot be read back")? {
+        let ty = crate::expand_contract::pg_type(&w, &before)
+            .ok_or_else(|| format!("no PostgreSQL type for `{}`.`{}`", w.table, w.from.name))?;
         columns.push((w.table.to_owned(), w.from.name.clone(), shadow(&w.from.name), ty));
     }
     Ok(Some((plan, backfills, ContractCheck { of: of.to_owned(), columns, marker })))
@@ -131,20 +147,28 @@ pub(crate) fn unit_parts(
 /// The online PostgreSQL statements of `registry[i]` for the review, when the two-file form applies, with the steps
 /// their `step` indexes refer to: an expand/contract migration whose contract migration is registered, its expand
 /// (the plan up to the contract marker); a contract migration, the contract of the migration it contracts (the plan
-/// after the marker, against the database as its expand leaves it). `None` otherwise.
-pub fn review_plan(registry: &[Migration], i: usize) -> Option<(RenderedMigration, &[Step])> {
+/// after the marker, against the database as its expand leaves it). `None` otherwise; `Err` with the reason for a
+/// contract migration the migrator refuses (as `contract_plan`).
+pub fn review_plan(registry: &[Migration], i: usize) -> Result<Option<(RenderedMigration, &[Step])>, String> {
     let m = &registry[i];
-    if let Ok(Some((mut plan, _, check))) = contract_plan(registry, i) {
+    if let Some((mut plan, _, check)) = contract_plan(registry, i)? {
         plan.statements.drain(..=check.marker);
-        let of = registry[..i].iter().find(|x| x.name == check.of)?;
-        return Some((plan, &of.up));
+        let of = registry[..i].iter().find(|x| x.name == check.of).ok_or("the contracted migration is gone")?;
+        return Ok(Some((plan, &of.up)));
     }
-    contract_migration(registry, &m.name)?;
-    let before = schemas_along(&registry[..i]).pop().flatten()?;
-    let (mut plan, _) = crate::expand_contract::plan(&m.up, &before)?;
-    let marker = plan.statements.iter().position(|s| is_contract_marker(&s.sql))?;
-    plan.statements.truncate(marker);
-    Some((plan, &m.up))
+    let expand = || {
+        contract_migration(registry, &m.name)?;
+        let before = schemas_along(&registry[..i]).pop().flatten()?;
+        let (mut plan, _) = crate::expand_contract::plan(&m.up, &before)?;
+        plan.statements.truncate(marker(&plan)?);
+        Some((plan, &m.up[..]))
+    };
+    Ok(expand())
+}
+
+/// The index of the contract marker in an expand/contract plan.
+fn marker(plan: &RenderedMigration) -> Option<usize> {
+    plan.statements.iter().position(|s| is_contract_marker(&s.sql))
 }
 
 /// What a contract migration finds in the database.
@@ -156,10 +180,6 @@ pub(crate) enum Found {
     Contracted,
     /// The expand has not run: run the whole plan.
     NotExpanded,
-}
-
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// The column `table.column`'s `format_type` and whether its type is `ty`'s type (by OID), if it exists.
@@ -238,7 +258,17 @@ pub(crate) async fn expanded_to_revert<C: DialectConnection>(
         if contract_migration(migrations, &row.name).is_none() {
             continue;
         }
-        let Some(before) = schemas_along(&migrations[..i]).pop().flatten() else { continue };
+        let Some(before) = schemas_along(&migrations[..i]).pop().flatten() else {
+            // Without it the expand cannot be looked for, and the reverse type change could meet it: refused.
+            return Err(crate::Error::Render {
+                name: row.name.clone(),
+                direction: crate::outcome::Direction::Down,
+                dialect: driftless_core::Dialect::Postgres,
+                reason: "the schema before it is unknown (an earlier migration has undeclared raw SQL), so whether \
+                         its expand is in the database cannot be told"
+                    .to_owned(),
+            });
+        };
         let expanded = is_expanded(conn, &migrations[i], &before)
             .await
             .map_err(crate::Error::db(format!("looking for the expand of {} before reverting it", row.name)))?;
@@ -272,38 +302,22 @@ mod tests {
 
     #[test]
     fn the_review_shows_the_expand_in_n_and_the_contract_in_its_contract_migration() {
-        use driftless_core::schema::{ColumnType, ReferentialAction};
-        let orders = |ty| table("orders").with_column(column("id", ty)).primary_key("orders_pkey", &["id"]);
-        let items = |ty| {
-            table("items")
-                .with_column(column("id", ColumnType::BigInt))
-                .with_column(column("order_id", ty))
-                .primary_key("items_pkey", &["id"])
-                .foreign_key(
-                    foreign_key("items_order_id_fkey", &["order_id"], "orders", &["id"])
-                        .on_delete(ReferentialAction::Cascade),
-                )
-        };
-        let registry = vec![
-            Migration::new("m1")
-                .up([create_table(orders(ColumnType::Integer)), create_table(items(ColumnType::Integer))]),
-            Migration::new("m2").up([
-                alter_column("orders", column("id", ColumnType::Integer), column("id", ColumnType::BigInt)),
-                alter_column("items", column("order_id", ColumnType::Integer), column("order_id", ColumnType::BigInt)),
-            ]),
-            Migration::new("m3").up([contract("m2")]),
-        ];
-        let (expand, steps) = review_plan(&registry, 1).expect("the expand");
+        use driftless_core::testing::orders_items::{create, widen_up};
+        let registry = vec![create(), Migration::new("m2").up(widen_up()), Migration::new("m3").up([contract("m2")])];
+        let (expand, steps) = review_plan(&registry, 1).unwrap().expect("the expand");
         assert_eq!(steps.len(), 2);
         assert_eq!(expand.statements[0].sql, r#"ALTER TABLE "orders" ADD COLUMN "id__driftless_new" bigint"#);
         assert!(expand.statements.iter().all(|s| !s.sql.contains("DROP COLUMN") && !is_contract_marker(&s.sql)));
-        let (contract, steps) = review_plan(&registry, 2).expect("the contract");
+        let (contract, steps) = review_plan(&registry, 2).unwrap().expect("the contract");
         assert_eq!(steps.len(), 2, "the statements refer to m2's steps");
         assert_eq!(contract.statements[0].sql, r#"ALTER TABLE "items" DROP CONSTRAINT "items_order_id_fkey""#);
         assert!(contract.statements.iter().any(|s| s.sql == r#"ALTER TABLE "orders" DROP COLUMN "id""#));
         // Without its contract migration, m2 is reviewed as one plan (the single-file form).
-        assert!(review_plan(&registry[..2], 1).is_none());
-        assert!(review_plan(&registry, 0).is_none());
+        assert!(review_plan(&registry[..2], 1).unwrap().is_none());
+        assert!(review_plan(&registry, 0).unwrap().is_none());
+        // A contract migration the migrator refuses is refused here too, with the same reason.
+        let wrong = [Migration::new("m1").up([driftless_core::define::contract("m9")])];
+        assert!(review_plan(&wrong, 0).unwrap_err().contains("`m9`, which is not a migration registered before"));
     }
 
     #[test]

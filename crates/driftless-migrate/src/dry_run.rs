@@ -118,8 +118,16 @@ pub(crate) async fn dry_run<C: DialectConnection>(
         let on = crate::script::runs_online(m, dialect, online);
         // The contract as a later migration (`contract_file.rs`): N runs its expand, N+1 the contract (what it runs
         // when it finds the expand), their statements naming N's steps.
-        let two_files =
-            (on && dialect == Dialect::Postgres).then(|| crate::contract_file::review_plan(registry, i)).flatten();
+        let two_files = if on && dialect == Dialect::Postgres {
+            crate::contract_file::review_plan(registry, i).map_err(|reason| Error::Render {
+                name: m.name.clone(),
+                direction: Direction::Up,
+                dialect,
+                reason,
+            })?
+        } else {
+            None
+        };
         let (plan, steps) = match &two_files {
             Some((plan, steps)) => (plan, *steps),
             None => (&crate::expand_contract::online_plan(registry, &wanted, i, plan.clone(), on, shadow).0, &m.up[..]),

@@ -40,6 +40,12 @@ pub(crate) struct OnlineSettings {
     pub contract_now: bool,
 }
 
+/// The pause before attempt `attempt + 1` of a statement that met a lock timeout: `first`, doubling with each
+/// attempt, at most 5 s.
+pub(crate) fn lock_pause(first: Duration, attempt: u32) -> Duration {
+    (first * (1u32 << (attempt.max(1) - 1).min(6))).min(Duration::from_secs(5))
+}
+
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

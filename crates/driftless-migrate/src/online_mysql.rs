@@ -27,6 +27,14 @@ use crate::online_mysql_fk::Failure;
 use crate::outcome::{AlgorithmUsed, Direction};
 use crate::tracking::TrackingTable;
 
+/// Reports how statement `used.statement` ran (`Progress::statement_algorithm`) and keeps it for the report.
+fn record_used(unit: &Unit<'_>, used: AlgorithmUsed) {
+    unit.progress.statement_algorithm(&unit.migration.name, &used);
+    if let Ok(mut list) = unit.used.lock() {
+        list.push(used);
+    }
+}
+
 /// The MySQL/MariaDB error number of a database error.
 pub(crate) fn error_number(e: &sqlx::Error) -> Option<u16> {
     #[cfg(feature = "mysql")]
@@ -141,17 +149,8 @@ pub(crate) async fn run<C: DialectConnection>(
                 use crate::online_mysql_shadow::{Ran, Stop};
                 match crate::online_mysql_shadow::run(conn, table, unit, index, &shadow, settings).await {
                     Ok(Ran::Done) => {
-                        let used = AlgorithmUsed {
-                            statement: index,
-                            sql: sql.clone(),
-                            algorithm: MysqlAlgorithm::Copy,
-                            refused: Vec::new(),
-                            shadow_table: true,
-                        };
-                        unit.progress.statement_algorithm(migration, &used);
-                        if let Ok(mut list) = unit.used.lock() {
-                            list.push(used);
-                        }
+                        let (algorithm, refused) = (MysqlAlgorithm::Copy, Vec::new());
+                        record_used(unit, AlgorithmUsed { statement: index, sql, algorithm, refused, shadow_table: true });
                         continue;
                     }
                     Ok(Ran::Refused(why)) => {
@@ -224,8 +223,7 @@ pub(crate) async fn run<C: DialectConnection>(
                     });
                 }
                 if error_number(&cause) == Some(1205) && attempt < settings.attempts {
-                    let pause = Duration::from_millis(100u64 << (attempt - 1).min(6)).min(Duration::from_secs(5));
-                    tokio::time::sleep(pause).await;
+                    tokio::time::sleep(crate::online::lock_pause(Duration::from_millis(100), attempt)).await;
                     attempt += 1;
                     continue;
                 }
@@ -260,11 +258,7 @@ pub(crate) async fn run<C: DialectConnection>(
                 });
             }
             if let Some(algorithm) = algorithm {
-                let used = AlgorithmUsed { statement: index, sql: sql.clone(), algorithm, refused, shadow_table: false };
-                unit.progress.statement_algorithm(migration, &used);
-                if let Ok(mut list) = unit.used.lock() {
-                    list.push(used);
-                }
+                record_used(unit, AlgorithmUsed { statement: index, sql, algorithm, refused, shadow_table: false });
             }
             conn.set_progress(table, migration, Direction::Up, index as i64 + 1, total_i, None).await.map_err(mark())?;
         }

@@ -169,6 +169,18 @@ fn trigger_sql(s: &Shadow, f: &Facts) -> [String; 3] {
 }
 
 /// Drops the triggers and the shadow table (`IF EXISTS`).
+/// After a failure that leaves the statement to run again from the start: the triggers and the shadow table dropped
+/// and the key cleared. The caller returns the failure; a clean-up that fails too is logged (the next run drops
+/// the leftovers it finds before starting again).
+async fn clean_up<C: DialectConnection>(conn: &mut C, table: &TrackingTable, name: &str, shadow: &Shadow) {
+    if let Err(e) = drop_leftovers(conn, shadow).await {
+        tracing::warn!(migration = name, error = %e, "could not drop the shadow table and its triggers");
+    }
+    if let Err(e) = conn.set_backfill_key(table, name, None).await {
+        tracing::warn!(migration = name, error = %e, "could not clear the shadow copy's recorded key");
+    }
+}
+
 async fn drop_leftovers<C: DialectConnection>(conn: &mut C, s: &Shadow) -> Result<(), sqlx::Error> {
     for event in ["ins", "upd", "del"] {
         conn.execute(&format!("DROP TRIGGER IF EXISTS {}", ident(&s.trigger(event)))).await?;
@@ -237,7 +249,7 @@ pub(crate) async fn run<C: DialectConnection>(
             match conn.execute(&rename).await {
                 Ok(()) => break,
                 Err(e) if error_number(&e) == Some(1205) && attempt < settings.attempts => {
-                    tokio::time::sleep(Duration::from_millis(100u64 << (attempt - 1).min(6))).await;
+                    tokio::time::sleep(crate::online::lock_pause(Duration::from_millis(100), attempt)).await;
                     attempt += 1;
                 }
                 Err(e) => {
@@ -307,16 +319,17 @@ async fn copy<C: DialectConnection>(
             let done = loop {
                 match conn.execute(sql).await {
                     Err(e) if *sql == lock && error_number(&e) == Some(1205) && attempt < settings.attempts => {
-                        tokio::time::sleep(Duration::from_millis(100u64 << (attempt - 1).min(6))).await;
+                        tokio::time::sleep(crate::online::lock_pause(Duration::from_millis(100), attempt)).await;
                         attempt += 1;
                     }
                     done => break done,
                 }
             };
             if let Err(e) = done {
-                let _ = conn.execute("UNLOCK TABLES").await;
-                let _ = drop_leftovers(conn, shadow).await;
-                let _ = conn.set_backfill_key(table, name, None).await;
+                if let Err(unlock) = conn.execute("UNLOCK TABLES").await {
+                    tracing::warn!(migration = name, error = %unlock, "could not unlock the tables after a failed setup");
+                }
+                clean_up(conn, table, name, shadow).await;
                 return Err(clean(&format!("creating the shadow table and its triggers failed at `{sql}`"))(e));
             }
         }
@@ -396,7 +409,7 @@ async fn copy<C: DialectConnection>(
                     let _ = conn.rollback().await;
                     let lock = matches!(error_number(&e), Some(1205 | 1213));
                     if lock && attempt < settings.attempts.max(3) {
-                        tokio::time::sleep(Duration::from_millis(50u64 << (attempt - 1).min(6))).await;
+                        tokio::time::sleep(crate::online::lock_pause(Duration::from_millis(50), attempt)).await;
                         attempt += 1;
                         continue;
                     }
@@ -407,8 +420,7 @@ async fn copy<C: DialectConnection>(
                     if e.as_database_error().is_none() || matches!(error_number(&e), Some(1053 | 1927 | 2006 | 2013)) {
                         return Err(kept("the connection was lost while copying")(e));
                     }
-                    let _ = drop_leftovers(conn, shadow).await;
-                    let _ = conn.set_backfill_key(table, name, None).await;
+                    clean_up(conn, table, name, shadow).await;
                     return Err(clean(&format!(
                         "copying the rows of `{}` into the shadow table failed (a row the new definition refuses, such \
                          as a NULL written after the data probe?); the triggers and the shadow table were dropped",

@@ -148,6 +148,7 @@ pub fn migration_script(
                 && online
                 && dialect == Dialect::Postgres
                 && let Some((plan, steps)) = crate::contract_file::review_plan(registry, index)
+                    .map_err(|reason| Error::Render { name: m.name.clone(), direction, dialect, reason })?
             {
                 let shown = Migration { up: steps.to_vec(), ..m.clone() };
                 return Ok(as_run_script(&shown, direction, &plan, online));

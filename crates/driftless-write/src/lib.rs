@@ -271,7 +271,14 @@ pub fn next_timestamp(timestamp: &str) -> Result<String, TimestampError> {
     let num = |r: std::ops::Range<usize>| timestamp[r].parse::<i64>().unwrap_or(0);
     let days = days_from_civil(num(0..4), num(4..6) as u32, num(6..8) as u32);
     let secs = days * 86_400 + num(9..11) * 3600 + num(11..13) * 60 + num(13..15);
-    Ok(self::timestamp(u64::try_from(secs + 1).unwrap_or(0)))
+    match u64::try_from(secs + 1) {
+        Ok(next) => Ok(self::timestamp(next)),
+        Err(_) => Err(TimestampError {
+            shown: timestamp.to_owned(),
+            cut: "",
+            why: "the second after it is before 1970, which a migration name cannot hold",
+        }),
+    }
 }
 
 /// Howard Hinnant's civil-to-days algorithm (proleptic Gregorian calendar), the inverse of [`civil_from_days`].

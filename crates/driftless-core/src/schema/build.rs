@@ -313,15 +313,8 @@ mod tests {
         let mut c = Column::new("mood", ColumnType::Enum("mood".into()));
         c.nullable = true;
         t.columns.push(c);
-        ModelDef {
-            rust_name,
-            table: t,
-            enums: vec![EnumType { name: "mood".into(), values: enum_values.iter().map(|v| v.to_string()).collect() }],
-            enum_renames: vec![],
-            renamed_from: None,
-            column_renames: vec![],
-            column_backfills: vec![],
-        }
+        let mood = EnumType { name: "mood".into(), values: enum_values.iter().map(|v| v.to_string()).collect() };
+        ModelDef { enums: vec![mood], ..ModelDef::new(rust_name, t) }
     }
 
     #[test]
